@@ -1,0 +1,51 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test install migrate demo lint messages check-deploy bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q ".[test]"
+	touch $@
+
+install: $(BIN)/.installed
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py seed_demo
+
+## run: install, migrate, load demo data, serve at http://$(HOST):$(PORT) with the in-process scheduler
+run: demo
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	@$(BIN)/python manage.py run_scheduler & SCHED=$$!; \
+	trap "kill $$SCHED 2>/dev/null" EXIT INT TERM; \
+	$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
+
+## test: the whole suite (unit, API, pages, browser); DATABASE_URL=postgres://... runs it on PostgreSQL
+test: install
+	$(BIN)/python manage.py makemigrations --check --dry-run -v0
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+messages: install
+	$(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=test-output -v0
+	$(BIN)/python manage.py compilemessages --ignore=.venv -v0
+
+check-deploy: install
+	DJANGO_SETTINGS_MODULE=portal.settings.production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
+	  ALLOWED_HOSTS=portal.example.com $(BIN)/python manage.py check --deploy
+
+bench: install
+	$(BIN)/python manage.py bench
+
+clean:
+	rm -rf $(VENV) db.sqlite3 media staticfiles test-output

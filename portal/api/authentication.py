@@ -1,0 +1,58 @@
+"""API keys for integrations: `Authorization: Bearer <prefix>.<secret>`; stored hashed."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.utils import timezone
+from rest_framework import authentication, exceptions
+
+from portal.models import ApiKey
+
+
+def hash_secret(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def generate_key() -> tuple[str, str, str]:
+    """Return (full key to show once, prefix, hash to store)."""
+    prefix = secrets.token_hex(4)
+    raw = f"{prefix}.{secrets.token_urlsafe(32)}"
+    return raw, prefix, hash_secret(raw)
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode(errors="ignore")
+        if not header.startswith(self.keyword + " "):
+            return None
+        raw = header[len(self.keyword) + 1 :].strip()
+        prefix = raw.split(".", 1)[0]
+        key = (
+            ApiKey.objects.select_related("store", "created_by").filter(prefix=prefix, revoked_at__isnull=True).first()
+        )
+        if key is None or not secrets.compare_digest(key.hashed_key, hash_secret(raw)):
+            raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+        request._request.store = key.store
+        return (key.created_by or _IntegrationUser(key), key)
+
+    def authenticate_header(self, request) -> str:
+        return self.keyword
+
+
+class _IntegrationUser:
+    """Stands for an integration whose creating user was deleted."""
+
+    is_authenticated = True
+    is_staff = False
+    pk = None
+
+    def __init__(self, key: ApiKey):
+        self.username = f"api:{key.prefix}"
+
+    def get_username(self) -> str:
+        return self.username

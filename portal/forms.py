@@ -1,0 +1,30 @@
+from django import forms
+from django.contrib.auth.forms import UserCreationForm
+from django.utils.translation import gettext_lazy as _
+
+from .models import User
+
+
+class SignupForm(UserCreationForm):
+    email = forms.EmailField(label=_("邮箱"), required=True)
+    phone = forms.CharField(label=_("手机号"), max_length=11, required=True)
+
+    class Meta:
+        model = User
+        fields = ("username", "email", "phone")
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(_("该邮箱已注册。"))
+        return email
+
+
+class QuietHoursForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ("phone", "sms_quiet_start", "sms_quiet_end")
+        widgets = {
+            "sms_quiet_start": forms.TimeInput(attrs={"type": "time"}),
+            "sms_quiet_end": forms.TimeInput(attrs={"type": "time"}),
+        }

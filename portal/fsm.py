@@ -1,0 +1,89 @@
+"""The one path a state changes by: transition(...) → save → audit row.
+
+Every service calls `transition`; nothing else writes AuditEntry, so the audit
+trail is complete by construction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django_fsm import TransitionNotAllowed, can_proceed, has_transition_perm
+
+from .exceptions import IllegalTransition, PermissionDenied
+from .models import AuditEntry
+
+
+def actor_label(by: Any) -> str:
+    if by is None:
+        return "system"
+    if isinstance(by, str):
+        return by
+    return getattr(by, "get_username", lambda: str(by))()
+
+
+def transition(
+    obj: models.Model,
+    name: str,
+    *,
+    by: Any = None,
+    reason: str = "",
+    field: str = "status",
+    check_permission: bool = False,
+    data: dict | None = None,
+    **kwargs: Any,
+) -> models.Model:
+    """Run the FSM transition `name` on `obj`, save it and write one audit row.
+
+    `by` is a user, a label such as "system" or "courier:SF", or None (system).
+    Raises IllegalTransition (409) when the source state or a guard refuses.
+    """
+    method = getattr(obj, name)
+    source = getattr(obj, field)
+    if not can_proceed(method):
+        raise IllegalTransition(
+            code="illegal_transition",
+            message=f"{obj._meta.verbose_name}: “{name}” is not allowed from “{source}”.",
+        )
+    if check_permission and not isinstance(by, str) and by is not None and not has_transition_perm(method, by):
+        raise PermissionDenied()
+    try:
+        method(**kwargs)
+    except TransitionNotAllowed as exc:  # a guard changed between the check and the call
+        raise IllegalTransition(message=str(exc))
+    obj.save()
+    user = by if hasattr(by, "pk") and not isinstance(by, str) else None
+    AuditEntry.objects.create(
+        actor=user,
+        actor_label=actor_label(by),
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+        object_id=obj.pk,
+        object_repr=str(obj)[:200],
+        store_id=store_id_of(obj),
+        transition=name,
+        from_state=str(source),
+        to_state=str(getattr(obj, field)),
+        reason=reason or "",
+        data=data or {},
+    )
+    return obj
+
+
+def store_id_of(obj: models.Model) -> int | None:
+    """The store an object belongs to, for scoping audit rows (the store itself included)."""
+    if obj._meta.label == "shop.Store":
+        return obj.pk
+    return getattr(obj, "store_id", None)
+
+
+def audit_for(obj: models.Model):
+    """The object's audit timeline, oldest first."""
+    return (
+        AuditEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False), object_id=obj.pk
+        )
+        .select_related("actor")
+        .order_by("created_at", "id")
+    )

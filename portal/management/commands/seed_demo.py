@@ -1,0 +1,28 @@
+"""Demo data for the one-command run. Idempotent: running it again changes nothing.
+
+Each app contributes a seeder function in SEEDERS order; the logins are printed at the end.
+"""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+DEMO_PASSWORD = "demo12345"
+
+SEEDERS = [
+    "portal.demo.seed",
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo data (idempotent) and print the demo logins."
+
+    def handle(self, *args, **options):
+        logins: list[tuple[str, str]] = []
+        for path in SEEDERS:
+            with transaction.atomic():
+                logins += import_string(path)(password=DEMO_PASSWORD) or []
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password for all: {DEMO_PASSWORD}):"))
+        for username, what in logins:
+            self.stdout.write(f"  {username:<16} {what}")
+        self.stdout.write("Portal: http://127.0.0.1:8000/  Admin: /admin/  API docs: /api/docs/")

@@ -1,0 +1,173 @@
+"""What every app shares: users and store roles, the audit trail, events,
+notifications, API keys and idempotency records."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.models import ContentType
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+mainland_mobile = RegexValidator(r"^1[3-9]\d{9}$", _("请输入有效的中国大陆手机号（11 位，以 1 开头）。"))
+
+
+class User(AbstractUser):
+    phone = models.CharField(_("手机号"), max_length=11, blank=True, validators=[mainland_mobile])
+    sms_quiet_start = models.TimeField(_("短信免打扰开始"), null=True, blank=True)
+    sms_quiet_end = models.TimeField(_("短信免打扰结束"), null=True, blank=True)
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("店主")
+    OPERATOR = "operator", _("运营")
+
+
+class Membership(models.Model):
+    """A merchant user's role in one store; the current store lives in the session."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    store = models.ForeignKey("shop.Store", on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("角色"), max_length=16, choices=Role.choices, default=Role.OWNER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "store"], name="membership_unique")]
+        verbose_name = _("店铺成员")
+        verbose_name_plural = _("店铺成员")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.store_id} ({self.role})"
+
+
+class AuditEntry(models.Model):
+    """Append-only record of one state transition: who, when, object, from, to, reason."""
+
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(_("操作者"), max_length=150)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    object_repr = models.CharField(_("对象"), max_length=200)
+    store = models.ForeignKey("shop.Store", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    transition = models.CharField(_("操作"), max_length=64)
+    from_state = models.CharField(_("原状态"), max_length=32)
+    to_state = models.CharField(_("新状态"), max_length=32)
+    reason = models.TextField(_("原因"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "created_at"])]
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
+
+    def __str__(self) -> str:
+        return f"{self.object_repr}: {self.from_state} → {self.to_state}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("Audit entries are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Audit entries are append-only")
+
+
+class Event(models.Model):
+    """One business event, recorded once after commit; fans out to notifications and webhooks."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    store = models.ForeignKey("shop.Store", null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(_("事件类型"), max_length=64, db_index=True)
+    payload = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("业务事件")
+        verbose_name_plural = _("业务事件")
+
+    def __str__(self) -> str:
+        return f"{self.type} #{self.pk}"
+
+
+class Notification(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    store = models.ForeignKey("shop.Store", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(_("类型"), max_length=64)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+        verbose_name = _("站内消息")
+        verbose_name_plural = _("站内消息")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NotificationPreference(models.Model):
+    """Per user and event type: which channels deliver it (absent row = defaults)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_prefs")
+    event_type = models.CharField(max_length=64)
+    in_app = models.BooleanField(default=True)
+    email = models.BooleanField(default=True)
+    sms = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "event_type"], name="notification_pref_unique")]
+
+
+class ApiKey(models.Model):
+    """An integration's key: belongs to one store, carries scopes, stored hashed, shown once."""
+
+    class Scope(models.TextChoices):
+        STORE = "store", _("店铺")
+        ORDERS_READ = "orders:read", _("订单读取")
+        ORDERS_WRITE = "orders:write", _("订单写入")
+        CATALOG = "catalog", _("商品")
+        SHIPPING = "shipping", _("发货")
+        AFTERSALES = "aftersales", _("售后")
+        WEBHOOKS = "webhooks", _("Webhook")
+
+    store = models.ForeignKey("shop.Store", on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(_("名称"), max_length=100)
+    prefix = models.CharField(max_length=12, unique=True)
+    hashed_key = models.CharField(max_length=128)
+    scopes = models.JSONField(default=list)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API 密钥")
+        verbose_name_plural = _("API 密钥")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class IdempotencyRecord(models.Model):
+    """The stored response of a POST made with an Idempotency-Key, replayed on retry."""
+
+    principal = models.CharField(max_length=64)
+    key = models.CharField(max_length=128)
+    method_path = models.CharField(max_length=300)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    body = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["principal", "key"], name="idempotency_unique")]

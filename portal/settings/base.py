@@ -1,0 +1,221 @@
+"""Settings for every environment, driven by environment variables.
+
+No variable set means the zero-setup laptop run: SQLite, tasks in-process,
+mail and SMS on the console, media on local disk.
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    return env(name, str(default)).lower() in {"1", "true", "yes", "on"}
+
+
+def env_hours(name: str, default: float) -> timedelta:
+    return timedelta(hours=float(env(name, str(default))))
+
+
+SECRET_KEY = env("SECRET_KEY", "dev-only-insecure-key-change-me")
+DEBUG = env_bool("DEBUG", True)
+ALLOWED_HOSTS = [h for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o for o in env("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_htmx",
+    "django_fsm",
+    "portal",
+    "shop",
+    "shipping",
+    "aftersales",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "portal.tenancy.CurrentStoreMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+AUTH_USER_MODEL = "portal.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "portal.context_processors.portal",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        conn_max_age=int(env("DB_CONN_MAX_AGE", "60")),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Internationalisation: Simplified Chinese by default, English on request.
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+if env("MEDIA_BUCKET"):  # object storage in production (S3-compatible)
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {"bucket_name": env("MEDIA_BUCKET"), "endpoint_url": env("MEDIA_ENDPOINT_URL") or None},
+    }
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+
+# Redis: cache and Celery broker. No REDIS_URL: local memory cache and tasks run in-process.
+REDIS_URL = env("REDIS_URL")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_ACKS_LATE = True
+# Periodic sweeps: Celery beat at scale, `manage.py run_scheduler` in the one-command run.
+SWEEP_INTERVAL_SECONDS = int(env("SWEEP_INTERVAL_SECONDS", "60"))
+CELERY_BEAT_SCHEDULE = {
+    "sweeps": {"task": "portal.tasks.run_sweeps", "schedule": SWEEP_INTERVAL_SECONDS},
+}
+
+# Mail and SMS: console unless configured.
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env("EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "portal@example.com")
+SMS_BACKEND = env("SMS_BACKEND", "portal.sms.ConsoleSmsBackend")
+
+# Payment and courier adapters (sandbox providers ship with the project).
+PAYMENT_PROVIDER = env("PAYMENT_PROVIDER", "sandbox")
+PAYMENT_SANDBOX_SECRET = env("PAYMENT_SANDBOX_SECRET", "sandbox-payment-secret")
+COURIER_WEBHOOK_SECRET = env("COURIER_WEBHOOK_SECRET", "sandbox-courier-secret")
+WEBHOOK_TOLERANCE_SECONDS = int(env("WEBHOOK_TOLERANCE_SECONDS", "300"))
+
+# Every platform deadline in one place (DESIGN.md "Time rules"); all configurable.
+PORTAL_TIME_RULES = {
+    "unpaid_auto_cancel": timedelta(minutes=float(env("RULE_UNPAID_CANCEL_MINUTES", "30"))),
+    "group_window": env_hours("RULE_GROUP_WINDOW_HOURS", 24),
+    "ship_by": env_hours("RULE_SHIP_BY_HOURS", 48),
+    "ship_by_near": env_hours("RULE_SHIP_BY_NEAR_HOURS", 6),
+    "not_shipped_complaint": env_hours("RULE_NOT_SHIPPED_COMPLAINT_HOURS", 72),
+    "late_shipping_hard_limit": env_hours("RULE_LATE_SHIPPING_HARD_LIMIT_HOURS", 120),
+    "courier_confirm": env_hours("RULE_COURIER_CONFIRM_HOURS", 2),
+    "courier_pickup": env_hours("RULE_COURIER_PICKUP_HOURS", 24),
+    "fake_shipping_no_scan": env_hours("RULE_FAKE_SHIPPING_HOURS", 24),
+    "auto_confirm_receipt": timedelta(days=float(env("RULE_AUTO_CONFIRM_DAYS", "15"))),
+    "receipt_extension": timedelta(days=3),
+    "aftersales_response": env_hours("RULE_AFTERSALES_RESPONSE_HOURS", 48),
+    "return_ship_window": timedelta(days=7),
+    "return_receive_window": timedelta(days=10),
+    "escalation_window": timedelta(days=7),
+    "review_window": timedelta(days=90),
+    "store_review_expected": timedelta(days=2),
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "portal.api.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["portal.api.permissions.HasStore"],
+    "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.CursorPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "portal.api.errors.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_RATES": {"anon": "60/min"},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Merchant portal API",
+    "DESCRIPTION": "Integrations for storefronts, ERPs and couriers. Errors: "
+    '{"error": {"code", "message", "fields"}}. POSTs accept an Idempotency-Key header.',
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}

@@ -1,0 +1,19 @@
+"""Production: PostgreSQL and Redis required, secure cookies, HTTPS."""
+
+import os
+
+os.environ.setdefault("DEBUG", "false")
+
+from .base import *  # noqa: E402,F403
+from .base import env, env_bool  # noqa: E402
+
+SECRET_KEY = env("SECRET_KEY")  # must be set; Django refuses to start with an empty key
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"

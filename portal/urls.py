@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/signup/", views.SignupView.as_view(), name="signup"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("store/switch/", views.store_switch, name="store_switch"),
+    path("inbox/", views.InboxView.as_view(), name="inbox"),
+    path("inbox/read/", views.inbox_mark_read, name="inbox_mark_read"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("portal.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("shop/", include("shop.urls")),
+    path("shipping/", include("shipping.urls")),
+    path("aftersales/", include("aftersales.urls")),
+]
+if settings.DEBUG or not settings.STORAGES["default"]["BACKEND"].startswith("storages"):
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

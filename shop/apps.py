@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ShopConfig(AppConfig):
+    name = "shop"
+    verbose_name = _("店铺、商品与订单")
+
+    def ready(self) -> None:
+        from . import sweeps  # noqa: F401  registers the app's deadline sweeps

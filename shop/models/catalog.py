@@ -1,0 +1,102 @@
+"""Catalogue: categories, products and their SKUs (prices in fen)."""
+
+from __future__ import annotations
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+
+class Category(models.Model):
+    code = models.SlugField(_("编码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=40)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    requires_licence = models.CharField(_("类目资质"), max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("类目")
+        verbose_name_plural = _("类目")
+
+    def __str__(self) -> str:
+        return str(self.name)
+
+
+class ProductStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    ON_SALE = "on_sale", _("在售")
+    OFF_SHELF = "off_shelf", _("已下架")
+
+
+class Product(FSMModelMixin, models.Model):
+    store = models.ForeignKey("shop.Store", on_delete=models.CASCADE, related_name="products")
+    title = models.CharField(_("商品标题"), max_length=60)
+    category = models.ForeignKey(Category, verbose_name=_("类目"), on_delete=models.PROTECT, related_name="+")
+    brand = models.CharField(_("品牌"), max_length=60, blank=True)
+    description = models.TextField(_("商品描述"), blank=True)
+    spec_attributes = models.JSONField(
+        _("规格属性"), default=list, blank=True
+    )  # e.g. [{"name": "颜色", "values": [...]}]
+    status = FSMField(_("状态"), default=ProductStatus.DRAFT, choices=ProductStatus.choices, protected=True)
+    # Special goods handling: couriers must accept every flag an order's goods carry.
+    is_fresh = models.BooleanField(_("生鲜"), default=False)
+    is_frozen = models.BooleanField(_("冷冻"), default=False)
+    is_bulky = models.BooleanField(_("大件"), default=False)
+    is_fragile = models.BooleanField(_("易碎"), default=False)
+    ship_within_hours = models.PositiveSmallIntegerField(
+        _("承诺发货时限（小时）"), default=48, choices=[(24, "24h"), (48, "48h")]
+    )
+    seven_day_return = models.BooleanField(_("七天无理由退货"), default=True)
+    group_size = models.PositiveSmallIntegerField(_("成团人数"), default=2, validators=[MinValueValidator(2)])
+    per_buyer_limit = models.PositiveIntegerField(_("每人限购"), null=True, blank=True)
+    per_order_limit = models.PositiveIntegerField(_("每单限购"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["store", "status"])]
+        verbose_name = _("商品")
+        verbose_name_plural = _("商品")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def special_goods(self) -> set[str]:
+        return {flag for flag in ("fresh", "frozen", "bulky", "fragile") if getattr(self, f"is_{flag}")}
+
+    @transition(field=status, source=[ProductStatus.DRAFT, ProductStatus.OFF_SHELF], target=ProductStatus.ON_SALE)
+    def put_on_sale(self) -> None:
+        pass
+
+    @transition(field=status, source=ProductStatus.ON_SALE, target=ProductStatus.OFF_SHELF)
+    def take_off_shelf(self) -> None:
+        pass
+
+
+class Sku(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="skus")
+    code = models.CharField(_("SKU 编码"), max_length=40, blank=True)
+    spec = models.JSONField(_("规格"), default=dict, blank=True)  # {"颜色": "红", "尺码": "M"}
+    price = models.PositiveIntegerField(_("单买价（分）"))
+    group_price = models.PositiveIntegerField(_("拼团价（分）"))
+    stock = models.PositiveIntegerField(_("库存"), default=0)
+    weight_g = models.PositiveIntegerField(_("重量（克）"), default=500)
+    length_mm = models.PositiveIntegerField(_("长（毫米）"), default=0)
+    width_mm = models.PositiveIntegerField(_("宽（毫米）"), default=0)
+    height_mm = models.PositiveIntegerField(_("高（毫米）"), default=0)
+
+    class Meta:
+        ordering = ["product_id", "id"]
+        verbose_name = _("SKU")
+        verbose_name_plural = _("SKU")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(group_price__lte=models.F("price")), name="sku_group_price_lte_price"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        spec = " / ".join(str(v) for v in self.spec.values())
+        return f"{self.product.title} {spec}".strip()

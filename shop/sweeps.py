@@ -1,0 +1,1 @@
+"""Deadline sweeps of the shop app (orders' time rules), registered with portal.sweeps."""
