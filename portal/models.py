@@ -8,7 +8,9 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
 
 mainland_mobile = RegexValidator(r"^1[3-9]\d{9}$", _("请输入有效的中国大陆手机号（11 位，以 1 开头）。"))
 
@@ -171,3 +173,81 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["principal", "key"], name="idempotency_unique")]
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", _("待支付")
+    SUCCEEDED = "succeeded", _("已支付")
+    FAILED = "failed", _("支付失败")
+    CLOSED = "closed", _("已关闭")
+
+
+class Payment(FSMModelMixin, models.Model):
+    """Money a buyer or merchant pays through the payment adapter (order, deposit)."""
+
+    purpose = models.CharField(_("用途"), max_length=20)  # a key of portal.payments.HANDLERS
+    reference = models.CharField(_("业务单号"), max_length=64, db_index=True)
+    store = models.ForeignKey("shop.Store", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    amount = models.PositiveIntegerField(_("金额（分）"))
+    provider = models.CharField(max_length=20, default="sandbox")
+    provider_txn = models.CharField(_("支付流水号"), max_length=64, blank=True)
+    status = FSMField(_("状态"), default=PaymentStatus.PENDING, choices=PaymentStatus.choices, protected=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("支付单")
+        verbose_name_plural = _("支付单")
+
+    def __str__(self) -> str:
+        return f"{self.purpose}:{self.reference} ¥{self.amount / 100:.2f}"
+
+    @transition(field=status, source=PaymentStatus.PENDING, target=PaymentStatus.SUCCEEDED)
+    def succeed(self) -> None:
+        self.paid_at = timezone.now()
+
+    @transition(field=status, source=PaymentStatus.PENDING, target=PaymentStatus.FAILED)
+    def fail(self) -> None:
+        pass
+
+    @transition(field=status, source=PaymentStatus.PENDING, target=PaymentStatus.CLOSED)
+    def close(self) -> None:
+        pass
+
+
+class RefundStatus(models.TextChoices):
+    PENDING = "pending", _("退款中")
+    SUCCEEDED = "succeeded", _("已退款")
+    FAILED = "failed", _("退款失败")
+
+
+class Refund(FSMModelMixin, models.Model):
+    """Money returned on a payment; money reaches the buyer in 3–5 working days after success."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    store = models.ForeignKey("shop.Store", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reference = models.CharField(_("业务单号"), max_length=64, db_index=True)
+    amount = models.PositiveIntegerField(_("金额（分）"))
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
+    provider_ref = models.CharField(max_length=64, blank=True)
+    status = FSMField(_("状态"), default=RefundStatus.PENDING, choices=RefundStatus.choices, protected=True)
+    failure_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("退款单")
+        verbose_name_plural = _("退款单")
+
+    def __str__(self) -> str:
+        return f"refund {self.reference} ¥{self.amount / 100:.2f}"
+
+    @transition(field=status, source=RefundStatus.PENDING, target=RefundStatus.SUCCEEDED)
+    def succeed(self) -> None:
+        self.succeeded_at = timezone.now()
+
+    @transition(field=status, source=RefundStatus.PENDING, target=RefundStatus.FAILED)
+    def fail(self) -> None:
+        pass

@@ -1,10 +1,7 @@
-from django.urls import path
+"""Merchant pages of the shop app; each area keeps its own url list in its views module."""
 
-from .views import stores
+from .views import catalog, funds, orders, promotions, stores
 
 app_name = "shop"
 
-urlpatterns = [
-    path("onboarding/", stores.onboarding_start, name="onboarding_start"),
-    path("store/", stores.store_detail, name="store_detail"),
-]
+urlpatterns = stores.urlpatterns + catalog.urlpatterns + promotions.urlpatterns + orders.urlpatterns + funds.urlpatterns

@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import path
 
 
 @login_required
@@ -13,3 +14,9 @@ def onboarding_start(request: HttpRequest) -> HttpResponse:
 @login_required
 def store_detail(request: HttpRequest) -> HttpResponse:
     return render(request, "shop/store_detail.html", {"store": request.store})
+
+
+urlpatterns = [
+    path("onboarding/", onboarding_start, name="onboarding_start"),
+    path("store/", store_detail, name="store_detail"),
+]

@@ -1,0 +1,3 @@
+"""API: catalog."""
+
+urlpatterns: list = []

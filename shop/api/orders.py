@@ -1,0 +1,3 @@
+"""API: orders."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""API: stores."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Merchant pages: funds."""
+
+urlpatterns: list = []

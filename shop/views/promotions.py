@@ -1,0 +1,3 @@
+"""Merchant pages: promotions."""
+
+urlpatterns: list = []
