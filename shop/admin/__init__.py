@@ -1,3 +1,3 @@
 """Staff screens of the shop app, one module per area."""
 
-from . import catalog, funds, orders, stores  # noqa: F401
+from . import catalog, evaluation, funds, orders, stores  # noqa: F401

@@ -182,3 +182,10 @@ class TestApiPlumbing:
         assert client.get("/api/schema/").status_code == 200
         docs = client.get("/api/docs/")
         assert docs.status_code == 200 and b"cdn" not in docs.content.lower()
+
+
+def test_order_item_factory_builds_one_store():
+    from tests.factories import OrderItemFactory
+
+    item = OrderItemFactory()
+    assert item.sku.product.store_id == item.order.store_id

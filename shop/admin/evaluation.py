@@ -1,0 +1,1 @@
+"""Admin: store evaluation."""

@@ -1,0 +1,3 @@
+"""Merchant pages: store evaluation."""
+
+urlpatterns: list = []
