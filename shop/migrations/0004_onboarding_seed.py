@@ -1,6 +1,8 @@
 """Seed the deposit rule table (DOMAIN.md: individual ¥2,000; enterprise ¥1,000 base; more for fresh food,
 3C/digital and cross-border) and the first version of the merchant agreement. Amounts in fen."""
 
+from datetime import datetime, timezone
+
 from django.db import migrations
 
 # (store_type, enterprise_kind, category code or "", amount in fen, note)
@@ -56,7 +58,11 @@ def seed(apps, schema_editor):
             defaults={"amount": amount, "note": note},
         )
     AgreementVersion.objects.get_or_create(
-        version=AGREEMENT_VERSION, defaults={"title": AGREEMENT_TITLE, "body": AGREEMENT_BODY}
+        version=AGREEMENT_VERSION, defaults={
+            "title": AGREEMENT_TITLE,
+            "body": AGREEMENT_BODY,
+            "effective_at": datetime(2026, 1, 1, tzinfo=timezone.utc),
+        },
     )
 
 

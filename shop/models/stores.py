@@ -85,7 +85,7 @@ class DocumentKind(models.TextChoices):
 
 
 class Store(FSMModelMixin, models.Model):
-    name = models.CharField(_("店铺名称"), max_length=30, unique=True)
+    name = models.CharField(_("店铺名称"), max_length=30, unique=True, validators=[store_name_chars])
     store_type = models.CharField(_("店铺类型"), max_length=20, choices=StoreType.choices)
     enterprise_kind = models.CharField(
         _("企业店类别"), max_length=20, choices=EnterpriseKind.choices, blank=True, default=""
