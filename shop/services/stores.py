@@ -178,16 +178,16 @@ def store_create(*, user: User, data: dict[str, Any], by: Any) -> Store:
 
 @transaction.atomic
 def store_update_application(*, store: Store, data: dict[str, Any], by: Any) -> Store:
-    """Save the application's information (a draft, or a rejected one being corrected)."""
+    """Save (part of) the application's information: a draft, or a rejected one being corrected."""
     store = Store.objects.select_for_update().get(pk=store.pk)
     if not store.is_editable():
         raise IllegalTransition(_("申请已提交，当前状态不能修改资料。"), code="application_locked")
     _apply(store, data)
-    errors = application_errors(store)
+    # A draft may be incomplete: only the fields being changed must be right now (submit checks all).
+    errors = {field: messages for field, messages in application_errors(store).items() if field in data}
     if errors:
         raise ValidationFailed(_("请修正标出的字段。"), fields=errors)
     store.save()
-    # A change of type can make earlier uploads irrelevant; they stay, but only required kinds count.
     return store
 
 
