@@ -50,7 +50,7 @@ def require_open_store(store: Store) -> None:
 
 def _full_clean(product: Product) -> None:
     try:
-        product.full_clean(exclude=["store"])
+        product.full_clean(exclude=["store", "status"])
     except DjangoValidationError as exc:
         raise ValidationFailed(_("商品信息有误。"), fields=exc.message_dict)
 
@@ -79,7 +79,7 @@ def _validate_skus(store: Store, product: Product | None, skus: list[dict]) -> N
     if len(set(codes)) != len(codes):
         raise ValidationFailed(_("SKU 编码不能重复。"), fields={"skus": [_("SKU 编码不能重复。")]})
     taken = Sku.objects.filter(product__store=store, code__in=codes)
-    if product is not None:
+    if product is not None and product.pk:
         taken = taken.exclude(product=product)
     if clash := taken.values_list("code", flat=True).first():
         raise ValidationFailed(
@@ -311,7 +311,7 @@ def _import_row(store: Store, row: dict, result: ImportRow, categories: dict[str
     product = Product.objects.select_for_update().filter(store=store, title=title).first()
     if product is None:
         product = Product(store=store, title=title, category=category, brand=(row.get("brand") or "").strip())
-        product.full_clean(exclude=["store"])
+        product.full_clean(exclude=["store", "status"])
         product.save()
     elif any(_spec_key(s.spec) == _spec_key(spec) for s in product.skus.all()):
         errors.append(_("商品“%(t)s”已有规格 %(s)s 的 SKU（编码不同）。") % {"t": title, "s": format_spec(spec)})
