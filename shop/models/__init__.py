@@ -1,5 +1,16 @@
 from .catalog import Category, Product, Sku
-from .orders import Order, OrderItem
+from .orders import Compensation, GroupBuy, Order, OrderItem
 from .stores import Store, StoreStatus, StoreType
 
-__all__ = ["Category", "Order", "OrderItem", "Product", "Sku", "Store", "StoreStatus", "StoreType"]
+__all__ = [
+    "Category",
+    "Compensation",
+    "GroupBuy",
+    "Order",
+    "OrderItem",
+    "Product",
+    "Sku",
+    "Store",
+    "StoreStatus",
+    "StoreType",
+]
