@@ -1,5 +1,5 @@
 from .catalog import Category, Product, ProductImage, ProductStatus, Sku
-from .orders import Order, OrderItem
+from .orders import Compensation, GroupBuy, Order, OrderItem
 from .promotions import (
     ClaimStatus,
     CouponBatch,
@@ -16,11 +16,13 @@ from .stores import Store, StoreStatus, StoreType
 __all__ = [
     "Category",
     "ClaimStatus",
+    "Compensation",
     "CouponBatch",
     "CouponClaim",
     "CouponKind",
     "DiscountKind",
     "DiscountRedemption",
+    "GroupBuy",
     "LimitedTimeDiscount",
     "Order",
     "OrderItem",
