@@ -256,3 +256,11 @@ def test_other_stores_product_is_404_on_every_page(merchant_client, other_store)
 def test_pages_need_login(client):
     response = client.get(reverse("shop:product_list"))
     assert response.status_code == 302 and "login" in response.url
+
+
+def test_store_not_open_cannot_publish(merchant_client, store):
+    force_status(store, "suspended")
+    response = merchant_client.post(reverse("shop:product_create"), product_post(CategoryFactory()))
+    assert response.status_code == 200
+    assert "只有营业中的店铺" in response.content.decode()
+    assert not Product.objects.exists()

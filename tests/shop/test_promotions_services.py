@@ -300,3 +300,9 @@ def test_concurrent_claims_never_exceed_quantity(store):
     assert CouponClaim.objects.count() == 3
     batch.refresh_from_db()
     assert batch.claimed_count == 3
+
+
+def test_expiry_sweep_is_registered():
+    from portal.sweeps import SWEEPS
+
+    assert "coupon_claims_expire" in SWEEPS
