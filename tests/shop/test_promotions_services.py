@@ -306,3 +306,18 @@ def test_expiry_sweep_is_registered():
     from portal.sweeps import SWEEPS
 
     assert "coupon_claims_expire" in SWEEPS
+
+
+def test_redeem_rechecks_buyer_limit_and_is_idempotent(store, sku, now):
+    discount = discount_create(
+        store=store, sku=sku, kind="price", price=5000, per_buyer_limit=2, by="t", **days(now, -1, 2)
+    )
+    first = price_order(store=store, lines=[(sku, 2)], buyer_ref="b1")
+    second = price_order(store=store, lines=[(sku, 1)], buyer_ref="b1")
+    order = OrderFactory(store=store, buyer_ref="b1")
+    discount_redeem(quote=first, order=order, by="t")
+    discount_redeem(quote=first, order=order, by="t")
+    assert discount.redemptions.get().units == 2
+    with pytest.raises(Conflict) as exc:
+        discount_redeem(quote=second, order=OrderFactory(store=store, buyer_ref="b1"), by="t")
+    assert exc.value.code == "discount_limit_reached"
