@@ -152,3 +152,14 @@ def test_schema_generates(client):
     response = client.get("/api/schema/")
     assert response.status_code == 200
     assert b"/api/v1/coupons/{id}/claim/" in response.content
+
+
+def test_buyer_lists_own_claims(api, other_api, store, other_store):
+    batch = coupon(store)
+    api.post(reverse("api-coupon-claim", args=[batch.pk]), {"buyer_ref": "b1"}, format="json")
+    api.post(reverse("api-coupon-claim", args=[batch.pk]), {"buyer_ref": "b2"}, format="json")
+    mine = api.get(reverse("api-coupon-claims"), {"buyer_ref": "b1"}).json()["results"]
+    assert [(c["buyer_ref"], c["status"]) for c in mine] == [("b1", "claimed")]
+    assert other_api.get(reverse("api-coupon-claims"), {"buyer_ref": "b1"}).json()["results"] == []
+    missing = api.get(reverse("api-coupon-claims"))
+    assert missing.status_code == 400 and "buyer_ref" in missing.json()["error"]["fields"]
