@@ -2,6 +2,7 @@
 
 import pytest
 
+from portal import demo as portal_demo
 from shop.demo import catalog, stores
 from shop.models import CouponBatch, LimitedTimeDiscount, Product, ProductImage, SpendAndSave
 
@@ -13,6 +14,7 @@ def counts():
 
 
 def test_seed_twice_changes_nothing():
+    portal_demo.seed(password="pw")
     stores.seed(password="pw")
     catalog.seed(password="pw")
     first = counts()
