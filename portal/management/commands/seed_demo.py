@@ -11,6 +11,7 @@ DEMO_PASSWORD = "demo12345"
 
 SEEDERS = [
     "portal.demo.seed",
+    "shop.demo.orders.seed",
 ]
 
 
