@@ -35,7 +35,11 @@ COURIERS = {"SF": "SF{:013d}", "YTO": "YT{:013d}", "ZTO": "7730{:08d}", "JTSD": 
 @contextmanager
 def clock_at(moment: datetime) -> Iterator[None]:
     """Replay history: every timezone.now() (transitions, auto_now fields, audit rows) answers `moment`."""
-    with mock.patch("django.utils.timezone.now", new=lambda: moment):
+
+    def frozen() -> datetime:
+        return moment
+
+    with mock.patch("django.utils.timezone.now", new=frozen):
         yield
 
 
