@@ -18,6 +18,11 @@ def fail_expired_groups() -> int:
     return orders.fail_expired_groups()
 
 
+@sweep("orders.warn_ship_by_near")
+def warn_ship_by_near() -> int:
+    return orders.warn_ship_by_near()
+
+
 @sweep("orders.compensate_late_shipping")
 def compensate_late_shipping() -> int:
     return orders.compensate_late_shipping()

@@ -580,6 +580,36 @@ def fail_expired_groups(*, now: datetime | None = None) -> int:
     return done
 
 
+@transaction.atomic
+def warn_ship_by_near(*, now: datetime | None = None) -> int:
+    """Remind each store once per order when to-ship orders near their ship-by time (one message per store)."""
+    now = now or timezone.now()
+    due = list(
+        Order.objects.select_for_update()
+        .filter(
+            status=OrderStatus.PAID,
+            ship_by_warned_at__isnull=True,
+            ship_by__gt=now,
+            ship_by__lte=now + _rules()["ship_by_near"],
+        )
+        .values_list("pk", "store_id", "order_sn")
+    )
+    Order.objects.filter(pk__in=[pk for pk, _store, _sn in due]).update(ship_by_warned_at=now)
+    by_store: dict[int, list[str]] = defaultdict(list)
+    for _pk, store_id, sn in due:
+        by_store[store_id].append(sn)
+    for store_id, numbers in by_store.items():
+        emit(
+            type="order.ship_by_near",
+            store_id=store_id,
+            title=_("%(n)d 个订单即将超过发货时限") % {"n": len(numbers)},
+            body=", ".join(numbers[:10]),
+            url=reverse("shop:order_list") + "?tab=paid",
+            data={"order_sns": numbers},
+        )
+    return len(due)
+
+
 def compensate_late_shipping(*, now: datetime | None = None) -> int:
     """Paid orders past ship-by, and orders shipped after it, each compensated once."""
     now = now or timezone.now()

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from portal.exceptions import Conflict, IllegalTransition
-from portal.models import AuditEntry, Refund
+from portal.models import AuditEntry, Event, Refund
 from portal.sweeps import SWEEPS
 from shop.models import Compensation, Order
 from shop.services import orders as services
@@ -44,7 +44,37 @@ def test_every_order_sweep_is_registered():
         "orders.auto_confirm_receipt",
         "orders.fake_shipping_check",
         "orders.settle_compensations",
+        "orders.warn_ship_by_near",
     } <= set(SWEEPS)
+
+
+def test_running_every_sweep_twice_changes_nothing_the_second_time(store, clock, monkeypatch):
+    monkeypatch.setattr(services, "PICKUP_SCAN_LOOKUP", lambda orders: set())
+    sku = on_sale_sku(store, stock=50)
+    place(store, sku, buyer="unpaid")
+    pay(place(store, sku, buyer="late"))
+    pay(place(store, sku, buyer="grouping", buy_mode="group"))
+    shipped = pay(place(store, sku, buyer="shipped"))
+    order_ship(order=shipped, courier_code="SF", waybill_no="SF1234567890123", by="m")
+    later(clock, days=16)
+    order_sweeps = {name: func for name, func in SWEEPS.items() if name.startswith("orders.")}
+    first = {name: func() for name, func in order_sweeps.items()}
+    assert sum(first.values()) > 0
+    assert {name: func() for name, func in order_sweeps.items()} == dict.fromkeys(order_sweeps, 0)
+
+
+def test_ship_by_near_warns_each_store_once(store, clock, django_capture_on_commit_callbacks):
+    sku = on_sale_sku(store, stock=10)
+    for n in range(3):
+        pay(place(store, sku, buyer=f"b{n}"))
+    later(clock, hours=41)
+    assert services.warn_ship_by_near() == 0
+    later(clock, hours=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.warn_ship_by_near() == 3
+    assert services.warn_ship_by_near() == 0
+    event = Event.objects.get(type="order.ship_by_near")
+    assert len(event.payload["data"]["order_sns"]) == 3
 
 
 def test_unpaid_orders_cancel_after_the_window_and_release_stock(store, clock):
