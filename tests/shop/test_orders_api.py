@@ -233,3 +233,11 @@ def test_openapi_schema_generates(client):
     response = client.get("/api/schema/")
     assert response.status_code == 200
     assert b"/api/v1/orders/place/" in response.content
+
+
+def test_paying_twice_reuses_the_open_payment(api, store):
+    order = place(store, on_sale_sku(store))
+    first = api.post(f"/api/v1/orders/{order.order_sn}/pay/").json()
+    second = api.post(f"/api/v1/orders/{order.order_sn}/pay/").json()
+    assert first["payment_id"] == second["payment_id"]
+    assert first["amount"] == order.paid_amount
