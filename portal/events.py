@@ -27,6 +27,7 @@ class EventType:
 EVENT_TYPES: dict[str, EventType] = {
     "store.review_result": EventType(_("开店审核结果"), sms_default=True),
     "store.status_changed": EventType(_("店铺状态变化"), sms_default=True),
+    "store.member_added": EventType(_("店铺成员变动")),
     "deposit.changed": EventType(_("保证金变动"), sms_default=True),
     "order.paid": EventType(_("新的已支付订单")),
     "order.cancelled": EventType(_("订单取消")),

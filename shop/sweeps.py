@@ -6,6 +6,7 @@ changes nothing the second time.
 
 from portal.sweeps import sweep
 from shop.services import orders
+from shop.services.promotions import coupon_claims_expire
 
 
 @sweep("orders.cancel_unpaid")
@@ -46,3 +47,8 @@ def fake_shipping_check() -> int:
 @sweep("orders.settle_compensations")
 def settle_compensations() -> int:
     return orders.settle_pending_compensations()
+
+
+@sweep("coupon_claims_expire")
+def expire_coupon_claims() -> int:
+    return coupon_claims_expire()

@@ -222,6 +222,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "kind"/"status" choice field; name each enum after its model's choices.
+    "ENUM_NAME_OVERRIDES": {
+        "DiscountKindEnum": "shop.models.promotions.DiscountKind",
+        "CouponKindEnum": "shop.models.promotions.CouponKind",
+        "CompensationKindEnum": "shop.models.orders.CompensationKind",
+        "DocumentKindEnum": "shop.models.stores.DocumentKind",
+        "DepositEntryKindEnum": "shop.models.stores.DepositEntryKind",
+    },
 }
 
 LOGGING = {

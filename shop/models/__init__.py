@@ -1,16 +1,6 @@
-from .catalog import Category, Product, Sku
-from .orders import Compensation, GroupBuy, Order, OrderItem
-from .stores import Store, StoreStatus, StoreType
+"""The shop app's models, one module per area (stores, catalog, promotions, orders, ...)."""
 
-__all__ = [
-    "Category",
-    "Compensation",
-    "GroupBuy",
-    "Order",
-    "OrderItem",
-    "Product",
-    "Sku",
-    "Store",
-    "StoreStatus",
-    "StoreType",
-]
+from .catalog import *  # noqa: F403
+from .orders import *  # noqa: F403
+from .promotions import *  # noqa: F403
+from .stores import *  # noqa: F403

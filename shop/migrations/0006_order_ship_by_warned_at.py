@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shop', '0003_orders_groups_compensations'),
+        ('shop', '0005_merge_20261122_0749'),
     ]
 
     operations = [
