@@ -6,7 +6,6 @@ changes nothing the second time.
 
 from portal.sweeps import sweep
 from shop.services import orders
-from shop.services.promotions import coupon_claims_expire
 
 
 @sweep("orders.cancel_unpaid")
@@ -42,13 +41,3 @@ def auto_confirm_receipt() -> int:
 @sweep("orders.fake_shipping_check")
 def fake_shipping_check() -> int:
     return orders.fake_shipping_check()
-
-
-@sweep("orders.settle_compensations")
-def settle_compensations() -> int:
-    return orders.settle_pending_compensations()
-
-
-@sweep("coupon_claims_expire")
-def expire_coupon_claims() -> int:
-    return coupon_claims_expire()

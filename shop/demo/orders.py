@@ -22,10 +22,11 @@ from portal.regions import regions
 from shop.models import GroupBuy, Order, Sku, Store
 from shop.models.catalog import ProductStatus
 from shop.models.orders import BuyMode, GroupStatus, OrderStatus
+from shop.services import deposit
 from shop.services import orders as services
 
 DEMO_BUYER_PREFIX = "demo-"
-ORDERS_PER_STORE = 100
+ORDERS_PER_STORE = 80
 STORES = 3
 DAYS = 90
 NAMES = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄婷", "周杰", "吴昊", "徐丽", "孙强"]
@@ -144,7 +145,7 @@ def _after_payment(order: Order, rng: random.Random, now: datetime) -> None:
         with clock_at(clock + timedelta(hours=rng.uniform(1, 6))):
             services.order_cancel(order=order, reason="缺货，协商取消", by="demo")
         return
-    ship_at = clock + timedelta(hours=rng.uniform(2, 52) if roll < 0.9 else rng.uniform(50, 70))
+    ship_at = clock + timedelta(hours=rng.uniform(1, 30) if roll < 0.92 else rng.uniform(30, 70))
     if ship_at > now:
         return  # still to ship
     with clock_at(ship_at):
@@ -171,7 +172,8 @@ def seed(*, password: str) -> list[tuple[str, str]]:
     """Orders for the demo's open stores (those with products on sale); nothing if there are none yet."""
     now = timezone.now()
     stores = Store.objects.filter(status="open", products__status=ProductStatus.ON_SALE).distinct().order_by("pk")
-    with mock.patch.object(services, "emit"):  # history makes no notifications; simulate_orders makes live ones
+    # History makes no notifications (nor deposit SMS for its late-shipping penalties); simulate_orders makes live ones.
+    with mock.patch.object(services, "emit"), mock.patch.object(deposit, "emit"):
         for store in stores[:STORES]:
             if Order.objects.filter(store=store, buyer_ref__startswith=DEMO_BUYER_PREFIX).exists():
                 continue

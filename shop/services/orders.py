@@ -28,7 +28,9 @@ from shipping.waybills import WAYBILL_FORMATS, validate_waybill
 from shop.models import Compensation, GroupBuy, Order, OrderItem, Sku, Store
 from shop.models.catalog import ProductStatus
 from shop.models.orders import BuyMode, CompensationKind, GroupStatus, OrderStatus, new_order_sn
+from shop.services.deposit import deposit_deduct
 from shop.services.pricing import price_order
+from shop.services.promotions import coupon_mark_used, coupon_release, discount_redeem, discount_release
 
 PAYMENT_PURPOSE = "order"
 
@@ -73,7 +75,8 @@ def order_place(
     coupon_code: str = "",
     by,
 ) -> Order:
-    """Place an order for a buyer: validate, price, reserve stock atomically (never oversold)."""
+    """Place an order for a buyer: validate, price (promotions, coupon), reserve stock atomically (never
+    oversold), record the discounted units and mark the coupon used."""
     if not store.is_open():
         raise Conflict(_("店铺未营业，不能下单。"), code="store_not_open")
     try:
@@ -140,8 +143,9 @@ def order_place(
         )
         for line in quote.lines
     )
-    # Coupons: shop.services.promotions.coupon_mark_used/coupon_release are not on main yet; the coupon
-    # code is priced by price_order and kept on the order so they can be wired here when they land.
+    discount_redeem(quote=quote, order=order, by=by)
+    if quote.coupon_claim_id:
+        coupon_mark_used(claim_id=quote.coupon_claim_id, order=order, by=by)
     return order
 
 
@@ -308,8 +312,12 @@ def group_fail(*, group: GroupBuy, by) -> GroupBuy:
     live = Order.objects.select_for_update().filter(
         group=group, status__in=[OrderStatus.PENDING_PAYMENT, OrderStatus.GROUPING]
     )
+    refunded = 0
     for order in live.order_by("pk"):
+        refunded += order.status == OrderStatus.GROUPING
         _cancel_locked(order, reason=_("拼团失败"), by=by)
+    if not refunded:
+        return group  # nobody had paid (the leader never did): nothing to tell the merchant
     emit(
         type="group.failed",
         store_id=group.store_id,
@@ -336,8 +344,11 @@ def order_cancel(*, order: Order, reason: str, by) -> Order:
 
 
 def _cancel_locked(order: Order, *, reason: str, by) -> None:
+    """Cancel a locked order: stock, discounted units and coupon go back; what was paid is refunded."""
     transition(order, "cancel", by=by, reason=reason, cancel_reason=reason)
     _release_stock(order)
+    discount_release(order=order, by=by)
+    coupon_release(order=order, by=by)
     if not order.paid_at:
         return  # nothing was paid: no refund, and nothing the merchant must act on
     payment = Payment.objects.filter(
@@ -490,38 +501,27 @@ def _compensate(order: Order, kind: str, *, by) -> Compensation | None:
     return compensation
 
 
-def _deposit_deduct() -> Callable | None:
-    """shop.services.deposit.deposit_deduct once the deposit ledger is on main; until then None."""
-    try:
-        from shop.services.deposit import deposit_deduct
-    except ImportError:
-        return None
-    return deposit_deduct
-
-
 def _settle(compensation: Compensation, *, by) -> bool:
-    """Deduct from the deposit when the deposit ledger exists; otherwise the compensation stays pending."""
-    deposit_deduct = _deposit_deduct()
-    if deposit_deduct is None:
-        return False
+    """Deduct the compensation from the store's deposit; if the ledger refuses, it stays pending for staff."""
     try:
         with transaction.atomic():
             deposit_deduct(
                 store=compensation.store,
                 amount=compensation.amount,
-                reason=str(compensation),
+                reason=_("订单 %(sn)s %(kind)s赔付")
+                % {"sn": compensation.order.order_sn, "kind": compensation.get_kind_display()},
                 by=by,
                 ref=f"compensation:{compensation.pk}",
             )
             transition(compensation, "settle", by=by)
-    except DomainError:  # e.g. the balance cannot cover it: stays pending, retried by the sweep
+    except DomainError:
         return False
     return True
 
 
 @transaction.atomic
 def compensation_settle(*, compensation: Compensation, by) -> Compensation:
-    compensation = Compensation.objects.select_for_update().select_related("store").get(pk=compensation.pk)
+    compensation = Compensation.objects.select_for_update().select_related("store", "order").get(pk=compensation.pk)
     if not _settle(compensation, by=by):
         raise Conflict(_("保证金暂不能扣除。"), code="deposit_unavailable")
     return compensation
@@ -663,15 +663,3 @@ def fake_shipping_check(*, now: datetime | None = None, lookup: Callable[[list[O
         _compensate(order, CompensationKind.FAKE_SHIPPING, by="system")
 
     return _each_locked([o.pk for o in candidates if o.pk not in scanned], still, flag)
-
-
-def settle_pending_compensations() -> int:
-    """Retry deducting recorded compensations once the deposit ledger can take them."""
-    if _deposit_deduct() is None:
-        return 0
-    count = 0
-    for compensation in Compensation.objects.filter(status="pending").select_related("store"):
-        with transaction.atomic():
-            locked = Compensation.objects.select_for_update().filter(pk=compensation.pk, status="pending").first()
-            count += bool(locked and _settle(locked, by="system"))
-    return count

@@ -4,10 +4,10 @@ from datetime import timedelta
 
 import pytest
 
-from portal.exceptions import Conflict, IllegalTransition
+from portal.exceptions import Conflict, IllegalTransition, ValidationFailed
 from portal.models import AuditEntry, Event, Refund
 from portal.sweeps import SWEEPS
-from shop.models import Compensation, Order
+from shop.models import Compensation, DepositEntry, Order
 from shop.services import orders as services
 from shop.services.orders import (
     compensation_amount,
@@ -43,7 +43,6 @@ def test_every_order_sweep_is_registered():
         "orders.cancel_unshipped_past_hard_limit",
         "orders.auto_confirm_receipt",
         "orders.fake_shipping_check",
-        "orders.settle_compensations",
         "orders.warn_ship_by_near",
     } <= set(SWEEPS)
 
@@ -153,30 +152,27 @@ def test_late_shipping_is_compensated_once_whether_still_unshipped_or_shipped_la
     assert services.compensate_late_shipping() == 0
     amounts = dict(Compensation.objects.values_list("order_id", "amount"))
     assert amounts == {unshipped.pk: 500, shipped_late.pk: 500}
-    assert set(Compensation.objects.values_list("status", flat=True)) == {"pending"}  # no deposit ledger yet
+    assert set(Compensation.objects.values_list("status", flat=True)) == {"settled"}
+    deducted = DepositEntry.objects.filter(store=store, kind="deduct", ref__startswith="compensation:")
+    assert sorted(deducted.values_list("amount", flat=True)) == [500, 500]
 
 
-def test_compensation_settles_from_the_deposit_when_the_ledger_exists(store, clock, monkeypatch):
-    deducted = []
-    monkeypatch.setattr(services, "_deposit_deduct", lambda: lambda **kw: deducted.append(kw))
-    order = pay(place(store, on_sale_sku(store)))
-    later(clock, hours=49)
-    services.compensate_late_shipping()
-    compensation = Compensation.objects.get()
-    assert compensation.status == "settled"
-    assert deducted[0]["amount"] == 300 and deducted[0]["store"] == store
-    assert order.pk == compensation.order_id
+def test_a_refused_deduction_stays_pending_until_staff_settle_it(store, clock, monkeypatch):
+    def refuse(**kwargs):
+        raise ValidationFailed("ledger unavailable")
 
-
-def test_pending_compensations_settle_later(store, clock, monkeypatch):
+    monkeypatch.setattr(services, "deposit_deduct", refuse)
     pay(place(store, on_sale_sku(store)))
     later(clock, hours=49)
-    services.compensate_late_shipping()
-    assert services.settle_pending_compensations() == 0
-    monkeypatch.setattr(services, "_deposit_deduct", lambda: lambda **kw: None)
-    assert services.settle_pending_compensations() == 1
-    assert services.settle_pending_compensations() == 0
-    assert Compensation.objects.get().status == "settled"
+    assert services.compensate_late_shipping() == 1
+    compensation = Compensation.objects.get()
+    assert compensation.status == "pending"
+    assert not DepositEntry.objects.filter(kind="deduct").exists()
+    with pytest.raises(Conflict):
+        services.compensation_settle(compensation=compensation, by="staff")
+    monkeypatch.undo()
+    assert services.compensation_settle(compensation=compensation, by="staff").status == "settled"
+    assert DepositEntry.objects.get(kind="deduct").amount == 300
 
 
 def test_not_shipped_complaint_only_after_72_hours_and_once(store, clock):
