@@ -102,7 +102,10 @@ def place_and_pay(
 
 def _replay_one(store: Store, skus: list[Sku], n: int, rng: random.Random, now: datetime) -> None:
     """Place one order (or a whole group) at a random past moment and move it as far as its age allows."""
-    age = timedelta(minutes=rng.randrange(DAYS * 24 * 60)) if n > 10 else timedelta(minutes=rng.randrange(20))
+    # The first few are minutes old (awaiting payment), a fifth are from the last three days (to ship, grouping,
+    # in transit), the rest spread over the whole period.
+    span = 20 if n < 10 else 72 * 60 if rng.random() < 0.2 else DAYS * 24 * 60
+    age = timedelta(minutes=rng.randrange(span))
     start = now - age
     sku = rng.choice(skus)
     buyer = f"{DEMO_BUYER_PREFIX}{store.pk}-{n}"
