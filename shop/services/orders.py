@@ -385,10 +385,13 @@ def order_ship(*, order: Order, courier_code: str, waybill_no: str, by, via: str
     """Mark a paid order shipped (self-ship waybill, or a booked shipment picked up). Audited.
 
     Self-ship validates the waybill against the courier's format; orders under a risk hold cannot ship.
+    Reporting the same courier and waybill again is a no-op (idempotent for webhooks and retries).
     """
     if via == "self":
         waybill_no = _checked_waybill(courier_code, waybill_no)
     order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.shipped_at and (order.courier_code, order.waybill_no) == (courier_code, waybill_no):
+        return order  # the same shipment reported again (webhook or client retry): nothing changes
     if order.risk_hold:
         raise Conflict(_("订单风控审核中，暂不能发货。"), code="risk_hold")
     transition(
@@ -426,8 +429,10 @@ def order_reship(*, order: Order, courier_code: str, waybill_no: str, by) -> Ord
 
 @transaction.atomic
 def order_deliver(*, order: Order, by) -> Order:
-    """The parcel was signed for."""
+    """The parcel was signed for (a repeated report of it changes nothing)."""
     order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.delivered_at or order.status == OrderStatus.COMPLETED:
+        return order  # already signed for, or the buyer confirmed receipt first
     transition(order, "deliver", by=by)
     return order
 

@@ -326,3 +326,17 @@ def test_promotions_are_itemised_recorded_and_given_back_on_cancel(store):
     claim.refresh_from_db()
     assert claim.status == "claimed"
     assert DiscountRedemption.objects.get(order=order).released_at is not None
+
+
+def test_repeated_ship_and_delivery_reports_change_nothing(store):
+    order = pay(place(store, on_sale_sku(store)))
+    order_ship(order=order, courier_code="SF", waybill_no="SF1234567890123", by="courier:SF", via="booking")
+    order_ship(order=order, courier_code="SF", waybill_no="SF1234567890123", by="courier:SF", via="booking")
+    order_deliver(order=order, by="courier:SF")
+    order = order_deliver(order=order, by="courier:SF")
+    assert order.status == "delivered"
+    assert [e.transition for e in AuditEntry.objects.filter(object_id=order.pk, content_type__model="order")] == [
+        "pay",
+        "ship",
+        "deliver",
+    ]
