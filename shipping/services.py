@@ -216,10 +216,13 @@ def booking_submit(
             key: (getattr(line, key) if getattr(line, key) not in (None, "") else getattr(order, key))
             for key in ("recipient_name", "recipient_phone", "province", "city", "district", "street")
         }
-        problems = _recipient_errors(recipient)
-        refusal = courier_refusal_for(courier, goods=parcel.goods, provinces=[recipient["province"], sender.province])
-        if refusal:
-            problems.append(refusal)
+        problems = _recipient_errors(recipient) or [
+            r
+            for r in [
+                courier_refusal_for(courier, goods=parcel.goods, provinces=[recipient["province"], sender.province])
+            ]
+            if r
+        ]
         weight = line.weight_g or parcel.weight_g
         if not 1 <= weight <= 100_000:
             problems.append(_("重量应在 1 克到 100 千克之间"))

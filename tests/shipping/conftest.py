@@ -13,7 +13,9 @@ from tests.conftest import force_status
 from tests.factories import OrderFactory, OrderItemFactory
 
 
-def paid_order(store, *, province="浙江省", city="杭州市", weight_g=800, flags=(), risk_hold=False, street="文三路 100 号"):
+def paid_order(
+    store, *, province="浙江省", city="杭州市", weight_g=800, flags=(), risk_hold=False, street="文三路 100 号"
+):
     order = OrderFactory(store=store, province=province, city=city, street=street, risk_hold=risk_hold)
     item = OrderItemFactory(order=order, sku__weight_g=weight_g)
     product = item.sku.product

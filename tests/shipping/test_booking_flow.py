@@ -20,7 +20,9 @@ def tick_until(status, shipments, max_ticks=10):
     raise AssertionError(f"never reached {status}")
 
 
-def test_a_booking_moves_every_order_from_paid_to_delivered(store, sender, fast_sandbox, django_capture_on_commit_callbacks):
+def test_a_booking_moves_every_order_from_paid_to_delivered(
+    store, sender, fast_sandbox, django_capture_on_commit_callbacks
+):
     # given three paid orders
     orders = [paid_order(store) for _ in range(3)]
     # when they are booked (the courier is called after commit)
