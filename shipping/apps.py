@@ -7,4 +7,8 @@ class ShippingConfig(AppConfig):
     verbose_name = _("发货与物流")
 
     def ready(self) -> None:
-        from . import sweeps  # noqa: F401  registers the SLA watch, the sandbox clock and tracking polls
+        from shop.services import orders
+
+        from . import selectors, sweeps  # noqa: F401  sweeps: the SLA watch, the sandbox clock and tracking polls
+
+        orders.PICKUP_SCAN_LOOKUP = selectors.orders_with_pickup_scan  # fake-shipping detection

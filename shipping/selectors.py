@@ -256,6 +256,17 @@ def has_pickup_scan(courier_code: str, waybill_no: str) -> bool:
     ).exists()
 
 
+def orders_with_pickup_scan(orders: list[Order]) -> set[int]:
+    """Of these (self-shipped) orders, the ids whose waybill has a pickup scan: one query (orders' hook)."""
+    pairs = {(o.courier_code, o.waybill_no.strip().upper()): o.pk for o in orders if o.waybill_no}
+    if not pairs:
+        return set()
+    scanned = TrackingEvent.objects.filter(
+        action=TrackingAction.GOT, waybill_no__in={w for _c, w in pairs}, courier_code__in={c for c, _w in pairs}
+    ).values_list("courier_code", "waybill_no")
+    return {pairs[key] for key in scanned if key in pairs}
+
+
 def unanswered_message_count(store) -> int:
     """Merchant questions the courier desks have not answered yet (for the dashboard)."""
     return CourierMessage.objects.filter(

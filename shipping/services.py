@@ -23,7 +23,7 @@ from django_fsm import can_proceed
 from portal.events import emit
 from portal.exceptions import Conflict, DomainError, ValidationFailed
 from portal.fsm import transition
-from portal.regions import PROVINCES
+from portal.regions import PROVINCES, validate_address
 from shop.models import Order
 
 from . import selectors
@@ -131,6 +131,11 @@ def _recipient_errors(line: dict) -> list[str]:
         errors.append(_("省份不正确"))
     if not (line["city"] and line["district"] and (line["street"] or "").strip()):
         errors.append(_("收件地址不完整"))
+    elif not errors:
+        try:
+            validate_address(line["province"], line["city"], line["district"])
+        except ValidationFailed as exc:
+            errors += [str(m) for messages in exc.fields.values() for m in messages]
     return errors
 
 

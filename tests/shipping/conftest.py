@@ -12,11 +12,15 @@ from shipping.models import Courier, SenderAddress
 from tests.conftest import force_status
 from tests.factories import OrderFactory, OrderItemFactory
 
+DISTRICTS = {"杭州市": "西湖区", "广州市": "天河区", "乌鲁木齐市": "天山区", "宁波市": "海曙区"}
+
 
 def paid_order(
     store, *, province="浙江省", city="杭州市", weight_g=800, flags=(), risk_hold=False, street="文三路 100 号"
 ):
-    order = OrderFactory(store=store, province=province, city=city, street=street, risk_hold=risk_hold)
+    order = OrderFactory(
+        store=store, province=province, city=city, district=DISTRICTS[city], street=street, risk_hold=risk_hold
+    )
     item = OrderItemFactory(order=order, sku__weight_g=weight_g)
     product = item.sku.product
     for flag in flags:

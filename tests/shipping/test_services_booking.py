@@ -102,7 +102,9 @@ def test_recipient_edits_are_validated(store, sender):
     with pytest.raises(ValidationFailed) as exc:
         book(store, [order], lines=[bad])
     assert len(exc.value.fields[order.order_sn]) == 2
-    good = services.BookingLine(order_id=order.pk, recipient_name="赵六", weight_g=3100, city="宁波市")
+    good = services.BookingLine(
+        order_id=order.pk, recipient_name="赵六", weight_g=3100, city="宁波市", district="海曙区"
+    )
     shipment = book(store, [order], lines=[good]).shipments.get()
     assert (shipment.recipient_name, shipment.city, shipment.predicted_weight_g) == ("赵六", "宁波市", 3100)
     assert shipment.predicted_price == 500 + 2 * 100 + 1 * 150  # ZTO local: 4 kg

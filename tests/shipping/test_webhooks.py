@@ -99,3 +99,18 @@ def test_scans_of_unknown_waybills_are_kept_for_fake_shipping_checks(client, shi
     )
     assert post(client, *SandboxAdapter().signed_request([update])).status_code == 200
     assert has_pickup_scan("ZTO", "73100000000001") and not has_pickup_scan("ZTO", "73100000000002")
+
+
+def test_the_fake_shipping_hook_of_orders_is_answered_from_tracking_events(client, store):
+    from shop.services import orders as order_services
+
+    from .conftest import paid_order
+
+    scanned, silent = paid_order(store), paid_order(store)
+    for order, waybill in ((scanned, "73100000000011"), (silent, "73100000000012")):
+        order.courier_code, order.waybill_no = "ZTO", waybill
+    update = CourierUpdate(
+        message_id="y", kind="track", waybill_no="73100000000011", occurred_at=timezone.now(), action="GOT"
+    )
+    post(client, *SandboxAdapter().signed_request([update]))
+    assert order_services.PICKUP_SCAN_LOOKUP([scanned, silent]) == {scanned.pk}
