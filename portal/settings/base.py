@@ -242,6 +242,7 @@ SPECTACULAR_SETTINGS = {
         "CompensationKindEnum": "shop.models.orders.CompensationKind",
         "DocumentKindEnum": "shop.models.stores.DocumentKind",
         "DepositEntryKindEnum": "shop.models.stores.DepositEntryKind",
+        "ShipmentStatusEnum": "shipping.models.ShipmentStatus",
     },
 }
 
