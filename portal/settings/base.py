@@ -164,6 +164,19 @@ PAYMENT_PROVIDER = env("PAYMENT_PROVIDER", "sandbox")
 PAYMENT_SANDBOX_SECRET = env("PAYMENT_SANDBOX_SECRET", "sandbox-payment-secret")
 COURIER_WEBHOOK_SECRET = env("COURIER_WEBHOOK_SECRET", "sandbox-courier-secret")
 WEBHOOK_TOLERANCE_SECONDS = int(env("WEBHOOK_TOLERANCE_SECONDS", "300"))
+# Online shipping booking: orders per booking (the seeds' rule), and the sandbox courier's clock:
+# seconds from one step to the next, multiplied by SANDBOX_COURIER_CLOCK_SCALE (0 = every tick advances).
+SHIPPING_BATCH_LIMIT = int(env("SHIPPING_BATCH_LIMIT", "30"))
+SANDBOX_COURIER_CLOCK_SCALE = float(env("SANDBOX_COURIER_CLOCK_SCALE", "1"))
+SANDBOX_COURIER_CLOCK = {
+    "confirm": 10 * 60,
+    "pickup": 60 * 60,
+    "depart": 3 * 3600,
+    "arrive": 12 * 3600,
+    "send": 6 * 3600,
+    "sign": 2 * 3600,
+    "desk_reply": 2 * 60,
+}
 
 # Every platform deadline in one place (DESIGN.md "Time rules"); all configurable.
 PORTAL_TIME_RULES = {
@@ -229,6 +242,7 @@ SPECTACULAR_SETTINGS = {
         "CompensationKindEnum": "shop.models.orders.CompensationKind",
         "DocumentKindEnum": "shop.models.stores.DocumentKind",
         "DepositEntryKindEnum": "shop.models.stores.DepositEntryKind",
+        "ShipmentStatusEnum": "shipping.models.ShipmentStatus",
     },
 }
 

@@ -17,6 +17,7 @@ SEEDERS = [
     "shop.demo.stores.seed",
     "shop.demo.catalog.seed",
     "shop.demo.orders.seed",
+    "shipping.demo.seed",
 ]
 
 
