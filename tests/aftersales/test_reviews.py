@@ -19,14 +19,14 @@ pytestmark = pytest.mark.django_db
 
 def review(order, item=None, scores=(5, 4, 3), **kw):
     item = item or order.items.first()
-    d, l, s = scores
+    desc, logi, serv = scores
     return services.review_create(
         order=order,
         item_id=item.pk,
         buyer_ref=order.buyer_ref,
-        score_description=d,
-        score_logistics=l,
-        score_service=s,
+        score_description=desc,
+        score_logistics=logi,
+        score_service=serv,
         by="b",
         **kw,
     )
