@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import secrets
 from collections.abc import Sequence
 from datetime import datetime
@@ -24,6 +23,7 @@ from portal.payments.services import refund_create
 from shipping.waybills import validate_waybill
 from shop.models import Order, OrderItem, Store
 from shop.models.orders import OrderStatus
+from shop.services.deposit import deposit_deduct
 
 from .models import (
     MONEY_TYPES,
@@ -40,8 +40,6 @@ from .models import (
     Review,
     ReviewPhoto,
 )
-
-logger = logging.getLogger(__name__)
 
 MAX_PHOTOS = 9
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -126,16 +124,6 @@ def _url(req: AftersalesRequest) -> str:
     return reverse("aftersales:request_detail", args=[req.pk])
 
 
-def _deduct_deposit(*, store: Store, amount: int, reason: str, by, ref: str) -> None:
-    """Seam to the deposit ledger (shop.services.deposit from the onboarding issue)."""
-    try:
-        from shop.services.deposit import deposit_deduct
-    except ImportError:  # the ledger has not landed on main yet: the amount stays recorded on the request
-        logger.warning("deposit ledger unavailable; deduction of %s fen for %s recorded only", amount, ref)
-        return
-    deposit_deduct(store=store, amount=amount, reason=reason, by=by, ref=ref)
-
-
 def _issue_refund(*, req: AftersalesRequest, amount: int, by) -> None:
     """Refund through the payment adapter, book it on the item; cancel an unshipped order fully refunded."""
     item = OrderItem.objects.select_for_update().get(pk=req.item_id)
@@ -160,15 +148,15 @@ def _issue_refund(*, req: AftersalesRequest, amount: int, by) -> None:
 def _cancel_order_if_fully_refunded(*, order_id: int, by) -> None:
     """Before shipment a refund cancels the order once every item is refunded.
 
-    The orders issue owns an order_cancel service; this calls the Order FSM directly (through
-    portal.fsm) because the money has already been refunded here and a cancel service would refund again.
+    Not shop.services.orders.order_cancel: it refunds the whole payment, and the items were already
+    refunded here one by one; so this runs the Order FSM's cancel through portal.fsm directly.
     """
     order = Order.objects.select_for_update().get(pk=order_id)
     if order.status != OrderStatus.PAID:
         return
     if all(i.refunded_amount >= i.paid_amount for i in order.items.all()):
-        order.cancel_reason = _("买家售后退款，订单关闭")
-        transition(order, "cancel", by=by, reason=order.cancel_reason)
+        reason = _("买家售后退款，订单关闭")
+        transition(order, "cancel", by=by, reason=reason, cancel_reason=reason)
 
 
 def _lock(req: AftersalesRequest) -> AftersalesRequest:
@@ -484,7 +472,7 @@ def aftersales_decide(
     if refund_amount:
         _issue_refund(req=req, amount=refund_amount, by=by)
     if deposit_deduction:
-        _deduct_deposit(
+        deposit_deduct(
             store=req.store,
             amount=deposit_deduction,
             reason=_("售后纠纷平台判定：%(sn)s") % {"sn": req.request_sn},

@@ -1,18 +1,7 @@
-from .catalog import Category, Product, Sku
-from .evaluation import EvaluationRule, StoreEvaluation, SuspensionProposal
-from .orders import Order, OrderItem
-from .stores import Store, StoreStatus, StoreType
+"""The shop app's models, one module per area (stores, catalog, promotions, orders, ...)."""
 
-__all__ = [
-    "Category",
-    "EvaluationRule",
-    "StoreEvaluation",
-    "SuspensionProposal",
-    "Order",
-    "OrderItem",
-    "Product",
-    "Sku",
-    "Store",
-    "StoreStatus",
-    "StoreType",
-]
+from .catalog import *  # noqa: F403
+from .evaluation import *  # noqa: F403
+from .orders import *  # noqa: F403
+from .promotions import *  # noqa: F403
+from .stores import *  # noqa: F403

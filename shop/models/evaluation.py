@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+__all__ = ["EvaluationRule", "Metric", "ProposalStatus", "StoreEvaluation", "SuspensionProposal"]
+
 
 class Metric(models.TextChoices):
     DSR_DESCRIPTION = "dsr_description", _("描述相符评分")

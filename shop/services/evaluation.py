@@ -18,6 +18,7 @@ from portal.events import emit
 from portal.fsm import transition
 from shop.models import EvaluationRule, Order, Store, StoreEvaluation, StoreStatus, SuspensionProposal
 from shop.models.evaluation import Metric
+from shop.services.stores import store_suspend
 
 
 def _pct(part: int, whole: int) -> Decimal | None:
@@ -178,18 +179,6 @@ def _propose_suspensions(*, store_ids: list[int], day: date, labels: dict) -> No
     )
 
 
-def _suspend_store(*, store: Store, reason: str, by) -> None:
-    """Seam to the onboarding issue's store suspension service; until it lands, the Store FSM directly."""
-    try:
-        from shop.services.stores import store_suspend
-    except ImportError:
-        store = Store.objects.select_for_update().get(pk=store.pk)
-        store.status_reason = reason
-        transition(store, "suspend", by=by, reason=reason)
-        return
-    store_suspend(store=store, reason=reason, by=by)
-
-
 @transaction.atomic
 def suspension_confirm(*, proposal: SuspensionProposal, by) -> SuspensionProposal:
     """Staff confirm a proposal: the store is suspended and the merchant notified with the reasons."""
@@ -197,15 +186,7 @@ def suspension_confirm(*, proposal: SuspensionProposal, by) -> SuspensionProposa
     reason = _("店铺评估持续不达标：%(r)s") % {"r": "、".join(proposal.reasons)}
     proposal.decided_by = by if getattr(by, "pk", None) else None
     transition(proposal, "confirm", by=by, reason=reason)
-    _suspend_store(store=proposal.store, reason=reason, by=by)
-    emit(
-        type="store.status_changed",
-        store_id=proposal.store_id,
-        title=_("店铺已被暂停经营"),
-        body=reason,
-        url=reverse("shop:evaluation"),
-        data={"status": "suspended", "reasons": proposal.reasons},
-    )
+    store_suspend(store=proposal.store, reason=reason, by=by)  # notifies the merchant with the reason
     return proposal
 
 

@@ -371,7 +371,7 @@ def escalated(order, merchant, django_capture_on_commit_callbacks):
 @pytest.fixture
 def deposit_calls(monkeypatch):
     calls = []
-    monkeypatch.setattr(services, "_deduct_deposit", lambda **kw: calls.append(kw))
+    monkeypatch.setattr(services, "deposit_deduct", lambda **kw: calls.append(kw))
     return calls
 
 
@@ -416,16 +416,15 @@ def test_decide_reject_refunds_nothing_and_cannot_deduct(escalated, staff_user, 
         services.aftersales_decide(request=req, decision=Decision.FULL_REFUND, by=staff_user)
 
 
-def test_deposit_seam_calls_the_ledger_when_it_exists(escalated, staff_user, monkeypatch):
-    import sys
-    import types
+def test_decision_deducts_from_the_deposit_ledger(escalated, staff_user):
+    from shop.models import DepositEntry
+    from shop.selectors.stores import deposit_balance
 
-    calls = []
-    module = types.ModuleType("shop.services.deposit")
-    module.deposit_deduct = lambda **kw: calls.append(kw)
-    monkeypatch.setitem(sys.modules, "shop.services.deposit", module)
+    before = deposit_balance(escalated.store)
     services.aftersales_decide(request=escalated, decision=Decision.FULL_REFUND, deposit_deduction=700, by=staff_user)
-    assert calls and calls[0]["amount"] == 700 and calls[0]["ref"] == escalated.request_sn
+    entry = DepositEntry.objects.get(store=escalated.store, ref=escalated.request_sn)
+    assert entry.amount == 700
+    assert deposit_balance(escalated.store) == before - 700
 
 
 def test_escalation_window(order, merchant, time_machine):

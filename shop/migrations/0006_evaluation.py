@@ -35,7 +35,7 @@ def unseed_rules(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shop', '0002_categories'),
+        ('shop', '0005_merge_20261122_0749'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
