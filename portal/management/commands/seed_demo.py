@@ -13,6 +13,7 @@ SEEDERS = [
     "portal.demo.seed",
     "shop.demo.stores.seed",
     "shop.demo.catalog.seed",
+    "aftersales.demo.seed",
 ]
 
 
