@@ -19,6 +19,7 @@ urlpatterns = [
     path(f"{SN}/return-address/", views.RequestReturnAddressView.as_view(), name="api-aftersales-return-address"),
     path(f"{SN}/receive/", views.RequestReceiveView.as_view(), name="api-aftersales-receive"),
     path(f"{SN}/ship/", views.RequestShipView.as_view(), name="api-aftersales-ship"),
+    path("complaints/", views.ComplaintFileView.as_view(), name="api-complaint-file"),
     path("reviews/", views.ReviewListView.as_view(), name="api-review-list"),
     path("reviews/create/", views.ReviewCreateView.as_view(), name="api-review-create"),
     path("reviews/<int:pk>/followup/", views.ReviewFollowupView.as_view(), name="api-review-followup"),

@@ -68,7 +68,9 @@ def request_detail(*, store: Store, pk: int) -> AftersalesRequest:
 
 def open_requests_of_order(*, store: Store, order: Order) -> QuerySet[AftersalesRequest]:
     """Open requests of one order, for the order detail page."""
-    return AftersalesRequest.objects.filter(store=store, order=order, status__in=OPEN_STATUSES).select_related("item")
+    return AftersalesRequest.objects.filter(store_id=store.pk, order=order, status__in=OPEN_STATUSES).select_related(
+        "item"
+    )
 
 
 def open_request_order_ids(store: Store) -> QuerySet:

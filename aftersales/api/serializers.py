@@ -7,7 +7,16 @@ from rest_framework import serializers
 
 from shipping.waybills import WAYBILL_FORMATS
 
-from ..models import AftersalesReason, AftersalesRequest, AftersalesType, Evidence, PlatformStatus, Review
+from ..models import (
+    AftersalesReason,
+    AftersalesRequest,
+    AftersalesType,
+    Complaint,
+    ComplaintCategory,
+    Evidence,
+    PlatformStatus,
+    Review,
+)
 
 photos_field = serializers.ListField(child=serializers.FileField(), required=False, max_length=9, allow_empty=True)
 
@@ -125,3 +134,15 @@ class ReviewOut(serializers.ModelSerializer):
 
     def get_photos(self, obj) -> list[str]:
         return [f"{settings.MEDIA_URL}{p.image.name}" for p in obj.photos.all()]
+
+
+class ComplaintIn(BuyerIn):
+    order_sn = serializers.CharField(max_length=22, required=False, allow_blank=True, default="")
+    category = serializers.ChoiceField(choices=ComplaintCategory.choices)
+    content = serializers.CharField(max_length=1000)
+
+
+class ComplaintOut(serializers.ModelSerializer):
+    class Meta:
+        model = Complaint
+        fields = ("id", "category", "content", "status", "resolution", "created_at", "handled_at")

@@ -301,3 +301,23 @@ class ReviewReplyView(IdempotentMixin, APIView):
         data = _valid(s.ReplyIn, request)
         services.review_reply(review=review, store=request_store(request), text=data["text"], by=request.user)
         return Response(s.ReviewOut(_review(request, pk)).data)
+
+
+class ComplaintFileView(IdempotentMixin, APIView):
+    """Buyer: complain about the store (handled by platform support staff)."""
+
+    required_scope = SCOPE
+
+    @extend_schema(request=s.ComplaintIn, responses={201: s.ComplaintOut})
+    def post(self, request):
+        data = _valid(s.ComplaintIn, request)
+        store = request_store(request)
+        complaint = services.complaint_file(
+            store=store,
+            order=_order(store, data["order_sn"]) if data["order_sn"] else None,
+            buyer_ref=data["buyer_ref"],
+            category=data["category"],
+            content=data["content"],
+            by=_buyer(data),
+        )
+        return Response(s.ComplaintOut(complaint).data, status=status.HTTP_201_CREATED)

@@ -199,3 +199,15 @@ def test_schema_generates(client):
     response = client.get(reverse("api-schema"))
     assert response.status_code == 200
     assert b"/api/v1/aftersales/requests/open/" in response.content
+
+
+def test_buyer_files_a_complaint(api, order, other_store):
+    body = {"buyer_ref": order.buyer_ref, "order_sn": order.order_sn, "category": "attitude", "content": "态度差"}
+    r = api.post(reverse("api-complaint-file"), body, format="json", HTTP_IDEMPOTENCY_KEY="cp-1")
+    assert r.status_code == 201 and r.json()["status"] == "open"
+    assert api.post(reverse("api-complaint-file"), body | {"buyer_ref": "x"}, format="json").status_code == 403
+    assert api.post(reverse("api-complaint-file"), body | {"category": "nope"}, format="json").status_code == 400
+    other = make_order(other_store)
+    assert (
+        api.post(reverse("api-complaint-file"), body | {"order_sn": other.order_sn}, format="json").status_code == 404
+    )

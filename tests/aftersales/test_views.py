@@ -120,3 +120,14 @@ def test_evaluation_page(merchant_client, store):
 def test_pages_need_login(client):
     assert client.get(reverse("aftersales:request_list")).status_code == 302
     assert client.get(reverse("shop:evaluation")).status_code == 302
+
+
+def test_fragments_for_other_pages(store, order):
+    from django.template import Context, Template
+
+    req = open_req(order)
+    review(order, scores=(5, 4, 3))
+    html = Template("{% load aftersales_tags %}{% order_aftersales order %}|{% product_rating_badge pid %}").render(
+        Context({"order": order, "pid": order.items.get().sku.product_id})
+    )
+    assert req.request_sn in html and "★ 4.00" in html
