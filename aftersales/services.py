@@ -343,6 +343,20 @@ def aftersales_return_delivered(*, request: AftersalesRequest, by) -> Aftersales
     return req
 
 
+SIGNED_ACTIONS = ("SIGN", "SIGN_ON_BEHALF", "IN_CABINET")
+
+
+def aftersales_return_tracking(*, courier_code: str, waybill_no: str, action: str, by) -> AftersalesRequest | None:
+    """Entry point for shipping's tracking (webhook or poll) of any waybill: a signed-for return
+    parcel marks its request's return delivered. Returns the request, or None if the waybill is no return."""
+    req = AftersalesRequest.objects.filter(
+        return_courier_code=courier_code, return_waybill_no=waybill_no, status=AftersalesStatus.AWAITING_RETURN
+    ).first()
+    if req is None or action not in SIGNED_ACTIONS:
+        return req
+    return aftersales_return_delivered(request=req, by=by)
+
+
 # ---------------------------------------------------------------------------- merchant side
 
 

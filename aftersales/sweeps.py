@@ -12,7 +12,7 @@ from portal.events import emit
 from portal.sweeps import sweep
 
 from . import services
-from .models import AftersalesRequest, AftersalesStatus
+from .models import AftersalesRequest, AftersalesStatus, DsrSnapshot
 
 
 def _overdue(**filters):
@@ -79,8 +79,9 @@ def default_positive() -> int:
 
 @sweep("evaluation.daily")
 def evaluation_daily() -> int:
-    """Today's DSR snapshots and store evaluations (skips stores already evaluated today)."""
+    """Today's DSR snapshots (once a day) and store evaluations (skips stores already evaluated today)."""
     from shop.services.evaluation import dsr_snapshot_all, evaluation_run
 
-    dsr_snapshot_all()
+    if not DsrSnapshot.objects.filter(day=timezone.localdate()).exists():
+        dsr_snapshot_all()
     return evaluation_run()

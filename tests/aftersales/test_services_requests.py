@@ -232,7 +232,14 @@ def test_return_and_refund_full_flow(store, order, item, merchant, django_captur
     assert req.deadline_at > timezone.now() + timedelta(days=9)
     with pytest.raises(IllegalTransition):
         services.aftersales_cancel(request=req, buyer_ref=order.buyer_ref, by="b")  # goods are on their way
-    req = services.aftersales_return_delivered(request=req, by="courier:SF")
+    assert services.aftersales_return_tracking(
+        courier_code="SF", waybill_no="SF1234567890123", action="GOT", by="courier:SF"
+    )
+    assert AftersalesRequest.objects.get(pk=req.pk).return_delivered_at is None
+    assert services.aftersales_return_tracking(courier_code="SF", waybill_no="OTHER", action="SIGN", by="x") is None
+    req = services.aftersales_return_tracking(
+        courier_code="SF", waybill_no="SF1234567890123", action="SIGN", by="courier:SF"
+    )
     assert req.return_delivered_at is not None
     services.aftersales_return_delivered(request=req, by="courier:SF")  # idempotent
     with django_capture_on_commit_callbacks(execute=True):

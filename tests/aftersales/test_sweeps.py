@@ -121,3 +121,18 @@ def test_unreviewed_items_get_default_positive_rating(store, time_machine):
     assert (default.score_description, default.score_logistics, default.score_service) == (5, 5, 5)
     assert default.item_id != reviewed.pk
     assert sweeps.default_positive() == 0
+
+
+def test_daily_evaluation_sweep_snapshots_once_a_day(store, time_machine):
+    from aftersales.models import DsrSnapshot
+    from shop.models import StoreEvaluation
+    from tests.aftersales.test_reviews import review
+
+    review(make_order(store), scores=(5, 5, 5))
+    assert sweeps.evaluation_daily() >= 1
+    assert sweeps.evaluation_daily() == 0
+    assert DsrSnapshot.objects.filter(store=store).count() == 1
+    later(time_machine, days=1)
+    sweeps.evaluation_daily()
+    assert DsrSnapshot.objects.filter(store=store).count() == 2
+    assert StoreEvaluation.objects.filter(store=store).count() == 2
