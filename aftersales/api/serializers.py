@@ -21,11 +21,11 @@ from ..models import (
 photos_field = serializers.ListField(child=serializers.FileField(), required=False, max_length=9, allow_empty=True)
 
 
-class BuyerIn(serializers.Serializer):
+class AftersalesBuyerIn(serializers.Serializer):
     buyer_ref = serializers.CharField(max_length=64)
 
 
-class RequestOpenIn(BuyerIn):
+class AftersalesOpenIn(AftersalesBuyerIn):
     order_sn = serializers.CharField(max_length=22)
     item_id = serializers.IntegerField(min_value=1)
     type = serializers.ChoiceField(choices=AftersalesType.choices)
@@ -35,29 +35,29 @@ class RequestOpenIn(BuyerIn):
     photos = photos_field
 
 
-class RequestUpdateIn(BuyerIn):
+class AftersalesUpdateIn(AftersalesBuyerIn):
     reason = serializers.ChoiceField(choices=AftersalesReason.choices, required=False)
     amount = serializers.IntegerField(min_value=0, required=False, help_text="fen")
     description = serializers.CharField(max_length=500, required=False, allow_blank=True)
     photos = photos_field
 
 
-class EscalateIn(BuyerIn):
+class AftersalesEscalateIn(AftersalesBuyerIn):
     reason = serializers.CharField(max_length=500)
     photos = photos_field
 
 
-class ReturnWaybillIn(BuyerIn):
+class ReturnWaybillIn(AftersalesBuyerIn):
     courier_code = serializers.ChoiceField(choices=[(c, c) for c in WAYBILL_FORMATS])
     waybill_no = serializers.CharField(max_length=30)
 
 
-class ApproveIn(serializers.Serializer):
+class AftersalesApproveIn(serializers.Serializer):
     return_address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
-class RejectIn(serializers.Serializer):
+class AftersalesRejectIn(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
     photos = photos_field
 
@@ -66,27 +66,27 @@ class ReturnAddressIn(serializers.Serializer):
     return_address = serializers.CharField(max_length=200)
 
 
-class ReceiveIn(serializers.Serializer):
+class ReturnReceiveIn(serializers.Serializer):
     inspection_passed = serializers.BooleanField(required=False, default=True)
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
-class ShipIn(serializers.Serializer):
+class ReplacementShipIn(serializers.Serializer):
     courier_code = serializers.ChoiceField(choices=[(c, c) for c in WAYBILL_FORMATS])
     waybill_no = serializers.CharField(max_length=30)
 
 
-class EvidenceOut(serializers.ModelSerializer):
+class AftersalesEvidenceOut(serializers.ModelSerializer):
     class Meta:
         model = Evidence
         fields = ("side", "image", "note", "created_at")
 
 
-class RequestOut(serializers.ModelSerializer):
+class AftersalesRequestOut(serializers.ModelSerializer):
     order_sn = serializers.CharField(source="order.order_sn")
     platform_status = serializers.ChoiceField(choices=PlatformStatus.choices)
     refund_status = serializers.CharField(source="refund.status", default=None)
-    evidence = EvidenceOut(many=True, read_only=True)
+    evidence = AftersalesEvidenceOut(many=True, read_only=True)
 
     class Meta:
         model = AftersalesRequest
@@ -99,7 +99,7 @@ class RequestOut(serializers.ModelSerializer):
         )  # fmt: skip
 
 
-class ReviewIn(BuyerIn):
+class ReviewIn(AftersalesBuyerIn):
     order_sn = serializers.CharField(max_length=22)
     item_id = serializers.IntegerField(min_value=1)
     score_description = serializers.IntegerField(min_value=1, max_value=5)
@@ -110,12 +110,12 @@ class ReviewIn(BuyerIn):
     photos = photos_field
 
 
-class FollowupIn(BuyerIn):
+class ReviewFollowupIn(AftersalesBuyerIn):
     text = serializers.CharField(max_length=500)
     photos = photos_field
 
 
-class ReplyIn(serializers.Serializer):
+class ReviewReplyIn(serializers.Serializer):
     text = serializers.CharField(max_length=500)
 
 
@@ -136,7 +136,7 @@ class ReviewOut(serializers.ModelSerializer):
         return [f"{settings.MEDIA_URL}{p.image.name}" for p in obj.photos.all()]
 
 
-class ComplaintIn(BuyerIn):
+class ComplaintIn(AftersalesBuyerIn):
     order_sn = serializers.CharField(max_length=22, required=False, allow_blank=True, default="")
     category = serializers.ChoiceField(choices=ComplaintCategory.choices)
     content = serializers.CharField(max_length=1000)

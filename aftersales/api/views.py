@@ -47,7 +47,7 @@ class RequestListView(ListAPIView):
     """The store's after-sales requests, newest first; filter with ?status= and ?order_sn=."""
 
     required_scope = SCOPE
-    serializer_class = s.RequestOut
+    serializer_class = s.AftersalesRequestOut
 
     def get_queryset(self):
         qs = selectors.request_list(store=request_store(self.request)).prefetch_related("evidence")
@@ -61,9 +61,9 @@ class RequestListView(ListAPIView):
 class RequestDetailView(APIView):
     required_scope = SCOPE
 
-    @extend_schema(responses=s.RequestOut)
+    @extend_schema(responses=s.AftersalesRequestOut)
     def get(self, request, request_sn: str):
-        return Response(s.RequestOut(_request(request, request_sn)).data)
+        return Response(s.AftersalesRequestOut(_request(request, request_sn)).data)
 
 
 def _request(request, request_sn: str) -> AftersalesRequest:
@@ -83,9 +83,9 @@ class RequestOpenView(IdempotentMixin, APIView):
 
     required_scope = SCOPE
 
-    @extend_schema(request=s.RequestOpenIn, responses={201: s.RequestOut})
+    @extend_schema(request=s.AftersalesOpenIn, responses={201: s.AftersalesRequestOut})
     def post(self, request):
-        data = _valid(s.RequestOpenIn, request)
+        data = _valid(s.AftersalesOpenIn, request)
         req = services.aftersales_open(
             order=_order(request_store(request), data["order_sn"]),
             item_id=data["item_id"],
@@ -97,7 +97,7 @@ class RequestOpenView(IdempotentMixin, APIView):
             photos=data.get("photos", []),
             by=_buyer(data),
         )
-        return Response(s.RequestOut(_request(request, req.request_sn)).data, status=status.HTTP_201_CREATED)
+        return Response(s.AftersalesRequestOut(_request(request, req.request_sn)).data, status=status.HTTP_201_CREATED)
 
 
 class _RequestAction(IdempotentMixin, APIView):
@@ -112,16 +112,16 @@ class _RequestAction(IdempotentMixin, APIView):
     def post(self, request, request_sn: str):
         req = _request(request, request_sn)
         self.perform(req, _valid(self.input_class, request), request)
-        return Response(s.RequestOut(_request(request, request_sn)).data)
+        return Response(s.AftersalesRequestOut(_request(request, request_sn)).data)
 
 
 def _action(input_class, doc: str):
-    return extend_schema(request=input_class, responses=s.RequestOut, description=doc)
+    return extend_schema(request=input_class, responses=s.AftersalesRequestOut, description=doc)
 
 
-@_action(s.RequestUpdateIn, "Buyer: revise a request not answered yet.")
+@_action(s.AftersalesUpdateIn, "Buyer: revise a request not answered yet.")
 class RequestUpdateView(_RequestAction):
-    input_class = s.RequestUpdateIn
+    input_class = s.AftersalesUpdateIn
 
     def perform(self, req, data, request):
         services.aftersales_update(
@@ -135,17 +135,17 @@ class RequestUpdateView(_RequestAction):
         )
 
 
-@_action(s.BuyerIn, "Buyer: withdraw the request.")
+@_action(s.AftersalesBuyerIn, "Buyer: withdraw the request.")
 class RequestCancelView(_RequestAction):
-    input_class = s.BuyerIn
+    input_class = s.AftersalesBuyerIn
 
     def perform(self, req, data, request):
         services.aftersales_cancel(request=req, buyer_ref=data["buyer_ref"], by=_buyer(data))
 
 
-@_action(s.EscalateIn, "Buyer: ask for platform intervention after a rejection (within the window).")
+@_action(s.AftersalesEscalateIn, "Buyer: ask for platform intervention after a rejection (within the window).")
 class RequestEscalateView(_RequestAction):
-    input_class = s.EscalateIn
+    input_class = s.AftersalesEscalateIn
 
     def perform(self, req, data, request):
         services.aftersales_escalate(
@@ -171,9 +171,9 @@ class RequestReturnWaybillView(_RequestAction):
         )
 
 
-@_action(s.ApproveIn, "Merchant: agree (return types need the return address).")
+@_action(s.AftersalesApproveIn, "Merchant: agree (return types need the return address).")
 class RequestApproveView(_RequestAction):
-    input_class = s.ApproveIn
+    input_class = s.AftersalesApproveIn
 
     def perform(self, req, data, request):
         services.aftersales_approve(
@@ -181,9 +181,9 @@ class RequestApproveView(_RequestAction):
         )
 
 
-@_action(s.RejectIn, "Merchant: refuse with a reason (and evidence photos).")
+@_action(s.AftersalesRejectIn, "Merchant: refuse with a reason (and evidence photos).")
 class RequestRejectView(_RequestAction):
-    input_class = s.RejectIn
+    input_class = s.AftersalesRejectIn
 
     def perform(self, req, data, request):
         services.aftersales_reject(request=req, reason=data["reason"], photos=data.get("photos", []), by=request.user)
@@ -197,9 +197,11 @@ class RequestReturnAddressView(_RequestAction):
         services.aftersales_request_return(request=req, return_address=data["return_address"], by=request.user)
 
 
-@_action(s.ReceiveIn, "Merchant: confirm receipt and inspection of the returned goods (refunds a return-and-refund).")
+@_action(
+    s.ReturnReceiveIn, "Merchant: confirm receipt and inspection of the returned goods (refunds a return-and-refund)."
+)
 class RequestReceiveView(_RequestAction):
-    input_class = s.ReceiveIn
+    input_class = s.ReturnReceiveIn
 
     def perform(self, req, data, request):
         services.aftersales_receive_return(
@@ -207,9 +209,9 @@ class RequestReceiveView(_RequestAction):
         )
 
 
-@_action(s.ShipIn, "Merchant: ship the exchange or resend parcel.")
+@_action(s.ReplacementShipIn, "Merchant: ship the exchange or resend parcel.")
 class RequestShipView(_RequestAction):
-    input_class = s.ShipIn
+    input_class = s.ReplacementShipIn
 
     def perform(self, req, data, request):
         services.aftersales_ship_replacement(
@@ -276,10 +278,10 @@ class ReviewFollowupView(IdempotentMixin, APIView):
 
     required_scope = SCOPE
 
-    @extend_schema(request=s.FollowupIn, responses=s.ReviewOut)
+    @extend_schema(request=s.ReviewFollowupIn, responses=s.ReviewOut)
     def post(self, request, pk: int):
         review = _review(request, pk)
-        data = _valid(s.FollowupIn, request)
+        data = _valid(s.ReviewFollowupIn, request)
         services.review_followup(
             review=review,
             buyer_ref=data["buyer_ref"],
@@ -295,10 +297,10 @@ class ReviewReplyView(IdempotentMixin, APIView):
 
     required_scope = SCOPE
 
-    @extend_schema(request=s.ReplyIn, responses=s.ReviewOut)
+    @extend_schema(request=s.ReviewReplyIn, responses=s.ReviewOut)
     def post(self, request, pk: int):
         review = _review(request, pk)
-        data = _valid(s.ReplyIn, request)
+        data = _valid(s.ReviewReplyIn, request)
         services.review_reply(review=review, store=request_store(request), text=data["text"], by=request.user)
         return Response(s.ReviewOut(_review(request, pk)).data)
 

@@ -53,7 +53,7 @@ class SuspensionProposalAdmin(admin.ModelAdmin):
             except DomainError as exc:
                 self.message_user(request, f"{proposal}: {exc.message}", messages.ERROR)
             else:
-                self.message_user(request, f"{proposal}: OK", messages.SUCCESS)
+                self.message_user(request, _("%(p)s：已处理。") % {"p": proposal}, messages.SUCCESS)
 
     @admin.action(description=_("确认暂停店铺（通知商家）"))
     def confirm(self, request, queryset):
