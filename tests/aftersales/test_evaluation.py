@@ -136,7 +136,14 @@ def test_persistently_failing_store_is_proposed_and_staff_confirm(
         suspension_dismiss(proposal=proposal, by=staff_user)
 
 
-def test_evaluation_query_count_is_constant(store, other_store, django_assert_max_num_queries):
-    review(make_order(store), scores=(3, 5, 5))
+@pytest.mark.parametrize("stores", [1, 6])
+def test_evaluation_query_count_is_constant(stores, django_assert_max_num_queries):
+    from tests.conftest import force_status
+    from tests.factories import StoreFactory
+
+    for _ in range(stores):
+        store = StoreFactory()
+        force_status(store, "open")
+        review(make_order(store), scores=(3, 5, 5))
     with django_assert_max_num_queries(14):
-        evaluation_run()
+        assert evaluation_run() == stores

@@ -131,3 +131,17 @@ def test_fragments_for_other_pages(store, order):
         Context({"order": order, "pid": order.items.get().sku.product_id})
     )
     assert req.request_sn in html and "★ 4.00" in html
+
+
+def test_reject_with_evidence_photo_from_the_page(merchant_client, order):
+    from tests.aftersales.test_services_requests import png
+
+    req = open_req(order)
+    url = reverse("aftersales:request_detail", args=[req.pk])
+    response = merchant_client.post(
+        url, {"action": "reject", "reason": "商品完好", "photos": [png("a.png"), png("b.png")]}
+    )
+    assert response.status_code == 302
+    req.refresh_from_db()
+    assert req.status == S.REJECTED and req.evidence.filter(side="merchant").count() == 2
+    assert "<img" in merchant_client.get(url).content.decode()
