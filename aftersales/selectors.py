@@ -87,6 +87,11 @@ def in_aftersales() -> Exists:
     return Exists(AftersalesRequest.objects.filter(order_id=OuterRef("pk"), status__in=OPEN_STATUSES))
 
 
+def in_aftersales_q() -> Q:
+    """Q for Order querysets (filters and Count(filter=...)): the order has an open after-sales request."""
+    return Q(in_aftersales())
+
+
 def refund_status_code(order: Order) -> int:
     """Platform refund status: 1 none or closed, 2 in after-sales, 3 refunding, 4 refunded."""
     rows = list(

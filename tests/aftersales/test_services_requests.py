@@ -4,15 +4,17 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Count
 from django.utils import timezone
 
 from aftersales import services
 from aftersales.models import AftersalesRequest, Decision
 from aftersales.models import AftersalesStatus as S
 from aftersales.models import PlatformStatus as P
-from aftersales.selectors import awaiting_answer, open_request_order_ids, refund_status_code
+from aftersales.selectors import awaiting_answer, in_aftersales_q, open_request_order_ids, refund_status_code
 from portal.exceptions import DomainError, IllegalTransition, PermissionDenied, ValidationFailed
 from portal.models import AuditEntry, Event, Refund
+from shop.models import Order
 from tests.aftersales.conftest import make_order
 
 pytestmark = pytest.mark.django_db
@@ -58,6 +60,8 @@ def test_open_sets_response_deadline_stores_photos_and_notifies(store, order, dj
     assert req.evidence.count() == 1
     assert Event.objects.filter(type="aftersales.opened", store=store).exists()
     assert list(open_request_order_ids(store)) == [order.pk]
+    assert list(Order.objects.filter(in_aftersales_q())) == [order]
+    assert Order.objects.aggregate(n=Count("pk", filter=in_aftersales_q()))["n"] == 1
     assert refund_status_code(order) == 2
     assert awaiting_answer(store) == (1, req.deadline_at)
 
