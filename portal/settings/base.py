@@ -196,6 +196,11 @@ PORTAL_TIME_RULES = {
     "return_receive_window": timedelta(days=10),
     "escalation_window": timedelta(days=7),
     "review_window": timedelta(days=90),
+    "seven_day_return": timedelta(days=float(env("RULE_SEVEN_DAY_RETURN_DAYS", "7"))),
+    "aftersales_near_timeout": env_hours("RULE_AFTERSALES_NEAR_TIMEOUT_HOURS", 6),
+    "review_followup_window": timedelta(days=float(env("RULE_REVIEW_FOLLOWUP_DAYS", "180"))),
+    "dsr_window": timedelta(days=float(env("RULE_DSR_WINDOW_DAYS", "90"))),
+    "evaluation_failing_period": timedelta(days=float(env("RULE_EVALUATION_FAILING_DAYS", "7"))),
     "store_review_expected": timedelta(days=2),
 }
 

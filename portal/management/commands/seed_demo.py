@@ -18,6 +18,7 @@ SEEDERS = [
     "shop.demo.catalog.seed",
     "shop.demo.orders.seed",
     "shipping.demo.seed",
+    "aftersales.demo.seed",
 ]
 
 
