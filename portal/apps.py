@@ -8,3 +8,4 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from . import notifications  # noqa: F401  registers the notification outlet
+        from .webhooks import outlet  # noqa: F401  registers the webhook outlet and its sweep
