@@ -190,6 +190,7 @@ PORTAL_TIME_RULES = {
     "escalation_window": timedelta(days=7),
     "review_window": timedelta(days=90),
     "store_review_expected": timedelta(days=2),
+    "settlement_period": timedelta(days=float(env("RULE_SETTLEMENT_DAYS", "7"))),
 }
 
 REST_FRAMEWORK = {
