@@ -9,6 +9,9 @@ from .payments import views as payment_views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("home/todo/", views.HomeTodoView.as_view(), name="home_todo"),
+    path("data/", views.DataView.as_view(), name="data"),
+    path("data/<slug:key>.csv", views.DataCsvView.as_view(), name="data_csv"),
     path("accounts/signup/", views.SignupView.as_view(), name="signup"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("store/switch/", views.store_switch, name="store_switch"),

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import csv
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView, View
 
+from . import dashboard
 from .events import EVENT_TYPES
 from .exceptions import DomainError
 from .forms import ApiKeyForm, QuietHoursForm, SignupForm
@@ -46,7 +50,60 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("shop:onboarding_start")
     if not request.store.is_open():
         return redirect("shop:store_detail")
-    return render(request, "portal/home.html", {"store": request.store})
+    days = _period(request)
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "store": request.store,
+            "todo": dashboard.todo(request.store),
+            "charts": dashboard.charts(request.store, days),
+            "days": days,
+            "periods": dashboard.PERIODS,
+        },
+    )
+
+
+def _period(request: HttpRequest) -> int:
+    days = request.GET.get("days", "")
+    return int(days) if days.isdigit() and int(days) in dashboard.PERIODS else dashboard.PERIODS[0]
+
+
+class HomeTodoView(MerchantMixin, TemplateView):
+    """The to-do panel alone, polled by htmx so the counts stay live."""
+
+    template_name = "portal/_todo.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(todo=dashboard.todo(self.store), **kwargs)
+
+
+class DataView(MerchantMixin, TemplateView):
+    """经营数据: every chart with its table, over 7/30/90 days; each also as CSV."""
+
+    template_name = "portal/data.html"
+
+    def get_context_data(self, **kwargs):
+        days = _period(self.request)
+        return super().get_context_data(
+            charts=dashboard.charts(self.store, days), days=days, periods=dashboard.PERIODS, **kwargs
+        )
+
+
+class DataCsvView(MerchantMixin, View):
+    def get(self, request, key: str):
+        source = dashboard.CHARTS.get(key)
+        if source is None:
+            raise Http404
+        days = _period(request)
+        chart = source(self.store, days)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{key}-{days}d-{timezone.localdate():%Y%m%d}.csv"'
+        response.write("\ufeff")
+        writer = csv.writer(response)
+        writer.writerow(chart.columns)
+        writer.writerows(chart.rows)
+        return response
 
 
 @login_required
