@@ -99,7 +99,7 @@ def orders_per_day(store: Store, days: int, now: datetime | None = None) -> Char
         title=title,
         columns=[_("日期"), _("支付订单数"), _("销售额（元）")],
         rows=[[d.isoformat(), c, f"{s / 100:.2f}"] for d, c, s in zip(dates, counts, sales, strict=True)],
-        svg=bars_and_line([d.strftime("%m-%d") for d in dates], counts, sales, title=title),
+        svg=bars_and_line([d.strftime("%m-%d") for d in dates], counts, [s / 100 for s in sales], title=title),
         note=_("柱：订单数；线：销售额"),
     )
 
@@ -139,3 +139,24 @@ CHARTS = {"orders": orders_per_day, "funnel": order_funnel}
 
 def charts(store: Store, days: int, now: datetime | None = None) -> list[Chart]:
     return [source(store, days, now) for source in CHARTS.values()]
+
+
+# Staff overview (admin index) --------------------------------------------------------------------
+
+
+def _admin_link(model: str, query: str = "") -> str:
+    return link(f"admin:{model}_changelist", query)
+
+
+def staff_overview(now: datetime | None = None) -> list[TodoItem]:
+    """What platform staff should look at first, across every store (one query per area)."""
+    stores = Store.objects.aggregate(submitted=Count("id", filter=Q(status="submitted")))
+    return [
+        TodoItem(
+            "applications_awaiting_review",
+            _("待审核开店申请"),
+            stores["submitted"],
+            _admin_link("shop_store", "status__exact=submitted"),
+            "warn" if stores["submitted"] else "",
+        ),
+    ]

@@ -140,3 +140,19 @@ def test_another_stores_orders_never_show(merchant_client, store, other_store, t
 def test_pages_need_a_login(client):
     for name in ("home", "data", "home_todo"):
         assert client.get(reverse(name)).status_code == 302
+
+
+def test_staff_overview_on_the_admin_index(admin_client):
+    from tests.factories import StoreFactory
+
+    force_status(StoreFactory(), "submitted")
+    force_status(StoreFactory(), "submitted")
+    StoreFactory()
+    body = admin_client.get(reverse("admin:index")).content.decode()
+    assert 'data-testid="staff-overview"' in body
+    items = {item.key: item for item in dashboard.staff_overview()}
+    assert items["applications_awaiting_review"].count == 2
+    assert 'data-overview="applications_awaiting_review"' in body
+    for item in items.values():  # linked to the admin list once that list exists
+        assert f'data-count="{item.count}"' in body
+        assert (f'href="{item.url}"' if item.url else str(item.label)) in body
