@@ -27,6 +27,7 @@ class EventType:
 EVENT_TYPES: dict[str, EventType] = {
     "store.review_result": EventType(_("开店审核结果"), sms_default=True),
     "store.status_changed": EventType(_("店铺状态变化"), sms_default=True),
+    "store.member_added": EventType(_("店铺成员变动")),
     "deposit.changed": EventType(_("保证金变动"), sms_default=True),
     "order.paid": EventType(_("新的已支付订单")),
     "order.cancelled": EventType(_("订单取消")),
@@ -34,6 +35,7 @@ EVENT_TYPES: dict[str, EventType] = {
     "group.failed": EventType(_("拼团失败")),
     "order.ship_by_near": EventType(_("即将超过发货时限"), sms_default=True),
     "order.late_shipping": EventType(_("延迟发货赔付"), sms_default=True),
+    "order.compensated": EventType(_("订单赔付（投诉、虚假发货）"), sms_default=True),
     "shipment.confirmed": EventType(_("快递已接单")),
     "shipment.sla_breached": EventType(_("快递接单或揽收超时"), sms_default=True),
     "shipment.exception": EventType(_("包裹异常")),

@@ -1,3 +1,55 @@
-"""Deadline sweeps of the shop app (orders' time rules), registered with portal.sweeps."""
+"""Deadline sweeps of the shop app (orders' time rules), registered with portal.sweeps.
 
-from .services import funds  # noqa: E402, F401  registers the "payouts" sweep (credit and settle)
+Each selects what is overdue now and moves it through the order services; running one twice
+changes nothing the second time.
+"""
+
+from portal.sweeps import sweep
+from shop.services import funds, orders
+from shop.services.promotions import coupon_claims_expire
+
+
+@sweep("orders.cancel_unpaid")
+def cancel_unpaid() -> int:
+    return orders.cancel_unpaid()
+
+
+@sweep("orders.fail_expired_groups")
+def fail_expired_groups() -> int:
+    return orders.fail_expired_groups()
+
+
+@sweep("orders.compensate_late_shipping")
+def compensate_late_shipping() -> int:
+    return orders.compensate_late_shipping()
+
+
+@sweep("orders.cancel_unshipped_past_hard_limit")
+def cancel_unshipped_past_hard_limit() -> int:
+    return orders.cancel_unshipped_past_hard_limit()
+
+
+@sweep("orders.auto_confirm_receipt")
+def auto_confirm_receipt() -> int:
+    return orders.auto_confirm_receipt()
+
+
+@sweep("orders.fake_shipping_check")
+def fake_shipping_check() -> int:
+    return orders.fake_shipping_check()
+
+
+@sweep("orders.settle_compensations")
+def settle_compensations() -> int:
+    return orders.settle_pending_compensations()
+
+
+@sweep("coupon_claims_expire")
+def expire_coupon_claims() -> int:
+    return coupon_claims_expire()
+
+
+@sweep("payouts")
+def payouts() -> int:
+    """Credit completed orders to pending payouts, then settle the credits whose period is over."""
+    return funds.payouts_sweep()

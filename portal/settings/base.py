@@ -193,6 +193,18 @@ PORTAL_TIME_RULES = {
     "settlement_period": timedelta(days=float(env("RULE_SETTLEMENT_DAYS", "7"))),
 }
 
+# Compensation paid to buyers and deducted from the deposit (DOMAIN.md, Orders), in fen; all configurable.
+PORTAL_COMPENSATION_RULES = {
+    "late_shipping_flat": int(env("RULE_LATE_SHIPPING_FLAT_FEN", "300")),
+    "late_shipping_rate_above": int(env("RULE_LATE_SHIPPING_RATE_ABOVE_FEN", "30000")),
+    "late_shipping_permille": int(env("RULE_LATE_SHIPPING_PERMILLE", "10")),
+    "late_shipping_cap": int(env("RULE_LATE_SHIPPING_CAP_FEN", "3000")),
+    "not_shipped_permille": int(env("RULE_NOT_SHIPPED_PERMILLE", "100")),
+    "not_shipped_min": int(env("RULE_NOT_SHIPPED_MIN_FEN", "500")),
+    "not_shipped_max": int(env("RULE_NOT_SHIPPED_MAX_FEN", "10000")),
+    "fake_shipping": int(env("RULE_FAKE_SHIPPING_FEN", "2000")),
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "portal.api.authentication.ApiKeyAuthentication",
@@ -217,6 +229,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "kind"/"status" choice field; name each enum after its model's choices.
+    "ENUM_NAME_OVERRIDES": {
+        "DiscountKindEnum": "shop.models.promotions.DiscountKind",
+        "CouponKindEnum": "shop.models.promotions.CouponKind",
+        "CompensationKindEnum": "shop.models.orders.CompensationKind",
+        "DocumentKindEnum": "shop.models.stores.DocumentKind",
+        "DepositEntryKindEnum": "shop.models.stores.DepositEntryKind",
+    },
 }
 
 LOGGING = {

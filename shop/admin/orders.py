@@ -1,1 +1,176 @@
-"""Admin: orders."""
+"""Admin: orders, group buys and compensations. Status is read-only; transitions are actions calling services."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from portal.exceptions import DomainError
+from portal.fsm import audit_for
+from shop.models import Compensation, GroupBuy, Order, OrderItem
+from shop.services import orders as services
+
+
+def _run(modeladmin, request, queryset, action, done_message) -> None:
+    """Apply a service to each selected object; report successes and refusals."""
+    done = 0
+    for obj in queryset:
+        try:
+            action(obj)
+            done += 1
+        except DomainError as exc:
+            modeladmin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
+    if done:
+        modeladmin.message_user(request, done_message % {"n": done}, messages.SUCCESS)
+
+
+class AuditTimelineMixin:
+    @admin.display(description=_("操作记录"))
+    def audit_timeline(self, obj) -> str:
+        return format_html_join(
+            "",
+            "<div>{} · {} · {}: {} → {} {}</div>",
+            (
+                (
+                    e.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                    e.actor_label,
+                    e.transition,
+                    e.from_state,
+                    e.to_state,
+                    e.reason,
+                )
+                for e in audit_for(obj)
+            ),
+        )
+
+
+class OrderItemInline(admin.TabularInline):
+    model = OrderItem
+    extra = 0
+    can_delete = False
+    readonly_fields = ("sku", "product_title", "sku_spec", "quantity", "unit_price", "discount", "paid_amount")
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(AuditTimelineMixin, admin.ModelAdmin):
+    list_display = ("order_sn", "store", "status", "buy_mode", "paid_amount", "risk_hold", "ship_by", "created_at")
+    list_filter = ("status", "buy_mode", "risk_hold", "shipped_via", "province", "created_at")
+    search_fields = ("order_sn", "buyer_ref", "recipient_name", "recipient_phone", "waybill_no", "store__name")
+    date_hierarchy = "created_at"
+    list_select_related = ("store",)
+    inlines = [OrderItemInline]
+    actions = ["hold_for_risk", "release_risk_hold", "cancel_and_refund", "mark_delivered", "confirm_receipt"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Order._meta.fields] + ["audit_timeline"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("风控审核：暂停发货"))
+    def hold_for_risk(self, request, queryset):
+        _run(
+            self, request, queryset,
+            lambda o: services.order_set_risk_hold(order=o, hold=True, reason=_("平台风控审核"), by=request.user),
+            _("%(n)d 个订单已进入风控审核。"),
+        )  # fmt: skip
+
+    @admin.action(description=_("解除风控"))
+    def release_risk_hold(self, request, queryset):
+        _run(
+            self, request, queryset,
+            lambda o: services.order_set_risk_hold(order=o, hold=False, reason=_("风控审核通过"), by=request.user),
+            _("%(n)d 个订单已解除风控。"),
+        )  # fmt: skip
+
+    @admin.action(description=_("取消订单并退款（平台介入）"))
+    def cancel_and_refund(self, request, queryset):
+        _run(
+            self, request, queryset,
+            lambda o: services.order_cancel(order=o, reason=_("平台取消"), by=request.user),
+            _("%(n)d 个订单已取消。"),
+        )  # fmt: skip
+
+    @admin.action(description=_("标记已签收"))
+    def mark_delivered(self, request, queryset):
+        _run(
+            self,
+            request,
+            queryset,
+            lambda o: services.order_deliver(order=o, by=request.user),
+            _("%(n)d 个订单已签收。"),
+        )
+
+    @admin.action(description=_("确认收货（完成）"))
+    def confirm_receipt(self, request, queryset):
+        _run(
+            self, request, queryset,
+            lambda o: services.order_confirm_receipt(order=o, by=request.user, reason=_("平台确认收货")),
+            _("%(n)d 个订单已完成。"),
+        )  # fmt: skip
+
+
+@admin.register(GroupBuy)
+class GroupBuyAdmin(AuditTimelineMixin, admin.ModelAdmin):
+    list_display = ("pk", "store", "product", "leader_ref", "size", "status", "expires_at")
+    list_filter = ("status",)
+    search_fields = ("leader_ref", "product__title", "store__name")
+    list_select_related = ("store", "product")
+    actions = ["fail_group"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in GroupBuy._meta.fields] + ["audit_timeline"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("结束拼团（失败并退款）"))
+    def fail_group(self, request, queryset):
+        _run(
+            self, request, queryset, lambda g: services.group_fail(group=g, by=request.user), _("%(n)d 个拼团已结束。")
+        )
+
+
+@admin.register(Compensation)
+class CompensationAdmin(AuditTimelineMixin, admin.ModelAdmin):
+    list_display = ("order", "store", "kind", "amount", "status", "created_at")
+    list_filter = ("kind", "status")
+    search_fields = ("order__order_sn", "buyer_ref", "store__name")
+    list_select_related = ("order", "store")
+    actions = ["settle", "waive"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Compensation._meta.fields] + ["audit_timeline"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("从保证金扣除"))
+    def settle(self, request, queryset):
+        _run(
+            self, request, queryset,
+            lambda c: services.compensation_settle(compensation=c, by=request.user),
+            _("%(n)d 笔赔付已扣除。"),
+        )  # fmt: skip
+
+    @admin.action(description=_("免除赔付"))
+    def waive(self, request, queryset):
+        _run(
+            self, request, queryset,
+            lambda c: services.compensation_waive(compensation=c, reason=_("平台免除"), by=request.user),
+            _("%(n)d 笔赔付已免除。"),
+        )  # fmt: skip

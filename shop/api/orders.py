@@ -1,3 +1,285 @@
-"""API: orders."""
+"""API: orders. Buyer side (a storefront acting for a buyer): place, pay, cancel, confirm receipt, extend
+receipt, complain about a late shipment. Merchant side (ERPs): list, retrieve, self-ship."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from django.urls import path
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from portal.api.idempotency import IdempotentMixin
+from portal.api.permissions import request_store
+from portal.models import ApiKey
+from shop.models import Order, OrderItem
+from shop.models.orders import BuyMode, OrderStatus
+from shop.selectors.orders import OrderFilters, order_get, order_list, platform_status
+from shop.services import orders as services
+
+READ, WRITE = ApiKey.Scope.ORDERS_READ.value, ApiKey.Scope.ORDERS_WRITE.value
+
+
+# --- serializers -----------------------------------------------------------------------------------
+
+
+class LineIn(serializers.Serializer):
+    sku_id = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=999)
+
+
+class OrderPlaceIn(serializers.Serializer):
+    buyer_ref = serializers.CharField(max_length=64)
+    items = LineIn(many=True, allow_empty=False, max_length=50)
+    buy_mode = serializers.ChoiceField(choices=BuyMode.choices, default=BuyMode.SINGLE)
+    group_id = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    recipient_name = serializers.CharField(max_length=30)
+    recipient_phone = serializers.CharField(max_length=11)
+    province = serializers.CharField(max_length=20)
+    city = serializers.CharField(max_length=30)
+    district = serializers.CharField(max_length=30)
+    street = serializers.CharField(max_length=120)
+    buyer_note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    coupon_code = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+
+
+class OrderItemOut(serializers.ModelSerializer):
+    class Meta:
+        model = OrderItem
+        fields = ("sku_id", "product_title", "sku_spec", "quantity", "unit_price", "discount", "paid_amount")
+
+
+class OrderOut(serializers.ModelSerializer):
+    """An order with our status and the platform's separate status fields derived from it."""
+
+    items = OrderItemOut(many=True, read_only=True)
+    recipient_phone = serializers.SerializerMethodField()
+    shipping_status = serializers.SerializerMethodField(help_text="1 to ship, 2 shipped, 3 signed for")
+    deal_status = serializers.SerializerMethodField(help_text="0 not concluded, 1 concluded, 2 cancelled")
+    group_status = serializers.SerializerMethodField(help_text="0 grouping, 1 formed, 2 failed")
+    refund_status = serializers.SerializerMethodField(help_text="1 none, 2 after-sales, 3 refunding, 4 refunded")
+    risk_status = serializers.SerializerMethodField(help_text="0 normal, 1 under risk review (must not ship)")
+
+    class Meta:
+        model = Order
+        fields = (
+            "order_sn", "status", "buy_mode", "group_id", "buyer_ref", "recipient_name", "recipient_phone",
+            "province", "city", "district", "street", "buyer_note", "goods_amount", "discount_amount", "postage",
+            "paid_amount", "discounts", "items", "created_at", "updated_at", "paid_at", "grouped_at", "ship_by",
+            "shipped_at", "delivered_at", "completed_at", "cancelled_at", "cancel_reason", "receipt_deadline",
+            "receipt_extended", "courier_code", "waybill_no", "risk_hold", "shipping_status", "deal_status",
+            "group_status", "refund_status", "risk_status",
+        )  # fmt: skip
+
+    def get_recipient_phone(self, order: Order) -> str:
+        return order.masked_phone()
+
+    @extend_schema_field(int)
+    def get_shipping_status(self, order: Order) -> int:
+        return platform_status(order)["shipping_status"]
+
+    @extend_schema_field(int)
+    def get_deal_status(self, order: Order) -> int:
+        return platform_status(order)["deal_status"]
+
+    @extend_schema_field(int)
+    def get_group_status(self, order: Order) -> int:
+        return platform_status(order)["group_status"]
+
+    @extend_schema_field(int)
+    def get_refund_status(self, order: Order) -> int:
+        return platform_status(order)["refund_status"]
+
+    @extend_schema_field(int)
+    def get_risk_status(self, order: Order) -> int:
+        return platform_status(order)["risk_status"]
+
+
+class PayOut(serializers.Serializer):
+    payment_id = serializers.IntegerField()
+    amount = serializers.IntegerField()
+    checkout_url = serializers.CharField()
+
+
+class ReasonIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=200)
+
+
+class ShipIn(serializers.Serializer):
+    courier_code = serializers.CharField(max_length=10)
+    waybill_no = serializers.CharField(max_length=30)
+
+
+class CompensationOut(serializers.Serializer):
+    kind = serializers.CharField()
+    amount = serializers.IntegerField()
+    status = serializers.CharField()
+
+
+# --- views -----------------------------------------------------------------------------------------
+
+
+def _order(request, order_sn: str) -> Order:
+    return order_get(store=request_store(request), order_sn=order_sn)
+
+
+def _out(order: Order, code: int = status.HTTP_200_OK) -> Response:
+    order = order_list(store=order.store).get(pk=order.pk)  # fresh, with items and group
+    return Response(OrderOut(order).data, status=code)
+
+
+class OrderPlaceView(IdempotentMixin, APIView):
+    """Place an order for a buyer; stock is reserved at once. Pay it within the unpaid window."""
+
+    required_scope = WRITE
+
+    @extend_schema(request=OrderPlaceIn, responses={201: OrderOut})
+    def post(self, request):
+        data = OrderPlaceIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        order = services.order_place(
+            store=request_store(request),
+            buyer_ref=d["buyer_ref"],
+            lines=[services.LineIn(sku_id=i["sku_id"], quantity=i["quantity"]) for i in d["items"]],
+            buy_mode=d["buy_mode"],
+            group_id=d.get("group_id"),
+            recipient_name=d["recipient_name"],
+            recipient_phone=d["recipient_phone"],
+            province=d["province"],
+            city=d["city"],
+            district=d["district"],
+            street=d["street"],
+            buyer_note=d["buyer_note"],
+            coupon_code=d["coupon_code"],
+            by=f"buyer:{d['buyer_ref']}",
+        )
+        return _out(order, status.HTTP_201_CREATED)
+
+
+class OrderPayView(IdempotentMixin, APIView):
+    """Open the order's payment; send the buyer to `checkout_url` (the provider calls back when paid)."""
+
+    required_scope = WRITE
+
+    @extend_schema(request=None, responses={200: PayOut})
+    def post(self, request, order_sn: str):
+        order = _order(request, order_sn)
+        payment, url = services.order_pay(order=order, by=f"buyer:{order.buyer_ref}")
+        return Response(PayOut({"payment_id": payment.pk, "amount": payment.amount, "checkout_url": url}).data)
+
+
+class OrderCancelView(IdempotentMixin, APIView):
+    """The buyer cancels an unpaid order, or a paid one before shipment (refunded)."""
+
+    required_scope = WRITE
+
+    @extend_schema(request=ReasonIn, responses={200: OrderOut})
+    def post(self, request, order_sn: str):
+        data = ReasonIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        order = _order(request, order_sn)
+        services.order_cancel(order=order, reason=data.validated_data["reason"], by=f"buyer:{order.buyer_ref}")
+        return _out(order)
+
+
+class OrderConfirmReceiptView(IdempotentMixin, APIView):
+    """The buyer confirms receipt: the order completes."""
+
+    required_scope = WRITE
+
+    @extend_schema(request=None, responses={200: OrderOut})
+    def post(self, request, order_sn: str):
+        order = _order(request, order_sn)
+        services.order_confirm_receipt(order=order, by=f"buyer:{order.buyer_ref}")
+        return _out(order)
+
+
+class OrderExtendReceiptView(IdempotentMixin, APIView):
+    """The buyer extends the auto-confirm window once (by the configured extension, 3 days)."""
+
+    required_scope = WRITE
+
+    @extend_schema(request=None, responses={200: OrderOut})
+    def post(self, request, order_sn: str):
+        order = _order(request, order_sn)
+        services.order_extend_receipt(order=order, by=f"buyer:{order.buyer_ref}")
+        return _out(order)
+
+
+class OrderComplainView(IdempotentMixin, APIView):
+    """The buyer complains that a paid order is still unshipped past the complaint window: compensated."""
+
+    required_scope = WRITE
+
+    @extend_schema(request=None, responses={201: CompensationOut})
+    def post(self, request, order_sn: str):
+        order = _order(request, order_sn)
+        compensation = services.order_complain_not_shipped(order=order, by=f"buyer:{order.buyer_ref}")
+        return Response(CompensationOut(compensation).data, status=status.HTTP_201_CREATED)
+
+
+class OrderListView(ListAPIView):
+    """The store's orders, newest first, cursor-paginated; filter by `status` and `updated_since`."""
+
+    required_scope = READ
+    serializer_class = OrderOut
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=[s.value for s in OrderStatus]),
+            OpenApiParameter("updated_since", str, description="ISO 8601 date-time"),
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        params = FiltersIn(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        d = params.validated_data
+        filters = OrderFilters(tab=d.get("status", ""), updated_since=d.get("updated_since"))
+        return order_list(store=request_store(self.request), filters=filters)
+
+
+class FiltersIn(serializers.Serializer):
+    status = serializers.ChoiceField(choices=OrderStatus.choices, required=False)
+    updated_since = serializers.DateTimeField(required=False)
+
+
+class OrderRetrieveView(APIView):
+    """One order of the store."""
+
+    required_scope = READ
+
+    @extend_schema(responses={200: OrderOut})
+    def get(self, request, order_sn: str):
+        return Response(OrderOut(_order(request, order_sn)).data)
+
+
+class OrderShipView(IdempotentMixin, APIView):
+    """Self-ship: the merchant's courier and waybill number (validated per courier); the order ships."""
+
+    required_scope = WRITE
+
+    @extend_schema(request=ShipIn, responses={200: OrderOut})
+    def post(self, request, order_sn: str):
+        data = ShipIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        order = _order(request, order_sn)
+        services.order_ship(order=order, by=request.user, **data.validated_data)
+        return _out(order)
+
+
+urlpatterns = [
+    path("orders/", OrderListView.as_view(), name="api-order-list"),
+    path("orders/place/", OrderPlaceView.as_view(), name="api-order-place"),
+    path("orders/<str:order_sn>/", OrderRetrieveView.as_view(), name="api-order-detail"),
+    path("orders/<str:order_sn>/pay/", OrderPayView.as_view(), name="api-order-pay"),
+    path("orders/<str:order_sn>/cancel/", OrderCancelView.as_view(), name="api-order-cancel"),
+    path("orders/<str:order_sn>/confirm-receipt/", OrderConfirmReceiptView.as_view(), name="api-order-confirm"),
+    path("orders/<str:order_sn>/extend-receipt/", OrderExtendReceiptView.as_view(), name="api-order-extend"),
+    path("orders/<str:order_sn>/complain-not-shipped/", OrderComplainView.as_view(), name="api-order-complain"),
+    path("orders/<str:order_sn>/ship/", OrderShipView.as_view(), name="api-order-ship"),
+]

@@ -1,6 +1,7 @@
-from .catalog import Category, Product, Sku
-from .funds import PayoutEntry
-from .orders import Order, OrderItem
-from .stores import Store, StoreStatus, StoreType
+"""The shop app's models, one module per area (stores, catalog, promotions, orders, ...)."""
 
-__all__ = ["Category", "Order", "OrderItem", "PayoutEntry", "Product", "Sku", "Store", "StoreStatus", "StoreType"]
+from .catalog import *  # noqa: F403
+from .funds import *  # noqa: F403
+from .orders import *  # noqa: F403
+from .promotions import *  # noqa: F403
+from .stores import *  # noqa: F403

@@ -66,7 +66,18 @@ class Product(FSMModelMixin, models.Model):
     def special_goods(self) -> set[str]:
         return {flag for flag in ("fresh", "frozen", "bulky", "fragile") if getattr(self, f"is_{flag}")}
 
-    @transition(field=status, source=[ProductStatus.DRAFT, ProductStatus.OFF_SHELF], target=ProductStatus.ON_SALE)
+    # Guards
+    def has_sellable_skus(self) -> bool:
+        """At least one SKU, each with a price: a product cannot go on sale empty."""
+        skus = list(self.skus.all())
+        return bool(skus) and all(sku.price > 0 for sku in skus)
+
+    @transition(
+        field=status,
+        source=[ProductStatus.DRAFT, ProductStatus.OFF_SHELF],
+        target=ProductStatus.ON_SALE,
+        conditions=[has_sellable_skus],
+    )
     def put_on_sale(self) -> None:
         pass
 
@@ -95,8 +106,36 @@ class Sku(models.Model):
             models.CheckConstraint(
                 condition=models.Q(group_price__lte=models.F("price")), name="sku_group_price_lte_price"
             ),
+            models.UniqueConstraint(
+                fields=["product", "code"], condition=~models.Q(code=""), name="sku_code_unique_per_product"
+            ),
         ]
 
     def __str__(self) -> str:
-        spec = " / ".join(str(v) for v in self.spec.values())
-        return f"{self.product.title} {spec}".strip()
+        return f"{self.product.title} {self.spec_label}".strip()
+
+    @property
+    def spec_label(self) -> str:
+        return " / ".join(str(v) for v in self.spec.values())
+
+
+def product_image_path(instance: ProductImage, filename: str) -> str:
+    return f"products/{instance.product.store_id}/{instance.product_id}/{filename}"
+
+
+class ProductImage(models.Model):
+    """An uploaded product picture (type and size checked by the service) with its Pillow thumbnail."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(_("图片"), upload_to=product_image_path)
+    thumbnail = models.ImageField(_("缩略图"), upload_to=product_image_path)
+    position = models.PositiveSmallIntegerField(_("排序"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["product_id", "position", "id"]
+        verbose_name = _("商品图片")
+        verbose_name_plural = _("商品图片")
+
+    def __str__(self) -> str:
+        return self.image.name

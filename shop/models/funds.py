@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+__all__ = ["PayoutBucket", "PayoutEntry", "PayoutKind", "RefType"]
+
 
 class PayoutKind(models.TextChoices):
     CREDIT_PENDING = "credit_pending", _("待结算入账")

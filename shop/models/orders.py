@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,11 +27,58 @@ class BuyMode(models.TextChoices):
     GROUP = "group", _("拼团")
 
 
+def new_order_sn(at=None) -> str:
+    """The platform's order number: `YYMMDD-` (local date) followed by 15 random digits."""
+    day = timezone.localtime(at or timezone.now()).strftime("%y%m%d")
+    return f"{day}-{secrets.randbelow(10**15):015d}"
+
+
+class GroupStatus(models.TextChoices):
+    OPEN = "open", _("拼团中")
+    FORMED = "formed", _("已成团")
+    FAILED = "failed", _("拼团失败")
+
+
+class GroupBuy(FSMModelMixin, models.Model):
+    """A group buy (拼团) of one product: the leader opens it, others join until `size` have paid."""
+
+    store = models.ForeignKey("shop.Store", on_delete=models.PROTECT, related_name="group_buys")
+    product = models.ForeignKey("shop.Product", on_delete=models.PROTECT, related_name="group_buys")
+    leader_ref = models.CharField(_("团长"), max_length=64)
+    size = models.PositiveSmallIntegerField(_("成团人数"))
+    status = FSMField(_("状态"), default=GroupStatus.OPEN, choices=GroupStatus.choices, protected=True)
+    created_at = models.DateTimeField(_("开团时间"), default=timezone.now)
+    expires_at = models.DateTimeField(_("截止时间"), db_index=True)
+    formed_at = models.DateTimeField(_("成团时间"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("失败时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "expires_at"])]
+        verbose_name = _("拼团")
+        verbose_name_plural = _("拼团")
+
+    def __str__(self) -> str:
+        return f"G{self.pk} {self.product_id}×{self.size}"
+
+    @transition(field=status, source=GroupStatus.OPEN, target=GroupStatus.FORMED)
+    def form(self) -> None:
+        self.formed_at = timezone.now()
+
+    @transition(field=status, source=GroupStatus.OPEN, target=GroupStatus.FAILED)
+    def fail(self) -> None:
+        self.failed_at = timezone.now()
+
+
 class Order(FSMModelMixin, models.Model):
     order_sn = models.CharField(_("订单号"), max_length=22, unique=True)
     store = models.ForeignKey("shop.Store", on_delete=models.PROTECT, related_name="orders")
     buyer_ref = models.CharField(_("买家"), max_length=64, db_index=True)
     buy_mode = models.CharField(_("购买方式"), max_length=10, choices=BuyMode.choices, default=BuyMode.SINGLE)
+    group = models.ForeignKey(
+        GroupBuy, verbose_name=_("拼团"), null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
+    coupon_code = models.CharField(_("优惠券"), max_length=40, blank=True)
     status = FSMField(_("状态"), default=OrderStatus.PENDING_PAYMENT, choices=OrderStatus.choices, protected=True)
     # Recipient
     recipient_name = models.CharField(_("收件人"), max_length=30)
@@ -58,6 +109,9 @@ class Order(FSMModelMixin, models.Model):
     # Shipping and risk
     courier_code = models.CharField(_("快递公司"), max_length=10, blank=True)
     waybill_no = models.CharField(_("运单号"), max_length=30, blank=True, db_index=True)
+    shipped_via = models.CharField(_("发货方式"), max_length=10, blank=True)  # "self" or "booking"
+    waybill_at = models.DateTimeField(_("运单录入时间"), null=True, blank=True)
+    fake_shipping_at = models.DateTimeField(_("虚假发货判定时间"), null=True, blank=True)
     risk_hold = models.BooleanField(_("风控审核中"), default=False)
     cancel_reason = models.CharField(_("取消原因"), max_length=200, blank=True)
 
@@ -77,30 +131,79 @@ class Order(FSMModelMixin, models.Model):
     def is_shippable(self) -> bool:
         return not self.risk_hold
 
+    def can_extend_receipt(self) -> bool:
+        return not self.receipt_extended
+
+    @property
+    def ship_clock_at(self):
+        """When the ship-by clock started: group formation, or payment for a single buy."""
+        return self.grouped_at or self.paid_at
+
+    @property
+    def pay_by(self):
+        return self.created_at + settings.PORTAL_TIME_RULES["unpaid_auto_cancel"]
+
+    def masked_phone(self) -> str:
+        """The recipient's phone in full only while the order is yet to ship (138****5678 afterwards)."""
+        if self.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED) or self.shipped_at:
+            return f"{self.recipient_phone[:3]}****{self.recipient_phone[-4:]}"
+        return self.recipient_phone
+
     # Transitions (pure, in memory); services in shop/services/orders.py persist and audit them.
     @transition(field=status, source=OrderStatus.PENDING_PAYMENT, target=OrderStatus.PAID)
-    def pay(self) -> None:
+    def pay(self, ship_within: timedelta) -> None:
         self.paid_at = timezone.now()
+        self.ship_by = self.paid_at + ship_within
 
     @transition(field=status, source=OrderStatus.PENDING_PAYMENT, target=OrderStatus.GROUPING)
     def pay_into_group(self) -> None:
         self.paid_at = timezone.now()
 
     @transition(field=status, source=OrderStatus.GROUPING, target=OrderStatus.PAID)
-    def form_group(self) -> None:
+    def form_group(self, ship_within: timedelta) -> None:
         self.grouped_at = timezone.now()
+        self.ship_by = self.grouped_at + ship_within
 
     @transition(
         field=status,
         source=[OrderStatus.PENDING_PAYMENT, OrderStatus.GROUPING, OrderStatus.PAID],
         target=OrderStatus.CANCELLED,
     )
-    def cancel(self) -> None:
+    def cancel(self, cancel_reason: str = "") -> None:
         self.cancelled_at = timezone.now()
+        self.cancel_reason = cancel_reason[:200]
 
     @transition(field=status, source=OrderStatus.PAID, target=OrderStatus.SHIPPED, conditions=[is_shippable])
-    def ship(self) -> None:
+    def ship(self, courier_code: str, waybill_no: str, via: str) -> None:
         self.shipped_at = timezone.now()
+        self.receipt_deadline = self.shipped_at + settings.PORTAL_TIME_RULES["auto_confirm_receipt"]
+        self.courier_code, self.waybill_no, self.shipped_via = courier_code, waybill_no, via
+        self.waybill_at = self.shipped_at
+
+    @transition(field=status, source=[OrderStatus.SHIPPED, OrderStatus.DELIVERED], target=None)
+    def reship(self, courier_code: str, waybill_no: str) -> None:
+        """Change the courier or waybill of a shipped order; the fake-shipping clock restarts."""
+        self.courier_code, self.waybill_no = courier_code, waybill_no
+        self.waybill_at = timezone.now()
+        self.fake_shipping_at = None
+
+    @transition(field=status, source=[OrderStatus.SHIPPED, OrderStatus.DELIVERED], target=None)
+    def flag_fake_shipping(self) -> None:
+        self.fake_shipping_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=[OrderStatus.SHIPPED, OrderStatus.DELIVERED],
+        target=None,
+        conditions=[can_extend_receipt],
+    )
+    def extend_receipt(self) -> None:
+        self.receipt_deadline += settings.PORTAL_TIME_RULES["receipt_extension"]
+        self.receipt_extended = True
+
+    @transition(field=status, source="*", target=None)
+    def set_risk_hold(self, hold: bool) -> None:
+        self.risk_hold = hold
 
     @transition(field=status, source=OrderStatus.SHIPPED, target=OrderStatus.DELIVERED)
     def deliver(self) -> None:
@@ -129,3 +232,45 @@ class OrderItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_title} × {self.quantity}"
+
+
+class CompensationKind(models.TextChoices):
+    LATE_SHIPPING = "late_shipping", _("延迟发货")
+    NOT_SHIPPED = "not_shipped", _("超时未发货投诉")
+    FAKE_SHIPPING = "fake_shipping", _("虚假发货")
+
+
+class CompensationStatus(models.TextChoices):
+    PENDING = "pending", _("待扣款")
+    SETTLED = "settled", _("已从保证金扣除")
+    WAIVED = "waived", _("已免除")
+
+
+class Compensation(FSMModelMixin, models.Model):
+    """A penalty paid to the buyer (as a no-threshold coupon credit), deducted from the store's deposit."""
+
+    store = models.ForeignKey("shop.Store", on_delete=models.PROTECT, related_name="compensations")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="compensations")
+    buyer_ref = models.CharField(_("买家"), max_length=64)
+    kind = models.CharField(_("类型"), max_length=20, choices=CompensationKind.choices)
+    amount = models.PositiveIntegerField(_("金额（分）"))
+    status = FSMField(_("状态"), default=CompensationStatus.PENDING, choices=CompensationStatus.choices, protected=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+    settled_at = models.DateTimeField(_("扣款时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["order", "kind"], name="compensation_once_per_kind")]
+        verbose_name = _("赔付")
+        verbose_name_plural = _("赔付")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.order_id} ¥{self.amount / 100:.2f}"
+
+    @transition(field=status, source=CompensationStatus.PENDING, target=CompensationStatus.SETTLED)
+    def settle(self) -> None:
+        self.settled_at = timezone.now()
+
+    @transition(field=status, source=CompensationStatus.PENDING, target=CompensationStatus.WAIVED)
+    def waive(self) -> None:
+        pass

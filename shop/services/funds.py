@@ -23,7 +23,6 @@ from portal.events import emit
 from portal.exceptions import ValidationFailed
 from portal.fsm import actor_label
 from portal.models import User
-from portal.sweeps import sweep
 from shop.models import Order, PayoutEntry, Store
 from shop.models.funds import PayoutBucket, PayoutKind, RefType
 from shop.models.orders import OrderStatus
@@ -221,7 +220,6 @@ def _announce_per_store(entries: list[PayoutEntry], title: str) -> None:
         )
 
 
-@sweep("payouts")
 @transaction.atomic
 def payouts_sweep() -> int:
     """Credit completed orders, then settle what is due. Idempotent (unique credit/settle per order)."""

@@ -1,17 +1,35 @@
 """The one pricing function: an order's price from SKUs, quantities, buy mode and active promotions.
 
-Every discount is itemised (kind, label, amount) so the order shows how its price came about.
+Rules, applied in this order (each discount itemised in `quote.discounts` and split onto lines):
+
+1. Unit price: single buy pays the SKU's `price`, group buy its `group_price`.
+2. Limited-time discount (限时折扣) of the SKU in force at `at`: its promotional unit price is computed from the
+   single-buy price. A single buyer pays that price; a group buyer pays the lower of the group price and the
+   promotional price: the discount never stacks on top of the group price. Units beyond the activity's remaining
+   stock or the buyer's remaining per-buyer limit pay the normal unit price.
+3. Spend-and-save (满减): the best tier reached by the subtotal after step 2, over every campaign of the store in
+   force, is taken off that subtotal.
+4. Coupon: the buyer's claimed coupon (`coupon_code`), checked against the subtotal of its eligible lines after
+   steps 2 and 3 (store-wide: every line; per product: that product's lines).
+
+Each discount is split onto its lines in proportion to what they still cost (largest remainder, integer fen), so
+every line's paid amount is whole fen, never negative, and the lines add up to the order's total exactly.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db.models import Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from shop.models import Sku, Store
+from portal.exceptions import ValidationFailed
+from shop.models import CouponClaim, DiscountRedemption, LimitedTimeDiscount, Sku, SpendAndSave, Store
 from shop.models.orders import BuyMode
+from shop.models.promotions import ClaimStatus
 
 
 @dataclass
@@ -34,7 +52,7 @@ class PricedLine:
 class PriceQuote:
     lines: list[PricedLine]
     postage: int = 0
-    discounts: list[dict] = field(default_factory=list)  # [{"kind", "label", "amount", ...}]
+    discounts: list[dict] = field(default_factory=list)  # [{"kind", "label", "amount", ...ids}]
 
     @property
     def goods_amount(self) -> int:
@@ -48,6 +66,10 @@ class PriceQuote:
     def paid_amount(self) -> int:
         return self.goods_amount - self.discount_amount + self.postage
 
+    @property
+    def coupon_claim_id(self) -> int | None:
+        return next((d["claim_id"] for d in self.discounts if d["kind"] == "coupon"), None)
+
 
 def price_order(
     *,
@@ -58,10 +80,146 @@ def price_order(
     coupon_code: str | None = None,
     at: datetime | None = None,
 ) -> PriceQuote:
-    """Price an order. `lines` are (sku, quantity) of one store; `at` defaults to now."""
+    """Price an order. `lines` are (sku, quantity) of one store; `at` defaults to now.
+
+    Raises ValidationFailed (field `items` or `coupon_code`) for lines of another store, bad quantities or a
+    coupon this buyer cannot use on this order.
+    """
     at = at or timezone.now()
-    priced = [
-        PricedLine(sku=sku, quantity=qty, unit_price=sku.group_price if buy_mode == BuyMode.GROUP else sku.price)
-        for sku, qty in lines
-    ]
-    return PriceQuote(lines=priced)
+    if not lines:
+        raise ValidationFailed(_("订单至少需要一件商品。"), code="empty_order", fields={"items": [_("不能为空。")]})
+    for sku, quantity in lines:
+        if quantity < 1:
+            raise ValidationFailed(_("购买数量至少为 1。"), code="bad_quantity", fields={"items": [_("数量无效。")]})
+        if sku.product.store_id != store.pk:
+            raise ValidationFailed(_("商品不属于该店铺。"), code="sku_not_in_store", fields={"items": [str(sku.pk)]})
+    group = buy_mode == BuyMode.GROUP
+    quote = PriceQuote(
+        lines=[PricedLine(sku=sku, quantity=q, unit_price=sku.group_price if group else sku.price) for sku, q in lines]
+    )
+    _apply_limited_time(quote, store=store, buyer_ref=buyer_ref, at=at)
+    _apply_spend_and_save(quote, store=store, at=at)
+    if coupon_code:
+        _apply_coupon(quote, store=store, buyer_ref=buyer_ref, code=coupon_code.strip(), at=at)
+    return quote
+
+
+def split_amount(amount: int, weights: list[int]) -> list[int]:
+    """Split `amount` fen in proportion to `weights` (largest remainder); each share ≤ its weight."""
+    total = sum(weights)
+    if amount <= 0 or total <= 0:
+        return [0] * len(weights)
+    amount = min(amount, total)
+    shares = [amount * w // total for w in weights]
+    order = sorted(range(len(weights)), key=lambda i: (-(amount * weights[i] % total), i))
+    for i in order[: amount - sum(shares)]:
+        shares[i] += 1
+    return shares
+
+
+def _spread(quote: PriceQuote, lines: list[PricedLine], amount: int) -> int:
+    shares = split_amount(amount, [line.paid_amount for line in lines])
+    for line, share in zip(lines, shares, strict=True):
+        line.discount += share
+    return sum(shares)
+
+
+def _apply_limited_time(quote: PriceQuote, *, store: Store, buyer_ref: str, at: datetime) -> None:
+    sku_ids = {line.sku.pk for line in quote.lines}
+    discounts = {d.sku_id: d for d in LimitedTimeDiscount.objects.in_force(at).filter(store=store, sku_id__in=sku_ids)}
+    if not discounts:
+        return
+    used = (
+        DiscountRedemption.objects.filter(discount__in=discounts.values(), released_at__isnull=True)
+        .values("discount_id")
+        .annotate(total=Sum("units"), mine=Sum("units", filter=Q(buyer_ref=buyer_ref)))
+    )
+    sold = {row["discount_id"]: row["total"] or 0 for row in used}
+    mine = {row["discount_id"]: (row["mine"] or 0) if buyer_ref else 0 for row in used}
+    left: dict[int, float] = defaultdict(lambda: float("inf"))
+    for d in discounts.values():
+        if d.activity_stock is not None:
+            left[d.pk] = d.activity_stock - sold.get(d.pk, 0)
+        if d.per_buyer_limit is not None:
+            left[d.pk] = min(left[d.pk], d.per_buyer_limit - mine.get(d.pk, 0))
+    for line in quote.lines:
+        d = discounts.get(line.sku.pk)
+        if d is None:
+            continue
+        off_per_unit = line.unit_price - d.unit_price(line.sku.price)
+        units = int(min(line.quantity, max(left[d.pk], 0)))
+        if off_per_unit <= 0 or units <= 0:
+            continue
+        left[d.pk] -= units
+        amount = off_per_unit * units
+        line.discount += amount
+        quote.discounts.append(
+            {
+                "kind": "limited_time",
+                "label": _("限时折扣 · %(d)s") % {"d": d.describe()},
+                "amount": amount,
+                "discount_id": d.pk,
+                "sku_id": line.sku.pk,
+                "units": units,
+            }
+        )
+
+
+def _apply_spend_and_save(quote: PriceQuote, *, store: Store, at: datetime) -> None:
+    subtotal = sum(line.paid_amount for line in quote.lines)
+    best: tuple[dict, SpendAndSave] | None = None
+    for campaign in SpendAndSave.objects.in_force(at).filter(store=store):
+        tier = campaign.best_tier(subtotal)
+        if tier and (best is None or tier["discount"] > best[0]["discount"]):
+            best = (tier, campaign)
+    if best is None:
+        return
+    tier, campaign = best
+    amount = _spread(quote, quote.lines, tier["discount"])
+    quote.discounts.append(
+        {
+            "kind": "spend_and_save",
+            "label": _("满减 · 满%(t)s减%(d)s")
+            % {"t": f"{tier['threshold'] / 100:g}", "d": f"{tier['discount'] / 100:g}"},
+            "amount": amount,
+            "promotion_id": campaign.pk,
+            "threshold": tier["threshold"],
+        }
+    )
+
+
+def _coupon_error(message: str, code: str) -> ValidationFailed:
+    return ValidationFailed(message, code=code, fields={"coupon_code": [message]})
+
+
+def _apply_coupon(quote: PriceQuote, *, store: Store, buyer_ref: str, code: str, at: datetime) -> None:
+    claim = CouponClaim.objects.select_related("coupon").filter(code=code, store=store).first()
+    if claim is None:
+        raise _coupon_error(_("优惠券不存在。"), "coupon_not_found")
+    if not buyer_ref or claim.buyer_ref != buyer_ref:
+        raise _coupon_error(_("这张优惠券不属于该买家。"), "coupon_not_yours")
+    if claim.status == ClaimStatus.USED:
+        raise _coupon_error(_("优惠券已使用。"), "coupon_used")
+    if not claim.is_valid_at(at):
+        raise _coupon_error(_("优惠券已过期或尚未生效。"), "coupon_expired")
+    coupon = claim.coupon
+    product_ids = {p.pk for p in coupon.products.all()}
+    eligible = [line for line in quote.lines if not product_ids or line.sku.product_id in product_ids]
+    if not eligible:
+        raise _coupon_error(_("优惠券不适用于订单中的商品。"), "coupon_not_applicable")
+    subtotal = sum(line.paid_amount for line in eligible)
+    if subtotal < coupon.threshold or subtotal == 0:
+        raise _coupon_error(
+            _("未达到优惠券使用门槛，还差 %(y)s 元。") % {"y": f"{(coupon.threshold - subtotal) / 100:.2f}"},
+            "coupon_threshold_not_met",
+        )
+    amount = _spread(quote, eligible, coupon.discount_for(subtotal))
+    quote.discounts.append(
+        {
+            "kind": "coupon",
+            "label": _("优惠券 · %(n)s（%(d)s）") % {"n": coupon.name, "d": coupon.describe()},
+            "amount": amount,
+            "coupon_id": coupon.pk,
+            "claim_id": claim.pk,
+        }
+    )

@@ -1,3 +1,165 @@
-"""Merchant pages: orders."""
+"""Merchant pages: order list (status tabs with live counts, filters, search, CSV export), order detail,
+self-ship, re-ship and cancel."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from portal.exceptions import DomainError
+from portal.fsm import audit_for
+from portal.tenancy import MerchantMixin
+from shop.forms.orders import CancelForm, OrderFilterForm, ShipForm
+from shop.models.orders import OrderStatus
+from shop.selectors.orders import TABS, order_get, order_list, order_tab_counts, platform_status
+from shop.services.orders import order_cancel, order_reship, order_ship
+
+PAGE_SIZE = 20
+
+
+class OrderListView(MerchantMixin, TemplateView):
+    template_name = "shop/orders/list.html"
+
+    def get(self, request, *args, **kwargs):
+        form = OrderFilterForm(request.GET or None, store=self.store)
+        filters = form.filters() if form.is_bound and form.is_valid() else None
+        orders = order_list(store=self.store, filters=filters)
+        if request.GET.get("export") == "csv" and (filters is not None or not form.is_bound):
+            return export_csv(orders)
+        if request.htmx and request.GET.get("part") == "tabs":
+            self.template_name = "shop/orders/_tabs.html"
+        page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        for key in ("page", "tab", "part", "export"):
+            query.pop(key, None)
+        counts = order_tab_counts(store=self.store)
+        tabs = [(key, label, counts[key]) for key, label in TABS]
+        context = self.get_context_data(
+            form=form,
+            page=page,
+            tabs=tabs,
+            current_tab=request.GET.get("tab", ""),
+            query=query.urlencode(),
+            total=sum(counts[s.value] for s in OrderStatus),
+        )
+        return self.render_to_response(context)
+
+
+def export_csv(orders) -> HttpResponse:
+    """The filtered list as CSV (UTF-8 with BOM so spreadsheet programs read the Chinese)."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="orders-{timezone.localdate():%Y%m%d}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            _("订单号"),
+            _("状态"),
+            _("下单时间"),
+            _("商品"),
+            _("实付金额"),
+            _("收件人"),
+            _("手机"),
+            _("地址"),
+            _("承诺发货时间"),
+            _("运单号"),
+        ]
+    )
+    for order in orders.iterator(chunk_size=500):
+        writer.writerow(
+            [
+                order.order_sn,
+                order.get_status_display(),
+                timezone.localtime(order.created_at).strftime("%Y-%m-%d %H:%M"),
+                "; ".join(f"{i.product_title} {i.sku_spec} ×{i.quantity}" for i in order.items.all()),
+                f"{order.paid_amount / 100:.2f}",
+                order.recipient_name,
+                order.masked_phone(),
+                f"{order.province}{order.city}{order.district}{order.street}",
+                timezone.localtime(order.ship_by).strftime("%Y-%m-%d %H:%M") if order.ship_by else "",
+                f"{order.courier_code} {order.waybill_no}".strip(),
+            ]
+        )
+    return response
+
+
+class OrderDetailView(MerchantMixin, TemplateView):
+    template_name = "shop/orders/detail.html"
+
+    def get_context_data(self, **kwargs):
+        order = order_get(store=self.store, order_sn=self.kwargs["order_sn"])
+        return super().get_context_data(
+            order=order,
+            platform=platform_status(order),
+            timeline=audit_for(order),
+            ship_form=kwargs.pop("ship_form", None) or ShipForm(),
+            cancel_form=kwargs.pop("cancel_form", None) or CancelForm(),
+            **kwargs,
+        )
+
+
+class _OrderAction(MerchantMixin, View):
+    """POST-only action on one of the store's orders: form → service → message → back to the detail page."""
+
+    form_class: type = ShipForm
+    form_context = "ship_form"
+
+    def post(self, request, order_sn: str):
+        order = order_get(store=self.store, order_sn=order_sn)
+        form = self.form_class(request.POST)
+        if form.is_valid():
+            try:
+                self.act(order, form.cleaned_data)
+                return redirect("shop:order_detail", order_sn=order_sn)
+            except DomainError as exc:
+                for field, errors in exc.fields.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+                messages.error(request, exc.message)
+        view = OrderDetailView(request=request, kwargs={"order_sn": order_sn}, store=self.store)
+        context = view.get_context_data(**{self.form_context: form})
+        return view.render_to_response(context, status=400)
+
+    def act(self, order, data) -> None:
+        raise NotImplementedError
+
+
+class OrderShipView(_OrderAction):
+    def act(self, order, data) -> None:
+        order_ship(order=order, courier_code=data["courier_code"], waybill_no=data["waybill_no"], by=self.request.user)
+        messages.success(self.request, _("已发货。"))
+
+
+class OrderReshipView(_OrderAction):
+    def act(self, order, data) -> None:
+        order_reship(
+            order=order, courier_code=data["courier_code"], waybill_no=data["waybill_no"], by=self.request.user
+        )
+        messages.success(self.request, _("运单信息已修改。"))
+
+
+class OrderCancelView(_OrderAction):
+    form_class = CancelForm
+    form_context = "cancel_form"
+
+    def act(self, order, data) -> None:
+        order_cancel(order=order, reason=data["reason"], by=self.request.user)
+        messages.success(self.request, _("订单已取消。"))
+
+
+urlpatterns = [
+    path("orders/", OrderListView.as_view(), name="order_list"),
+    path("orders/<str:order_sn>/", OrderDetailView.as_view(), name="order_detail"),
+    path("orders/<str:order_sn>/ship/", OrderShipView.as_view(), name="order_ship"),
+    path("orders/<str:order_sn>/reship/", OrderReshipView.as_view(), name="order_reship"),
+    path("orders/<str:order_sn>/cancel/", OrderCancelView.as_view(), name="order_cancel"),
+]

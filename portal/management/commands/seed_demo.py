@@ -11,6 +11,8 @@ DEMO_PASSWORD = "demo12345"
 
 SEEDERS = [
     "portal.demo.seed",
+    "shop.demo.stores.seed",
+    "shop.demo.catalog.seed",
 ]
 
 

@@ -1,0 +1,59 @@
+"""Forms of the merchant's order pages: list filters, self-ship / re-ship, cancel."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from portal.regions import PROVINCES
+from shop.models import Product, Store
+from shop.selectors.orders import TABS, OrderFilters
+from shop.services.orders import courier_choices
+
+
+class OrderFilterForm(forms.Form):
+    tab = forms.ChoiceField(required=False, choices=[("", _("全部")), *TABS], widget=forms.HiddenInput)
+    q = forms.CharField(label=_("搜索"), required=False, max_length=40)
+    date_from = forms.DateField(label=_("下单起"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("下单止"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    product = forms.ModelChoiceField(label=_("商品"), queryset=Product.objects.none(), required=False)
+    province = forms.ChoiceField(
+        label=_("省份"), required=False, choices=[("", _("全部"))] + [(p, p) for p in PROVINCES]
+    )
+    overdue = forms.BooleanField(label=_("已超时未发货"), required=False)
+
+    def __init__(self, *args, store: Store, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = Product.objects.filter(store=store).only("pk", "title")
+        self.fields["q"].widget.attrs["placeholder"] = _("订单号 / 收件人手机 / 姓名")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", _("结束日期不能早于开始日期。"))
+        return data
+
+    def filters(self) -> OrderFilters:
+        d = self.cleaned_data
+        return OrderFilters(
+            tab=d.get("tab") or "",
+            q=d.get("q") or "",
+            date_from=d.get("date_from"),
+            date_to=d.get("date_to"),
+            product_id=d["product"].pk if d.get("product") else None,
+            province=d.get("province") or "",
+            overdue=bool(d.get("overdue")),
+        )
+
+
+class ShipForm(forms.Form):
+    courier_code = forms.ChoiceField(label=_("快递公司"))
+    waybill_no = forms.CharField(label=_("运单号"), max_length=30)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["courier_code"].choices = [("", "—")] + [(c, c) for c in courier_choices()]
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("取消原因"), max_length=200)

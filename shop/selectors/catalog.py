@@ -1,0 +1,95 @@
+"""Reads of the catalogue and promotions, always scoped to one store, with a constant number of queries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from django.db.models import Count, F, Min, Prefetch, Q, QuerySet, Sum
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from shop.models import (
+    CouponBatch,
+    CouponClaim,
+    LimitedTimeDiscount,
+    Product,
+    ProductImage,
+    ProductStatus,
+    Sku,
+    SpendAndSave,
+    Store,
+)
+
+
+def products_for_store(store: Store, *, q: str = "", status: str = "") -> QuerySet[Product]:
+    """The store's products for lists: category, images and SKUs prefetched, stock and price range annotated."""
+    qs = (
+        Product.objects.filter(store=store)
+        .select_related("category")
+        .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")), "skus")
+        .annotate(total_stock=Sum("skus__stock"), min_price=Min("skus__price"), sku_count=Count("skus"))
+    )
+    if q:
+        by_code = Sku.objects.filter(product__store=store, code=q).values("product_id")
+        qs = qs.filter(Q(title__icontains=q) | Q(brand__icontains=q) | Q(pk__in=by_code))
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def product_status_counts(store: Store) -> dict[str, int]:
+    counts = {
+        row["status"]: row["n"] for row in Product.objects.filter(store=store).values("status").annotate(n=Count("id"))
+    }
+    return {"": sum(counts.values())} | {s.value: counts.get(s.value, 0) for s in ProductStatus}
+
+
+def product_for_store(store: Store, pk: int) -> Product:
+    """One of the store's products (404 for another store's)."""
+    return get_object_or_404(
+        Product.objects.select_related("category", "store").prefetch_related("images", "skus"), store=store, pk=pk
+    )
+
+
+def skus_for_store(store: Store) -> QuerySet[Sku]:
+    return Sku.objects.filter(product__store=store).select_related("product")
+
+
+def products_export_rows(store: Store) -> Iterator[dict]:
+    """One row per SKU, in the CSV import's columns (prices in yuan)."""
+    skus = Sku.objects.filter(product__store=store).select_related("product__category").order_by("product_id", "id")
+    for sku in skus.iterator(chunk_size=500):
+        yield {
+            "sku_code": sku.code,
+            "product_title": sku.product.title,
+            "category": sku.product.category.code,
+            "brand": sku.product.brand,
+            "spec": ";".join(f"{k}:{v}" for k, v in sku.spec.items()),
+            "price": f"{sku.price / 100:.2f}",
+            "group_price": f"{sku.group_price / 100:.2f}",
+            "stock": sku.stock,
+            "weight_g": sku.weight_g,
+        }
+
+
+def discounts_for_store(store: Store) -> QuerySet[LimitedTimeDiscount]:
+    return LimitedTimeDiscount.objects.filter(store=store).select_related("sku__product")
+
+
+def spend_and_saves_for_store(store: Store) -> QuerySet[SpendAndSave]:
+    return SpendAndSave.objects.filter(store=store)
+
+
+def coupons_for_store(store: Store) -> QuerySet[CouponBatch]:
+    return CouponBatch.objects.filter(store=store).prefetch_related("products")
+
+
+def claimable_coupons(store: Store, at: datetime | None = None) -> QuerySet[CouponBatch]:
+    """Coupons a buyer may claim now: live, inside their window, not all claimed."""
+    at = at or timezone.now()
+    return coupons_for_store(store).in_force(at).filter(claimed_count__lt=F("quantity"))
+
+
+def claims_for_buyer(store: Store, buyer_ref: str) -> QuerySet[CouponClaim]:
+    return CouponClaim.objects.filter(store=store, buyer_ref=buyer_ref).select_related("coupon")

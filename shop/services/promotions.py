@@ -1,0 +1,350 @@
+"""Every write of promotions: limited-time discounts, spend-and-save, coupon batches, claims and redemptions.
+
+The orders area calls `coupon_mark_used` / `coupon_release` and `discount_redeem` / `discount_release` when an
+order is placed and cancelled; `price_order` (shop.services.pricing) reads what these record.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.exceptions import Conflict, ValidationFailed
+from portal.fsm import transition
+from shop.models import (
+    CouponBatch,
+    CouponClaim,
+    CouponKind,
+    DiscountKind,
+    DiscountRedemption,
+    LimitedTimeDiscount,
+    Order,
+    Product,
+    PromotionStatus,
+    Sku,
+    SpendAndSave,
+    Store,
+)
+from shop.models.promotions import ClaimStatus
+
+from .pricing import PriceQuote
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+def _check_window(starts_at: datetime, ends_at: datetime) -> None:
+    if ends_at <= starts_at:
+        raise ValidationFailed(_("结束时间必须晚于开始时间。"), fields={"ends_at": [_("结束时间必须晚于开始时间。")]})
+    if ends_at <= timezone.now():
+        raise ValidationFailed(_("结束时间不能早于现在。"), fields={"ends_at": [_("结束时间不能早于现在。")]})
+
+
+def _require_open(store: Store) -> None:
+    if not store.is_open():
+        raise Conflict(_("只有营业中的店铺可以创建营销活动。"), code="store_not_open")
+
+
+# Limited-time discounts -------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def discount_create(
+    *,
+    store: Store,
+    sku: Sku,
+    kind: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    price: int | None = None,
+    permille: int | None = None,
+    activity_stock: int | None = None,
+    per_buyer_limit: int | None = None,
+    by,
+) -> LimitedTimeDiscount:
+    """Create a 限时折扣 on one SKU; refuses a window overlapping another live discount of the SKU."""
+    _require_open(store)
+    sku = Sku.objects.select_for_update().select_related("product").filter(pk=sku.pk, product__store=store).first()
+    if sku is None:
+        raise ValidationFailed(_("SKU 不存在。"), fields={"sku": [_("SKU 不存在。")]})
+    _check_window(starts_at, ends_at)
+    if kind == DiscountKind.PRICE:
+        if price is None or not 0 < price < sku.price:
+            msg = _("活动价必须大于 0 且低于单买价 %(p)s 元。") % {"p": f"{sku.price / 100:.2f}"}
+            raise ValidationFailed(msg, fields={"price": [msg]})
+        permille = None
+    elif kind == DiscountKind.PERMILLE:
+        if permille is None or not 1 <= permille <= 999:
+            msg = _("折扣须在 1 到 999 之间（千分比，300 即 3 折）。")
+            raise ValidationFailed(msg, fields={"permille": [msg]})
+        price = None
+    else:
+        raise ValidationFailed(_("优惠方式无效。"), fields={"kind": [_("优惠方式无效。")]})
+    clash = (
+        LimitedTimeDiscount.objects.filter(
+            sku=sku, status=PromotionStatus.ACTIVE, starts_at__lt=ends_at, ends_at__gt=starts_at
+        )
+        .order_by("starts_at")
+        .first()
+    )
+    if clash is not None:
+        msg = _("该 SKU 在 %(s)s 至 %(e)s 已有限时折扣，活动时间不能重叠。") % {
+            "s": timezone.localtime(clash.starts_at).strftime("%Y-%m-%d %H:%M"),
+            "e": timezone.localtime(clash.ends_at).strftime("%Y-%m-%d %H:%M"),
+        }
+        raise Conflict(msg, code="discount_overlap", fields={"starts_at": [msg]})
+    return LimitedTimeDiscount.objects.create(
+        store=store,
+        sku=sku,
+        kind=kind,
+        price=price,
+        permille=permille,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        activity_stock=activity_stock,
+        per_buyer_limit=per_buyer_limit,
+    )
+
+
+@transaction.atomic
+def discount_end(*, discount: LimitedTimeDiscount, by) -> LimitedTimeDiscount:
+    """End a discount now (audited)."""
+    discount = LimitedTimeDiscount.objects.select_for_update().get(pk=discount.pk)
+    return transition(discount, "end", by=by)
+
+
+@transaction.atomic
+def discount_redeem(*, quote: PriceQuote, order: Order, by) -> list[DiscountRedemption]:
+    """Record the discounted units of a placed order; refuses if the activity stock ran out meanwhile."""
+    wanted = [d for d in quote.discounts if d["kind"] == "limited_time"]
+    locked = {
+        d.pk: d
+        for d in LimitedTimeDiscount.objects.select_for_update().filter(pk__in=[w["discount_id"] for w in wanted])
+    }
+    made = []
+    for item in wanted:
+        discount = locked[item["discount_id"]]
+        if discount.activity_stock is not None:
+            sold = (
+                discount.redemptions.filter(released_at__isnull=True)
+                .exclude(order=order)
+                .aggregate(n=Sum("units"))["n"]
+                or 0
+            )
+            if sold + item["units"] > discount.activity_stock:
+                raise Conflict(_("限时折扣的活动库存不足，请重新下单。"), code="discount_sold_out")
+        redemption, _created = DiscountRedemption.objects.update_or_create(
+            discount=discount,
+            order=order,
+            defaults={"buyer_ref": order.buyer_ref, "units": item["units"], "released_at": None},
+        )
+        made.append(redemption)
+    return made
+
+
+@transaction.atomic
+def discount_release(*, order: Order, by) -> int:
+    """Give a cancelled order's discounted units back to the activity stock and the buyer's limit."""
+    return DiscountRedemption.objects.filter(order=order, released_at__isnull=True).update(released_at=timezone.now())
+
+
+# Spend-and-save ---------------------------------------------------------------------------------------------------
+
+
+def _clean_tiers(tiers: list[dict]) -> list[dict]:
+    def bad(msg: str) -> ValidationFailed:
+        return ValidationFailed(msg, fields={"tiers": [msg]})
+
+    if not tiers:
+        raise bad(_("至少设置一个满减档位。"))
+    cleaned = sorted(
+        ({"threshold": int(t["threshold"]), "discount": int(t["discount"])} for t in tiers),
+        key=lambda t: t["threshold"],
+    )
+    for tier in cleaned:
+        if not 0 < tier["discount"] < tier["threshold"]:
+            raise bad(_("每档的减免金额必须大于 0 且小于门槛金额。"))
+    for low, high in zip(cleaned, cleaned[1:], strict=False):
+        if low["threshold"] == high["threshold"]:
+            raise bad(_("满减门槛不能重复。"))
+        if high["discount"] <= low["discount"]:
+            raise bad(_("门槛越高，减免金额必须越多。"))
+    return cleaned
+
+
+@transaction.atomic
+def spend_and_save_create(
+    *, store: Store, name: str, tiers: list[dict], starts_at: datetime, ends_at: datetime, by
+) -> SpendAndSave:
+    """Create a 满减 campaign; one campaign at a time per store (windows may not overlap)."""
+    _require_open(store)
+    Store.objects.select_for_update().filter(pk=store.pk).first()  # serialises campaigns of one store
+    _check_window(starts_at, ends_at)
+    cleaned = _clean_tiers(tiers)
+    if (
+        SpendAndSave.objects.filter(store=store, status=PromotionStatus.ACTIVE)
+        .filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
+        .exists()
+    ):
+        msg = _("该时间段已有满减活动，活动时间不能重叠。")
+        raise Conflict(msg, code="spend_and_save_overlap", fields={"starts_at": [msg]})
+    return SpendAndSave.objects.create(store=store, name=name, tiers=cleaned, starts_at=starts_at, ends_at=ends_at)
+
+
+@transaction.atomic
+def spend_and_save_end(*, campaign: SpendAndSave, by) -> SpendAndSave:
+    """End a campaign now (audited)."""
+    campaign = SpendAndSave.objects.select_for_update().get(pk=campaign.pk)
+    return transition(campaign, "end", by=by)
+
+
+# Coupons ----------------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def coupon_create(
+    *,
+    store: Store,
+    name: str,
+    kind: str,
+    quantity: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    threshold: int = 0,
+    amount: int | None = None,
+    percent_off: int | None = None,
+    cap: int | None = None,
+    per_user_limit: int = 1,
+    valid_days: int | None = None,
+    products: list[Product] | None = None,
+    by,
+) -> CouponBatch:
+    """Create a coupon batch (满减券 or 折扣券), store-wide or for some of the store's products."""
+    _require_open(store)
+    _check_window(starts_at, ends_at)
+    if kind == CouponKind.THRESHOLD:
+        if not amount or amount <= 0:
+            raise ValidationFailed(_("请填写减免金额。"), fields={"amount": [_("请填写减免金额。")]})
+        if threshold and amount >= threshold:
+            msg = _("减免金额必须小于使用门槛。")
+            raise ValidationFailed(msg, fields={"amount": [msg]})
+        percent_off = cap = None
+    elif kind == CouponKind.PERCENTAGE:
+        if percent_off is None or not 1 <= percent_off <= 99:
+            msg = _("折扣比例须在 1% 到 99% 之间。")
+            raise ValidationFailed(msg, fields={"percent_off": [msg]})
+        amount = None
+    else:
+        raise ValidationFailed(_("类型无效。"), fields={"kind": [_("类型无效。")]})
+    if quantity < 1:
+        raise ValidationFailed(_("发行数量至少为 1。"), fields={"quantity": [_("发行数量至少为 1。")]})
+    if per_user_limit < 1:
+        raise ValidationFailed(_("每人限领至少为 1。"), fields={"per_user_limit": [_("每人限领至少为 1。")]})
+    products = list(products or [])
+    if any(p.store_id != store.pk for p in products):
+        raise ValidationFailed(_("只能选择本店商品。"), fields={"products": [_("只能选择本店商品。")]})
+    coupon = CouponBatch.objects.create(
+        store=store,
+        name=name,
+        kind=kind,
+        threshold=threshold or 0,
+        amount=amount,
+        percent_off=percent_off,
+        cap=cap or None,
+        quantity=quantity,
+        per_user_limit=per_user_limit,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        valid_days=valid_days or None,
+    )
+    coupon.products.set(products)
+    return coupon
+
+
+@transaction.atomic
+def coupon_end(*, coupon: CouponBatch, by) -> CouponBatch:
+    """Stop claims of a batch now (audited); coupons already claimed stay usable until they expire."""
+    coupon = CouponBatch.objects.select_for_update().get(pk=coupon.pk)
+    return transition(coupon, "end", by=by)
+
+
+@transaction.atomic
+def coupon_add_quantity(*, coupon: CouponBatch, extra: int, by) -> CouponBatch:
+    """Issue `extra` more coupons in a live batch."""
+    coupon = CouponBatch.objects.select_for_update().get(pk=coupon.pk)
+    if coupon.status != PromotionStatus.ACTIVE:
+        raise Conflict(_("优惠券已结束，不能追加数量。"), code="coupon_ended")
+    if extra < 1:
+        raise ValidationFailed(_("追加数量至少为 1。"), fields={"extra": [_("追加数量至少为 1。")]})
+    coupon.quantity += extra
+    coupon.save(update_fields=["quantity"])
+    return coupon
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
+
+
+@transaction.atomic
+def coupon_claim(*, coupon: CouponBatch, buyer_ref: str, by) -> CouponClaim:
+    """A buyer claims one coupon of a live batch (quantity and per-user limit checked under the batch's lock)."""
+    if not buyer_ref:
+        raise ValidationFailed(_("缺少买家标识。"), fields={"buyer_ref": [_("缺少买家标识。")]})
+    coupon = CouponBatch.objects.select_for_update().select_related("store").get(pk=coupon.pk)
+    now = timezone.now()
+    if not coupon.store.is_open() or coupon.phase(now) != "running":
+        raise Conflict(_("该优惠券当前不可领取。"), code="coupon_not_claimable")
+    if coupon.remaining <= 0:
+        raise Conflict(_("优惠券已领完。"), code="coupon_sold_out")
+    if coupon.claims.filter(buyer_ref=buyer_ref).count() >= coupon.per_user_limit:
+        raise Conflict(_("每人限领 %(n)d 张，您已领完。") % {"n": coupon.per_user_limit}, code="coupon_limit_reached")
+    coupon.claimed_count += 1
+    coupon.save(update_fields=["claimed_count"])
+    expires_at = now + timedelta(days=coupon.valid_days) if coupon.valid_days else coupon.ends_at
+    return CouponClaim.objects.create(
+        coupon=coupon, store=coupon.store, buyer_ref=buyer_ref, code=_new_code(), claimed_at=now, expires_at=expires_at
+    )
+
+
+@transaction.atomic
+def coupon_mark_used(*, claim_id: int, order: Order, by) -> CouponClaim:
+    """Mark the buyer's coupon used on `order` (idempotent for the same order)."""
+    claim = CouponClaim.objects.select_for_update().filter(pk=claim_id, store_id=order.store_id).first()
+    if claim is None or claim.buyer_ref != order.buyer_ref:
+        raise ValidationFailed(
+            _("优惠券不存在。"), code="coupon_not_found", fields={"coupon_code": [_("优惠券不存在。")]}
+        )
+    if claim.status == ClaimStatus.USED and claim.order_id == order.pk:
+        return claim
+    if claim.status == ClaimStatus.USED:
+        raise Conflict(_("优惠券已使用。"), code="coupon_used")
+    if not claim.is_valid_at(timezone.now()):
+        raise Conflict(_("优惠券已过期。"), code="coupon_expired")
+    return transition(claim, "use", by=by, reason=order.order_sn, order=order)
+
+
+@transaction.atomic
+def coupon_release(*, order: Order, by) -> list[CouponClaim]:
+    """Give back the coupons used on a cancelled order (idempotent)."""
+    claims = list(CouponClaim.objects.select_for_update().filter(order=order, status=ClaimStatus.USED))
+    for claim in claims:
+        transition(claim, "release", by=by, reason=order.order_sn)
+    return claims
+
+
+def coupon_claims_expire() -> int:
+    """Move claimed coupons past their expiry to expired; set-based and idempotent."""
+    count = 0
+    for pk in CouponClaim.objects.filter(status=ClaimStatus.CLAIMED, expires_at__lte=timezone.now()).values_list(
+        "pk", flat=True
+    ):
+        with transaction.atomic():
+            claim = CouponClaim.objects.select_for_update().get(pk=pk)
+            if claim.status == ClaimStatus.CLAIMED and claim.is_past_expiry():
+                transition(claim, "expire", by="system")
+                count += 1
+    return count

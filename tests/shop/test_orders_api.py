@@ -1,0 +1,235 @@
+"""Order API: buyer side (place, pay, cancel, receipt, complaint), merchant side (list, retrieve, self-ship)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from portal.models import Payment
+from portal.payments.providers import get_provider
+from shop.models import Order
+from tests.conftest import api_client_for
+from tests.shop.orders_support import ADDRESS, on_sale_sku, pay, place
+
+pytestmark = pytest.mark.django_db
+
+
+def order_body(sku, **overrides):
+    body = {
+        "buyer_ref": "buyer-1",
+        "items": [{"sku_id": sku.pk, "quantity": 2}],
+        "recipient_name": "王五",
+        "recipient_phone": "13812345678",
+        **ADDRESS,
+        "buyer_note": "放门口",
+    }
+    body.update(overrides)
+    return body
+
+
+def test_place_pay_callback_and_retrieve(api, client, store):
+    # given
+    sku = on_sale_sku(store, stock=10)
+    # when the storefront places and pays
+    response = api.post("/api/v1/orders/place/", order_body(sku), format="json")
+    assert response.status_code == 201, response.json()
+    order = response.json()
+    assert order["status"] == "pending_payment"
+    assert (order["deal_status"], order["shipping_status"], order["group_status"]) == (0, 1, 1)
+    pay_response = api.post(f"/api/v1/orders/{order['order_sn']}/pay/")
+    assert pay_response.status_code == 200
+    checkout = pay_response.json()
+    assert checkout["checkout_url"].startswith("/payments/sandbox/")
+    payment = Payment.objects.get(pk=checkout["payment_id"])
+    assert payment.reference == order["order_sn"]
+    body, headers = get_provider().callback_request(payment)
+    callback = client.post("/api/v1/payments/callback/sandbox/", body, content_type="application/json", **headers)
+    assert callback.status_code == 200
+    # then
+    got = api.get(f"/api/v1/orders/{order['order_sn']}/").json()
+    assert got["status"] == "paid"
+    assert (got["deal_status"], got["shipping_status"], got["refund_status"], got["risk_status"]) == (1, 1, 1, 0)
+    assert got["recipient_phone"] == "13812345678"
+    assert got["items"][0]["quantity"] == 2
+    assert got["ship_by"]
+
+
+def test_place_is_idempotent(api, store):
+    sku = on_sale_sku(store, stock=10)
+    first = api.post("/api/v1/orders/place/", order_body(sku), format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    again = api.post("/api/v1/orders/place/", order_body(sku), format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert first.json()["order_sn"] == again.json()["order_sn"]
+    assert Order.objects.count() == 1
+    sku.refresh_from_db()
+    assert sku.stock == 8
+    other = api.post("/api/v1/orders/place/", order_body(sku, buyer_note="x"), format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    assert other.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"items": []}, "items"),
+        ({"items": [{"sku_id": 1, "quantity": 0}]}, "items"),
+        ({"buy_mode": "auction"}, "buy_mode"),
+        ({"recipient_phone": "1381234567x"}, "recipient_phone"),
+        ({"province": "火星省"}, "province"),
+        ({"district": "不存在区"}, "district"),
+        ({"recipient_name": ""}, "recipient_name"),
+        ({"group_id": "abc"}, "group_id"),
+    ],
+)
+def test_place_bad_input_answers_400_with_field_errors(api, store, overrides, field):
+    sku = on_sale_sku(store)
+    response = api.post("/api/v1/orders/place/", order_body(sku, **overrides), format="json")
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+    assert not Order.objects.exists()
+
+
+def test_place_conflicts_answer_409(api, store):
+    sku = on_sale_sku(store, stock=1)
+    response = api.post("/api/v1/orders/place/", order_body(sku), format="json")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "out_of_stock"
+
+
+def test_scopes_are_enforced(store):
+    sku = on_sale_sku(store)
+    reader = api_client_for(store, scopes=["orders:read"])
+    assert reader.post("/api/v1/orders/place/", order_body(sku), format="json").status_code == 403
+    assert reader.get("/api/v1/orders/").status_code == 200
+    writer = api_client_for(store, scopes=["orders:write"])
+    assert writer.get("/api/v1/orders/").status_code == 403
+    assert writer.post("/api/v1/orders/place/", order_body(sku), format="json").status_code == 201
+    from rest_framework.test import APIClient
+
+    assert APIClient().get("/api/v1/orders/").status_code in (401, 403)
+
+
+def test_another_stores_order_is_404_everywhere(store, other_api):
+    order = pay(place(store, on_sale_sku(store)))
+    sn = order.order_sn
+    assert other_api.get(f"/api/v1/orders/{sn}/").status_code == 404
+    for action, body in [
+        ("pay", {}),
+        ("cancel", {"reason": "x"}),
+        ("confirm-receipt", {}),
+        ("extend-receipt", {}),
+        ("complain-not-shipped", {}),
+        ("ship", {"courier_code": "SF", "waybill_no": "SF1234567890123"}),
+    ]:
+        response = other_api.post(f"/api/v1/orders/{sn}/{action}/", body, format="json")
+        assert response.status_code == 404, action
+        assert response.json()["error"]["code"] == "not_found"
+    assert other_api.get("/api/v1/orders/").json()["results"] == []
+    order.refresh_from_db()
+    assert order.status == "paid"
+
+
+def test_self_ship_through_the_api(api, store):
+    order = pay(place(store, on_sale_sku(store)))
+    bad = api.post(f"/api/v1/orders/{order.order_sn}/ship/", {"courier_code": "SF", "waybill_no": "x"}, format="json")
+    assert bad.status_code == 400
+    assert "waybill_no" in bad.json()["error"]["fields"]
+    missing = api.post(f"/api/v1/orders/{order.order_sn}/ship/", {}, format="json")
+    assert set(missing.json()["error"]["fields"]) == {"courier_code", "waybill_no"}
+    ok = api.post(
+        f"/api/v1/orders/{order.order_sn}/ship/", {"courier_code": "SF", "waybill_no": "SF1234567890123"}, format="json"
+    )
+    assert ok.status_code == 200
+    data = ok.json()
+    assert (data["status"], data["shipping_status"], data["recipient_phone"]) == ("shipped", 2, "138****5678")
+    again = api.post(
+        f"/api/v1/orders/{order.order_sn}/ship/", {"courier_code": "SF", "waybill_no": "SF1234567890123"}, format="json"
+    )
+    assert again.status_code == 409
+
+
+def test_buyer_cancel_receipt_and_extension(api, store):
+    unpaid = place(store, on_sale_sku(store))
+    assert api.post(f"/api/v1/orders/{unpaid.order_sn}/cancel/", {}, format="json").status_code == 400
+    cancelled = api.post(f"/api/v1/orders/{unpaid.order_sn}/cancel/", {"reason": "不要了"}, format="json")
+    assert (cancelled.json()["status"], cancelled.json()["deal_status"]) == ("cancelled", 2)
+    assert api.post(f"/api/v1/orders/{unpaid.order_sn}/pay/").status_code == 409
+    order = pay(place(store, on_sale_sku(store)))
+    assert api.post(f"/api/v1/orders/{order.order_sn}/confirm-receipt/").status_code == 409
+    assert api.post(f"/api/v1/orders/{order.order_sn}/complain-not-shipped/").status_code == 409
+    api.post(f"/api/v1/orders/{order.order_sn}/ship/", {"courier_code": "SF", "waybill_no": "SF1234567890123"})
+    extended = api.post(f"/api/v1/orders/{order.order_sn}/extend-receipt/")
+    assert extended.json()["receipt_extended"] is True
+    assert api.post(f"/api/v1/orders/{order.order_sn}/extend-receipt/").status_code == 409
+    done = api.post(f"/api/v1/orders/{order.order_sn}/confirm-receipt/")
+    assert (done.json()["status"], done.json()["shipping_status"]) == ("completed", 3)
+
+
+def test_group_orders_expose_the_group_status(api, store):
+    sku = on_sale_sku(store, product__group_size=2)
+    leader = api.post(
+        "/api/v1/orders/place/",
+        order_body(sku, buy_mode="group", items=[{"sku_id": sku.pk, "quantity": 1}]),
+        format="json",
+    ).json()
+    assert leader["group_status"] == 0 and leader["group_id"]
+    pay(Order.objects.get(order_sn=leader["order_sn"]))
+    friend = api.post(
+        "/api/v1/orders/place/",
+        order_body(
+            sku,
+            buyer_ref="friend",
+            buy_mode="group",
+            group_id=leader["group_id"],
+            items=[{"sku_id": sku.pk, "quantity": 1}],
+        ),
+        format="json",
+    ).json()
+    pay(Order.objects.get(order_sn=friend["order_sn"]))
+    got = api.get(f"/api/v1/orders/{leader['order_sn']}/").json()
+    assert (got["status"], got["group_status"], got["deal_status"]) == ("paid", 1, 1)
+
+
+def test_list_filters_and_cursor_pagination(api, store, time_machine):
+    sku = on_sale_sku(store, stock=100)
+    time_machine.move_to("2026-03-01 10:00 +08:00", tick=False)
+    old = place(store, sku, buyer="old")
+    time_machine.move_to("2026-03-02 10:00 +08:00", tick=False)
+    paid = [pay(place(store, sku, buyer=f"b{i}")) for i in range(3)]
+    listing = api.get("/api/v1/orders/", {"page_size": 2}).json()
+    assert len(listing["results"]) == 2 and listing["next"]
+    rest = api.get(listing["next"]).json()
+    assert len(rest["results"]) == 2 and not rest["next"]
+    assert {o["order_sn"] for o in listing["results"] + rest["results"]} == {old.order_sn, *(o.order_sn for o in paid)}
+    by_status = api.get("/api/v1/orders/", {"status": "paid"}).json()["results"]
+    assert {o["order_sn"] for o in by_status} == {o.order_sn for o in paid}
+    since = api.get("/api/v1/orders/", {"updated_since": "2026-03-02T00:00:00+08:00"}).json()["results"]
+    assert old.order_sn not in {o["order_sn"] for o in since}
+    bad = api.get("/api/v1/orders/", {"status": "nope", "updated_since": "yesterday"})
+    assert bad.status_code == 400
+    assert set(bad.json()["error"]["fields"]) == {"status", "updated_since"}
+
+
+def count_queries(callable_) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        callable_()
+    return len(ctx.captured_queries)
+
+
+def test_list_uses_a_constant_number_of_queries(api, store, django_assert_max_num_queries):
+    def make(n):
+        for i in range(n):
+            sku = on_sale_sku(store, stock=5)
+            pay(place(store, sku, buyer=f"q{Order.objects.count()}-{i}", buy_mode="group" if i % 2 else "single"))
+
+    make(2)
+    small = count_queries(lambda: api.get("/api/v1/orders/", {"page_size": 200}))
+    make(12)
+    with django_assert_max_num_queries(small):
+        response = api.get("/api/v1/orders/", {"page_size": 200})
+    assert len(response.json()["results"]) == 14
+
+
+def test_openapi_schema_generates(client):
+    response = client.get("/api/schema/")
+    assert response.status_code == 200
+    assert b"/api/v1/orders/place/" in response.content

@@ -1,0 +1,232 @@
+"""Deadline rules with a controlled clock; every sweep is idempotent (a second run changes nothing)."""
+
+from datetime import timedelta
+
+import pytest
+
+from portal.exceptions import Conflict, IllegalTransition
+from portal.models import AuditEntry, Refund
+from portal.sweeps import SWEEPS
+from shop.models import Compensation, Order
+from shop.services import orders as services
+from shop.services.orders import (
+    compensation_amount,
+    order_complain_not_shipped,
+    order_extend_receipt,
+    order_reship,
+    order_ship,
+)
+from tests.shop.orders_support import on_sale_sku, pay, place
+
+pytestmark = pytest.mark.django_db
+
+START = "2026-03-01 10:00 +08:00"
+
+
+@pytest.fixture
+def clock(time_machine):
+    time_machine.move_to(START, tick=False)
+    return time_machine
+
+
+def later(clock, **delta):
+    from django.utils import timezone
+
+    clock.move_to(timezone.now() + timedelta(**delta), tick=False)
+
+
+def test_every_order_sweep_is_registered():
+    assert {
+        "orders.cancel_unpaid",
+        "orders.fail_expired_groups",
+        "orders.compensate_late_shipping",
+        "orders.cancel_unshipped_past_hard_limit",
+        "orders.auto_confirm_receipt",
+        "orders.fake_shipping_check",
+        "orders.settle_compensations",
+    } <= set(SWEEPS)
+
+
+def test_unpaid_orders_cancel_after_the_window_and_release_stock(store, clock):
+    sku = on_sale_sku(store, stock=5)
+    order = place(store, sku, quantity=2)
+    later(clock, minutes=29)
+    assert services.cancel_unpaid() == 0
+    later(clock, minutes=2)
+    assert services.cancel_unpaid() == 1
+    assert services.cancel_unpaid() == 0
+    order.refresh_from_db()
+    sku.refresh_from_db()
+    assert (order.status, sku.stock) == ("cancelled", 5)
+
+
+def test_failed_group_cancels_and_refunds_everyone(store, clock, django_capture_on_commit_callbacks):
+    sku = on_sale_sku(store, stock=10, product__group_size=3)
+    leader = pay(place(store, sku, buyer="leader", buy_mode="group"))
+    friend = pay(place(store, sku, buyer="friend", buy_mode="group", group_id=leader.group_id))
+    unpaid = place(store, sku, buyer="slow", buy_mode="group", group_id=leader.group_id)
+    later(clock, hours=23)
+    assert services.fail_expired_groups() == 0
+    later(clock, hours=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.fail_expired_groups() == 1
+    assert services.fail_expired_groups() == 0
+    for order in (leader, friend, unpaid):
+        order.refresh_from_db()
+        assert order.status == "cancelled"
+    assert leader.group.status == "failed"
+    refunds = Refund.objects.filter(status="succeeded")
+    assert sorted(refunds.values_list("reference", flat=True)) == sorted([leader.order_sn, friend.order_sn])
+    sku.refresh_from_db()
+    assert sku.stock == 10
+
+
+def test_payment_into_an_expired_group_is_refunded(store, clock, django_capture_on_commit_callbacks):
+    sku = on_sale_sku(store, product__group_size=2)
+    leader = pay(place(store, sku, buyer="leader", buy_mode="group"))
+    friend = place(store, sku, buyer="friend", buy_mode="group", group_id=leader.group_id)
+    later(clock, hours=25)
+    with django_capture_on_commit_callbacks(execute=True):
+        friend = pay(friend)
+    assert friend.status == "cancelled"
+    assert Refund.objects.get(reference=friend.order_sn).status == "succeeded"
+
+
+@pytest.mark.parametrize(
+    ("kind", "paid", "expected"),
+    [
+        ("late_shipping", 5990, 300),
+        ("late_shipping", 30000, 300),
+        ("late_shipping", 45000, 450),
+        ("late_shipping", 900000, 3000),
+        ("not_shipped", 1000, 500),
+        ("not_shipped", 12000, 1200),
+        ("not_shipped", 500000, 10000),
+        ("fake_shipping", 1, 2000),
+    ],
+)
+def test_compensation_amounts(kind, paid, expected):
+    assert compensation_amount(kind, paid) == expected
+
+
+def test_late_shipping_is_compensated_once_whether_still_unshipped_or_shipped_late(store, clock):
+    sku = on_sale_sku(store, price=50000, group_price=40000)
+    unshipped = pay(place(store, sku))
+    shipped_late = pay(place(store, sku, buyer="b2"))
+    on_time = pay(place(store, sku, buyer="b3"))
+    order_ship(order=on_time, courier_code="SF", waybill_no="SF1234567890123", by="m")
+    later(clock, hours=47)
+    assert services.compensate_late_shipping() == 0
+    later(clock, hours=2)
+    order_ship(order=shipped_late, courier_code="SF", waybill_no="SF1234567890124", by="m")
+    assert services.compensate_late_shipping() == 2
+    assert services.compensate_late_shipping() == 0
+    amounts = dict(Compensation.objects.values_list("order_id", "amount"))
+    assert amounts == {unshipped.pk: 500, shipped_late.pk: 500}
+    assert set(Compensation.objects.values_list("status", flat=True)) == {"pending"}  # no deposit ledger yet
+
+
+def test_compensation_settles_from_the_deposit_when_the_ledger_exists(store, clock, monkeypatch):
+    deducted = []
+    monkeypatch.setattr(services, "_deposit_deduct", lambda: lambda **kw: deducted.append(kw))
+    order = pay(place(store, on_sale_sku(store)))
+    later(clock, hours=49)
+    services.compensate_late_shipping()
+    compensation = Compensation.objects.get()
+    assert compensation.status == "settled"
+    assert deducted[0]["amount"] == 300 and deducted[0]["store"] == store
+    assert order.pk == compensation.order_id
+
+
+def test_pending_compensations_settle_later(store, clock, monkeypatch):
+    pay(place(store, on_sale_sku(store)))
+    later(clock, hours=49)
+    services.compensate_late_shipping()
+    assert services.settle_pending_compensations() == 0
+    monkeypatch.setattr(services, "_deposit_deduct", lambda: lambda **kw: None)
+    assert services.settle_pending_compensations() == 1
+    assert services.settle_pending_compensations() == 0
+    assert Compensation.objects.get().status == "settled"
+
+
+def test_not_shipped_complaint_only_after_72_hours_and_once(store, clock):
+    order = pay(place(store, on_sale_sku(store, price=12000, group_price=9000)))
+    later(clock, hours=71)
+    with pytest.raises(IllegalTransition):
+        order_complain_not_shipped(order=order, by="buyer")
+    later(clock, hours=2)
+    compensation = order_complain_not_shipped(order=order, by="buyer")
+    assert (compensation.kind, compensation.amount) == ("not_shipped", 1200)
+    with pytest.raises(Conflict):
+        order_complain_not_shipped(order=order, by="buyer")
+
+
+def test_unshipped_orders_past_the_hard_limit_are_cancelled_and_refunded(
+    store, clock, django_capture_on_commit_callbacks
+):
+    order = pay(place(store, on_sale_sku(store)))
+    later(clock, hours=119)
+    assert services.cancel_unshipped_past_hard_limit() == 0
+    later(clock, hours=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.cancel_unshipped_past_hard_limit() == 1
+    assert services.cancel_unshipped_past_hard_limit() == 0
+    order.refresh_from_db()
+    assert order.status == "cancelled"
+    assert Refund.objects.get(reference=order.order_sn).status == "succeeded"
+
+
+def test_receipt_auto_confirms_after_15_days_or_18_when_extended(store, clock):
+    plain = pay(place(store, on_sale_sku(store)))
+    extended = pay(place(store, on_sale_sku(store), buyer="b2"))
+    order_ship(order=plain, courier_code="SF", waybill_no="SF1234567890123", by="m")
+    order_ship(order=extended, courier_code="SF", waybill_no="SF1234567890124", by="m")
+    order_extend_receipt(order=extended, by="buyer")
+    later(clock, days=14, hours=23)
+    assert services.auto_confirm_receipt() == 0
+    later(clock, hours=2)
+    assert services.auto_confirm_receipt() == 1
+    assert services.auto_confirm_receipt() == 0
+    later(clock, days=3)
+    assert services.auto_confirm_receipt() == 1
+    assert set(Order.objects.values_list("status", flat=True)) == {"completed"}
+
+
+def test_fake_shipping_without_pickup_scan_is_flagged_and_compensated(store, clock, monkeypatch):
+    scanned_orders: set[int] = set()
+    monkeypatch.setattr(services, "PICKUP_SCAN_LOOKUP", lambda orders: {o.pk for o in orders} & scanned_orders)
+    fake = pay(place(store, on_sale_sku(store)))
+    real = pay(place(store, on_sale_sku(store), buyer="b2"))
+    order_ship(order=fake, courier_code="SF", waybill_no="SF1234567890123", by="m")
+    order_ship(order=real, courier_code="SF", waybill_no="SF1234567890124", by="m")
+    scanned_orders.add(real.pk)
+    later(clock, hours=23)
+    assert services.fake_shipping_check() == 0
+    later(clock, hours=2)
+    assert services.fake_shipping_check() == 1
+    assert services.fake_shipping_check() == 0
+    fake.refresh_from_db()
+    assert fake.fake_shipping_at is not None
+    assert Compensation.objects.get().amount == 2000
+    assert AuditEntry.objects.filter(object_id=fake.pk, transition="flag_fake_shipping").count() == 1
+
+
+def test_reship_restarts_the_fake_shipping_clock_and_no_lookup_means_no_judgement(store, clock, monkeypatch):
+    order = pay(place(store, on_sale_sku(store)))
+    order_ship(order=order, courier_code="SF", waybill_no="SF1234567890123", by="m")
+    later(clock, hours=20)
+    order_reship(order=order, courier_code="SF", waybill_no="SF1234567890999", by="m")
+    later(clock, hours=10)
+    assert services.fake_shipping_check() == 0  # no tracking lookup registered
+    monkeypatch.setattr(services, "PICKUP_SCAN_LOOKUP", lambda orders: set())
+    assert services.fake_shipping_check() == 0  # 10 h since the new waybill
+    later(clock, hours=15)
+    assert services.fake_shipping_check() == 1
+
+
+def test_booked_shipments_are_not_judged_as_self_shipped(store, clock, monkeypatch):
+    monkeypatch.setattr(services, "PICKUP_SCAN_LOOKUP", lambda orders: set())
+    order = pay(place(store, on_sale_sku(store)))
+    order_ship(order=order, courier_code="SF", waybill_no="SF1234567890123", by="courier:SF", via="booking")
+    later(clock, hours=30)
+    assert services.fake_shipping_check() == 0
