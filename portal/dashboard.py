@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from shop.models import Order, Store
 from shop.models.orders import OrderStatus
+from shop.selectors.stores import deposit_summary
 
 from .charts import Chart, bars_and_line, hbars
 
@@ -32,6 +33,7 @@ class TodoItem:
     url: str = ""
     level: str = ""  # "", "warn" (near a deadline) or "bad" (overdue, shortfall)
     detail: str = ""
+    money: bool = False  # `count` is an amount in fen
 
 
 def link(url_name: str, query: str = "", args: list | None = None) -> str:
@@ -53,15 +55,31 @@ def _orders_todo(store: Store, now: datetime) -> list[TodoItem]:
         near=Count("id", filter=Q(ship_by__gte=now, ship_by__lt=now + near)),
         late=Count("id", filter=Q(ship_by__lt=now)),
     )
-    url = link("shop:order_list", "status=paid")
+    url = link("shop:order_list", f"tab={OrderStatus.PAID}")
+    late_url = link("shop:order_list", f"tab={OrderStatus.PAID}&overdue=on")
     return [
         TodoItem("orders_to_ship", _("待发货订单"), counts["to_ship"], url),
         TodoItem("orders_near_ship_by", _("即将超过发货时限"), counts["near"], url, "warn" if counts["near"] else ""),
-        TodoItem("orders_past_ship_by", _("已超过发货时限"), counts["late"], url, "bad" if counts["late"] else ""),
+        TodoItem("orders_past_ship_by", _("已超过发货时限"), counts["late"], late_url, "bad" if counts["late"] else ""),
     ]
 
 
-TODO_SOURCES = [_orders_todo]
+def _deposit_todo(store: Store, now: datetime) -> list[TodoItem]:
+    """The deposit's shortfall against the required amount (fen; 0 when covered)."""
+    summary = deposit_summary(store)
+    return [
+        TodoItem(
+            "deposit_shortfall",
+            _("保证金待补缴"),
+            summary.shortfall,
+            link("shop:deposit_ledger"),
+            "bad" if summary.shortfall else "",
+            money=True,
+        )
+    ]
+
+
+TODO_SOURCES = [_orders_todo, _deposit_todo]
 
 
 def todo(store: Store, now: datetime | None = None) -> list[TodoItem]:

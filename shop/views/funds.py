@@ -14,6 +14,7 @@ from django.views.generic import TemplateView
 from portal.tenancy import MerchantMixin
 from shop.models.funds import PayoutKind
 from shop.selectors.funds import cause_url, payout_balances, payout_entries
+from shop.selectors.stores import deposit_summary
 
 
 class _Echo:
@@ -35,6 +36,7 @@ class FundsView(MerchantMixin, TemplateView):
         page = Paginator(payout_entries(self.store, kind=kind), 50).get_page(self.request.GET.get("page"))
         return super().get_context_data(
             balances=payout_balances(self.store),
+            deposit=deposit_summary(self.store),
             rows=[(e, cause_url(e)) for e in page],
             page=page,
             kind=kind,

@@ -156,3 +156,19 @@ def test_staff_overview_on_the_admin_index(admin_client):
     for item in items.values():  # linked to the admin list once that list exists
         assert f'data-count="{item.count}"' in body
         assert (f'href="{item.url}"' if item.url else str(item.label)) in body
+
+
+def test_deposit_shortfall_matches_the_deposit_ledger(merchant_client, store, django_capture_on_commit_callbacks):
+    from shop.selectors.stores import required_deposit
+    from shop.services.deposit import deposit_top_up
+
+    required = required_deposit(store)
+    assert counts(store)["deposit_shortfall"] == required
+    with django_capture_on_commit_callbacks(execute=True):
+        deposit_top_up(store=store, amount=required - 500, by="finance", ref="T1")
+    assert counts(store)["deposit_shortfall"] == 500
+    body = merchant_client.get(reverse("home")).content.decode()
+    assert 'data-count="500"' in body and "¥5.00" in body
+    with django_capture_on_commit_callbacks(execute=True):
+        deposit_top_up(store=store, amount=500, by="finance", ref="T2")
+    assert counts(store)["deposit_shortfall"] == 0

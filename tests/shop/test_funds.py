@@ -184,3 +184,15 @@ def test_admin_refuses_a_zero_or_unexplained_adjustment(admin_client, store):
     assert response.status_code == 200
     assert set(response.context["adminform"].form.errors) == {"amount", "reason"}
     assert not PayoutEntry.objects.exists()
+
+
+def test_funds_page_shows_the_deposit_from_its_ledger(merchant_client, store, django_capture_on_commit_callbacks):
+    from shop.selectors.stores import required_deposit
+    from shop.services.deposit import deposit_top_up
+
+    with django_capture_on_commit_callbacks(execute=True):
+        deposit_top_up(store=store, amount=12345, by="finance", ref="T1")
+    response = merchant_client.get(reverse("shop:funds"))
+    deposit = response.context["deposit"]
+    assert (deposit.balance, deposit.shortfall) == (12345, required_deposit(store) - 12345)
+    assert "¥123.45" in response.content.decode()
