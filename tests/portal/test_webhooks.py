@@ -253,3 +253,65 @@ def test_staff_replays_from_the_admin(admin_client, store, endpoint, receiver, d
         )
     assert WebhookDelivery.objects.filter(replay_of=delivery).count() == 1
     assert len(receiver.requests) == 2
+
+
+# API (scope "webhooks")
+
+
+def test_api_creates_an_endpoint_and_returns_the_secret_once(store, api):
+    response = api.post(
+        reverse("api-webhook-endpoint-create"),
+        {"url": "https://erp.example.com/hooks", "event_types": ["order.paid"]},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k1",
+    )
+    assert response.status_code == 201
+    endpoint = WebhookEndpoint.objects.get(store=store)
+    assert response.json()["secret"] == endpoint.secret
+    listed = api.get(reverse("api-webhook-endpoints")).json()["results"]
+    assert [e["id"] for e in listed] == [endpoint.pk]
+    assert "secret" not in listed[0]
+
+
+def test_api_refuses_bad_input_with_the_error_body(api):
+    response = api.post(
+        reverse("api-webhook-endpoint-create"), {"url": "ftp://x", "event_types": ["nope"]}, format="json"
+    )
+    assert response.status_code == 400
+    assert set(response.json()["error"]["fields"]) == {"event_types"}
+    response = api.post(
+        reverse("api-webhook-endpoint-create"), {"url": "ftp://x", "event_types": ["order.paid"]}, format="json"
+    )
+    assert response.status_code == 400
+    assert "url" in response.json()["error"]["fields"]
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_api_needs_the_webhooks_scope(store):
+    from tests.conftest import api_client_for
+
+    client = api_client_for(store, scopes=["orders:read"])
+    assert client.get(reverse("api-webhook-endpoints")).status_code == 403
+    response = client.post(
+        reverse("api-webhook-endpoint-create"),
+        {"url": "https://x.example.com", "event_types": ["order.paid"]},
+        format="json",
+    )
+    assert response.status_code == 403
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_api_lists_and_replays_only_the_stores_own_deliveries(
+    store, other_api, api, endpoint, receiver, django_capture_on_commit_callbacks
+):
+    _emit(store, django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get()
+    assert other_api.get(reverse("api-webhook-deliveries")).json()["results"] == []
+    assert other_api.post(reverse("api-webhook-delivery-replay", args=[delivery.pk])).status_code == 404
+    (listed,) = api.get(reverse("api-webhook-deliveries")).json()["results"]
+    assert (listed["status"], listed["attempt_log"][0]["status_code"]) == ("succeeded", 200)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(reverse("api-webhook-delivery-replay", args=[delivery.pk]))
+    assert response.status_code == 202
+    assert response.json()["replay_of"] == delivery.pk
+    assert len(receiver.requests) == 2
