@@ -13,8 +13,8 @@ from rest_framework.views import APIView
 from portal.api.idempotency import IdempotentMixin
 from portal.api.permissions import request_store
 from portal.models import ApiKey
-from shop.models import CouponBatch, ProductStatus
-from shop.selectors.catalog import claimable_coupons, products_for_store, skus_for_store
+from shop.models import CouponBatch, CouponClaim, ProductStatus
+from shop.selectors.catalog import claimable_coupons, claims_for_buyer, products_for_store, skus_for_store
 from shop.services.catalog import sku_set_stock
 from shop.services.promotions import coupon_claim
 
@@ -193,6 +193,28 @@ class ClaimOut(serializers.Serializer):
     expires_at = serializers.DateTimeField()
 
 
+class ClaimFilterIn(serializers.Serializer):
+    buyer_ref = serializers.CharField(max_length=64)
+
+
+class ClaimListView(ListAPIView):
+    """One buyer's coupons in this store (code, status, expiry), newest first; `buyer_ref` is required."""
+
+    serializer_class = ClaimOut
+    required_scope = Scope.ORDERS_WRITE
+
+    @extend_schema(parameters=[OpenApiParameter("buyer_ref", str, required=True)])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return CouponClaim.objects.none()
+        params = ClaimFilterIn(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        return claims_for_buyer(request_store(self.request), params.validated_data["buyer_ref"])
+
+
 class CouponClaimView(IdempotentMixin, APIView):
     """A buyer claims one coupon. Send an Idempotency-Key: a retry returns the same claim."""
 
@@ -215,4 +237,5 @@ urlpatterns: list = [
     path("skus/<int:pk>/stock/", SkuStockView.as_view(), name="api-sku-stock"),
     path("coupons/", CouponListView.as_view(), name="api-coupons"),
     path("coupons/<int:pk>/claim/", CouponClaimView.as_view(), name="api-coupon-claim"),
+    path("coupon-claims/", ClaimListView.as_view(), name="api-coupon-claims"),
 ]

@@ -1,6 +1,6 @@
 """Demo catalogue: products with SKU matrices and Pillow pictures, special goods, promotions of every kind.
 
-Runs on the open stores the onboarding seeder created; if there is none yet it opens one for `merchant`.
+Fills the first open stores the onboarding seeder (shop.demo.stores) created, so it runs after it.
 Idempotent: products are matched by title, promotions by name or SKU.
 """
 
@@ -13,8 +13,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from portal.fsm import transition
-from portal.models import Membership, User
 from shop.models import Category, CouponBatch, LimitedTimeDiscount, Product, SpendAndSave, Store, StoreStatus
 from shop.services.catalog import product_create, product_image_add, product_put_on_sale, spec_combinations
 from shop.services.promotions import (
@@ -98,23 +96,6 @@ def _picture(colour: tuple[int, int, int], name: str) -> SimpleUploadedFile:
     buffer = io.BytesIO()
     img.save(buffer, format="JPEG", quality=80)
     return SimpleUploadedFile(f"{name}.jpg", buffer.getvalue(), content_type="image/jpeg")
-
-
-def _demo_store(password: str) -> None:
-    """Open a store for `merchant` when the onboarding seeder has not provided any open store."""
-    user, created = User.objects.get_or_create(username="merchant", defaults={"email": "merchant@example.com"})
-    if created:
-        user.set_password(password)
-        user.save()
-    store, _new = Store.objects.get_or_create(
-        name="拼单优选旗舰店",
-        defaults={"store_type": "enterprise", "enterprise_kind": "ordinary", "main_category": Category.objects.first()},
-    )
-    Membership.objects.get_or_create(user=user, store=store, defaults={"role": "owner"})
-    for step in ("submit", "approve", "mark_deposit_paid", "sign_agreement", "open"):
-        if store.status == StoreStatus.OPEN:
-            break
-        transition(store, step, by=BY, reason="demo")
 
 
 def _products(store: Store) -> list[Product]:
@@ -223,10 +204,6 @@ def _promotions(store: Store, products: list[Product]) -> None:
 
 
 def seed(*, password: str) -> list[tuple[str, str]]:
-    logins = []
-    if not Store.objects.filter(status=StoreStatus.OPEN).exists():
-        _demo_store(password)
-        logins.append(("merchant", "merchant of an open store: products, promotions"))
     for store in Store.objects.filter(status=StoreStatus.OPEN).order_by("id")[:STORES_TO_FILL]:
         _promotions(store, _products(store))
-    return logins
+    return []

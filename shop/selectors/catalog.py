@@ -29,6 +29,7 @@ def products_for_store(store: Store, *, q: str = "", status: str = "") -> QueryS
         .select_related("category")
         .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")), "skus")
         .annotate(total_stock=Sum("skus__stock"), min_price=Min("skus__price"), sku_count=Count("skus"))
+        .order_by("-created_at", "-id")
     )
     if q:
         by_code = Sku.objects.filter(product__store=store, code=q).values("product_id")

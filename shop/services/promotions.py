@@ -119,28 +119,27 @@ def discount_end(*, discount: LimitedTimeDiscount, by) -> LimitedTimeDiscount:
 
 @transaction.atomic
 def discount_redeem(*, quote: PriceQuote, order: Order, by) -> list[DiscountRedemption]:
-    """Record the discounted units of a placed order; refuses if the activity stock ran out meanwhile."""
-    wanted = [d for d in quote.discounts if d["kind"] == "limited_time"]
-    locked = {
-        d.pk: d
-        for d in LimitedTimeDiscount.objects.select_for_update().filter(pk__in=[w["discount_id"] for w in wanted])
-    }
+    """Record the discounted units of a placed order (idempotent per order).
+
+    Re-checks the activity stock and the buyer's limit under the discounts' row locks, so concurrent orders
+    cannot oversell a discount priced before either was placed.
+    """
+    wanted: dict[int, int] = {}
+    for item in quote.discounts:
+        if item["kind"] == "limited_time":
+            wanted[item["discount_id"]] = wanted.get(item["discount_id"], 0) + item["units"]
     made = []
-    for item in wanted:
-        discount = locked[item["discount_id"]]
-        if discount.activity_stock is not None:
-            sold = (
-                discount.redemptions.filter(released_at__isnull=True)
-                .exclude(order=order)
-                .aggregate(n=Sum("units"))["n"]
-                or 0
-            )
-            if sold + item["units"] > discount.activity_stock:
-                raise Conflict(_("限时折扣的活动库存不足，请重新下单。"), code="discount_sold_out")
+    for discount in LimitedTimeDiscount.objects.select_for_update().filter(pk__in=wanted).order_by("pk"):
+        units = wanted[discount.pk]
+        others = discount.redemptions.filter(released_at__isnull=True).exclude(order=order)
+        sold = others.aggregate(n=Sum("units"))["n"] or 0
+        mine = others.filter(buyer_ref=order.buyer_ref).aggregate(n=Sum("units"))["n"] or 0
+        if discount.activity_stock is not None and sold + units > discount.activity_stock:
+            raise Conflict(_("限时折扣的活动库存不足，请重新下单。"), code="discount_sold_out")
+        if discount.per_buyer_limit is not None and mine + units > discount.per_buyer_limit:
+            raise Conflict(_("已超过限时折扣的每人限购数量。"), code="discount_limit_reached")
         redemption, _created = DiscountRedemption.objects.update_or_create(
-            discount=discount,
-            order=order,
-            defaults={"buyer_ref": order.buyer_ref, "units": item["units"], "released_at": None},
+            discount=discount, order=order, defaults={"buyer_ref": order.buyer_ref, "units": units, "released_at": None}
         )
         made.append(redemption)
     return made

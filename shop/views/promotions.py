@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -31,7 +32,7 @@ TABS = [
     ("spend_and_save", gettext_lazy("满减")),
     ("coupons", gettext_lazy("优惠券")),
 ]
-LIST_LIMIT = 100
+PAGE_SIZE = 30
 
 
 class PromotionListView(MerchantMixin, View):
@@ -43,12 +44,9 @@ class PromotionListView(MerchantMixin, View):
             "discounts": discounts_for_store,
             "spend_and_save": spend_and_saves_for_store,
             "coupons": coupons_for_store,
-        }[tab](self.store)[:LIST_LIMIT]
-        return render(
-            request,
-            "shop/promotions/promotion_list.html",
-            {"tab": tab, "tabs": TABS, "rows": rows, "add_form": AddQuantityForm()},
-        )
+        }[tab](self.store)
+        page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+        return render(request, "shop/promotions/promotion_list.html", {"tab": tab, "tabs": TABS, "rows": page})
 
 
 class _CreateView(MerchantMixin, View):

@@ -45,7 +45,9 @@ def seed_rules():
 def test_seeded_rule_table_gives_realistic_amounts(store_type, kind, category, expected):
     seed_rules()
     membership = MembershipFactory(
-        store__store_type=store_type, store__enterprise_kind=kind, store__main_category=Category.objects.get(code=category)
+        store__store_type=store_type,
+        store__enterprise_kind=kind,
+        store__main_category=Category.objects.get(code=category),
     )
     assert required_deposit(membership.store) == expected
 

@@ -159,9 +159,7 @@ def test_individual_needs_no_licence_and_flagship_needs_brand_documents():
     assert {"trademark", "brand_authorisation"} <= set(specialty.required_document_kinds())
 
 
-@pytest.mark.parametrize(
-    "code", [VALID_USCC, "91110000600037341L", "914403001922038216", uscc("92410100MA40ABCD1")]
-)
+@pytest.mark.parametrize("code", [VALID_USCC, "91110000600037341L", "914403001922038216", uscc("92410100MA40ABCD1")])
 def test_uscc_validator_accepts_codes_with_the_right_check_character(code):
     validate_uscc(code)
 
@@ -259,7 +257,12 @@ ILLEGAL = [
     ("approved", lambda s, r: services.store_submit(store=s, by=owner_of(s))),
     ("approved", lambda s, r: services.store_approve(store=s, by=r)),
     ("submitted", lambda s, r: services.store_submit(store=s, by=owner_of(s))),
-    ("approved", lambda s, r: services.store_sign_agreement(store=s, version=current_agreement(), by=owner_of(s), ip_address="1.1.1.1")),
+    (
+        "approved",
+        lambda s, r: services.store_sign_agreement(
+            store=s, version=current_agreement(), by=owner_of(s), ip_address="1.1.1.1"
+        ),
+    ),
     ("draft", lambda s, r: services.store_suspend(store=s, reason="x", by="system")),
     ("submitted", lambda s, r: services.store_reinstate(store=s, by="system")),
     ("open", lambda s, r: services.store_reinstate(store=s, by="system")),
@@ -361,7 +364,9 @@ def test_close_refunds_the_deposit_through_the_payment_and_offline(django_captur
     online = refunds.get(refund__isnull=False)
     online.refund.refresh_from_db()
     assert online.amount == 100_000 and online.refund.status == "succeeded"
-    assert list(AuditEntry.objects.filter(object_id=store.pk, content_type__model="store").values_list("transition", flat=True))[-2:] == [
+    assert list(
+        AuditEntry.objects.filter(object_id=store.pk, content_type__model="store").values_list("transition", flat=True)
+    )[-2:] == [
         "start_closing",
         "close",
     ]
