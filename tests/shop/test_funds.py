@@ -196,3 +196,21 @@ def test_funds_page_shows_the_deposit_from_its_ledger(merchant_client, store, dj
     deposit = response.context["deposit"]
     assert (deposit.balance, deposit.shortfall) == (12345, required_deposit(store) - 12345)
     assert "¥123.45" in response.content.decode()
+
+
+def test_finance_staff_see_and_correct_payouts(client, store):
+    from django.contrib.auth.models import Group
+
+    from tests.factories import UserFactory
+
+    finance = UserFactory(username="fin", is_staff=True)
+    finance.groups.add(Group.objects.get(name="finance"))
+    client.force_login(finance)
+    wrong = payout_debit(store=store, amount=800, reason="误扣", by="system")
+    assert client.get(reverse("admin:shop_payoutentry_changelist")).status_code == 200
+    response = client.post(
+        reverse("admin:shop_payoutentry_add"),
+        {"store": store.pk, "bucket": "available", "amount": "800", "reason": "冲正", "corrects": wrong.pk},
+    )
+    assert response.status_code == 302
+    assert assert_balances_are_sums(store)["available"] == 0

@@ -16,6 +16,7 @@ SEEDERS = [
     "portal.demo.seed",
     "shop.demo.stores.seed",
     "shop.demo.catalog.seed",
+    "shop.demo.funds.seed",  # after every seeder that completes orders
 ]
 
 
