@@ -2,8 +2,8 @@
 settlement period; refunds, compensations and platform decisions debit them; finance staff correct
 by compensating adjustment entries, never by edits.
 
-Other areas call `payout_debit(...)`. Penalties taken from the deposit go through
-`shop.services.deposit` (the deposit ledger), not here.
+Other areas call `payout_debit(...)` (money taken from the payouts) or `penalty_charge(...)` (a
+penalty paid from the available payouts first, then from the deposit through shop.services.deposit).
 """
 
 from __future__ import annotations
@@ -23,9 +23,11 @@ from portal.events import emit
 from portal.exceptions import ValidationFailed
 from portal.fsm import actor_label
 from portal.models import User
-from shop.models import Order, PayoutEntry, Store
+from shop.models import DepositEntry, Order, PayoutEntry, Store
 from shop.models.funds import PayoutBucket, PayoutKind, RefType
 from shop.models.orders import OrderStatus
+from shop.selectors.funds import payout_balances
+from shop.services.deposit import deposit_deduct
 
 BATCH = 1000
 
@@ -104,6 +106,42 @@ def payout_debit(
     entry.save()
     _announce(store.pk, _("货款扣款 ¥%(amount).2f") % {"amount": amount / 100}, reason, amount=-amount)
     return entry
+
+
+@transaction.atomic
+def penalty_charge(
+    *,
+    store: Store,
+    amount: int,
+    reason: str,
+    by: Any,
+    ref_type: str = "",
+    ref_id: str | int = "",
+    ref_label: str = "",
+) -> tuple[PayoutEntry | None, DepositEntry | None]:
+    """A penalty or compensation the merchant pays (DOMAIN.md: from the payouts and/or the deposit):
+    the available payouts cover what they can, the deposit the rest (which may leave a shortfall).
+    Returns (payout entry, deposit entry); either is None when that side took nothing."""
+    _check_amount(amount)
+    store = Store.objects.select_for_update().get(pk=store.pk)
+    from_payouts = min(max(payout_balances(store)["available"], 0), amount)
+    payout = None
+    if from_payouts:
+        payout = payout_debit(
+            store=store,
+            amount=from_payouts,
+            reason=reason,
+            by=by,
+            ref_type=ref_type,
+            ref_id=ref_id,
+            ref_label=ref_label,
+            kind=PayoutKind.COMPENSATION,
+        )
+    deposit = None
+    if amount > from_payouts:
+        ref = f"{ref_type}:{ref_label or ref_id}" if ref_type else ""
+        deposit = deposit_deduct(store=store, amount=amount - from_payouts, reason=reason, by=by, ref=ref)
+    return payout, deposit
 
 
 @transaction.atomic

@@ -214,3 +214,22 @@ def test_finance_staff_see_and_correct_payouts(client, store):
     )
     assert response.status_code == 302
     assert assert_balances_are_sums(store)["available"] == 0
+
+
+def test_a_penalty_takes_the_available_payouts_first_then_the_deposit(store, django_capture_on_commit_callbacks):
+    from shop.selectors.stores import deposit_balance
+    from shop.services.deposit import deposit_top_up
+    from shop.services.funds import penalty_charge
+
+    with django_capture_on_commit_callbacks(execute=True):
+        deposit_top_up(store=store, amount=100000, by="finance", ref="T1")
+        payout_adjust(store=store, bucket="available", amount=1500, reason="期初", by="finance")
+        payout, deposit = penalty_charge(
+            store=store, amount=2000, reason="虚假发货赔付", by="system", ref_type="order", ref_id=7, ref_label="X-7"
+        )
+    assert (payout.kind, payout.amount, deposit.amount, deposit.ref) == ("compensation", -1500, 500, "order:X-7")
+    assert assert_balances_are_sums(store)["available"] == 0
+    assert deposit_balance(store) == 100000 - 500
+    with django_capture_on_commit_callbacks(execute=True):
+        payout, deposit = penalty_charge(store=store, amount=300, reason="延迟发货", by="system")
+    assert payout is None and deposit.amount == 300
