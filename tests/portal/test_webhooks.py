@@ -10,13 +10,19 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from portal.events import emit
-from portal.models import Notification
+from portal.models import Event, Notification
 from portal.sweeps import SWEEPS
 from portal.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from portal.webhooks.services import webhook_delivery_replay, webhook_endpoint_create
+from portal.webhooks.services import (
+    deliveries_for_event,
+    webhook_delivery_attempt,
+    webhook_delivery_replay,
+    webhook_endpoint_create,
+)
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -315,3 +321,30 @@ def test_api_lists_and_replays_only_the_stores_own_deliveries(
     assert response.status_code == 202
     assert response.json()["replay_of"] == delivery.pk
     assert len(receiver.requests) == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_retry_and_the_sweep_racing_send_a_due_delivery_once(store, merchant, receiver):
+    endpoint = webhook_endpoint_create(store=store, url=receiver.url, event_types=["order.paid"], by=merchant)
+    event = Event.objects.create(type="order.paid", store=store, payload={"data": {}})
+    (delivery,) = deliveries_for_event(event=event)
+    start = threading.Barrier(4)
+
+    def attempt():
+        try:
+            start.wait()
+            webhook_delivery_attempt(delivery_id=delivery.pk)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    delivery.refresh_from_db()
+    assert len(receiver.requests) == 1
+    assert (delivery.status, delivery.attempts, WebhookAttempt.objects.count()) == ("succeeded", 1, 1)
+    assert endpoint.deliveries.count() == 1
