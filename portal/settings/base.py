@@ -177,6 +177,12 @@ SANDBOX_COURIER_CLOCK = {
     "sign": 2 * 3600,
     "desk_reply": 2 * 60,
 }
+# Outbound webhooks to merchants' integrations: attempts, backoff (base * 2^n, capped), disabling streak.
+WEBHOOK_TIMEOUT_SECONDS = float(env("WEBHOOK_TIMEOUT_SECONDS", "5"))
+WEBHOOK_MAX_ATTEMPTS = int(env("WEBHOOK_MAX_ATTEMPTS", "8"))
+WEBHOOK_RETRY_BASE_SECONDS = int(env("WEBHOOK_RETRY_BASE_SECONDS", "30"))
+WEBHOOK_RETRY_MAX_SECONDS = int(env("WEBHOOK_RETRY_MAX_SECONDS", "21600"))
+WEBHOOK_DISABLE_AFTER_FAILURES = int(env("WEBHOOK_DISABLE_AFTER_FAILURES", "20"))
 
 # Every platform deadline in one place (DESIGN.md "Time rules"); all configurable.
 PORTAL_TIME_RULES = {
@@ -202,6 +208,7 @@ PORTAL_TIME_RULES = {
     "dsr_window": timedelta(days=float(env("RULE_DSR_WINDOW_DAYS", "90"))),
     "evaluation_failing_period": timedelta(days=float(env("RULE_EVALUATION_FAILING_DAYS", "7"))),
     "store_review_expected": timedelta(days=2),
+    "settlement_period": timedelta(days=float(env("RULE_SETTLEMENT_DAYS", "7"))),
 }
 
 # Compensation paid to buyers and deducted from the deposit (DOMAIN.md, Orders), in fen; all configurable.

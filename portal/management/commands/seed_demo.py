@@ -19,6 +19,7 @@ SEEDERS = [
     "shop.demo.orders.seed",
     "shipping.demo.seed",
     "aftersales.demo.seed",
+    "shop.demo.funds.seed",  # after every seeder that completes orders
 ]
 
 
