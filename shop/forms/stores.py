@@ -22,7 +22,7 @@ class StoreTypeForm(forms.Form):
     store_type = forms.ChoiceField(label=_("店铺类型"), choices=StoreType.choices, widget=forms.RadioSelect)
     enterprise_kind = forms.ChoiceField(
         label=_("企业店类别"),
-        choices=[("", _("（个人店和个体工商户不选）"))] + list(EnterpriseKind.choices),
+        choices=EnterpriseKind.choices,
         required=False,
         widget=forms.RadioSelect,
         help_text=_("旗舰店、专卖店、专营店需要品牌资质。"),

@@ -141,7 +141,14 @@ def deposit_payment_start(*, store: Store, by: Any) -> Payment:
 
 @on_payment_succeeded("deposit")
 def _deposit_payment_succeeded(payment: Payment, by: str) -> None:
-    deposit_top_up(store=payment.store, amount=payment.amount, by=by, ref=payment.provider_txn, payment=payment)
+    store = _lock(payment.store)
+    if store.status not in PAYABLE_STATUSES:
+        # Paid after the store closed (a late callback): the money goes straight back.
+        refund_create(
+            payment=payment, amount=payment.amount, reference=payment.reference, reason=_("店铺已关闭，原路退回"), by=by
+        )
+        return
+    deposit_top_up(store=store, amount=payment.amount, by=by, ref=payment.provider_txn, payment=payment)
 
 
 @transaction.atomic

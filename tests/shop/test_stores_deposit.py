@@ -171,3 +171,25 @@ def test_no_deposit_before_approval():
     with pytest.raises(Conflict):
         deposit_top_up(store=store, amount=100, by="t")
     assert not Payment.objects.exists() and not DepositEntry.objects.exists()
+
+
+def test_a_deposit_paid_after_the_store_closed_goes_straight_back(django_capture_on_commit_callbacks):
+    from portal.payments.providers import get_provider
+    from portal.payments.services import payment_record_callback
+    from shop.services.stores import store_close
+
+    # given a payment opened for a top-up, then the store closes before the payer confirms
+    store = open_store()
+    deposit_deduct(store=store, amount=1_000, reason="赔付", by="orders")
+    payment = deposit_payment_start(store=store, by=owner_of(store))
+    deposit_top_up(store=store, amount=1_000, by="finance", ref="BANK")
+    with django_capture_on_commit_callbacks(execute=True):
+        store_close(store=store, reason="关店", by="system")
+    # when the late callback arrives
+    provider = get_provider()
+    with django_capture_on_commit_callbacks(execute=True):
+        payment = payment_record_callback(result=provider.parse_callback(*provider.callback_request(payment)))
+    # then the payment is refunded and the closed store's ledger is untouched
+    assert payment.refunds.get().status == "succeeded"
+    assert deposit_balance(store) == 0
+    assert not DepositEntry.objects.filter(payment=payment).exists()
