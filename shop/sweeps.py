@@ -6,6 +6,7 @@ changes nothing the second time.
 
 from portal.sweeps import sweep
 from shop.services import orders
+from shop.services.promotions import coupon_claims_expire
 
 
 @sweep("orders.cancel_unpaid")
@@ -41,3 +42,8 @@ def auto_confirm_receipt() -> int:
 @sweep("orders.fake_shipping_check")
 def fake_shipping_check() -> int:
     return orders.fake_shipping_check()
+
+
+@sweep("coupon_claims_expire")
+def expire_coupon_claims() -> int:
+    return coupon_claims_expire()
