@@ -119,6 +119,7 @@ def test_detail_shows_items_price_address_countdown_and_timeline(merchant_client
     assert 'data-testid="ship-countdown"' in html and 'data-testid="timeline"' in html
     shipped = merchant_client.get(detail(orders["shipped"])).content.decode()
     assert "138****5678" in shipped and "13812345678" not in shipped
+    assert 'value="SF1234567890123"' in shipped  # the re-ship form starts from the current waybill
 
 
 def test_other_stores_orders_are_404(client, other_store, orders):
