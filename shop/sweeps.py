@@ -5,7 +5,7 @@ changes nothing the second time.
 """
 
 from portal.sweeps import sweep
-from shop.services import orders
+from shop.services import funds, orders
 from shop.services.promotions import coupon_claims_expire
 
 
@@ -47,3 +47,9 @@ def fake_shipping_check() -> int:
 @sweep("coupon_claims_expire")
 def expire_coupon_claims() -> int:
     return coupon_claims_expire()
+
+
+@sweep("payouts")
+def payouts() -> int:
+    """Credit completed orders to pending payouts, then settle the credits whose period is over."""
+    return funds.payouts_sweep()
