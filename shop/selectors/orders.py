@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from aftersales import selectors as aftersales_selectors
 from shop.models import Order, OrderItem, Store
 from shop.models.orders import BuyMode, GroupStatus, OrderStatus
 
@@ -19,8 +20,8 @@ TABS: list[tuple[str, str]] = [(s.value, s.label) for s in OrderStatus] + [(AFTE
 
 
 def in_aftersales_q() -> Q:
-    """Orders with an open after-sales request: a derived flag, not a status (none until after-sales lands)."""
-    return Q(pk__in=[])
+    """Orders with an open after-sales request: a derived flag, not a status (the 售后中 tab and filter)."""
+    return aftersales_selectors.in_aftersales_q()
 
 
 def tab_q(tab: str) -> Q:
@@ -73,8 +74,10 @@ def order_list(*, store: Store, filters: OrderFilters | None = None) -> QuerySet
         qs = qs.filter(Q(order_sn__startswith=term) | Q(recipient_phone=term) | Q(recipient_name__icontains=term))
     if f.updated_since:
         qs = qs.filter(updated_at__gte=f.updated_since)
-    return qs.select_related("group").prefetch_related(
-        Prefetch("items", queryset=OrderItem.objects.select_related("sku__product"))
+    return (
+        qs.select_related("group")
+        .prefetch_related(Prefetch("items", queryset=OrderItem.objects.select_related("sku__product")))
+        .annotate(in_aftersales=aftersales_selectors.in_aftersales())
     )
 
 
@@ -87,10 +90,12 @@ def order_get(*, store: Store, order_sn: str) -> Order:
 
 
 def platform_refund_status(order: Order) -> int:
-    """1 none, 2 in after-sales, 3 refunding, 4 refunded. After-sales arrives later: cancelled-after-payment
-    orders count as refunded, everything else as none."""
+    """1 none or closed, 2 in after-sales, 3 refunding, 4 refunded: an order cancelled after payment was
+    refunded; one listed by `order_list` knows whether an after-sales request is open."""
     if order.status == OrderStatus.CANCELLED and order.paid_at:
         return 4
+    if getattr(order, "in_aftersales", False):
+        return 2
     return 1
 
 

@@ -97,11 +97,12 @@ class OrderDetailView(MerchantMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         order = order_get(store=self.store, order_sn=self.kwargs["order_sn"])
+        current = {"courier_code": order.courier_code, "waybill_no": order.waybill_no} if order.shipped_at else None
         return super().get_context_data(
             order=order,
             platform=platform_status(order),
             timeline=audit_for(order),
-            ship_form=kwargs.pop("ship_form", None) or ShipForm(),
+            ship_form=kwargs.pop("ship_form", None) or ShipForm(initial=current),
             cancel_form=kwargs.pop("cancel_form", None) or CancelForm(),
             **kwargs,
         )

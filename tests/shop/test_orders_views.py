@@ -119,6 +119,7 @@ def test_detail_shows_items_price_address_countdown_and_timeline(merchant_client
     assert 'data-testid="ship-countdown"' in html and 'data-testid="timeline"' in html
     shipped = merchant_client.get(detail(orders["shipped"])).content.decode()
     assert "138****5678" in shipped and "13812345678" not in shipped
+    assert 'value="SF1234567890123"' in shipped  # the re-ship form starts from the current waybill
 
 
 def test_other_stores_orders_are_404(client, other_store, orders):
@@ -207,3 +208,26 @@ def test_admin_lists_searches_and_runs_transitions(admin_client, orders):
     )
     assert response.status_code == 200
     assert AuditEntry.objects.filter(object_id=order.pk, transition="complete").count() == 0
+
+
+def test_an_open_aftersales_request_shows_under_the_aftersales_tab(merchant_client, api, orders):
+    from aftersales.services import aftersales_open
+
+    order = orders["to_ship"]
+    item = order.items.get()
+    aftersales_open(
+        order=order,
+        item_id=item.pk,
+        buyer_ref=order.buyer_ref,
+        type="refund_only",
+        reason="quality",
+        amount=item.paid_amount,  # before shipment: the whole item
+        by="buyer",
+    )
+    response = merchant_client.get(LIST, {"tab": "aftersales"})
+    assert listed(response) == {order.order_sn}
+    assert {key: n for key, _label, n in response.context["tabs"]}["aftersales"] == 1
+    assert api.get(f"/api/v1/orders/{order.order_sn}/").json()["refund_status"] == 2
+    listed_api = {o["order_sn"]: o["refund_status"] for o in api.get("/api/v1/orders/").json()["results"]}
+    assert listed_api[order.order_sn] == 2
+    assert listed_api[orders["shipped"].order_sn] == 1
