@@ -160,7 +160,12 @@ def _cancel_order_if_fully_refunded(*, order_id: int, by) -> None:
 
 
 def _lock(req: AftersalesRequest) -> AftersalesRequest:
-    return AftersalesRequest.objects.select_for_update().select_related("order", "item", "store").get(pk=req.pk)
+    """Lock the request row only (lock order everywhere: request → item → order)."""
+    return (
+        AftersalesRequest.objects.select_for_update(of=("self",))
+        .select_related("order", "item", "store")
+        .get(pk=req.pk)
+    )
 
 
 # ---------------------------------------------------------------------------- buyer side
@@ -206,7 +211,7 @@ def aftersales_open(
     """A buyer opens a request on one item. Locks the item so concurrent requests cannot over-refund."""
     photos = check_photos(photos)
     item = (
-        OrderItem.objects.select_for_update()
+        OrderItem.objects.select_for_update(of=("self",))
         .select_related("order", "sku__product")
         .filter(pk=item_id, order_id=order.pk)
         .first()
@@ -259,8 +264,8 @@ def aftersales_update(
 ) -> AftersalesRequest:
     """The buyer revises a request the merchant has not answered yet."""
     photos = check_photos(photos)
-    OrderItem.objects.select_for_update().filter(pk=request.item_id).first()  # serialise with other requests
     req = _lock(request)
+    OrderItem.objects.select_for_update().filter(pk=req.item_id).first()  # serialise with the item's other requests
     _check_buyer(req, buyer_ref)
     if req.status != AftersalesStatus.REQUESTED:
         raise IllegalTransition()
@@ -614,7 +619,7 @@ def review_create(
     photos = check_photos(photos)
     _check_scores(score_description=score_description, score_logistics=score_logistics, score_service=score_service)
     item = (
-        OrderItem.objects.select_for_update()
+        OrderItem.objects.select_for_update(of=("self",))
         .select_related("order", "sku")
         .filter(pk=item_id, order_id=order.pk)
         .first()

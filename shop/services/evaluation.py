@@ -182,7 +182,7 @@ def _propose_suspensions(*, store_ids: list[int], day: date, labels: dict) -> No
 @transaction.atomic
 def suspension_confirm(*, proposal: SuspensionProposal, by) -> SuspensionProposal:
     """Staff confirm a proposal: the store is suspended and the merchant notified with the reasons."""
-    proposal = SuspensionProposal.objects.select_for_update().select_related("store").get(pk=proposal.pk)
+    proposal = SuspensionProposal.objects.select_for_update(of=("self",)).select_related("store").get(pk=proposal.pk)
     reason = _("店铺评估持续不达标：%(r)s") % {"r": "、".join(proposal.reasons)}
     proposal.decided_by = by if getattr(by, "pk", None) else None
     transition(proposal, "confirm", by=by, reason=reason)
