@@ -2,6 +2,7 @@
 
 from .catalog import *  # noqa: F403
 from .evaluation import *  # noqa: F403
+from .funds import *  # noqa: F403
 from .orders import *  # noqa: F403
 from .promotions import *  # noqa: F403
 from .stores import *  # noqa: F403
