@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import RefundStatus
+from shipping.models import TrackingEvent
 from shop.models import Order, Store
 
 from .models import OPEN_STATUSES, AftersalesRequest, AftersalesStatus, Review, Visibility
@@ -64,6 +65,28 @@ def request_detail(*, store: Store, pk: int) -> AftersalesRequest:
         .prefetch_related("evidence")
         .get(store=store, pk=pk)
     )
+
+
+SIGNED_ACTIONS = ("SIGN", "SIGN_ON_BEHALF", "IN_CABINET")
+
+
+def return_tracking(req: AftersalesRequest) -> QuerySet[TrackingEvent]:
+    """The courier's scans of the return parcel (shipping records them for any waybill)."""
+    if not req.return_waybill_no:
+        return TrackingEvent.objects.none()
+    return TrackingEvent.objects.filter(courier_code=req.return_courier_code, waybill_no=req.return_waybill_no)
+
+
+def returns_signed_for() -> QuerySet[AftersalesRequest]:
+    """Returns on their way whose parcel the courier reports signed for (not yet marked delivered)."""
+    signed = TrackingEvent.objects.filter(
+        courier_code=OuterRef("return_courier_code"),
+        waybill_no=OuterRef("return_waybill_no"),
+        action__in=SIGNED_ACTIONS,
+    )
+    return AftersalesRequest.objects.filter(
+        status=AftersalesStatus.AWAITING_RETURN, return_delivered_at__isnull=True
+    ).filter(Exists(signed))
 
 
 def open_requests_of_order(*, store: Store, order: Order) -> QuerySet[AftersalesRequest]:

@@ -20,6 +20,7 @@ from portal.exceptions import Conflict, DomainError, IllegalTransition, Permissi
 from portal.fsm import transition
 from portal.models import Payment, PaymentStatus
 from portal.payments.services import refund_create
+from shipping.selectors import default_sender
 from shipping.waybills import validate_waybill
 from shop.models import Order, OrderItem, Store
 from shop.models.orders import OrderStatus
@@ -160,7 +161,12 @@ def _cancel_order_if_fully_refunded(*, order_id: int, by) -> None:
 
 
 def _lock(req: AftersalesRequest) -> AftersalesRequest:
-    return AftersalesRequest.objects.select_for_update().select_related("order", "item", "store").get(pk=req.pk)
+    """Lock the request row only (lock order everywhere: request → item → order)."""
+    return (
+        AftersalesRequest.objects.select_for_update(of=("self",))
+        .select_related("order", "item", "store")
+        .get(pk=req.pk)
+    )
 
 
 # ---------------------------------------------------------------------------- buyer side
@@ -206,7 +212,7 @@ def aftersales_open(
     """A buyer opens a request on one item. Locks the item so concurrent requests cannot over-refund."""
     photos = check_photos(photos)
     item = (
-        OrderItem.objects.select_for_update()
+        OrderItem.objects.select_for_update(of=("self",))
         .select_related("order", "sku__product")
         .filter(pk=item_id, order_id=order.pk)
         .first()
@@ -259,8 +265,8 @@ def aftersales_update(
 ) -> AftersalesRequest:
     """The buyer revises a request the merchant has not answered yet."""
     photos = check_photos(photos)
-    OrderItem.objects.select_for_update().filter(pk=request.item_id).first()  # serialise with other requests
     req = _lock(request)
+    OrderItem.objects.select_for_update().filter(pk=req.item_id).first()  # serialise with the item's other requests
     _check_buyer(req, buyer_ref)
     if req.status != AftersalesStatus.REQUESTED:
         raise IllegalTransition()
@@ -343,26 +349,16 @@ def aftersales_return_delivered(*, request: AftersalesRequest, by) -> Aftersales
     return req
 
 
-SIGNED_ACTIONS = ("SIGN", "SIGN_ON_BEHALF", "IN_CABINET")
-
-
-def aftersales_return_tracking(*, courier_code: str, waybill_no: str, action: str, by) -> AftersalesRequest | None:
-    """Entry point for shipping's tracking (webhook or poll) of any waybill: a signed-for return
-    parcel marks its request's return delivered. Returns the request, or None if the waybill is no return."""
-    req = AftersalesRequest.objects.filter(
-        return_courier_code=courier_code, return_waybill_no=waybill_no, status=AftersalesStatus.AWAITING_RETURN
-    ).first()
-    if req is None or action not in SIGNED_ACTIONS:
-        return req
-    return aftersales_return_delivered(request=req, by=by)
-
-
 # ---------------------------------------------------------------------------- merchant side
 
 
-def _last_return_address(store_id: int) -> str:
+def default_return_address(store: Store) -> str:
+    """The store's default address-book entry (shipping), else the last return address it gave."""
+    sender = default_sender(store)
+    if sender is not None:
+        return f"{sender.contact_name} {sender.phone} {sender.full_address}"
     return (
-        AftersalesRequest.objects.filter(store_id=store_id)
+        AftersalesRequest.objects.filter(store=store)
         .exclude(return_address="")
         .order_by("-id")
         .values_list("return_address", flat=True)
@@ -548,7 +544,7 @@ def aftersales_auto_approve(*, request: AftersalesRequest, by="system") -> After
     if req.type == AftersalesType.REFUND_ONLY:
         _issue_refund(req=req, amount=req.amount, by=by)
         transition(req, "mark_refunded", by=by)
-    elif req.is_return_type() and (address := _last_return_address(req.store_id)):
+    elif req.is_return_type() and (address := default_return_address(req.store)):
         _request_return(req, address, by)
     return req
 
@@ -614,7 +610,7 @@ def review_create(
     photos = check_photos(photos)
     _check_scores(score_description=score_description, score_logistics=score_logistics, score_service=score_service)
     item = (
-        OrderItem.objects.select_for_update()
+        OrderItem.objects.select_for_update(of=("self",))
         .select_related("order", "sku")
         .filter(pk=item_id, order_id=order.pk)
         .first()

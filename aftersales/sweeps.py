@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from portal.events import emit
 from portal.sweeps import sweep
 
-from . import services
+from . import selectors, services
 from .models import AftersalesRequest, AftersalesStatus, DsrSnapshot
 
 
@@ -25,6 +25,15 @@ def auto_approve() -> int:
     requests = list(_overdue(status=AftersalesStatus.REQUESTED))
     for req in requests:
         services.aftersales_auto_approve(request=req)
+    return len(requests)
+
+
+@sweep("aftersales.return_tracking")
+def return_tracking() -> int:
+    """Returns the courier reports signed for are marked delivered (the merchant is due to confirm)."""
+    requests = list(selectors.returns_signed_for())
+    for req in requests:
+        services.aftersales_return_delivered(request=req, by=f"courier:{req.return_courier_code}")
     return len(requests)
 
 

@@ -42,10 +42,13 @@ def _actions(req: AftersalesRequest) -> dict:
     s = req.status
     forms = {}
     if s == AftersalesStatus.REQUESTED:
-        forms["approve"] = ApproveForm()
+        address = services.default_return_address(req.store) if req.is_return_type() else ""
+        forms["approve"] = ApproveForm(initial={"return_address": address})
         forms["reject"] = RejectForm()
     if s == AftersalesStatus.APPROVED and req.is_return_type():
-        forms["return_address"] = ReturnAddressForm()
+        forms["return_address"] = ReturnAddressForm(
+            initial={"return_address": services.default_return_address(req.store)}
+        )
     if s == AftersalesStatus.AWAITING_RETURN and req.return_waybill_no:
         forms["receive"] = ReceiveForm()
     if s == AftersalesStatus.RETURN_RECEIVED:
@@ -68,7 +71,13 @@ class RequestDetailView(MerchantMixin, View):
 
     def render_page(self, req: AftersalesRequest, bound: dict | None = None, status: int = 200) -> HttpResponse:
         forms = {**_actions(req), **(bound or {})}
-        context = {"req": req, "forms": forms, "timeline": audit_for(req), "evidence": list(req.evidence.all())}
+        context = {
+            "req": req,
+            "forms": forms,
+            "timeline": audit_for(req),
+            "evidence": list(req.evidence.all()),
+            "tracking": list(selectors.return_tracking(req)),
+        }
         return render(self.request, self.template_name, context, status=status)
 
     def get(self, request, pk: int):

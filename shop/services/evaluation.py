@@ -16,6 +16,7 @@ from aftersales.models import AftersalesRequest, Complaint, ComplaintStatus, Dec
 from aftersales.selectors import dsr_rows
 from portal.events import emit
 from portal.fsm import transition
+from shipping.models import Shipment
 from shop.models import EvaluationRule, Order, Store, StoreEvaluation, StoreStatus, SuspensionProposal
 from shop.models.evaluation import Metric
 from shop.services.stores import store_suspend
@@ -25,9 +26,14 @@ def _pct(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) * 100 / whole).quantize(Decimal("0.01")) if whole else None
 
 
-def _pickup_sla_breaches(store_ids: list[int], since: datetime) -> dict[int, int]:
-    """Seam to shipping's SLA watch (the shipping issue); until it lands no breach is known."""
-    return {}
+def _pickup_sla_breaches(store_ids: list[int], since: datetime, now: datetime) -> dict[int, int]:
+    """Parcels booked in the window that the courier failed to collect in time (shipping's SLA watch)."""
+    return dict(
+        Shipment.objects.filter(store_id__in=store_ids, pickup_overdue=True, created_at__gt=since, created_at__lte=now)
+        .values("store_id")
+        .annotate(n=Count("id"))
+        .values_list("store_id", "n")
+    )
 
 
 def store_metrics(*, store_ids: list[int], now: datetime) -> dict[int, dict[str, Decimal | int | None]]:
@@ -70,7 +76,7 @@ def store_metrics(*, store_ids: list[int], now: datetime) -> dict[int, dict[str,
         .annotate(n=Count("id"))
         .values_list("store_id", "n")
     )
-    breaches = _pickup_sla_breaches(store_ids, since)
+    breaches = _pickup_sla_breaches(store_ids, since, now)
     out = {}
     for pk in store_ids:
         r = ratings.get(pk, {})
@@ -182,7 +188,7 @@ def _propose_suspensions(*, store_ids: list[int], day: date, labels: dict) -> No
 @transaction.atomic
 def suspension_confirm(*, proposal: SuspensionProposal, by) -> SuspensionProposal:
     """Staff confirm a proposal: the store is suspended and the merchant notified with the reasons."""
-    proposal = SuspensionProposal.objects.select_for_update().select_related("store").get(pk=proposal.pk)
+    proposal = SuspensionProposal.objects.select_for_update(of=("self",)).select_related("store").get(pk=proposal.pk)
     reason = _("店铺评估持续不达标：%(r)s") % {"r": "、".join(proposal.reasons)}
     proposal.decided_by = by if getattr(by, "pk", None) else None
     transition(proposal, "confirm", by=by, reason=reason)

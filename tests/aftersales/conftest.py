@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.utils import timezone
 
 from portal.models import Payment
+from shipping.carriers.base import CourierUpdate
+from shipping.models import Courier
+from shipping.services import courier_updates_apply
 from tests.conftest import force_status
 from tests.factories import OrderFactory, OrderItemFactory
 
@@ -35,6 +40,18 @@ def make_order(
     payment = Payment.objects.create(purpose="order", reference=order.order_sn, amount=total, store_id=store.pk)
     force_status(payment, "succeeded")
     return order
+
+
+def courier_scan(courier_code: str, waybill_no: str, action: str) -> None:
+    """A courier reports a scan of a waybill through shipping's webhook path."""
+    from tests.shipping.conftest import ensure_couriers
+
+    ensure_couriers()
+    update = CourierUpdate(
+        message_id=uuid.uuid4().hex, kind="track", waybill_no=waybill_no, occurred_at=timezone.now(), action=action,
+        description=action, node="杭州转运中心",
+    )  # fmt: skip
+    courier_updates_apply(courier=Courier.objects.get(code=courier_code), updates=[update])
 
 
 @pytest.fixture

@@ -147,3 +147,20 @@ def test_evaluation_query_count_is_constant(stores, django_assert_max_num_querie
         review(make_order(store), scores=(3, 5, 5))
     with django_assert_max_num_queries(14):
         assert evaluation_run() == stores
+
+
+def test_pickup_sla_breaches_come_from_shipping(store):
+    from shipping.models import Shipment
+    from tests.shipping.conftest import book, paid_order
+
+    book(store, [paid_order(store), paid_order(store)])
+    Shipment.objects.filter(store=store).update(pickup_overdue=True)  # given: shipping's SLA watch flagged them
+    assert store_metrics(store_ids=[store.pk], now=timezone.now())[store.pk]["pickup_sla_breaches"] == 2
+
+
+def test_default_return_address_comes_from_the_address_book(store):
+    from tests.shipping.conftest import make_sender
+
+    assert services.default_return_address(store) == ""
+    make_sender(store)
+    assert services.default_return_address(store) == "王五 13700001111 浙江省杭州市余杭区仓前街道 1 号"

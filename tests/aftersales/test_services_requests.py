@@ -7,15 +7,21 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Count
 from django.utils import timezone
 
-from aftersales import services
+from aftersales import services, sweeps
 from aftersales.models import AftersalesRequest, Decision
 from aftersales.models import AftersalesStatus as S
 from aftersales.models import PlatformStatus as P
-from aftersales.selectors import awaiting_answer, in_aftersales_q, open_request_order_ids, refund_status_code
+from aftersales.selectors import (
+    awaiting_answer,
+    in_aftersales_q,
+    open_request_order_ids,
+    refund_status_code,
+    return_tracking,
+)
 from portal.exceptions import DomainError, IllegalTransition, PermissionDenied, ValidationFailed
 from portal.models import AuditEntry, Event, Refund
 from shop.models import Order
-from tests.aftersales.conftest import make_order
+from tests.aftersales.conftest import courier_scan, make_order
 
 pytestmark = pytest.mark.django_db
 
@@ -236,14 +242,14 @@ def test_return_and_refund_full_flow(store, order, item, merchant, django_captur
     assert req.deadline_at > timezone.now() + timedelta(days=9)
     with pytest.raises(IllegalTransition):
         services.aftersales_cancel(request=req, buyer_ref=order.buyer_ref, by="b")  # goods are on their way
-    assert services.aftersales_return_tracking(
-        courier_code="SF", waybill_no="SF1234567890123", action="GOT", by="courier:SF"
-    )
-    assert AftersalesRequest.objects.get(pk=req.pk).return_delivered_at is None
-    assert services.aftersales_return_tracking(courier_code="SF", waybill_no="OTHER", action="SIGN", by="x") is None
-    req = services.aftersales_return_tracking(
-        courier_code="SF", waybill_no="SF1234567890123", action="SIGN", by="courier:SF"
-    )
+    courier_scan("SF", "SF1234567890123", "GOT")
+    courier_scan("SF", "SF9999999999999", "SIGN")  # another parcel
+    assert sweeps.return_tracking() == 0
+    assert [e.action for e in return_tracking(req)] == ["GOT"]
+    courier_scan("SF", "SF1234567890123", "SIGN")
+    assert sweeps.return_tracking() == 1
+    assert sweeps.return_tracking() == 0
+    req.refresh_from_db()
     assert req.return_delivered_at is not None
     services.aftersales_return_delivered(request=req, by="courier:SF")  # idempotent
     with django_capture_on_commit_callbacks(execute=True):

@@ -4,9 +4,9 @@ then a review arrives and the merchant replies inline."""
 import pytest
 from django.urls import reverse
 
-from aftersales import services
+from aftersales import sweeps
 from aftersales.models import AftersalesRequest
-from tests.aftersales.conftest import make_order
+from tests.aftersales.conftest import courier_scan, make_order
 from tests.browser.conftest import login
 from tests.conftest import api_client_for
 
@@ -48,8 +48,11 @@ def test_return_request_approved_tracked_refunded_and_review_replied(page, live_
         format="json",
     )
     assert r.status_code == 200, r.content
-    services.aftersales_return_delivered(request=AftersalesRequest.objects.get(request_sn=sn), by="courier:SF")
+    courier_scan("SF", "SF1234567890123", "GOT")
+    courier_scan("SF", "SF1234567890123", "SIGN")
+    assert sweeps.return_tracking() == 1
     page.reload()
+    assert page.get_by_test_id("return-tracking").locator("li").count() == 2  # the courier's scans of the return
     assert "SF1234567890123" in page.get_by_test_id("return-waybill").inner_text()
     assert page.get_by_test_id("return-delivered").is_visible()
     screenshot(page, "aftersales-return-delivered")
