@@ -197,3 +197,24 @@ def test_order_tracking_fragment_renders(store, sender, django_capture_on_commit
         book(store, [order])
     html = render_to_string("shipping/_order_tracking.html", {"shipments": shipments_for_order(order)})
     assert "物流跟踪" in html and "中通快递" in html
+
+
+def test_order_tracking_tag(store, sender):
+    from django.template import Context, Template
+
+    order = paid_order(store)
+    html = Template("{% load shipping_tags %}{% order_tracking order %}").render(Context({"order": order}))
+    assert "尚未在线下单" in html
+
+
+@pytest.mark.parametrize("n", [3, 25])
+def test_progress_page_and_tracking_list_use_constant_queries(
+    merchant_client, store, sender, n, django_assert_max_num_queries
+):
+    booking = book(store, [paid_order(store) for _ in range(n)])
+    with django_assert_max_num_queries(14):
+        merchant_client.get(reverse("shipping:booking_detail", args=[booking.booking_no]))
+    with django_assert_max_num_queries(14):
+        merchant_client.get(reverse("shipping:booking_labels", args=[booking.booking_no]))
+    with django_assert_max_num_queries(14):
+        merchant_client.get(reverse("shipping:shipment_list"))
