@@ -94,7 +94,7 @@ class BookingLine:
 
 
 def _new_booking_no(now: datetime) -> str:
-    return f"BK{timezone.localtime(now):%y%m%d%H%M%S}{random.randint(0, 9999):04d}"
+    return f"BK{timezone.localtime(now):%y%m%d%H%M%S}{random.randint(0, 999_999):06d}"
 
 
 def check_batch_limit(count: int) -> None:
