@@ -61,3 +61,6 @@ class ApiKeyAdmin(admin.ModelAdmin):
     search_fields = ("name", "prefix", "store__name")
     readonly_fields = ("prefix", "hashed_key", "created_at", "last_used_at")
     list_select_related = ("store",)
+
+
+from .webhooks import admin as webhooks_admin  # noqa: E402, F401  registers the webhook screens

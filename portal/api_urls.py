@@ -9,6 +9,7 @@ urlpatterns = [
     path("notifications/", views.NotificationListView.as_view(), name="api-notifications"),
     path("notifications/read/", views.NotificationMarkReadView.as_view(), name="api-notifications-read"),
     path("payments/callback/<slug:provider>/", PaymentCallbackView.as_view(), name="api-payment-callback"),
+    path("", include("portal.webhooks.api")),
     path("", include("shop.api.urls")),
     path("", include("shipping.api_urls")),
     path("", include("aftersales.api_urls")),

@@ -9,3 +9,4 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         from . import notifications  # noqa: F401  registers the notification outlet
         from .api import schema  # noqa: F401  OpenAPI extension for API keys
+        from .webhooks import outlet  # noqa: F401  registers the webhook outlet and its sweep

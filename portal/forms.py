@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
-from .models import User
+from .models import ApiKey, User
 
 
 class SignupForm(UserCreationForm):
@@ -28,3 +28,10 @@ class QuietHoursForm(forms.ModelForm):
             "sms_quiet_start": forms.TimeInput(attrs={"type": "time"}),
             "sms_quiet_end": forms.TimeInput(attrs={"type": "time"}),
         }
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(label=_("名称"), max_length=100, help_text=_("例如：ERP 同步"))
+    scopes = forms.MultipleChoiceField(
+        label=_("权限范围"), choices=ApiKey.Scope.choices, widget=forms.CheckboxSelectMultiple
+    )

@@ -251,3 +251,6 @@ class Refund(FSMModelMixin, models.Model):
     @transition(field=status, source=RefundStatus.PENDING, target=RefundStatus.FAILED)
     def fail(self) -> None:
         pass
+
+
+from .webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint  # noqa: E402, F401  (own package)

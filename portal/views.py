@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+import csv
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django.views.generic import FormView, TemplateView
+from django.views.generic import FormView, TemplateView, View
 
-from .forms import SignupForm
-from .models import Notification
-from .notifications import mark_read
-from .tenancy import switch_store
+from . import dashboard
+from .events import EVENT_TYPES
+from .exceptions import DomainError
+from .forms import ApiKeyForm, QuietHoursForm, SignupForm
+from .models import ApiKey, Notification, User
+from .notifications import mark_read, unread_count
+from .selectors import notification_preferences
+from .services import CHANNELS, api_key_create, api_key_revoke, notification_preferences_update
+from .tenancy import MerchantMixin, switch_store
+from .webhooks.views import attach_errors
 
 
 class SignupView(FormView):
@@ -41,7 +50,60 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("shop:onboarding_start")
     if not request.store.is_open():
         return redirect("shop:store_detail")
-    return render(request, "portal/home.html", {"store": request.store})
+    days = _period(request)
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "store": request.store,
+            "todo": dashboard.todo(request.store),
+            "charts": dashboard.charts(request.store, days),
+            "days": days,
+            "periods": dashboard.PERIODS,
+        },
+    )
+
+
+def _period(request: HttpRequest) -> int:
+    days = request.GET.get("days", "")
+    return int(days) if days.isdigit() and int(days) in dashboard.PERIODS else dashboard.PERIODS[0]
+
+
+class HomeTodoView(MerchantMixin, TemplateView):
+    """The to-do panel alone, polled by htmx so the counts stay live."""
+
+    template_name = "portal/_todo.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(todo=dashboard.todo(self.store), **kwargs)
+
+
+class DataView(MerchantMixin, TemplateView):
+    """经营数据: every chart with its table, over 7/30/90 days; each also as CSV."""
+
+    template_name = "portal/data.html"
+
+    def get_context_data(self, **kwargs):
+        days = _period(self.request)
+        return super().get_context_data(
+            charts=dashboard.charts(self.store, days), days=days, periods=dashboard.PERIODS, **kwargs
+        )
+
+
+class DataCsvView(MerchantMixin, View):
+    def get(self, request, key: str):
+        source = dashboard.CHARTS.get(key)
+        if source is None:
+            raise Http404
+        days = _period(request)
+        chart = source(self.store, days)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{key}-{days}d-{timezone.localdate():%Y%m%d}.csv"'
+        response.write("\ufeff")
+        writer = csv.writer(response)
+        writer.writerow(chart.columns)
+        writer.writerows(chart.rows)
+        return response
 
 
 @login_required
@@ -64,7 +126,9 @@ class InboxView(LoginRequiredMixin, TemplateView):
         if kind:
             qs = qs.filter(kind=kind)
         page = Paginator(qs, 30).get_page(self.request.GET.get("page"))
-        return super().get_context_data(page=page, unread=unread, kind=kind or "", **kwargs)
+        return super().get_context_data(
+            page=page, unread=unread, kind=kind or "", event_types=EVENT_TYPES.items(), **kwargs
+        )
 
 
 @login_required
@@ -72,4 +136,76 @@ class InboxView(LoginRequiredMixin, TemplateView):
 def inbox_mark_read(request: HttpRequest) -> HttpResponse:
     ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()] or None
     mark_read(user=request.user, ids=ids)
-    return redirect(request.POST.get("next") or "inbox")
+    if request.htmx and ids:  # one row read in place; the badge refreshes itself from the trigger
+        response = render(
+            request, "portal/_inbox_row.html", {"n": Notification.objects.filter(user=request.user, pk__in=ids).first()}
+        )
+        response["HX-Trigger"] = "notifications-changed"
+        return response
+    return redirect("inbox")
+
+
+@login_required
+def unread_badge(request: HttpRequest) -> HttpResponse:
+    """The bell's unread count, polled and refreshed by htmx."""
+    return render(request, "portal/_unread_badge.html", {"n": unread_count(request.user)})
+
+
+class NotificationPrefsView(LoginRequiredMixin, TemplateView):
+    """Per event type and channel (in-app, email, SMS), plus SMS quiet hours."""
+
+    template_name = "portal/notification_prefs.html"
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("form", QuietHoursForm(instance=self.request.user))
+        return super().get_context_data(
+            rows=notification_preferences(self.request.user), channels=CHANNELS, settings_tab="prefs", **kwargs
+        )
+
+    def post(self, request):
+        form = QuietHoursForm(request.POST, instance=User.objects.get(pk=request.user.pk))
+        if form.is_valid():
+            channels = {t: {c for c in CHANNELS if request.POST.get(f"{t}:{c}")} for t in EVENT_TYPES}
+            try:
+                notification_preferences_update(
+                    user=request.user, channels=channels, by=request.user, **form.cleaned_data
+                )
+            except DomainError as exc:
+                attach_errors(form, exc)
+            else:
+                messages.success(request, _("通知设置已保存。"))
+                return redirect("notification_prefs")
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class ApiKeysView(MerchantMixin, FormView):
+    """The store's API keys: create (the secret is shown once), list, revoke. Store owner only."""
+
+    owner_only = True
+    template_name = "portal/api_keys.html"
+    form_class = ApiKeyForm
+    SESSION_KEY = "new_api_key"
+
+    def get_context_data(self, **kwargs):
+        keys = ApiKey.objects.filter(store=self.store).select_related("created_by").order_by("-created_at")
+        return super().get_context_data(
+            keys=keys, new_key=self.request.session.pop(self.SESSION_KEY, None), settings_tab="api_keys", **kwargs
+        )
+
+    def form_valid(self, form):
+        try:
+            key, raw = api_key_create(store=self.store, by=self.request.user, **form.cleaned_data)
+        except DomainError as exc:
+            return self.form_invalid(attach_errors(form, exc))
+        self.request.session[self.SESSION_KEY] = {"name": key.name, "raw": raw}
+        messages.success(self.request, _("已创建 API 密钥，请立即复制保存，它只显示这一次。"))
+        return redirect("api_keys")
+
+
+class ApiKeyRevokeView(MerchantMixin, View):
+    owner_only = True
+
+    def post(self, request, pk: int):
+        api_key_revoke(key=get_object_or_404(ApiKey, pk=pk, store=self.store), by=request.user)
+        messages.success(request, _("已吊销。"))
+        return redirect("api_keys")

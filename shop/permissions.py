@@ -24,6 +24,8 @@ STAFF_PERMISSIONS: dict[str, list[str]] = {
         "add_depositrule",
         "change_depositrule",
         "view_agreementsignature",
+        "view_payoutentry",
+        "add_payoutentry",
     ],
 }
 

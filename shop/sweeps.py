@@ -5,7 +5,7 @@ changes nothing the second time.
 """
 
 from portal.sweeps import sweep
-from shop.services import orders
+from shop.services import funds, orders
 from shop.services.promotions import coupon_claims_expire
 
 
@@ -17,6 +17,11 @@ def cancel_unpaid() -> int:
 @sweep("orders.fail_expired_groups")
 def fail_expired_groups() -> int:
     return orders.fail_expired_groups()
+
+
+@sweep("orders.warn_ship_by_near")
+def warn_ship_by_near() -> int:
+    return orders.warn_ship_by_near()
 
 
 @sweep("orders.compensate_late_shipping")
@@ -39,11 +44,12 @@ def fake_shipping_check() -> int:
     return orders.fake_shipping_check()
 
 
-@sweep("orders.settle_compensations")
-def settle_compensations() -> int:
-    return orders.settle_pending_compensations()
-
-
 @sweep("coupon_claims_expire")
 def expire_coupon_claims() -> int:
     return coupon_claims_expire()
+
+
+@sweep("payouts")
+def payouts() -> int:
+    """Credit completed orders to pending payouts, then settle the credits whose period is over."""
+    return funds.payouts_sweep()

@@ -57,7 +57,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "portal.i18n.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -177,6 +177,12 @@ SANDBOX_COURIER_CLOCK = {
     "sign": 2 * 3600,
     "desk_reply": 2 * 60,
 }
+# Outbound webhooks to merchants' integrations: attempts, backoff (base * 2^n, capped), disabling streak.
+WEBHOOK_TIMEOUT_SECONDS = float(env("WEBHOOK_TIMEOUT_SECONDS", "5"))
+WEBHOOK_MAX_ATTEMPTS = int(env("WEBHOOK_MAX_ATTEMPTS", "8"))
+WEBHOOK_RETRY_BASE_SECONDS = int(env("WEBHOOK_RETRY_BASE_SECONDS", "30"))
+WEBHOOK_RETRY_MAX_SECONDS = int(env("WEBHOOK_RETRY_MAX_SECONDS", "21600"))
+WEBHOOK_DISABLE_AFTER_FAILURES = int(env("WEBHOOK_DISABLE_AFTER_FAILURES", "20"))
 
 # Every platform deadline in one place (DESIGN.md "Time rules"); all configurable.
 PORTAL_TIME_RULES = {
@@ -196,7 +202,13 @@ PORTAL_TIME_RULES = {
     "return_receive_window": timedelta(days=10),
     "escalation_window": timedelta(days=7),
     "review_window": timedelta(days=90),
+    "seven_day_return": timedelta(days=float(env("RULE_SEVEN_DAY_RETURN_DAYS", "7"))),
+    "aftersales_near_timeout": env_hours("RULE_AFTERSALES_NEAR_TIMEOUT_HOURS", 6),
+    "review_followup_window": timedelta(days=float(env("RULE_REVIEW_FOLLOWUP_DAYS", "180"))),
+    "dsr_window": timedelta(days=float(env("RULE_DSR_WINDOW_DAYS", "90"))),
+    "evaluation_failing_period": timedelta(days=float(env("RULE_EVALUATION_FAILING_DAYS", "7"))),
     "store_review_expected": timedelta(days=2),
+    "settlement_period": timedelta(days=float(env("RULE_SETTLEMENT_DAYS", "7"))),
 }
 
 # Compensation paid to buyers and deducted from the deposit (DOMAIN.md, Orders), in fen; all configurable.

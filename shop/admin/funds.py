@@ -1,1 +1,65 @@
-"""Admin: funds."""
+"""Admin: funds. Finance staff see the settlement ledger and correct it with adjustment entries."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from shop.models import PayoutEntry
+from shop.models.funds import PayoutBucket
+from shop.services.funds import payout_adjust
+
+
+class AdjustmentForm(forms.ModelForm):
+    """The only way to add a line in the admin: an adjustment, written by the service."""
+
+    bucket = forms.ChoiceField(label=_("账户"), choices=PayoutBucket.choices)
+    amount = forms.IntegerField(label=_("金额（分）"), help_text=_("正数入账，负数扣减"))
+
+    class Meta:
+        model = PayoutEntry
+        fields = ("store", "bucket", "amount", "reason", "corrects")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("amount") == 0:
+            self.add_error("amount", _("金额不能为 0。"))
+        if not (data.get("reason") or "").strip():
+            self.add_error("reason", _("请填写调账原因。"))
+        corrects, store = data.get("corrects"), data.get("store")
+        if corrects is not None and store is not None and corrects.store_id != store.pk:
+            self.add_error("corrects", _("只能更正本店铺的流水。"))
+        return data
+
+
+@admin.register(PayoutEntry)
+class PayoutEntryAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "store", "kind", "bucket", "amount", "ref_type", "ref_label", "actor_label")
+    list_filter = ("kind", "bucket", "ref_type")
+    search_fields = ("store__name", "ref_label", "ref_id", "reason")
+    date_hierarchy = "created_at"
+    list_select_related = ("store",)
+    raw_id_fields = ("store", "corrects")
+    form = AdjustmentForm
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in PayoutEntry._meta.fields] if obj is not None else []
+
+    def save_model(self, request, obj, form, change) -> None:
+        data = form.cleaned_data
+        entry = payout_adjust(
+            store=data["store"],
+            bucket=data["bucket"],
+            amount=data["amount"],
+            reason=data["reason"],
+            corrects=data.get("corrects"),
+            by=request.user,
+        )
+        obj.pk = entry.pk

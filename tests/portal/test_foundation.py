@@ -189,3 +189,12 @@ def test_order_item_factory_builds_one_store():
 
     item = OrderItemFactory()
     assert item.sku.product.store_id == item.order.store_id
+
+
+def test_chinese_is_the_default_whatever_the_browser_asks_and_english_is_a_switch(client):
+    page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "商家登录" in page.content.decode()
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("login"))
+    assert "商家登录" not in page.content.decode()
+    assert 'lang="en"' in page.content.decode()

@@ -3,8 +3,11 @@
 Each app contributes a seeder function in SEEDERS order; the logins are printed at the end.
 """
 
+import logging
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils.module_loading import import_string
 
 DEMO_PASSWORD = "demo12345"
@@ -13,7 +16,10 @@ SEEDERS = [
     "portal.demo.seed",
     "shop.demo.stores.seed",
     "shop.demo.catalog.seed",
+    "shop.demo.orders.seed",
     "shipping.demo.seed",
+    "aftersales.demo.seed",
+    "shop.demo.funds.seed",  # after every seeder that completes orders
 ]
 
 
@@ -22,9 +28,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         logins: list[tuple[str, str]] = []
-        for path in SEEDERS:
-            with transaction.atomic():
-                logins += import_string(path)(password=DEMO_PASSWORD) or []
+        logging.getLogger("celery").setLevel(logging.WARNING)
+        # Demo events notify in-app only: no console flood of demo mails and SMS.
+        with override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend", SMS_BACKEND="portal.sms.LocmemSmsBackend"
+        ):
+            for path in SEEDERS:
+                with transaction.atomic():
+                    logins += import_string(path)(password=DEMO_PASSWORD) or []
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password for all: {DEMO_PASSWORD}):"))
         for username, what in logins:
             self.stdout.write(f"  {username:<16} {what}")

@@ -1,0 +1,88 @@
+"""The settlement ledger (货款): append-only entries; a store's payout balances are sums of them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+__all__ = ["PayoutBucket", "PayoutEntry", "PayoutKind", "RefType"]
+
+
+class PayoutKind(models.TextChoices):
+    CREDIT_PENDING = "credit_pending", _("待结算入账")
+    SETTLE = "settle", _("结算")
+    DEBIT = "debit", _("扣款")
+    COMPENSATION = "compensation", _("赔付")
+    ADJUSTMENT = "adjustment", _("调账")
+
+
+class PayoutBucket(models.TextChoices):
+    PENDING = "pending", _("待结算")
+    AVAILABLE = "available", _("可提现")
+
+
+class RefType(models.TextChoices):
+    NONE = "", _("无")
+    ORDER = "order", _("订单")
+    AFTERSALES = "aftersales", _("售后")
+    COMPENSATION = "compensation", _("赔付单")
+
+
+class PayoutEntry(models.Model):
+    """One line of a store's payouts: `amount` (±fen) moves one bucket (pending or available).
+
+    A settlement is a pair of lines (−pending, +available) of kind `settle`. Corrections are new
+    `adjustment` lines that name the line they correct; a line is never edited or deleted.
+    """
+
+    store = models.ForeignKey("shop.Store", on_delete=models.PROTECT, related_name="payout_entries")
+    kind = models.CharField(_("类型"), max_length=16, choices=PayoutKind.choices)
+    bucket = models.CharField(_("账户"), max_length=10, choices=PayoutBucket.choices)
+    amount = models.BigIntegerField(_("金额（分）"))
+    reason = models.CharField(_("说明"), max_length=200, blank=True)
+    ref_type = models.CharField(_("关联类型"), max_length=16, choices=RefType.choices, blank=True, default="")
+    ref_id = models.CharField(_("关联编号"), max_length=40, blank=True, default="")
+    ref_label = models.CharField(_("关联单号"), max_length=64, blank=True, default="")
+    available_at = models.DateTimeField(_("可结算时间"), null=True, blank=True, db_index=True)
+    corrects = models.ForeignKey(
+        "self", verbose_name=_("更正的流水"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(_("操作者"), max_length=150)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["store", "bucket"]),
+            models.Index(fields=["store", "-created_at"]),
+            models.Index(fields=["ref_type", "ref_id"]),
+        ]
+        constraints = [
+            # one credit and one settlement pair per order: sweeps may run twice, never pay twice
+            models.UniqueConstraint(
+                fields=["kind", "bucket", "ref_type", "ref_id"],
+                condition=models.Q(kind__in=["credit_pending", "settle"]),
+                name="payout_credit_settle_once",
+            ),
+            # a settlement of a fully refunded order is a zero pair that marks it settled
+            models.CheckConstraint(
+                condition=~models.Q(amount=0) | models.Q(kind="settle"), name="payout_entry_amount_nonzero"
+            ),
+        ]
+        verbose_name = _("货款流水")
+        verbose_name_plural = _("货款流水")
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.kind} {self.bucket} {self.amount}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("Payout entries are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Payout entries are append-only")

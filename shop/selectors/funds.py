@@ -1,0 +1,39 @@
+"""Reads of the settlement ledger: balances are sums of entries, computed in the database."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+
+from shop.models import PayoutEntry, Store
+from shop.models.funds import PayoutBucket
+
+
+def payout_balances(store: Store) -> dict[str, int]:
+    """{"pending": fen, "available": fen} in one query."""
+    sums = PayoutEntry.objects.filter(store=store).aggregate(
+        pending=Coalesce(Sum("amount", filter=Q(bucket=PayoutBucket.PENDING)), 0),
+        available=Coalesce(Sum("amount", filter=Q(bucket=PayoutBucket.AVAILABLE)), 0),
+    )
+    return {"pending": sums["pending"], "available": sums["available"]}
+
+
+def payout_entries(store: Store, *, kind: str = "") -> QuerySet[PayoutEntry]:
+    qs = PayoutEntry.objects.filter(store=store).select_related("created_by").order_by("-created_at", "-id")
+    return qs.filter(kind=kind) if kind else qs
+
+
+CAUSE_URLS = {"order": ("shop:order_detail", "ref_label"), "aftersales": ("aftersales:request_detail", "ref_id")}
+
+
+def cause_url(entry: PayoutEntry) -> str:
+    """The page of what caused an entry (the order or the after-sales request), if that page exists."""
+    from django.urls import NoReverseMatch, reverse
+
+    target = CAUSE_URLS.get(entry.ref_type)
+    if target is None:
+        return ""
+    try:
+        return reverse(target[0], args=[getattr(entry, target[1])])
+    except NoReverseMatch:
+        return ""

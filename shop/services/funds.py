@@ -1,0 +1,264 @@
+"""The settlement ledger (货款): completed orders credit pending payouts, which settle after the
+settlement period; refunds, compensations and platform decisions debit them; finance staff correct
+by compensating adjustment entries, never by edits.
+
+Other areas call `payout_debit(...)` (money taken from the payouts) or `penalty_charge(...)` (a
+penalty paid from the available payouts first, then from the deposit through shop.services.deposit).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import CharField, Exists, OuterRef, Sum
+from django.db.models.functions import Cast, Coalesce
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.events import emit
+from portal.exceptions import ValidationFailed
+from portal.fsm import actor_label
+from portal.models import User
+from shop.models import DepositEntry, Order, PayoutEntry, Store
+from shop.models.funds import PayoutBucket, PayoutKind, RefType
+from shop.models.orders import OrderStatus
+from shop.selectors.funds import payout_balances
+from shop.services.deposit import deposit_deduct
+
+BATCH = 1000
+
+
+def _entry(store: Store, kind: str, bucket: str, amount: int, *, by: Any, **fields: Any) -> PayoutEntry:
+    return PayoutEntry(
+        store=store,
+        kind=kind,
+        bucket=bucket,
+        amount=amount,
+        created_by=by if isinstance(by, User) else None,
+        actor_label=actor_label(by),
+        **fields,
+    )
+
+
+def _announce(store_id: int, title: str, body: str = "", **data: Any) -> None:
+    emit(
+        type="payout.changed",
+        store_id=store_id,
+        title=title,
+        body=body,
+        url=reverse("shop:funds"),
+        data=data,
+    )
+
+
+def _check_amount(amount: Any, *, signed: bool = False) -> int:
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount == 0 or (amount < 0 and not signed):
+        message = _("金额必须是非零整数（分）。") if signed else _("金额必须是正整数（分）。")
+        raise ValidationFailed(message, fields={"amount": [message]})
+    return amount
+
+
+def _unsettled_order_credit(store: Store, order_id: str) -> bool:
+    credited = PayoutEntry.objects.filter(
+        store=store, kind=PayoutKind.CREDIT_PENDING, ref_type=RefType.ORDER, ref_id=order_id
+    )
+    settled = PayoutEntry.objects.filter(kind=PayoutKind.SETTLE, ref_type=RefType.ORDER, ref_id=order_id)
+    return credited.exists() and not settled.exists()
+
+
+@transaction.atomic
+def payout_debit(
+    *,
+    store: Store,
+    amount: int,
+    reason: str,
+    by: Any,
+    ref_type: str = "",
+    ref_id: str | int = "",
+    ref_label: str = "",
+    kind: str = PayoutKind.DEBIT,
+) -> PayoutEntry:
+    """Take `amount` fen from the store's payouts (a refund after completion, a compensation, a
+    platform decision). It comes out of the order's pending credit while that is unsettled, else out
+    of the available balance, which may go negative (netted against the next settlements).
+    Emits payout.changed."""
+    _check_amount(amount)
+    if kind not in (PayoutKind.DEBIT, PayoutKind.COMPENSATION):
+        raise ValidationFailed(fields={"kind": [_("类型无效。")]})
+    ref_id = str(ref_id)
+    store = Store.objects.select_for_update().get(pk=store.pk)  # one writer per store's payouts at a time
+    pending = ref_type == RefType.ORDER and _unsettled_order_credit(store, ref_id)
+    entry = _entry(
+        store,
+        kind,
+        PayoutBucket.PENDING if pending else PayoutBucket.AVAILABLE,
+        -amount,
+        by=by,
+        reason=reason[:200],
+        ref_type=ref_type,
+        ref_id=ref_id,
+        ref_label=ref_label[:64],
+    )
+    entry.save()
+    _announce(store.pk, _("货款扣款 ¥%(amount).2f") % {"amount": amount / 100}, reason, amount=-amount)
+    return entry
+
+
+@transaction.atomic
+def penalty_charge(
+    *,
+    store: Store,
+    amount: int,
+    reason: str,
+    by: Any,
+    ref_type: str = "",
+    ref_id: str | int = "",
+    ref_label: str = "",
+) -> tuple[PayoutEntry | None, DepositEntry | None]:
+    """A penalty or compensation the merchant pays (DOMAIN.md: from the payouts and/or the deposit):
+    the available payouts cover what they can, the deposit the rest (which may leave a shortfall).
+    Returns (payout entry, deposit entry); either is None when that side took nothing."""
+    _check_amount(amount)
+    store = Store.objects.select_for_update().get(pk=store.pk)
+    from_payouts = min(max(payout_balances(store)["available"], 0), amount)
+    payout = None
+    if from_payouts:
+        payout = payout_debit(
+            store=store,
+            amount=from_payouts,
+            reason=reason,
+            by=by,
+            ref_type=ref_type,
+            ref_id=ref_id,
+            ref_label=ref_label,
+            kind=PayoutKind.COMPENSATION,
+        )
+    deposit = None
+    if amount > from_payouts:
+        ref = f"{ref_type}:{ref_label or ref_id}" if ref_type else ""
+        deposit = deposit_deduct(store=store, amount=amount - from_payouts, reason=reason, by=by, ref=ref)
+    return payout, deposit
+
+
+@transaction.atomic
+def payout_adjust(
+    *, store: Store, bucket: str, amount: int, reason: str, by: Any, corrects: PayoutEntry | None = None
+) -> PayoutEntry:
+    """Finance staff's correction: a new ± entry (naming the entry it corrects), never an edit."""
+    _check_amount(amount, signed=True)
+    if bucket not in PayoutBucket.values:
+        raise ValidationFailed(fields={"bucket": [_("账户无效。")]})
+    if not reason.strip():
+        raise ValidationFailed(fields={"reason": [_("请填写调账原因。")]})
+    if corrects is not None and corrects.store_id != store.pk:
+        raise ValidationFailed(fields={"corrects": [_("只能更正本店铺的流水。")]})
+    store = Store.objects.select_for_update().get(pk=store.pk)
+    fields: dict[str, Any] = {"reason": reason[:200], "corrects": corrects}
+    if corrects is not None:
+        fields.update(ref_type=corrects.ref_type, ref_id=corrects.ref_id, ref_label=corrects.ref_label)
+    entry = _entry(store, PayoutKind.ADJUSTMENT, bucket, amount, by=by, **fields)
+    entry.save()
+    _announce(store.pk, _("货款调账 ¥%(amount).2f") % {"amount": amount / 100}, reason, amount=amount)
+    return entry
+
+
+def payouts_credit_completed(*, now=None) -> int:
+    """Credit the pending payouts with every completed order not yet credited (paid − refunded)."""
+    now = now or timezone.now()
+    period = settings.PORTAL_TIME_RULES["settlement_period"]
+    credited = PayoutEntry.objects.filter(
+        kind=PayoutKind.CREDIT_PENDING, ref_type=RefType.ORDER, ref_id=Cast(OuterRef("pk"), CharField())
+    )
+    orders = (
+        Order.objects.filter(status=OrderStatus.COMPLETED)
+        .filter(~Exists(credited))
+        .annotate(refunded=Coalesce(Sum("items__refunded_amount"), 0))
+        .values("pk", "store_id", "order_sn", "paid_amount", "refunded", "completed_at")[:BATCH]
+    )
+    entries = [
+        PayoutEntry(
+            store_id=o["store_id"],
+            kind=PayoutKind.CREDIT_PENDING,
+            bucket=PayoutBucket.PENDING,
+            amount=o["paid_amount"] - o["refunded"],
+            reason=_("订单完成"),
+            ref_type=RefType.ORDER,
+            ref_id=str(o["pk"]),
+            ref_label=o["order_sn"],
+            available_at=(o["completed_at"] or now) + period,
+            actor_label="system",
+        )
+        for o in orders
+        if o["paid_amount"] - o["refunded"] > 0
+    ]
+    created = PayoutEntry.objects.bulk_create(entries, ignore_conflicts=True)
+    _announce_per_store(created, _("订单完成，货款待结算"))
+    return len(created)
+
+
+def payouts_settle_due(*, now=None) -> int:
+    """Move every credit whose settlement period is over from pending to available (net of the
+    debits taken from it while pending): a (−pending, +available) pair per order."""
+    now = now or timezone.now()
+    settled = PayoutEntry.objects.filter(
+        kind=PayoutKind.SETTLE, ref_type=OuterRef("ref_type"), ref_id=OuterRef("ref_id")
+    )
+    due = list(
+        PayoutEntry.objects.filter(kind=PayoutKind.CREDIT_PENDING, available_at__lte=now)
+        .filter(~Exists(settled))
+        .values("store_id", "ref_type", "ref_id", "ref_label")[:BATCH]
+    )
+    if not due:
+        return 0
+    nets = {
+        (row["ref_type"], row["ref_id"]): row["net"]
+        for row in PayoutEntry.objects.filter(
+            bucket=PayoutBucket.PENDING, ref_type=RefType.ORDER, ref_id__in=[d["ref_id"] for d in due]
+        )
+        .values("ref_type", "ref_id")
+        .annotate(net=Sum("amount"))
+    }
+    entries = []
+    for d in due:
+        net = nets.get((d["ref_type"], d["ref_id"]), 0)
+        for bucket, amount in ((PayoutBucket.PENDING, -net), (PayoutBucket.AVAILABLE, net)):
+            entries.append(
+                PayoutEntry(
+                    store_id=d["store_id"],
+                    kind=PayoutKind.SETTLE,
+                    bucket=bucket,
+                    amount=amount,
+                    reason=_("结算周期届满"),
+                    ref_type=d["ref_type"],
+                    ref_id=d["ref_id"],
+                    ref_label=d["ref_label"],
+                    actor_label="system",
+                )
+            )
+    created = PayoutEntry.objects.bulk_create(entries, ignore_conflicts=True)
+    _announce_per_store([e for e in created if e.bucket == PayoutBucket.AVAILABLE], _("货款已结算，可提现"))
+    return len(due)
+
+
+def _announce_per_store(entries: list[PayoutEntry], title: str) -> None:
+    totals: dict[int, list[int]] = defaultdict(list)
+    for e in entries:
+        totals[e.store_id].append(e.amount)
+    for store_id, amounts in totals.items():
+        _announce(
+            store_id,
+            title,
+            _("%(n)d 笔，合计 ¥%(total).2f") % {"n": len(amounts), "total": sum(amounts) / 100},
+            amount=sum(amounts),
+            entries=len(amounts),
+        )
+
+
+@transaction.atomic
+def payouts_sweep() -> int:
+    """Credit completed orders, then settle what is due. Idempotent (unique credit/settle per order)."""
+    return payouts_credit_completed() + payouts_settle_due()

@@ -1,0 +1,174 @@
+"""Dashboard: to-do counts against the database, charts as SVG + table + CSV, constant queries."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from portal import dashboard
+from shop.models import Order
+from tests.conftest import force_status
+from tests.factories import OrderFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = "2026-11-21 10:00:00+08:00"
+
+
+def paid_order(store, *, ship_by, paid_amount=5990, paid_at=None):
+    order = OrderFactory(store=store, paid_amount=paid_amount)
+    force_status(order, "paid")
+    Order.objects.filter(pk=order.pk).update(ship_by=ship_by, paid_at=paid_at or timezone.now())
+    return order
+
+
+def seed_orders(store, n: int = 1):
+    now = timezone.now()
+    for _ in range(n):
+        paid_order(store, ship_by=now + timedelta(hours=30))  # plenty of time
+        paid_order(store, ship_by=now + timedelta(hours=2))  # near (within 6 h)
+        paid_order(store, ship_by=now - timedelta(hours=1))  # late
+        OrderFactory(store=store)  # unpaid: not to ship
+
+
+def counts(store):
+    return {item.key: item.count for item in dashboard.todo(store)}
+
+
+def test_order_counts_match_the_database(store, other_store, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    seed_orders(store, 2)
+    seed_orders(other_store, 1)
+    result = counts(store)
+    paid = Order.objects.filter(store=store, status="paid")
+    now = timezone.now()
+    assert result["orders_to_ship"] == paid.count() == 6
+    assert (
+        result["orders_near_ship_by"]
+        == paid.filter(ship_by__gte=now, ship_by__lt=now + timedelta(hours=6)).count()
+        == 2
+    )
+    assert result["orders_past_ship_by"] == paid.filter(ship_by__lt=now).count() == 2
+
+
+def test_overdue_is_computed_from_the_clock(store, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    seed_orders(store)
+    time_machine.shift(timedelta(hours=3))  # the "near" one is now late, no sweep needed
+    assert counts(store)["orders_past_ship_by"] == 2
+
+
+def test_orders_per_day_fills_every_day_and_sums_sales(store, other_store, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    now = timezone.now()
+    paid_order(store, ship_by=now, paid_amount=1000, paid_at=now)
+    paid_order(store, ship_by=now, paid_amount=2500, paid_at=now)
+    paid_order(store, ship_by=now, paid_amount=700, paid_at=now - timedelta(days=2))
+    paid_order(store, ship_by=now, paid_amount=999, paid_at=now - timedelta(days=8))  # outside 7 days
+    paid_order(other_store, ship_by=now, paid_amount=5000, paid_at=now)
+    chart = dashboard.orders_per_day(store, 7)
+    assert len(chart.rows) == 7
+    assert chart.rows[-1] == ["2026-11-21", 2, "35.00"]
+    assert chart.rows[-3] == ["2026-11-19", 1, "7.00"]
+    assert sum(r[1] for r in chart.rows) == 3
+    assert len(dashboard.orders_per_day(store, 30).rows) == 30
+    assert chart.svg.count('class="bar"') == 7
+
+
+def test_funnel_counts_each_step(store, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    seed_orders(store)
+    shipped = OrderFactory(store=store)
+    force_status(shipped, "completed")
+    Order.objects.filter(pk=shipped.pk).update(paid_at=timezone.now(), shipped_at=timezone.now())
+    rows = {row[0]: row[1] for row in dashboard.order_funnel(store, 7).rows}
+    assert (rows["下单"], rows["支付"], rows["发货"], rows["完成"]) == (5, 4, 1, 1)
+
+
+def test_home_renders_the_todo_panel_and_svg_charts(merchant_client, store, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    seed_orders(store)
+    response = merchant_client.get(reverse("home"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-todo="orders_past_ship_by"' in body
+    assert body.count("<svg") == len(dashboard.CHARTS)
+    fragment = merchant_client.get(reverse("home_todo")).content.decode()
+    assert 'data-todo="orders_to_ship"' in fragment and 'data-count="3"' in fragment
+
+
+def test_dashboard_queries_are_constant_whatever_the_volume(
+    merchant_client, store, django_assert_max_num_queries, time_machine
+):
+    time_machine.move_to(NOW, tick=False)
+    seed_orders(store, 1)
+    merchant_client.get(reverse("home"))  # the first request also stores the current store in the session
+    with django_assert_max_num_queries(12) as small:
+        merchant_client.get(reverse("home"), {"days": 30})
+    seed_orders(store, 15)
+    with django_assert_max_num_queries(12) as large:
+        merchant_client.get(reverse("home"), {"days": 30})
+    assert len(small.captured_queries) == len(large.captured_queries)
+    with django_assert_max_num_queries(12):
+        merchant_client.get(reverse("data"), {"days": 90})
+
+
+def test_data_page_has_every_chart_as_table_and_csv(merchant_client, store, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    now = timezone.now()
+    paid_order(store, ship_by=now, paid_amount=1234, paid_at=now)
+    page = merchant_client.get(reverse("data"), {"days": 30})
+    assert page.status_code == 200
+    assert [c.key for c in page.context["charts"]] == list(dashboard.CHARTS)
+    response = merchant_client.get(reverse("data_csv", args=["orders"]), {"days": 7})
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "日期,支付订单数,销售额（元）"
+    assert lines[-1] == "2026-11-21,1,12.34"
+    assert merchant_client.get(reverse("data_csv", args=["nothing"])).status_code == 404
+
+
+def test_another_stores_orders_never_show(merchant_client, store, other_store, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    seed_orders(other_store, 3)
+    response = merchant_client.get(reverse("home"))
+    assert {item.key: item.count for item in response.context["todo"]}["orders_to_ship"] == 0
+    csv_body = merchant_client.get(reverse("data_csv", args=["orders"])).content.decode("utf-8-sig")
+    assert all(line.split(",")[1] == "0" for line in csv_body.splitlines()[1:])
+
+
+def test_pages_need_a_login(client):
+    for name in ("home", "data", "home_todo"):
+        assert client.get(reverse(name)).status_code == 302
+
+
+def test_staff_overview_on_the_admin_index(admin_client):
+    from tests.factories import StoreFactory
+
+    force_status(StoreFactory(), "submitted")
+    force_status(StoreFactory(), "submitted")
+    StoreFactory()
+    body = admin_client.get(reverse("admin:index")).content.decode()
+    assert 'data-testid="staff-overview"' in body
+    items = {item.key: item for item in dashboard.staff_overview()}
+    assert items["applications_awaiting_review"].count == 2
+    assert 'data-overview="applications_awaiting_review"' in body
+    for item in items.values():  # linked to the admin list once that list exists
+        assert f'data-count="{item.count}"' in body
+        assert (f'href="{item.url}"' if item.url else str(item.label)) in body
+
+
+def test_deposit_shortfall_matches_the_deposit_ledger(merchant_client, store, django_capture_on_commit_callbacks):
+    from shop.selectors.stores import required_deposit
+    from shop.services.deposit import deposit_top_up
+
+    required = required_deposit(store)
+    assert counts(store)["deposit_shortfall"] == required
+    with django_capture_on_commit_callbacks(execute=True):
+        deposit_top_up(store=store, amount=required - 500, by="finance", ref="T1")
+    assert counts(store)["deposit_shortfall"] == 500
+    body = merchant_client.get(reverse("home")).content.decode()
+    assert 'data-count="500"' in body and "¥5.00" in body
+    with django_capture_on_commit_callbacks(execute=True):
+        deposit_top_up(store=store, amount=500, by="finance", ref="T2")
+    assert counts(store)["deposit_shortfall"] == 0
