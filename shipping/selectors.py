@@ -176,8 +176,10 @@ def shipments_for_tab(store, tab: str) -> QuerySet[Shipment]:
     return qs.order_by("-created_at", "-id")
 
 
-def shipment_search(store, *, q: str = "", status: str = "") -> QuerySet[Shipment]:
+def shipment_search(store, *, q: str = "", status: str = "", overdue: bool = False) -> QuerySet[Shipment]:
     qs = _shipments(store).order_by("-created_at", "-id")
+    if overdue:
+        qs = qs.filter(overdue_q())
     if q:
         qs = qs.filter(
             Q(waybill_no__iexact=q.strip()) | Q(order__order_sn__icontains=q.strip()) | Q(booking__booking_no=q.strip())
@@ -274,16 +276,17 @@ def unanswered_message_count(store) -> int:
     ).count()
 
 
-def overdue_shipment_count(store) -> int:
-    """Shipments whose courier broke the 2 h confirmation or 24 h pickup promise and are still waiting."""
+def overdue_q() -> Q:
+    """Waiting parcels whose courier broke the 2 h confirmation or 24 h pickup promise (from the clock)."""
     now = timezone.now()
-    return (
-        Shipment.objects.filter(store=store, status__in=[ShipmentStatus.REQUESTED, ShipmentStatus.CONFIRMED])
-        .filter(
-            Q(confirm_overdue=True)
-            | Q(pickup_overdue=True)
-            | Q(status=ShipmentStatus.REQUESTED, confirm_by__lt=now)
-            | Q(pickup_by__lt=now)
-        )
-        .count()
+    return Q(status__in=[ShipmentStatus.REQUESTED, ShipmentStatus.CONFIRMED]) & (
+        Q(confirm_overdue=True)
+        | Q(pickup_overdue=True)
+        | Q(status=ShipmentStatus.REQUESTED, confirm_by__lt=now)
+        | Q(pickup_by__lt=now)
     )
+
+
+def overdue_shipment_count(store) -> int:
+    """For the dashboard and 在线下单: how many parcels wait on a courier that broke its promise."""
+    return Shipment.objects.filter(overdue_q(), store=store).count()

@@ -10,7 +10,7 @@ import logging
 import random
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -94,7 +94,7 @@ class BookingLine:
 
 
 def _new_booking_no(now: datetime) -> str:
-    return f"BK{timezone.localtime(now):%y%m%d%H%M%S}{random.randint(0, 9999):04d}"
+    return f"BK{timezone.localtime(now):%y%m%d%H%M%S}{random.randint(0, 999_999):06d}"
 
 
 def check_batch_limit(count: int) -> None:
@@ -266,7 +266,7 @@ def booking_submit(
             Shipment.objects.bulk_create(shipments)
     except IntegrityError:  # the unique active-shipment constraint: another booking won the race
         raise Conflict(_("部分订单已被其他操作下单，请刷新后重试。"), code="already_booked")
-    transaction.on_commit(lambda: _dispatch_later(booking.pk))
+    transaction.on_commit(lambda: _dispatch_later(booking.pk), robust=True)
     return booking
 
 
@@ -280,11 +280,26 @@ def _dispatch_later(booking_id: int) -> None:
     booking_dispatch_task.delay(booking_id)
 
 
+def bookings_dispatch_pending(*, older_than_seconds: int = 60) -> int:
+    """Retry bookings whose dispatch did not happen (courier unreachable, worker lost); idempotent."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    ids = list(
+        Booking.objects.filter(dispatched_at__isnull=True, created_at__lt=cutoff).values_list("pk", flat=True)[:100]
+    )
+    for pk in ids:
+        try:
+            booking_dispatch(booking_id=pk)
+        except Exception:  # noqa: BLE001 - retried at the next sweep
+            logger.exception("booking %s dispatch failed", pk)
+    return len(ids)
+
+
 def booking_dispatch(*, booking_id: int) -> Booking:
     """Send the booking's undispatched shipments to the courier (no lock held), then record the outcome."""
     booking = Booking.objects.select_related("courier").get(pk=booking_id)
     shipments = list(booking.shipments.filter(status=S.REQUESTED, waybill_no="").select_related("order"))
-    if not shipments:
+    if not shipments:  # all cancelled before dispatch, or already dispatched
+        Booking.objects.filter(pk=booking.pk, dispatched_at__isnull=True).update(dispatched_at=timezone.now())
         return booking
     request = BatchRequest(
         booking_no=booking.booking_no,
@@ -482,7 +497,7 @@ def booking_rebook(*, booking: Booking, courier: Courier, by, shipment_ids: list
     Shipment.objects.bulk_update(shipments, ["replaced_by"])
     old_courier = old.courier
     transaction.on_commit(lambda: _notify_courier_cancel(old_courier, cancelled_waybills))
-    transaction.on_commit(lambda: _dispatch_later(new.pk))
+    transaction.on_commit(lambda: _dispatch_later(new.pk), robust=True)
     return new
 
 

@@ -22,3 +22,9 @@ def sandbox_tick() -> int:
 @sweep("shipping.poll_tracking")
 def poll_tracking() -> int:
     return services.shipments_poll()
+
+
+@sweep("shipping.dispatch_pending")
+def dispatch_pending() -> int:
+    """Bookings not yet sent to their courier (e.g. it was unreachable) are sent again."""
+    return services.bookings_dispatch_pending()

@@ -64,6 +64,7 @@ class BookingCentreView(MerchantMixin, TemplateView):
             "counts": selectors.booking_tab_counts(self.store),
             "limit": settings.SHIPPING_BATCH_LIMIT,
             "selected": set(_order_ids(self.request)),
+            "overdue": selectors.overdue_shipment_count(self.store),
         }
         if tab == "unbooked":
             ctx["orders"] = list(selectors.unbooked_orders(self.store))
@@ -309,7 +310,8 @@ class ShipmentListView(MerchantMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         q, status = self.request.GET.get("q", ""), self.request.GET.get("status", "")
-        page = Paginator(selectors.shipment_search(self.store, q=q, status=status), 50).get_page(
+        overdue = self.request.GET.get("overdue") == "1"
+        page = Paginator(selectors.shipment_search(self.store, q=q, status=status, overdue=overdue), 50).get_page(
             self.request.GET.get("page")
         )
         return super().get_context_data(page=page, q=q, status=status, statuses=ShipmentStatus.choices, **kwargs)

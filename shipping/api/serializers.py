@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from shipping.models import Booking, Courier, Shipment, TrackingEvent
+from shipping.models import SANDBOX_SCENARIOS, Booking, Courier, Shipment, TrackingEvent
 
 
 class CourierOut(serializers.ModelSerializer):
@@ -52,6 +52,11 @@ class BookIn(serializers.Serializer):
     pickup_date = serializers.DateField()
     pickup_slot = serializers.CharField(max_length=20)
     orders = BookLineIn(many=True, help_text="At most 30 (SHIPPING_BATCH_LIMIT); more is refused, never cut.")
+    sandbox_scenario = serializers.ChoiceField(
+        choices=[c for c, _label in SANDBOX_SCENARIOS],
+        required=False,
+        help_text="Sandbox courier only: how it behaves.",
+    )
 
 
 class EventOut(serializers.ModelSerializer):

@@ -133,6 +133,7 @@ class BookingListCreateView(IdempotentMixin, ListAPIView):
             pickup_slot=v["pickup_slot"],
             lines=lines,
             by=request.user,
+            scenario=v.get("sandbox_scenario", ""),
         )
         return Response(BookingOut(_bookings(store).get(pk=booking.pk)).data, status=status.HTTP_201_CREATED)
 

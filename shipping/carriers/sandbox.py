@@ -15,6 +15,7 @@ import zlib
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from .base import BatchRequest, CarrierAdapter, CourierUpdate, ParcelResult
@@ -239,13 +240,19 @@ def tick(now: datetime | None = None) -> int:
     adapter = SandboxAdapter()
     couriers = {c.code: c for c in Courier.objects.filter(adapter="sandbox")}
     pushed: dict[str, list[CourierUpdate]] = {}
-    for parcel in SandboxParcel.objects.filter(next_at__lte=now, courier_code__in=couriers).order_by("next_at", "id")[
-        :1000
-    ]:
-        updates = adapter.advance(parcel, now)
-        parcel.save(update_fields=["stage", "next_at", "events", "questions"])
-        courier = couriers[parcel.courier_code]
-        pushed.setdefault(courier.code, []).extend(u for u in updates if courier.pushes_webhooks or u.kind == "message")
+    with transaction.atomic():  # two schedulers never move one parcel twice; the webhooks go out after commit
+        due = (
+            SandboxParcel.objects.select_for_update(skip_locked=True)
+            .filter(next_at__lte=now, courier_code__in=couriers)
+            .order_by("next_at", "id")[:1000]
+        )
+        for parcel in due:
+            updates = adapter.advance(parcel, now)
+            parcel.save(update_fields=["stage", "next_at", "events", "questions"])
+            courier = couriers[parcel.courier_code]
+            pushed.setdefault(courier.code, []).extend(
+                u for u in updates if courier.pushes_webhooks or u.kind == "message"
+            )
     sent = 0
     for code, updates in pushed.items():
         if updates:

@@ -161,3 +161,29 @@ def test_booking_uses_a_constant_number_of_queries(
     with django_assert_max_num_queries(19), django_capture_on_commit_callbacks(execute=True):
         booking = book(store, orders, courier=courier, sender=sender)
     assert booking.shipments.exclude(waybill_no="").count() == n
+
+
+def test_a_courier_outage_leaves_the_booking_to_be_dispatched_by_the_sweep(
+    store, sender, monkeypatch, time_machine, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portal.sweeps import SWEEPS
+    from shipping.carriers.sandbox import SandboxAdapter
+
+    def down(self, courier, request):
+        raise ConnectionError("courier unreachable")
+
+    time_machine.move_to(timezone.now(), tick=False)
+    with monkeypatch.context() as m:
+        m.setattr(SandboxAdapter, "book_batch", down)
+        with django_capture_on_commit_callbacks(execute=True):
+            booking = book(store, [paid_order(store)])  # committed; the failed call is logged, not raised
+    assert booking.shipments.get().waybill_no == ""
+    assert SWEEPS["shipping.dispatch_pending"]() == 0  # too fresh: its own dispatch may still be running
+    time_machine.shift(timedelta(minutes=2))
+    assert SWEEPS["shipping.dispatch_pending"]() == 1
+    assert booking.shipments.get().waybill_no
+    assert SWEEPS["shipping.dispatch_pending"]() == 0

@@ -197,3 +197,39 @@ def test_order_tracking_fragment_renders(store, sender, django_capture_on_commit
         book(store, [order])
     html = render_to_string("shipping/_order_tracking.html", {"shipments": shipments_for_order(order)})
     assert "物流跟踪" in html and "中通快递" in html
+
+
+def test_order_tracking_tag(store, sender):
+    from django.template import Context, Template
+
+    order = paid_order(store)
+    html = Template("{% load shipping_tags %}{% order_tracking order %}").render(Context({"order": order}))
+    assert "尚未在线下单" in html
+
+
+@pytest.mark.parametrize("n", [3, 25])
+def test_progress_page_and_tracking_list_use_constant_queries(
+    merchant_client, store, sender, n, django_assert_max_num_queries
+):
+    booking = book(store, [paid_order(store) for _ in range(n)])
+    with django_assert_max_num_queries(14):
+        merchant_client.get(reverse("shipping:booking_detail", args=[booking.booking_no]))
+    with django_assert_max_num_queries(14):
+        merchant_client.get(reverse("shipping:booking_labels", args=[booking.booking_no]))
+    with django_assert_max_num_queries(14):
+        merchant_client.get(reverse("shipping:shipment_list"))
+
+
+def test_overdue_parcels_are_flagged_on_the_centre_and_filterable(merchant_client, store, sender, time_machine):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    time_machine.move_to(timezone.now(), tick=False)
+    late = book(store, [paid_order(store)]).shipments.get()
+    time_machine.shift(timedelta(hours=3))
+    on_time = book(store, [paid_order(store)]).shipments.get()
+    html = merchant_client.get(reverse("shipping:booking_centre")).content.decode()
+    assert 'data-testid="centre-overdue"' in html
+    listed = merchant_client.get(reverse("shipping:shipment_list") + "?overdue=1").context["page"].object_list
+    assert [s.pk for s in listed] == [late.pk] and on_time.pk != late.pk
