@@ -1,6 +1,39 @@
-"""Root fixtures: temporary media, users, stores, API clients, on-commit execution."""
+"""Root fixtures: temporary media, SMS outbox, and the reference data that migrations load."""
+
+import importlib
 
 import pytest
+from django.apps import apps
+from django.db.migrations.operations import RunPython
+
+# Reference data loaded by data migrations: (migration module, model whose emptiness means it is missing).
+# A transactional test (threads, browser) flushes the database afterwards, which removes these rows for the
+# tests that follow; the fixture below loads them again, idempotently, before any test that uses the database.
+REFERENCE_DATA = [
+    ("portal.migrations.0002_staff_groups", "auth.Group"),
+    ("shop.migrations.0002_categories", "shop.Category"),
+    ("shop.migrations.0004_onboarding_seed", "shop.DepositRule"),
+    ("shop.migrations.0006_evaluation", "shop.EvaluationRule"),
+    ("shipping.migrations.0002_couriers", "shipping.Courier"),
+]
+
+
+def ensure_reference_data() -> None:
+    for module, sentinel in REFERENCE_DATA:
+        if apps.get_model(sentinel).objects.exists():
+            continue
+        for operation in importlib.import_module(module).Migration.operations:
+            if isinstance(operation, RunPython):
+                operation.code(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request, django_db_blocker):
+    uses_db = {"db", "transactional_db", "django_db_setup"} & set(request.fixturenames)
+    if request.node.get_closest_marker("django_db") or uses_db:
+        request.getfixturevalue("django_db_setup")  # the test database exists before we write to it
+        with django_db_blocker.unblock():
+            ensure_reference_data()
 
 
 @pytest.fixture(autouse=True)

@@ -44,9 +44,6 @@ def make_order(
 
 def courier_scan(courier_code: str, waybill_no: str, action: str) -> None:
     """A courier reports a scan of a waybill through shipping's webhook path."""
-    from tests.shipping.conftest import ensure_couriers
-
-    ensure_couriers()
     update = CourierUpdate(
         message_id=uuid.uuid4().hex, kind="track", waybill_no=waybill_no, occurred_at=timezone.now(), action=action,
         description=action, node="杭州转运中心",

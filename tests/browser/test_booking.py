@@ -11,7 +11,7 @@ from shipping.carriers import sandbox
 from shipping.models import Courier, Shipment
 from shop.models import Order
 from tests.browser.conftest import login
-from tests.shipping.conftest import _couriers, make_sender, paid_order  # noqa: F401  (autouse: couriers loaded)
+from tests.shipping.conftest import make_sender, paid_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from datetime import timedelta
 
 import pytest
@@ -54,20 +53,6 @@ def book(store, orders, *, courier="ZTO", by="merchant", sender=None, scenario="
         by=by,
         scenario=scenario,
     )
-
-
-def ensure_couriers() -> None:
-    """Couriers are data from a migration; a transactional test's flush removes them: load them again."""
-    from django.apps import apps
-
-    if not Courier.objects.exists():
-        importlib.import_module("shipping.migrations.0002_couriers").load(apps, None)
-
-
-@pytest.fixture(autouse=True)
-def _couriers(request):
-    if request.node.get_closest_marker("django_db"):
-        ensure_couriers()
 
 
 @pytest.fixture
