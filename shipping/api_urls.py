@@ -1,1 +1,15 @@
-urlpatterns: list = []
+from django.urls import path
+
+from .api import views
+
+urlpatterns = [
+    path("shipping/couriers/", views.CourierListView.as_view(), name="api-shipping-couriers"),
+    path("shipping/quotes/", views.QuoteView.as_view(), name="api-shipping-quote"),
+    path("shipping/bookings/", views.BookingListCreateView.as_view(), name="api-shipping-bookings"),
+    path("shipping/bookings/<str:booking_no>/", views.BookingDetailView.as_view(), name="api-shipping-booking"),
+    path("shipping/shipments/", views.ShipmentListView.as_view(), name="api-shipping-shipments"),
+    path("shipping/shipments/<int:pk>/", views.ShipmentDetailView.as_view(), name="api-shipping-shipment"),
+    path("shipping/shipments/<int:pk>/cancel/", views.ShipmentCancelView.as_view(), name="api-shipping-cancel"),
+    path("shipping/orders/<str:order_sn>/tracking/", views.OrderTrackingView.as_view(), name="api-shipping-tracking"),
+    path("shipping/webhooks/<slug:courier_code>/", views.CourierWebhookView.as_view(), name="api-shipping-webhook"),
+]

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class ShippingConfig(AppConfig):
     name = "shipping"
     verbose_name = _("发货与物流")
+
+    def ready(self) -> None:
+        from shop.services import orders
+
+        from . import selectors, sweeps  # noqa: F401  sweeps: the SLA watch, the sandbox clock and tracking polls
+
+        orders.PICKUP_SCAN_LOOKUP = selectors.orders_with_pickup_scan  # fake-shipping detection

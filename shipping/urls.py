@@ -1,3 +1,21 @@
+from django.urls import path
+
+from . import views
+
 app_name = "shipping"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("booking/", views.BookingCentreView.as_view(), name="booking_centre"),
+    path("booking/courier/", views.BookingCourierView.as_view(), name="booking_courier"),
+    path("booking/confirm/", views.BookingConfirmView.as_view(), name="booking_confirm"),
+    path("bookings/<str:booking_no>/", views.BookingDetailView.as_view(), name="booking_detail"),
+    path("bookings/<str:booking_no>/labels/", views.LabelsView.as_view(), name="booking_labels"),
+    path("bookings/<str:booking_no>/<slug:action>/", views.BookingActionView.as_view(), name="booking_action"),
+    path("shipments/", views.ShipmentListView.as_view(), name="shipment_list"),
+    path("shipments/<int:pk>/", views.ShipmentDetailView.as_view(), name="shipment_detail"),
+    path("shipments/<int:pk>/<slug:action>/", views.ShipmentActionView.as_view(), name="shipment_action"),
+    path("addresses/", views.AddressListView.as_view(), name="address_list"),
+    path("addresses/new/", views.AddressEditView.as_view(), name="address_create"),
+    path("addresses/<int:pk>/", views.AddressEditView.as_view(), name="address_edit"),
+    path("addresses/<int:pk>/delete/", views.AddressDeleteView.as_view(), name="address_delete"),
+]

@@ -19,6 +19,11 @@ def fail_expired_groups() -> int:
     return orders.fail_expired_groups()
 
 
+@sweep("orders.warn_ship_by_near")
+def warn_ship_by_near() -> int:
+    return orders.warn_ship_by_near()
+
+
 @sweep("orders.compensate_late_shipping")
 def compensate_late_shipping() -> int:
     return orders.compensate_late_shipping()
@@ -37,11 +42,6 @@ def auto_confirm_receipt() -> int:
 @sweep("orders.fake_shipping_check")
 def fake_shipping_check() -> int:
     return orders.fake_shipping_check()
-
-
-@sweep("orders.settle_compensations")
-def settle_compensations() -> int:
-    return orders.settle_pending_compensations()
 
 
 @sweep("coupon_claims_expire")

@@ -164,6 +164,19 @@ PAYMENT_PROVIDER = env("PAYMENT_PROVIDER", "sandbox")
 PAYMENT_SANDBOX_SECRET = env("PAYMENT_SANDBOX_SECRET", "sandbox-payment-secret")
 COURIER_WEBHOOK_SECRET = env("COURIER_WEBHOOK_SECRET", "sandbox-courier-secret")
 WEBHOOK_TOLERANCE_SECONDS = int(env("WEBHOOK_TOLERANCE_SECONDS", "300"))
+# Online shipping booking: orders per booking (the seeds' rule), and the sandbox courier's clock:
+# seconds from one step to the next, multiplied by SANDBOX_COURIER_CLOCK_SCALE (0 = every tick advances).
+SHIPPING_BATCH_LIMIT = int(env("SHIPPING_BATCH_LIMIT", "30"))
+SANDBOX_COURIER_CLOCK_SCALE = float(env("SANDBOX_COURIER_CLOCK_SCALE", "1"))
+SANDBOX_COURIER_CLOCK = {
+    "confirm": 10 * 60,
+    "pickup": 60 * 60,
+    "depart": 3 * 3600,
+    "arrive": 12 * 3600,
+    "send": 6 * 3600,
+    "sign": 2 * 3600,
+    "desk_reply": 2 * 60,
+}
 # Outbound webhooks to merchants' integrations: attempts, backoff (base * 2^n, capped), disabling streak.
 WEBHOOK_TIMEOUT_SECONDS = float(env("WEBHOOK_TIMEOUT_SECONDS", "5"))
 WEBHOOK_MAX_ATTEMPTS = int(env("WEBHOOK_MAX_ATTEMPTS", "8"))
@@ -189,6 +202,11 @@ PORTAL_TIME_RULES = {
     "return_receive_window": timedelta(days=10),
     "escalation_window": timedelta(days=7),
     "review_window": timedelta(days=90),
+    "seven_day_return": timedelta(days=float(env("RULE_SEVEN_DAY_RETURN_DAYS", "7"))),
+    "aftersales_near_timeout": env_hours("RULE_AFTERSALES_NEAR_TIMEOUT_HOURS", 6),
+    "review_followup_window": timedelta(days=float(env("RULE_REVIEW_FOLLOWUP_DAYS", "180"))),
+    "dsr_window": timedelta(days=float(env("RULE_DSR_WINDOW_DAYS", "90"))),
+    "evaluation_failing_period": timedelta(days=float(env("RULE_EVALUATION_FAILING_DAYS", "7"))),
     "store_review_expected": timedelta(days=2),
     "settlement_period": timedelta(days=float(env("RULE_SETTLEMENT_DAYS", "7"))),
 }
@@ -236,6 +254,7 @@ SPECTACULAR_SETTINGS = {
         "CompensationKindEnum": "shop.models.orders.CompensationKind",
         "DocumentKindEnum": "shop.models.stores.DocumentKind",
         "DepositEntryKindEnum": "shop.models.stores.DepositEntryKind",
+        "ShipmentStatusEnum": "shipping.models.ShipmentStatus",
     },
 }
 

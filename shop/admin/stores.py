@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -342,8 +343,12 @@ class StoreApplicationAdmin(StoreAdmin):
         return admin.ModelAdmin.get_urls(self)
 
     @admin.display(description=gettext_lazy("预计审核完成"))
-    def expected_review(self, obj: Store):
-        return selectors.expected_review_date(obj)
+    def expected_review(self, obj: Store) -> str:
+        expected = selectors.expected_review_date(obj)
+        if expected is None:
+            return "—"
+        overdue = expected < timezone.localdate()
+        return format_html('<span style="{}">{}</span>', "color:#dc2626;font-weight:600" if overdue else "", expected)
 
     @admin.display(description=gettext_lazy("审核"))
     def review_link(self, obj: Store) -> str:

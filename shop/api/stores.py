@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.urls import path
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -93,14 +93,14 @@ class StoreOut(serializers.ModelSerializer):
         expected = selectors.expected_review_date(store)
         return expected.isoformat() if expected else None
 
-    @extend_schema(responses=DocumentOut(many=True))
+    @extend_schema_field(DocumentOut(many=True))
     def get_documents(self, store: Store) -> list[dict]:
         return DocumentOut(selectors.current_documents(store), many=True).data
 
     def get_missing_documents(self, store: Store) -> list[str]:
         return services.missing_documents(store)
 
-    @extend_schema(responses=DepositOut)
+    @extend_schema_field(DepositOut)
     def get_deposit(self, store: Store) -> dict:
         return DepositOut(selectors.deposit_summary(store)).data
 

@@ -112,7 +112,10 @@ class ReviewForm(forms.Form):
         self.documents = documents
         for document in documents:
             self.fields[f"reason_{document.kind}"] = forms.CharField(
-                label=document.get_kind_display(), required=False, max_length=200
+                label=document.get_kind_display(),
+                required=False,
+                max_length=200,
+                widget=forms.TextInput(attrs={"size": 48, "placeholder": _("合格则留空")}),
             )
 
     def reasons(self) -> dict[str, str]:

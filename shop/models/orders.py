@@ -100,6 +100,7 @@ class Order(FSMModelMixin, models.Model):
     paid_at = models.DateTimeField(_("支付时间"), null=True, blank=True)
     grouped_at = models.DateTimeField(_("成团时间"), null=True, blank=True)
     ship_by = models.DateTimeField(_("承诺发货时间"), null=True, blank=True, db_index=True)
+    ship_by_warned_at = models.DateTimeField(_("发货时限提醒时间"), null=True, blank=True)
     shipped_at = models.DateTimeField(_("发货时间"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
     completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)

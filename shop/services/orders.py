@@ -28,7 +28,9 @@ from shipping.waybills import WAYBILL_FORMATS, validate_waybill
 from shop.models import Compensation, GroupBuy, Order, OrderItem, Sku, Store
 from shop.models.catalog import ProductStatus
 from shop.models.orders import BuyMode, CompensationKind, GroupStatus, OrderStatus, new_order_sn
+from shop.services.deposit import deposit_deduct
 from shop.services.pricing import price_order
+from shop.services.promotions import coupon_mark_used, coupon_release, discount_redeem, discount_release
 
 PAYMENT_PURPOSE = "order"
 
@@ -73,7 +75,8 @@ def order_place(
     coupon_code: str = "",
     by,
 ) -> Order:
-    """Place an order for a buyer: validate, price, reserve stock atomically (never oversold)."""
+    """Place an order for a buyer: validate, price (promotions, coupon), reserve stock atomically (never
+    oversold), record the discounted units and mark the coupon used."""
     if not store.is_open():
         raise Conflict(_("店铺未营业，不能下单。"), code="store_not_open")
     try:
@@ -140,8 +143,9 @@ def order_place(
         )
         for line in quote.lines
     )
-    # Coupons: shop.services.promotions.coupon_mark_used/coupon_release are not on main yet; the coupon
-    # code is priced by price_order and kept on the order so they can be wired here when they land.
+    discount_redeem(quote=quote, order=order, by=by)
+    if quote.coupon_claim_id:
+        coupon_mark_used(claim_id=quote.coupon_claim_id, order=order, by=by)
     return order
 
 
@@ -308,8 +312,12 @@ def group_fail(*, group: GroupBuy, by) -> GroupBuy:
     live = Order.objects.select_for_update().filter(
         group=group, status__in=[OrderStatus.PENDING_PAYMENT, OrderStatus.GROUPING]
     )
+    refunded = 0
     for order in live.order_by("pk"):
+        refunded += order.status == OrderStatus.GROUPING
         _cancel_locked(order, reason=_("拼团失败"), by=by)
+    if not refunded:
+        return group  # nobody had paid (the leader never did): nothing to tell the merchant
     emit(
         type="group.failed",
         store_id=group.store_id,
@@ -336,8 +344,11 @@ def order_cancel(*, order: Order, reason: str, by) -> Order:
 
 
 def _cancel_locked(order: Order, *, reason: str, by) -> None:
+    """Cancel a locked order: stock, discounted units and coupon go back; what was paid is refunded."""
     transition(order, "cancel", by=by, reason=reason, cancel_reason=reason)
     _release_stock(order)
+    discount_release(order=order, by=by)
+    coupon_release(order=order, by=by)
     if not order.paid_at:
         return  # nothing was paid: no refund, and nothing the merchant must act on
     payment = Payment.objects.filter(
@@ -374,10 +385,13 @@ def order_ship(*, order: Order, courier_code: str, waybill_no: str, by, via: str
     """Mark a paid order shipped (self-ship waybill, or a booked shipment picked up). Audited.
 
     Self-ship validates the waybill against the courier's format; orders under a risk hold cannot ship.
+    Reporting the same courier and waybill again is a no-op (idempotent for webhooks and retries).
     """
     if via == "self":
         waybill_no = _checked_waybill(courier_code, waybill_no)
     order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.shipped_at and (order.courier_code, order.waybill_no) == (courier_code, waybill_no):
+        return order  # the same shipment reported again (webhook or client retry): nothing changes
     if order.risk_hold:
         raise Conflict(_("订单风控审核中，暂不能发货。"), code="risk_hold")
     transition(
@@ -415,8 +429,10 @@ def order_reship(*, order: Order, courier_code: str, waybill_no: str, by) -> Ord
 
 @transaction.atomic
 def order_deliver(*, order: Order, by) -> Order:
-    """The parcel was signed for."""
+    """The parcel was signed for (a repeated report of it changes nothing)."""
     order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.delivered_at or order.status == OrderStatus.COMPLETED:
+        return order  # already signed for, or the buyer confirmed receipt first
     transition(order, "deliver", by=by)
     return order
 
@@ -490,38 +506,27 @@ def _compensate(order: Order, kind: str, *, by) -> Compensation | None:
     return compensation
 
 
-def _deposit_deduct() -> Callable | None:
-    """shop.services.deposit.deposit_deduct once the deposit ledger is on main; until then None."""
-    try:
-        from shop.services.deposit import deposit_deduct
-    except ImportError:
-        return None
-    return deposit_deduct
-
-
 def _settle(compensation: Compensation, *, by) -> bool:
-    """Deduct from the deposit when the deposit ledger exists; otherwise the compensation stays pending."""
-    deposit_deduct = _deposit_deduct()
-    if deposit_deduct is None:
-        return False
+    """Deduct the compensation from the store's deposit; if the ledger refuses, it stays pending for staff."""
     try:
         with transaction.atomic():
             deposit_deduct(
                 store=compensation.store,
                 amount=compensation.amount,
-                reason=str(compensation),
+                reason=_("订单 %(sn)s %(kind)s赔付")
+                % {"sn": compensation.order.order_sn, "kind": compensation.get_kind_display()},
                 by=by,
                 ref=f"compensation:{compensation.pk}",
             )
             transition(compensation, "settle", by=by)
-    except DomainError:  # e.g. the balance cannot cover it: stays pending, retried by the sweep
+    except DomainError:
         return False
     return True
 
 
 @transaction.atomic
 def compensation_settle(*, compensation: Compensation, by) -> Compensation:
-    compensation = Compensation.objects.select_for_update().select_related("store").get(pk=compensation.pk)
+    compensation = Compensation.objects.select_for_update().select_related("store", "order").get(pk=compensation.pk)
     if not _settle(compensation, by=by):
         raise Conflict(_("保证金暂不能扣除。"), code="deposit_unavailable")
     return compensation
@@ -580,6 +585,36 @@ def fail_expired_groups(*, now: datetime | None = None) -> int:
     return done
 
 
+@transaction.atomic
+def warn_ship_by_near(*, now: datetime | None = None) -> int:
+    """Remind each store once per order when to-ship orders near their ship-by time (one message per store)."""
+    now = now or timezone.now()
+    due = list(
+        Order.objects.select_for_update()
+        .filter(
+            status=OrderStatus.PAID,
+            ship_by_warned_at__isnull=True,
+            ship_by__gt=now,
+            ship_by__lte=now + _rules()["ship_by_near"],
+        )
+        .values_list("pk", "store_id", "order_sn")
+    )
+    Order.objects.filter(pk__in=[pk for pk, _store, _sn in due]).update(ship_by_warned_at=now)
+    by_store: dict[int, list[str]] = defaultdict(list)
+    for _pk, store_id, sn in due:
+        by_store[store_id].append(sn)
+    for store_id, numbers in by_store.items():
+        emit(
+            type="order.ship_by_near",
+            store_id=store_id,
+            title=_("%(n)d 个订单即将超过发货时限") % {"n": len(numbers)},
+            body=", ".join(numbers[:10]),
+            url=reverse("shop:order_list") + "?tab=paid",
+            data={"order_sns": numbers},
+        )
+    return len(due)
+
+
 def compensate_late_shipping(*, now: datetime | None = None) -> int:
     """Paid orders past ship-by, and orders shipped after it, each compensated once."""
     now = now or timezone.now()
@@ -633,15 +668,3 @@ def fake_shipping_check(*, now: datetime | None = None, lookup: Callable[[list[O
         _compensate(order, CompensationKind.FAKE_SHIPPING, by="system")
 
     return _each_locked([o.pk for o in candidates if o.pk not in scanned], still, flag)
-
-
-def settle_pending_compensations() -> int:
-    """Retry deducting recorded compensations once the deposit ledger can take them."""
-    if _deposit_deduct() is None:
-        return 0
-    count = 0
-    for compensation in Compensation.objects.filter(status="pending").select_related("store"):
-        with transaction.atomic():
-            locked = Compensation.objects.select_for_update().filter(pk=compensation.pk, status="pending").first()
-            count += bool(locked and _settle(locked, by="system"))
-    return count

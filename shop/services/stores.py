@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -171,24 +171,33 @@ def store_create(*, user: User, data: dict[str, Any], by: Any) -> Store:
     errors = application_errors(store)
     if errors:
         raise ValidationFailed(_("请修正标出的字段。"), fields=errors)
-    store.save()
+    _save_named(store)
     Membership.objects.create(user=user, store=store, role=Role.OWNER)
     return store
 
 
 @transaction.atomic
 def store_update_application(*, store: Store, data: dict[str, Any], by: Any) -> Store:
-    """Save the application's information (a draft, or a rejected one being corrected)."""
+    """Save (part of) the application's information: a draft, or a rejected one being corrected."""
     store = Store.objects.select_for_update().get(pk=store.pk)
     if not store.is_editable():
         raise IllegalTransition(_("申请已提交，当前状态不能修改资料。"), code="application_locked")
     _apply(store, data)
-    errors = application_errors(store)
+    # A draft may be incomplete: only the fields being changed must be right now (submit checks all).
+    errors = {field: messages for field, messages in application_errors(store).items() if field in data}
     if errors:
         raise ValidationFailed(_("请修正标出的字段。"), fields=errors)
-    store.save()
-    # A change of type can make earlier uploads irrelevant; they stay, but only required kinds count.
+    _save_named(store)
     return store
+
+
+def _save_named(store: Store) -> None:
+    """Save; a name taken by a concurrent application (unique constraint) is a field error, not a 500."""
+    try:
+        with transaction.atomic():
+            store.save()
+    except IntegrityError:
+        raise ValidationFailed(_("请修正标出的字段。"), fields={"name": [_("该店铺名称已被使用。")]})
 
 
 def sniff_content_type(upload: UploadedFile) -> str:

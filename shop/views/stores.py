@@ -28,7 +28,7 @@ from shop.forms.stores import (
     StoreTypeForm,
     attach_errors,
 )
-from shop.models import AgreementVersion, Store, StoreDocument, StoreStatus
+from shop.models import AgreementVersion, DocumentKind, Store, StoreDocument, StoreStatus
 from shop.selectors import stores as selectors
 from shop.services import deposit as deposit_services
 from shop.services import stores as services
@@ -85,6 +85,7 @@ class OnboardingStartView(LoginRequiredMixin, View):
             return redirect("shop:store_detail")  # the current store is past onboarding
         initial = {}
         if self.store is not None:
+            request.session.pop(NEW_APPLICATION, None)  # an abandoned new application yields to this draft
             initial = {"store_type": self.store.store_type, "enterprise_kind": self.store.enterprise_kind}
         elif request.session.get(NEW_APPLICATION):
             initial = request.session[NEW_APPLICATION]
@@ -219,7 +220,7 @@ class OnboardingSubmitView(WizardMixin, View):
             errors = dict(services.application_errors(self.store))
             missing = services.missing_documents(self.store)
             if missing:
-                errors["documents"] = [str(dict(selectors.DocumentKind.choices)[k]) for k in missing]
+                errors["documents"] = [str(DocumentKind(k).label) for k in missing]
         context = {
             "store": self.store,
             "errors": errors,

@@ -294,3 +294,49 @@ def test_deliver_confirm_and_extend_receipt(store, time_machine):
     assert order.status == "completed" and order.completed_at
     with pytest.raises(IllegalTransition):
         order_confirm_receipt(order=order, by="buyer")
+
+
+def test_promotions_are_itemised_recorded_and_given_back_on_cancel(store):
+    from django.utils import timezone
+
+    from shop.models import DiscountRedemption
+    from shop.services.promotions import coupon_claim, coupon_create, discount_create
+
+    # given a limited-time price and a coupon the buyer claimed
+    now = timezone.now()
+    window = {"starts_at": now - timedelta(hours=1), "ends_at": now + timedelta(days=1)}
+    sku = on_sale_sku(store, price=10000, group_price=8000, stock=10)
+    discount_create(store=store, sku=sku, kind="price", price=7000, activity_stock=5, by="t", **window)
+    coupon = coupon_create(store=store, name="店铺券", kind="threshold", amount=1000, quantity=5, by="t", **window)
+    claim = coupon_claim(coupon=coupon, buyer_ref="b1", by="t")
+    # when the buyer orders with it
+    order = place(store, sku, quantity=2, buyer="b1", coupon_code=claim.code)
+    # then every discount is on the order, the units and the coupon are used
+    assert order.paid_amount == 2 * 7000 - 1000
+    assert [d["kind"] for d in order.discounts] == ["limited_time", "coupon"]
+    assert order.items.get().discount == 2 * 3000 + 1000
+    assert DiscountRedemption.objects.get(order=order).units == 2
+    claim.refresh_from_db()
+    assert (claim.status, claim.order_id) == ("used", order.pk)
+    # and a second order cannot reuse the coupon
+    with pytest.raises(ValidationFailed):
+        place(store, sku, buyer="b1", coupon_code=claim.code)
+    # when cancelled, they are given back
+    order_cancel(order=order, reason="不要了", by="buyer")
+    claim.refresh_from_db()
+    assert claim.status == "claimed"
+    assert DiscountRedemption.objects.get(order=order).released_at is not None
+
+
+def test_repeated_ship_and_delivery_reports_change_nothing(store):
+    order = pay(place(store, on_sale_sku(store)))
+    order_ship(order=order, courier_code="SF", waybill_no="SF1234567890123", by="courier:SF", via="booking")
+    order_ship(order=order, courier_code="SF", waybill_no="SF1234567890123", by="courier:SF", via="booking")
+    order_deliver(order=order, by="courier:SF")
+    order = order_deliver(order=order, by="courier:SF")
+    assert order.status == "delivered"
+    assert [e.transition for e in AuditEntry.objects.filter(object_id=order.pk, content_type__model="order")] == [
+        "pay",
+        "ship",
+        "deliver",
+    ]

@@ -4,10 +4,10 @@ from datetime import timedelta
 
 import pytest
 
-from portal.exceptions import Conflict, IllegalTransition
-from portal.models import AuditEntry, Refund
+from portal.exceptions import Conflict, IllegalTransition, ValidationFailed
+from portal.models import AuditEntry, Event, Refund
 from portal.sweeps import SWEEPS
-from shop.models import Compensation, Order
+from shop.models import Compensation, DepositEntry, Order
 from shop.services import orders as services
 from shop.services.orders import (
     compensation_amount,
@@ -43,8 +43,37 @@ def test_every_order_sweep_is_registered():
         "orders.cancel_unshipped_past_hard_limit",
         "orders.auto_confirm_receipt",
         "orders.fake_shipping_check",
-        "orders.settle_compensations",
+        "orders.warn_ship_by_near",
     } <= set(SWEEPS)
+
+
+def test_running_every_sweep_twice_changes_nothing_the_second_time(store, clock, monkeypatch):
+    monkeypatch.setattr(services, "PICKUP_SCAN_LOOKUP", lambda orders: set())
+    sku = on_sale_sku(store, stock=50)
+    place(store, sku, buyer="unpaid")
+    pay(place(store, sku, buyer="late"))
+    pay(place(store, sku, buyer="grouping", buy_mode="group"))
+    shipped = pay(place(store, sku, buyer="shipped"))
+    order_ship(order=shipped, courier_code="SF", waybill_no="SF1234567890123", by="m")
+    later(clock, days=16)
+    order_sweeps = {name: func for name, func in SWEEPS.items() if name.startswith("orders.")}
+    first = {name: func() for name, func in order_sweeps.items()}
+    assert sum(first.values()) > 0
+    assert {name: func() for name, func in order_sweeps.items()} == dict.fromkeys(order_sweeps, 0)
+
+
+def test_ship_by_near_warns_each_store_once(store, clock, django_capture_on_commit_callbacks):
+    sku = on_sale_sku(store, stock=10)
+    for n in range(3):
+        pay(place(store, sku, buyer=f"b{n}"))
+    later(clock, hours=41)
+    assert services.warn_ship_by_near() == 0
+    later(clock, hours=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.warn_ship_by_near() == 3
+    assert services.warn_ship_by_near() == 0
+    event = Event.objects.get(type="order.ship_by_near")
+    assert len(event.payload["data"]["order_sns"]) == 3
 
 
 def test_unpaid_orders_cancel_after_the_window_and_release_stock(store, clock):
@@ -123,30 +152,27 @@ def test_late_shipping_is_compensated_once_whether_still_unshipped_or_shipped_la
     assert services.compensate_late_shipping() == 0
     amounts = dict(Compensation.objects.values_list("order_id", "amount"))
     assert amounts == {unshipped.pk: 500, shipped_late.pk: 500}
-    assert set(Compensation.objects.values_list("status", flat=True)) == {"pending"}  # no deposit ledger yet
+    assert set(Compensation.objects.values_list("status", flat=True)) == {"settled"}
+    deducted = DepositEntry.objects.filter(store=store, kind="deduct", ref__startswith="compensation:")
+    assert sorted(deducted.values_list("amount", flat=True)) == [500, 500]
 
 
-def test_compensation_settles_from_the_deposit_when_the_ledger_exists(store, clock, monkeypatch):
-    deducted = []
-    monkeypatch.setattr(services, "_deposit_deduct", lambda: lambda **kw: deducted.append(kw))
-    order = pay(place(store, on_sale_sku(store)))
-    later(clock, hours=49)
-    services.compensate_late_shipping()
-    compensation = Compensation.objects.get()
-    assert compensation.status == "settled"
-    assert deducted[0]["amount"] == 300 and deducted[0]["store"] == store
-    assert order.pk == compensation.order_id
+def test_a_refused_deduction_stays_pending_until_staff_settle_it(store, clock, monkeypatch):
+    def refuse(**kwargs):
+        raise ValidationFailed("ledger unavailable")
 
-
-def test_pending_compensations_settle_later(store, clock, monkeypatch):
+    monkeypatch.setattr(services, "deposit_deduct", refuse)
     pay(place(store, on_sale_sku(store)))
     later(clock, hours=49)
-    services.compensate_late_shipping()
-    assert services.settle_pending_compensations() == 0
-    monkeypatch.setattr(services, "_deposit_deduct", lambda: lambda **kw: None)
-    assert services.settle_pending_compensations() == 1
-    assert services.settle_pending_compensations() == 0
-    assert Compensation.objects.get().status == "settled"
+    assert services.compensate_late_shipping() == 1
+    compensation = Compensation.objects.get()
+    assert compensation.status == "pending"
+    assert not DepositEntry.objects.filter(kind="deduct").exists()
+    with pytest.raises(Conflict):
+        services.compensation_settle(compensation=compensation, by="staff")
+    monkeypatch.undo()
+    assert services.compensation_settle(compensation=compensation, by="staff").status == "settled"
+    assert DepositEntry.objects.get(kind="deduct").amount == 300
 
 
 def test_not_shipped_complaint_only_after_72_hours_and_once(store, clock):

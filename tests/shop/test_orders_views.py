@@ -168,6 +168,13 @@ def test_risk_hold_is_shown_and_refused(merchant_client, orders):
 
 def test_reship_and_cancel_from_the_detail_page(merchant_client, orders):
     shipped = orders["shipped"]
+    bad = merchant_client.post(detail(shipped) + "reship/", {"courier_code": "ZTO", "waybill_no": "ZT-1"})
+    assert bad.status_code == 400
+    assert "waybill_no" in bad.context["ship_form"].errors
+    unchanged = merchant_client.post(
+        detail(shipped) + "reship/", {"courier_code": "SF", "waybill_no": "SF1234567890123"}
+    )
+    assert unchanged.status_code == 400
     response = merchant_client.post(detail(shipped) + "reship/", {"courier_code": "ZTO", "waybill_no": "773012345678"})
     assert response.status_code == 302
     shipped.refresh_from_db()

@@ -421,3 +421,15 @@ def test_owner_invites_an_operator_by_username_or_email(django_capture_on_commit
     assert "user" in exc.value.fields
     with pytest.raises(PermissionDenied):
         services.membership_invite(store=store, user_ref=UserFactory().username, by=colleague)
+
+
+def test_name_taken_between_check_and_save_is_a_field_error(monkeypatch):
+    # given another application that took the name after our check ran (simulated by skipping the check)
+    draft_store(name="抢注的店名")
+    monkeypatch.setattr(services, "application_errors", lambda store: {})
+    user = UserFactory()
+    # then the unique constraint answers as a field error, not a 500
+    with pytest.raises(ValidationFailed) as exc:
+        services.store_create(user=user, data=application(name="抢注的店名"), by=user)
+    assert "name" in exc.value.fields
+    assert not Membership.objects.filter(user=user).exists()

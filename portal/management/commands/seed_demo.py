@@ -16,6 +16,9 @@ SEEDERS = [
     "portal.demo.seed",
     "shop.demo.stores.seed",
     "shop.demo.catalog.seed",
+    "shop.demo.orders.seed",
+    "shipping.demo.seed",
+    "aftersales.demo.seed",
     "shop.demo.funds.seed",  # after every seeder that completes orders
 ]
 

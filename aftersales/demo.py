@@ -1,0 +1,198 @@
+"""Demo after-sales requests (one in every status), complaints and reviews for the demo open stores.
+
+Orders go through the real order services (place → pay through the sandbox → ship → deliver).
+Idempotent: a store that already has after-sales requests is left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.utils import timezone
+
+from portal.payments.providers import get_provider
+from portal.payments.services import payment_record_callback
+from shop.models import Order, Product, Store, StoreStatus
+from shop.models.catalog import ProductStatus
+from shop.services import orders as order_services
+
+from . import services
+from .models import AftersalesRequest
+
+STORES = 2
+RETURN_ADDRESS = "浙江省杭州市余杭区 文一西路 998 号 售后仓 王五 13800138000"
+
+
+def _delivered_order(store: Store, sku, buyer: str, *, deliver: bool = True) -> Order:
+    order = order_services.order_place(
+        store=store,
+        buyer_ref=buyer,
+        lines=[order_services.LineIn(sku_id=sku.pk, quantity=1)],
+        recipient_name="赵六",
+        recipient_phone="13912345678",
+        province="浙江省",
+        city="杭州市",
+        district="西湖区",
+        street="文三路 100 号",
+        by=f"buyer:{buyer}",
+    )
+    payment, _url = order_services.order_pay(order=order, by=f"buyer:{buyer}")
+    provider = get_provider(payment.provider)
+    body, headers = provider.callback_request(payment)
+    payment_record_callback(result=provider.parse_callback(body, headers))
+    order.refresh_from_db()
+    waybill = f"SF{timezone.now():%m%d%H%M%S}{order.pk % 1000:03d}"[:15]
+    order = order_services.order_ship(order=order, courier_code="SF", waybill_no=waybill, by="demo")
+    if deliver:
+        order = order_services.order_deliver(order=order, by="courier:SF")
+    return order
+
+
+def _scenarios(owner, staff) -> list[tuple[str, str, str, Callable | None]]:
+    """(type, reason, description, what happens next) — together they cover every status."""
+    a = services
+
+    def approve(req):
+        return a.aftersales_approve(request=req, return_address=RETURN_ADDRESS, by=owner)
+
+    def shipped_back(req):
+        req = approve(req)
+        return a.aftersales_submit_return(
+            request=req, buyer_ref=req.buyer_ref, courier_code="YTO", waybill_no=f"YT{req.pk:013d}", by="demo-buyer"
+        )
+
+    def delivered_back(req):
+        return a.aftersales_return_delivered(request=shipped_back(req), by="courier:YTO")
+
+    def rejected(req):
+        return a.aftersales_reject(request=req, reason="商品无质量问题，已提供出厂检测报告", by=owner)
+
+    def escalated(req):
+        return a.aftersales_escalate(
+            request=rejected(req), buyer_ref=req.buyer_ref, reason="商品确有破损，见照片", by="demo-buyer"
+        )
+
+    def expired(req):
+        # a rejection the buyer never escalated: its escalation deadline lies in the past
+        AftersalesRequest.objects.filter(pk=rejected(req).pk).update(deadline_at=timezone.now())
+        return a.aftersales_expire(request=req)
+
+    return [
+        ("refund_only", "not_as_described", "颜色与图片不符", None),
+        ("return_refund", "quality", "拉链坏了", None),
+        ("exchange", "wrong_item", "尺码发错了", None),
+        ("refund_only", "quality", "有划痕", rejected),
+        ("return_refund", "quality", "开线", approve),
+        ("return_refund", "damaged", "外包装破损", delivered_back),
+        (
+            "exchange",
+            "wrong_item",
+            "发错颜色",
+            lambda r: a.aftersales_receive_return(request=shipped_back(r), by=owner),
+        ),
+        ("refund_only", "missing_parts", "少发一件", lambda r: a.aftersales_approve(request=r, by=owner)),
+        (
+            "return_refund",
+            "seven_day",
+            "不喜欢",
+            lambda r: a.aftersales_receive_return(request=delivered_back(r), note="完好", by=owner),
+        ),
+        (
+            "exchange",
+            "wrong_item",
+            "型号不对",
+            lambda r: a.aftersales_ship_replacement(
+                request=a.aftersales_receive_return(request=shipped_back(r), by=owner),
+                courier_code="ZTO",
+                waybill_no=f"7731{r.pk:08d}",
+                by=owner,
+            ),
+        ),
+        (
+            "resend",
+            "missing_parts",
+            "少了配件",
+            lambda r: a.aftersales_ship_replacement(
+                request=a.aftersales_approve(request=r, by=owner),
+                courier_code="JTSD",
+                waybill_no=f"JT{r.pk:013d}",
+                by=owner,
+            ),
+        ),
+        ("refund_only", "damaged", "碎了", escalated),
+        (
+            "refund_only",
+            "damaged",
+            "瓶身裂开",
+            lambda r: a.aftersales_decide(
+                request=escalated(r),
+                decision="partial_refund",
+                amount=max(r.amount // 2, 1),
+                note="双方各担一半",
+                by=staff,
+            ),
+        ),
+        (
+            "refund_only",
+            "no_longer_wanted",
+            "拍错了",
+            lambda r: a.aftersales_cancel(request=r, buyer_ref=r.buyer_ref, by="demo-buyer"),
+        ),
+        ("resend", "missing_parts", "漏发赠品", lambda r: a.aftersales_approve(request=r, by=owner)),
+        ("refund_only", "other", "不想要了", expired),
+    ]
+
+
+REVIEWS = [
+    ((5, 5, 5), "质量很好，物流也快，好评！", "感谢亲的支持，欢迎再次光临～", "用了两周，依然很满意"),
+    ((4, 5, 4), "整体不错，就是包装简陋了点", None, None),
+    ((2, 3, 2), "和描述有差距，做工一般", "非常抱歉给您带来不好的体验，已安排客服联系您", None),
+    ((1, 2, 1), "收到就坏了", None, "客服处理得还行，换了新的"),
+    ((5, 4, 5), "", None, None),
+]
+
+
+def _seed_store(store: Store, owner, staff) -> None:
+    product = Product.objects.filter(store=store, status=ProductStatus.ON_SALE, skus__stock__gt=40).first()
+    if product is None:
+        return
+    sku = product.skus.filter(stock__gt=40).first()
+    for n, (type, reason, text, then) in enumerate(_scenarios(owner, staff)):
+        buyer = f"demo-as-{store.pk}-{n}"
+        order = _delivered_order(store, sku, buyer)
+        item = order.items.get()
+        req = services.aftersales_open(
+            order=order, item_id=item.pk, buyer_ref=buyer, type=type, reason=reason,
+            amount=item.paid_amount, description=text, by=f"buyer:{buyer}",
+        )  # fmt: skip
+        if then is not None:
+            then(AftersalesRequest.objects.get(pk=req.pk))
+    for n, (scores, text, reply, followup) in enumerate(REVIEWS):
+        buyer = f"demo-rv-{store.pk}-{n}"
+        order = _delivered_order(store, sku, buyer)
+        review = services.review_create(
+            order=order, item_id=order.items.get().pk, buyer_ref=buyer, score_description=scores[0],
+            score_logistics=scores[1], score_service=scores[2], text=text, anonymous=n % 2 == 1, by=f"buyer:{buyer}",
+        )  # fmt: skip
+        if reply:
+            review = services.review_reply(review=review, store=store, text=reply, by=owner)
+        if followup:
+            services.review_followup(review=review, buyer_ref=buyer, text=followup, by=f"buyer:{buyer}")
+    services.complaint_file(store=store, buyer_ref="demo-cp-1", category="attitude", content="客服回复很慢", by="demo")
+
+
+def seed(*, password: str) -> list[tuple[str, str]]:
+    from portal.models import Membership, User
+
+    staff = User.objects.filter(username="support").first() or User.objects.filter(is_superuser=True).first()
+    stores = Store.objects.filter(status=StoreStatus.OPEN).order_by("id")[:STORES]
+    for store in stores:
+        if AftersalesRequest.objects.filter(store=store).exists():
+            continue
+        owner = Membership.objects.filter(store=store, role="owner").select_related("user").first()
+        _seed_store(store, owner.user if owner else "demo", staff)
+    from shop.services.evaluation import dsr_snapshot_all, evaluation_run
+
+    dsr_snapshot_all()
+    evaluation_run()
+    return []

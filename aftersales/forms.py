@@ -1,0 +1,75 @@
+"""Merchant forms of after-sales and reviews (field errors shown next to the fields)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from shipping.waybills import WAYBILL_FORMATS
+
+from .models import Decision
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleImageField(forms.FileField):
+    widget = MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+class ApproveForm(forms.Form):
+    return_address = forms.CharField(
+        label=_("退货地址"),
+        max_length=200,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("退货退款和换货必填：收件人、电话、详细地址。"),
+    )
+    note = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+
+class ReturnAddressForm(forms.Form):
+    return_address = forms.CharField(label=_("退货地址"), max_length=200, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label=_("拒绝理由"), max_length=200, widget=forms.Textarea(attrs={"rows": 2}))
+    photos = MultipleImageField(label=_("凭证图片"), required=False)
+
+
+class ReceiveForm(forms.Form):
+    inspection_failed = forms.BooleanField(label=_("验货不通过（拒绝退款，买家可申请平台介入）"), required=False)
+    note = forms.CharField(label=_("验货说明"), max_length=200, required=False)
+
+
+class ShipForm(forms.Form):
+    courier_code = forms.ChoiceField(label=_("快递公司"), choices=[(c, c) for c in WAYBILL_FORMATS])
+    waybill_no = forms.CharField(label=_("运单号"), max_length=30)
+
+
+class ReplyForm(forms.Form):
+    text = forms.CharField(label=_("回复"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DecisionForm(forms.Form):
+    """Staff's intervention decision (admin)."""
+
+    decision = forms.ChoiceField(label=_("裁决"), choices=Decision.choices)
+    amount_yuan = forms.DecimalField(
+        label=_("部分退款金额（元）"), required=False, min_value=0, decimal_places=2, max_digits=10
+    )
+    deposit_deduction_yuan = forms.DecimalField(
+        label=_("扣除保证金（元）"), required=False, min_value=0, decimal_places=2, max_digits=10
+    )
+    note = forms.CharField(label=_("裁决说明"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def fen(self, name: str) -> int:
+        value = self.cleaned_data.get(name)
+        return int(value * 100) if value else 0

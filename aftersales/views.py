@@ -1,0 +1,168 @@
+"""Merchant pages: after-sales list and detail with actions, review list with inline replies."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from portal.exceptions import DomainError
+from portal.fsm import audit_for
+from portal.tenancy import MerchantMixin
+
+from . import selectors, services
+from .forms import ApproveForm, ReceiveForm, RejectForm, ReplyForm, ReturnAddressForm, ShipForm
+from .models import AftersalesRequest, AftersalesStatus, Review
+
+PAGE_SIZE = 20
+
+
+class RequestListView(MerchantMixin, TemplateView):
+    template_name = "aftersales/request_list.html"
+
+    def get_context_data(self, **kwargs):
+        tab = self.request.GET.get("tab", "to_answer")
+        if tab not in selectors.TABS:
+            tab = "all"
+        q = self.request.GET.get("q", "").strip()[:40]
+        page = Paginator(selectors.request_list(store=self.store, tab=tab, q=q), PAGE_SIZE).get_page(
+            self.request.GET.get("page")
+        )
+        counts = selectors.tab_counts(store=self.store)
+        tabs = [(key, label, counts[key]) for key, (label, _s) in selectors.TABS.items()]
+        return super().get_context_data(page=page, tab=tab, tabs=tabs, q=q, **kwargs)
+
+
+def _actions(req: AftersalesRequest) -> dict:
+    """The forms the merchant may use in the request's state."""
+    s = req.status
+    forms = {}
+    if s == AftersalesStatus.REQUESTED:
+        forms["approve"] = ApproveForm()
+        forms["reject"] = RejectForm()
+    if s == AftersalesStatus.APPROVED and req.is_return_type():
+        forms["return_address"] = ReturnAddressForm()
+    if s == AftersalesStatus.AWAITING_RETURN and req.return_waybill_no:
+        forms["receive"] = ReceiveForm()
+    if s == AftersalesStatus.RETURN_RECEIVED:
+        forms["reject"] = RejectForm()
+        if req.is_exchange():
+            forms["ship"] = ShipForm()
+    if s == AftersalesStatus.APPROVED and req.is_resend():
+        forms["ship"] = ShipForm()
+    return forms
+
+
+class RequestDetailView(MerchantMixin, View):
+    template_name = "aftersales/request_detail.html"
+
+    def get_object(self, pk: int) -> AftersalesRequest:
+        try:
+            return selectors.request_detail(store=self.store, pk=pk)
+        except AftersalesRequest.DoesNotExist:
+            raise Http404
+
+    def render_page(self, req: AftersalesRequest, bound: dict | None = None, status: int = 200) -> HttpResponse:
+        forms = {**_actions(req), **(bound or {})}
+        context = {"req": req, "forms": forms, "timeline": audit_for(req), "evidence": list(req.evidence.all())}
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request, pk: int):
+        return self.render_page(self.get_object(pk))
+
+    def post(self, request, pk: int):
+        req = self.get_object(pk)
+        action = request.POST.get("action", "")
+        form_class = {
+            "approve": ApproveForm,
+            "reject": RejectForm,
+            "return_address": ReturnAddressForm,
+            "receive": ReceiveForm,
+            "ship": ShipForm,
+        }.get(action)
+        if form_class is None or action not in _actions(req):
+            messages.error(request, _("当前状态不允许此操作。"))
+            return redirect("aftersales:request_detail", pk=req.pk)
+        form = form_class(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                self.perform(action, req, form.cleaned_data)
+            except DomainError as exc:
+                for field, errors in exc.fields.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+                if not exc.fields:
+                    form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("操作成功。"))
+                return redirect("aftersales:request_detail", pk=req.pk)
+        return self.render_page(req, {action: form}, status=400)
+
+    def perform(self, action: str, req: AftersalesRequest, data: dict) -> None:
+        by = self.request.user
+        if action == "approve":
+            services.aftersales_approve(request=req, return_address=data["return_address"], note=data["note"], by=by)
+        elif action == "reject":
+            services.aftersales_reject(request=req, reason=data["reason"], photos=data["photos"], by=by)
+        elif action == "return_address":
+            services.aftersales_request_return(request=req, return_address=data["return_address"], by=by)
+        elif action == "receive":
+            services.aftersales_receive_return(
+                request=req, note=data["note"], inspection_passed=not data["inspection_failed"], by=by
+            )
+        elif action == "ship":
+            services.aftersales_ship_replacement(
+                request=req, courier_code=data["courier_code"], waybill_no=data["waybill_no"], by=by
+            )
+
+
+class ReviewListView(MerchantMixin, TemplateView):
+    template_name = "aftersales/review_list.html"
+
+    def get_context_data(self, **kwargs):
+        g = self.request.GET
+        score = g.get("score", "") if g.get("score") in selectors.SCORE_FILTERS else ""
+        photos, unanswered = g.get("photos") == "1", g.get("unanswered") == "1"
+        qs = selectors.review_list(store=self.store, score=score, photos=photos, unanswered=unanswered)
+        page = Paginator(qs, PAGE_SIZE).get_page(g.get("page"))
+        return super().get_context_data(
+            page=page,
+            score=score,
+            photos=photos,
+            unanswered=unanswered,
+            dsr=selectors.dsr(self.store),
+            unanswered_count=selectors.unanswered_reviews_count(self.store),
+            **kwargs,
+        )
+
+
+class ReviewReplyView(MerchantMixin, View):
+    """POST (htmx): reply once to a review or its follow-up; answers the review's row fragment."""
+
+    def post(self, request, pk: int):
+        review = get_object_or_404(Review.objects.select_related("item", "order"), pk=pk, store=self.store)
+        form = ReplyForm(request.POST)
+        status = 200
+        if form.is_valid():
+            try:
+                review = services.review_reply(
+                    review=review, store=self.store, text=form.cleaned_data["text"], by=request.user
+                )
+                form = ReplyForm()
+            except DomainError as exc:
+                form.add_error("text", exc.fields.get("text", [exc.message])[0])
+                status = 400
+        else:
+            status = 400
+        if not request.headers.get("HX-Request"):
+            if status == 200:
+                messages.success(request, _("回复成功。"))
+            else:
+                messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
+            return redirect("aftersales:review_list")
+        # htmx swaps only 2xx answers: the fragment carries the field error itself
+        return render(request, "aftersales/_review.html", {"r": review, "reply_form": form})

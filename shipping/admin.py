@@ -1,0 +1,194 @@
+"""Staff screens: couriers (data), addresses, bookings, shipments with their tracking, tickets, receipts."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from portal.exceptions import DomainError
+
+from . import services
+from .models import (
+    Booking,
+    Courier,
+    CourierMessage,
+    PlatformTicket,
+    SandboxParcel,
+    SenderAddress,
+    Shipment,
+    TrackingEvent,
+    WebhookReceipt,
+)
+
+
+def _run(modeladmin, request, queryset, func, done: str) -> None:
+    n = 0
+    for obj in queryset:
+        try:
+            func(obj)
+            n += 1
+        except DomainError as exc:
+            modeladmin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
+    if n:
+        modeladmin.message_user(request, f"{done}: {n}", messages.SUCCESS)
+
+
+@admin.register(Courier)
+class CourierAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "code",
+        "platform_id",
+        "service_level",
+        "adapter",
+        "pushes_webhooks",
+        "sandbox_scenario",
+        "is_active",
+    )
+    list_filter = ("is_active", "adapter", "pushes_webhooks", "sandbox_scenario")
+    search_fields = ("name", "code")
+    list_editable = ("sandbox_scenario", "is_active")
+
+
+@admin.register(SenderAddress)
+class SenderAddressAdmin(admin.ModelAdmin):
+    list_display = ("label", "store", "contact_name", "province", "city", "is_default")
+    list_filter = ("province", "is_default")
+    search_fields = ("label", "store__name", "contact_name", "phone")
+    raw_id_fields = ("store",)
+
+
+class ShipmentInline(admin.TabularInline):
+    model = Shipment
+    fk_name = "booking"
+    fields = (
+        "order",
+        "status",
+        "waybill_no",
+        "parcel_code",
+        "recipient_name",
+        "province",
+        "predicted_price",
+        "real_price",
+    )
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+
+@admin.register(Booking)
+class BookingAdmin(admin.ModelAdmin):
+    list_display = ("booking_no", "store", "courier", "pickup_date", "pickup_slot", "created_at", "dispatched_at")
+    list_filter = ("courier", "scenario")
+    search_fields = ("booking_no", "store__name")
+    readonly_fields = ("store", "booking_no", "courier", "sender", "rebooked_from", "created_by", "dispatched_at")
+    date_hierarchy = "created_at"
+    inlines = [ShipmentInline]
+    actions = ["cancel_waiting"]
+
+    @admin.action(description=_("取消未揽收的包裹"))
+    def cancel_waiting(self, request, queryset):
+        _run(self, request, queryset, lambda b: services.booking_cancel(booking=b, by=request.user), "cancelled")
+
+
+class TrackingEventInline(admin.TabularInline):
+    model = TrackingEvent
+    fields = ("occurred_at", "action", "description", "node")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(Shipment)
+class ShipmentAdmin(admin.ModelAdmin):
+    list_display = (
+        "waybill_no",
+        "store",
+        "courier",
+        "order",
+        "status",
+        "confirm_overdue",
+        "pickup_overdue",
+        "created_at",
+    )
+    list_filter = ("status", "courier", "confirm_overdue", "pickup_overdue")
+    search_fields = ("waybill_no", "order__order_sn", "booking__booking_no", "store__name", "recipient_name")
+    readonly_fields = (
+        "status",
+        "store",
+        "booking",
+        "order",
+        "courier",
+        "replaced_by",
+        "confirm_overdue",
+        "pickup_overdue",
+    )
+    raw_id_fields = ()
+    inlines = [TrackingEventInline]
+    actions = ["cancel"]
+
+    @admin.action(description=_("取消下单（未称重）"))
+    def cancel(self, request, queryset):
+        _run(
+            self,
+            request,
+            queryset,
+            lambda s: services.shipment_cancel(shipment=s, by=request.user, reason="staff"),
+            "cancelled",
+        )
+
+
+@admin.register(PlatformTicket)
+class PlatformTicketAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "store", "kind", "status", "created_at", "resolved_at")
+    list_filter = ("status", "kind")
+    search_fields = ("shipment__waybill_no", "store__name", "description")
+    readonly_fields = ("status", "store", "shipment", "kind", "description", "created_by", "resolved_at")
+    fields = ("store", "shipment", "kind", "description", "status", "resolution", "created_by", "resolved_at")
+    actions = ["resolve"]
+
+    @admin.action(description=_("标记为已处理（使用填写的处理结果）"))
+    def resolve(self, request, queryset):
+        _run(
+            self,
+            request,
+            queryset,
+            lambda t: services.ticket_resolve(
+                ticket=t, resolution=t.resolution or str(_("平台已处理")), by=request.user
+            ),
+            "resolved",
+        )
+
+
+@admin.register(CourierMessage)
+class CourierMessageAdmin(admin.ModelAdmin):
+    list_display = ("shipment", "store", "topic", "sender", "created_at", "answered_at")
+    list_filter = ("topic", "sender")
+    search_fields = ("shipment__waybill_no", "body")
+    readonly_fields = ("shipment", "store", "author")
+
+
+@admin.register(TrackingEvent)
+class TrackingEventAdmin(admin.ModelAdmin):
+    list_display = ("waybill_no", "courier_code", "action", "occurred_at", "node")
+    list_filter = ("action", "courier_code")
+    search_fields = ("waybill_no",)
+    readonly_fields = ("shipment",)
+
+
+@admin.register(WebhookReceipt)
+class WebhookReceiptAdmin(admin.ModelAdmin):
+    list_display = ("courier_code", "message_id", "received_at")
+    list_filter = ("courier_code",)
+    search_fields = ("message_id",)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(SandboxParcel)
+class SandboxParcelAdmin(admin.ModelAdmin):
+    list_display = ("waybill_no", "courier_code", "scenario", "stage", "next_at")
+    list_filter = ("courier_code", "scenario", "stage")
+    search_fields = ("waybill_no", "booking_no", "order_ref")

@@ -1,0 +1,1 @@
+"""Carrier adapters: one interface (base.py), a registry, and the sandbox courier service."""

@@ -1,0 +1,150 @@
+"""The one interface every courier integration implements, and the data it speaks.
+
+A real courier would be one more adapter (its HTTP calls and its own signature scheme); none is
+reachable here, so every courier row points at the sandbox adapter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.conf import settings
+from django.utils.dateparse import parse_datetime
+
+from portal.exceptions import ValidationFailed
+
+
+@dataclass(frozen=True)
+class Address:
+    name: str
+    phone: str
+    province: str
+    city: str
+    district: str
+    street: str
+
+
+@dataclass(frozen=True)
+class ParcelRequest:
+    order_ref: str
+    recipient: Address
+    weight_g: int
+    goods: str = ""
+    special_goods: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BatchRequest:
+    booking_no: str
+    courier_code: str
+    sender: Address
+    pickup_date: date
+    pickup_slot: str
+    parcels: list[ParcelRequest]
+    scenario: str = "normal"
+
+
+@dataclass(frozen=True)
+class ParcelResult:
+    """Per order: a waybill number, a 6-digit parcel code and label data, or a failure reason."""
+
+    order_ref: str
+    ok: bool
+    waybill_no: str = ""
+    parcel_code: str = ""
+    label: dict = field(default_factory=dict)
+    failure_reason: str = ""
+
+
+@dataclass(frozen=True)
+class CourierUpdate:
+    """One message from a courier: a booking acceptance, a tracking scan, or a service-desk reply."""
+
+    message_id: str
+    kind: str  # "accept" | "track" | "message"
+    waybill_no: str
+    occurred_at: datetime
+    action: str = ""
+    description: str = ""
+    node: str = ""
+    outlet: str = ""
+    courier_name: str = ""
+    courier_phone: str = ""
+    real_weight_g: int | None = None
+    real_price: int | None = None
+    topic: str = ""
+    body: str = ""
+
+    def as_json(self) -> dict:
+        data = {k: v for k, v in self.__dict__.items() if v not in ("", None)}
+        data["occurred_at"] = self.occurred_at.isoformat()
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> CourierUpdate:
+        try:
+            occurred = parse_datetime(str(data["occurred_at"]))
+            if occurred is None or not data.get("message_id") or data.get("kind") not in ("accept", "track", "message"):
+                raise ValueError
+            known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+            known["occurred_at"] = occurred
+            return cls(**known)
+        except (KeyError, TypeError, ValueError):
+            raise ValidationFailed("Malformed courier message.", code="bad_body")
+
+
+class CarrierAdapter:
+    """quote, book a batch, cancel, track, verify and parse a webhook, and pass a question to the desk."""
+
+    name = "base"
+    timestamp_header = "HTTP_X_COURIER_TIMESTAMP"
+    signature_header = "HTTP_X_COURIER_SIGNATURE"
+
+    def quote(self, courier, *, weight_g: int, from_province: str, to_province: str) -> int:
+        """Estimated price in fen (the courier's published table)."""
+        return courier.price_for(weight_g=weight_g, from_province=from_province, to_province=to_province)
+
+    def book_batch(self, courier, request: BatchRequest) -> list[ParcelResult]:
+        raise NotImplementedError
+
+    def cancel(self, courier, *, waybill_no: str) -> bool:
+        raise NotImplementedError
+
+    def track(self, courier, *, waybill_no: str) -> list[CourierUpdate]:
+        """The polling path for couriers that do not push webhooks."""
+        raise NotImplementedError
+
+    def send_message(self, courier, *, waybill_no: str, topic: str, body: str) -> None:
+        raise NotImplementedError
+
+    # Webhooks: HMAC-SHA256 over "<timestamp>.<body>" with the shared secret; stale timestamps refused.
+    @staticmethod
+    def sign(body: bytes, timestamp: str) -> str:
+        secret = settings.COURIER_WEBHOOK_SECRET.encode()
+        return hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+    def signed_request(self, updates: list[CourierUpdate]) -> tuple[bytes, dict]:
+        body = json.dumps({"messages": [u.as_json() for u in updates]}, ensure_ascii=False).encode()
+        timestamp = str(int(time.time()))
+        return body, {self.timestamp_header: timestamp, self.signature_header: self.sign(body, timestamp)}
+
+    def verify_webhook(self, body: bytes, headers: dict) -> list[CourierUpdate]:
+        """Check timestamp and signature, then parse. Raises ValidationFailed (400)."""
+        timestamp = str(headers.get(self.timestamp_header, ""))
+        signature = str(headers.get(self.signature_header, ""))
+        if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > settings.WEBHOOK_TOLERANCE_SECONDS:
+            raise ValidationFailed("Stale or missing timestamp.", code="bad_timestamp")
+        if not hmac.compare_digest(self.sign(body, timestamp), signature):
+            raise ValidationFailed("Bad signature.", code="bad_signature")
+        try:
+            messages = json.loads(body)["messages"]
+            if not isinstance(messages, list):
+                raise TypeError
+        except (ValueError, KeyError, TypeError):
+            raise ValidationFailed("Malformed courier message.", code="bad_body")
+        return [CourierUpdate.from_json(m) for m in messages]

@@ -1,0 +1,289 @@
+"""Reads of the shipping app, always scoped to a store, with a constant number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.regions import zone_of
+from shop.models import Order, OrderItem
+
+from .models import (
+    ACTIVE,
+    SPECIAL_GOODS,
+    ZONE_LABELS,
+    Booking,
+    Courier,
+    CourierMessage,
+    SenderAddress,
+    Shipment,
+    ShipmentStatus,
+    TrackingAction,
+    TrackingEvent,
+    statuses_with_code,
+)
+
+# Tabs of 在线下单: key → (label, booking status code or None for all)
+BOOKED_TABS: list[tuple[str, str, int | None]] = [
+    ("all", "全部", None),
+    ("pending", "待接单", 0),
+    ("pickup", "待揽收", 100),
+    ("delivering", "配送中", 200),
+    ("done", "已完成", 300),
+    ("cancelled", "已取消", 400),
+]
+
+
+def order_items_prefetch() -> Prefetch:
+    """Items with SKU and product in one query: weights and special-goods flags of each order."""
+    return Prefetch("items", queryset=OrderItem.objects.select_related("sku__product").order_by("id"))
+
+
+# --- orders awaiting a booking ---------------------------------------------------------------------
+def unbooked_orders(store) -> QuerySet[Order]:
+    """The store's paid orders with no active shipment (未下单), with the last booking failure reason."""
+    active = Shipment.objects.filter(order=OuterRef("pk"), status__in=ACTIVE)
+    last_failure = (
+        Shipment.objects.filter(order=OuterRef("pk"), status=ShipmentStatus.FAILED)
+        .order_by("-id")
+        .values("failure_reason")[:1]
+    )
+    return (
+        Order.objects.filter(store=store, status="paid")
+        .exclude(Exists(active))
+        .annotate(last_failure=Subquery(last_failure))
+        .prefetch_related(order_items_prefetch())
+        .order_by("ship_by", "id")
+    )
+
+
+def orders_for_booking(store, order_ids: list[int] | None = None, *, order_sns: list[str] | None = None) -> list[Order]:
+    qs = Order.objects.filter(store=store)
+    qs = qs.filter(pk__in=order_ids) if order_sns is None else qs.filter(order_sn__in=order_sns)
+    return list(qs.prefetch_related(order_items_prefetch()).order_by("ship_by", "id"))
+
+
+@dataclass(frozen=True)
+class Parcel:
+    """What an order weighs and carries, from its SKUs."""
+
+    weight_g: int
+    goods: frozenset[str]
+    summary: str
+
+
+def parcel_of(order: Order) -> Parcel:
+    items = list(order.items.all())
+    goods: set[str] = set()
+    for item in items:
+        goods |= item.sku.product.special_goods()
+    weight = sum(item.quantity * item.sku.weight_g for item in items)
+    summary = "；".join(f"{i.product_title} ×{i.quantity}" for i in items)
+    return Parcel(weight_g=max(weight, 100), goods=frozenset(goods), summary=summary[:200])
+
+
+# --- couriers ----------------------------------------------------------------------------------------
+def active_couriers() -> list[Courier]:
+    return list(Courier.objects.filter(is_active=True))
+
+
+def courier_refusal(courier: Courier, *, goods: set[str] | frozenset[str], provinces: list[str]) -> str:
+    """Why this courier cannot take these goods to (or from) these provinces; "" when it can."""
+    missing = sorted(set(goods) - set(courier.accepts))
+    if missing:
+        names = "、".join(str(SPECIAL_GOODS[g]) for g in missing)
+        return _("%(courier)s 不承运%(goods)s商品") % {"courier": courier.name, "goods": names}
+    for province in provinces:
+        zone = zone_of(province)
+        if zone is None:
+            return _("无法识别的省份：%(p)s") % {"p": province}
+        if zone in courier.excluded_zones:
+            return _("%(courier)s 不覆盖%(zone)s（%(p)s）") % {
+                "courier": courier.name,
+                "zone": ZONE_LABELS[zone],
+                "p": province,
+            }
+    return ""
+
+
+@dataclass
+class CourierOption:
+    courier: Courier
+    refusal: str
+    prices: dict[int, int] = field(default_factory=dict)  # order id → fen
+
+    @property
+    def available(self) -> bool:
+        return not self.refusal
+
+    @property
+    def total(self) -> int:
+        return sum(self.prices.values())
+
+
+def courier_options(orders: list[Order], sender: SenderAddress | None) -> list[CourierOption]:
+    """Every active courier for these orders: refused with the reason, or priced per order and in total."""
+    parcels = {o.pk: parcel_of(o) for o in orders}
+    goods = set().union(*(p.goods for p in parcels.values())) if parcels else set()
+    from_province = sender.province if sender else (orders[0].province if orders else "")
+    provinces = sorted({o.province for o in orders} | ({sender.province} if sender else set()))
+    options = []
+    for courier in active_couriers():
+        refusal = courier_refusal(courier, goods=goods, provinces=provinces)
+        prices = {}
+        if not refusal:
+            prices = {
+                o.pk: courier.price_for(
+                    weight_g=parcels[o.pk].weight_g, from_province=from_province, to_province=o.province
+                )
+                for o in orders
+            }
+        options.append(CourierOption(courier=courier, refusal=refusal, prices=prices))
+    return sorted(options, key=lambda o: (not o.available, o.total))
+
+
+def pickup_days(courier: Courier, now: datetime | None = None) -> list[tuple[date, str, list[str]]]:
+    """(day, label, slots) for today, tomorrow and the day after; today's past slots (or after the cutoff) left out."""
+    now = timezone.localtime(now or timezone.now())
+    days = []
+    for offset, label in ((0, _("今天")), (1, _("明天")), (2, _("后天"))):
+        day = now.date() + timedelta(days=offset)
+        slots = list(courier.pickup_slots)
+        if offset == 0:
+            if courier.same_day_cutoff and now.time() >= courier.same_day_cutoff:
+                slots = []
+            slots = [s for s in slots if now.time() < time.fromisoformat(s.split("-")[1])]
+        if slots:
+            days.append((day, f"{label} {day:%m-%d}", slots))
+    return days
+
+
+# --- bookings and shipments --------------------------------------------------------------------------
+def _shipments(store) -> QuerySet[Shipment]:
+    return Shipment.objects.filter(store=store).select_related("courier", "booking", "order")
+
+
+def shipments_for_tab(store, tab: str) -> QuerySet[Shipment]:
+    qs = _shipments(store)
+    code = {k: c for k, _label, c in BOOKED_TABS}.get(tab)
+    if code is not None:
+        qs = qs.filter(status__in=statuses_with_code(code))
+    return qs.order_by("-created_at", "-id")
+
+
+def shipment_search(store, *, q: str = "", status: str = "") -> QuerySet[Shipment]:
+    qs = _shipments(store).order_by("-created_at", "-id")
+    if q:
+        qs = qs.filter(
+            Q(waybill_no__iexact=q.strip()) | Q(order__order_sn__icontains=q.strip()) | Q(booking__booking_no=q.strip())
+        )
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def booking_tab_counts(store) -> dict[str, int]:
+    """Counts for every tab of 在线下单 in two queries."""
+    counts = {"unbooked": unbooked_orders(store).count()}
+    aggregates = {"all": Count("id")}
+    for key, _label, code in BOOKED_TABS:
+        if code is not None:
+            aggregates[key] = Count("id", filter=Q(status__in=statuses_with_code(code)))
+    counts.update(Shipment.objects.filter(store=store).aggregate(**aggregates))
+    return counts
+
+
+def booking_for_store(store, booking_no: str) -> Booking:
+    return get_object_or_404(
+        Booking.objects.select_related("courier", "rebooked_from").prefetch_related(
+            Prefetch(
+                "shipments",
+                queryset=Shipment.objects.select_related("order", "courier", "replaced_by__booking").order_by("id"),
+            ),
+            "rebookings",
+        ),
+        store=store,
+        booking_no=booking_no,
+    )
+
+
+def shipment_for_store(store, pk: int) -> Shipment:
+    return get_object_or_404(
+        _shipments(store).select_related("replaced_by__booking").prefetch_related("events", "messages", "tickets"),
+        pk=pk,
+    )
+
+
+def bookings_for_store(store) -> QuerySet[Booking]:
+    return (
+        Booking.objects.filter(store=store)
+        .select_related("courier")
+        .annotate(
+            parcels=Count("shipments"),
+            done=Count("shipments", filter=Q(shipments__status=ShipmentStatus.DELIVERED)),
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def shipments_for_order(order: Order) -> list[Shipment]:
+    """An order's shipments (newest first) with their tracking events, for the order page and buyers."""
+    return list(
+        Shipment.objects.filter(order=order)
+        .select_related("courier", "booking")
+        .prefetch_related(Prefetch("events", queryset=TrackingEvent.objects.order_by("-occurred_at", "-id")))
+        .order_by("-created_at", "-id")
+    )
+
+
+def sender_addresses(store) -> QuerySet[SenderAddress]:
+    return SenderAddress.objects.filter(store=store)
+
+
+def default_sender(store) -> SenderAddress | None:
+    return sender_addresses(store).order_by("-is_default", "id").first()
+
+
+def has_pickup_scan(courier_code: str, waybill_no: str) -> bool:
+    """Has the courier reported a pickup (GOT) scan for this waybill? (fake-shipping detection)"""
+    return TrackingEvent.objects.filter(
+        courier_code=courier_code, waybill_no=waybill_no.strip().upper(), action=TrackingAction.GOT
+    ).exists()
+
+
+def orders_with_pickup_scan(orders: list[Order]) -> set[int]:
+    """Of these (self-shipped) orders, the ids whose waybill has a pickup scan: one query (orders' hook)."""
+    pairs = {(o.courier_code, o.waybill_no.strip().upper()): o.pk for o in orders if o.waybill_no}
+    if not pairs:
+        return set()
+    scanned = TrackingEvent.objects.filter(
+        action=TrackingAction.GOT, waybill_no__in={w for _c, w in pairs}, courier_code__in={c for c, _w in pairs}
+    ).values_list("courier_code", "waybill_no")
+    return {pairs[key] for key in scanned if key in pairs}
+
+
+def unanswered_message_count(store) -> int:
+    """Merchant questions the courier desks have not answered yet (for the dashboard)."""
+    return CourierMessage.objects.filter(
+        store=store, sender=CourierMessage.Sender.MERCHANT, answered_at__isnull=True
+    ).count()
+
+
+def overdue_shipment_count(store) -> int:
+    """Shipments whose courier broke the 2 h confirmation or 24 h pickup promise and are still waiting."""
+    now = timezone.now()
+    return (
+        Shipment.objects.filter(store=store, status__in=[ShipmentStatus.REQUESTED, ShipmentStatus.CONFIRMED])
+        .filter(
+            Q(confirm_overdue=True)
+            | Q(pickup_overdue=True)
+            | Q(status=ShipmentStatus.REQUESTED, confirm_by__lt=now)
+            | Q(pickup_by__lt=now)
+        )
+        .count()
+    )

@@ -1,0 +1,770 @@
+"""Every write of online shipping booking: addresses, bookings, courier reports, SLA watch, tickets.
+
+Courier calls never run under a row lock: a booking is committed first, then dispatched
+(`booking_dispatch`, on commit), and the outcome is recorded by a second, idempotent step.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed
+
+from portal.events import emit
+from portal.exceptions import Conflict, DomainError, ValidationFailed
+from portal.fsm import transition
+from portal.regions import PROVINCES, validate_address
+from shop.models import Order
+
+from . import selectors
+from .carriers.base import Address, BatchRequest, CourierUpdate, ParcelRequest, ParcelResult
+from .carriers.registry import adapter_for
+from .models import (
+    ACTIVE,
+    Booking,
+    Courier,
+    CourierMessage,
+    PlatformTicket,
+    SenderAddress,
+    Shipment,
+    ShipmentStatus,
+    TrackingAction,
+    TrackingEvent,
+    WebhookReceipt,
+)
+
+logger = logging.getLogger(__name__)
+S = ShipmentStatus
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+# --- sender address book -----------------------------------------------------------------------------
+@transaction.atomic
+def sender_address_save(*, store, data: dict, address: SenderAddress | None = None, by) -> SenderAddress:
+    """Create or update an address of the store's book; the first (or one marked default) becomes the default."""
+    address = address or SenderAddress(store=store)
+    for key in ("label", "contact_name", "phone", "province", "city", "district", "street"):
+        setattr(address, key, data[key])
+    make_default = (
+        data.get("is_default") or not SenderAddress.objects.filter(store=store).exclude(pk=address.pk).exists()
+    )
+    if make_default:
+        SenderAddress.objects.select_for_update().filter(store=store, is_default=True).exclude(pk=address.pk).update(
+            is_default=False
+        )
+    address.is_default = bool(make_default)
+    address.save()
+    return address
+
+
+@transaction.atomic
+def sender_address_delete(*, address: SenderAddress, by) -> None:
+    """Delete an address; the default passes to the oldest remaining one."""
+    store_id, was_default = address.store_id, address.is_default
+    address.delete()
+    if was_default:
+        nxt = SenderAddress.objects.filter(store_id=store_id).order_by("id").first()
+        if nxt:
+            SenderAddress.objects.filter(pk=nxt.pk).update(is_default=True)
+
+
+# --- booking -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BookingLine:
+    """One order of a booking with what the confirmation page may edit."""
+
+    order_id: int
+    weight_g: int | None = None
+    recipient_name: str | None = None
+    recipient_phone: str | None = None
+    province: str | None = None
+    city: str | None = None
+    district: str | None = None
+    street: str | None = None
+
+
+def _new_booking_no(now: datetime) -> str:
+    return f"BK{timezone.localtime(now):%y%m%d%H%M%S}{random.randint(0, 9999):04d}"
+
+
+def check_batch_limit(count: int) -> None:
+    """At least one order and at most SHIPPING_BATCH_LIMIT (30): more is refused with a clear message, never cut."""
+    limit = settings.SHIPPING_BATCH_LIMIT
+    if count == 0:
+        raise ValidationFailed(
+            _("请至少选择一个订单。"), code="no_orders", fields={"orders": [_("请至少选择一个订单。")]}
+        )
+    if count > limit:
+        msg = _("每次最多下单 %(limit)d 单，您选择了 %(n)d 单，请减少 %(extra)d 单后再提交。") % {
+            "limit": limit,
+            "n": count,
+            "extra": count - limit,
+        }
+        raise ValidationFailed(msg, code="too_many_orders", fields={"orders": [msg]})
+
+
+def _check_pickup(courier: Courier, pickup_date: date, pickup_slot: str) -> None:
+    for day, _label, slots in selectors.pickup_days(courier):
+        if day == pickup_date and pickup_slot in slots:
+            return
+    msg = _("该揽收时段不可预约，请重新选择。")
+    raise ValidationFailed(msg, code="bad_pickup_slot", fields={"pickup_slot": [msg]})
+
+
+def _recipient_errors(line: dict) -> list[str]:
+    errors = []
+    if not (line["recipient_name"] or "").strip():
+        errors.append(_("收件人不能为空"))
+    if not MOBILE.match(line["recipient_phone"] or ""):
+        errors.append(_("收件人手机号格式不正确"))
+    if line["province"] not in PROVINCES:
+        errors.append(_("省份不正确"))
+    if not (line["city"] and line["district"] and (line["street"] or "").strip()):
+        errors.append(_("收件地址不完整"))
+    elif not errors:
+        try:
+            validate_address(line["province"], line["city"], line["district"])
+        except ValidationFailed as exc:
+            errors += [str(m) for messages in exc.fields.values() for m in messages]
+    return errors
+
+
+def _lock_bookable_orders(*, store, lines: list[BookingLine]) -> dict[int, Order]:
+    """Lock the orders (concurrent bookings of one order: the second waits here, then sees the first)."""
+    ids = [line.order_id for line in lines]
+    if len(set(ids)) != len(ids):
+        raise ValidationFailed(_("订单重复。"), code="duplicate_orders")
+    orders = {
+        o.pk: o
+        for o in Order.objects.select_for_update(of=("self",))
+        .filter(store=store, pk__in=ids)
+        .prefetch_related(selectors.order_items_prefetch())
+    }
+    missing = set(ids) - set(orders)
+    if missing:
+        raise ValidationFailed(
+            _("订单不存在。"), code="order_not_found", fields={"orders": [str(i) for i in sorted(missing)]}
+        )
+    booked = set(Shipment.objects.filter(order_id__in=ids, status__in=ACTIVE).values_list("order_id", flat=True))
+    errors: dict[str, list[str]] = {}
+    for order in orders.values():
+        if order.pk in booked:
+            errors[order.order_sn] = [_("该订单已下单，不能重复下单")]
+        elif order.status != "paid":
+            errors[order.order_sn] = [_("订单状态为“%(s)s”，不能下单") % {"s": order.get_status_display()}]
+        elif order.risk_hold:
+            errors[order.order_sn] = [_("风控审核中的订单不能发货")]
+    if errors:
+        code = "already_booked" if booked else "not_bookable"
+        raise Conflict(_("部分订单不能下单：%(sn)s") % {"sn": "、".join(errors)}, code=code, fields=errors)
+    return orders
+
+
+@transaction.atomic
+def booking_submit(
+    *,
+    store,
+    courier: Courier,
+    sender: SenderAddress,
+    pickup_date: date,
+    pickup_slot: str,
+    lines: list[BookingLine],
+    by,
+    scenario: str = "",
+) -> Booking:
+    """Book up to 30 paid orders with one courier: one Booking, one requested Shipment per order.
+
+    The courier is called after commit (`booking_dispatch`). Refuses: too many orders, orders not
+    paid / on risk hold / already booked, goods or addresses the courier does not cover, bad recipients.
+    """
+    check_batch_limit(len(lines))
+    if sender.store_id != store.pk:
+        raise ValidationFailed(_("发货地址不存在。"), code="bad_sender", fields={"sender": [_("发货地址不存在。")]})
+    if not courier.is_active:
+        raise ValidationFailed(_("该快递公司暂停服务。"), code="courier_inactive")
+    _check_pickup(courier, pickup_date, pickup_slot)
+    orders = _lock_bookable_orders(store=store, lines=lines)
+    now = timezone.now()
+    rules = settings.PORTAL_TIME_RULES
+    booking = Booking(
+        store=store,
+        booking_no=_new_booking_no(now),
+        courier=courier,
+        sender=sender,
+        sender_name=sender.contact_name,
+        sender_phone=sender.phone,
+        sender_province=sender.province,
+        sender_city=sender.city,
+        sender_district=sender.district,
+        sender_street=sender.street,
+        pickup_date=pickup_date,
+        pickup_slot=pickup_slot,
+        scenario=scenario,
+        created_by=by if getattr(by, "pk", None) else None,
+        created_at=now,
+    )
+    shipments, errors = [], {}
+    for line in lines:
+        order = orders[line.order_id]
+        parcel = selectors.parcel_of(order)
+        recipient = {
+            key: (getattr(line, key) if getattr(line, key) not in (None, "") else getattr(order, key))
+            for key in ("recipient_name", "recipient_phone", "province", "city", "district", "street")
+        }
+        problems = _recipient_errors(recipient) or [
+            r
+            for r in [
+                courier_refusal_for(courier, goods=parcel.goods, provinces=[recipient["province"], sender.province])
+            ]
+            if r
+        ]
+        weight = line.weight_g or parcel.weight_g
+        if not 1 <= weight <= 100_000:
+            problems.append(_("重量应在 1 克到 100 千克之间"))
+        if problems:
+            errors[order.order_sn] = problems
+            continue
+        shipments.append(
+            Shipment(
+                store=store,
+                order=order,
+                courier=courier,
+                goods_summary=parcel.summary,
+                special_goods=sorted(parcel.goods),
+                predicted_weight_g=weight,
+                predicted_price=courier.price_for(
+                    weight_g=weight, from_province=sender.province, to_province=recipient["province"]
+                ),
+                confirm_by=now + rules["courier_confirm"],
+                pickup_by=now + rules["courier_pickup"],
+                created_at=now,
+                status_changed_at=now,
+                **recipient,
+            )
+        )
+    if errors:
+        raise ValidationFailed(
+            _("以下订单不能使用%(courier)s下单：%(sn)s") % {"courier": courier.name, "sn": "、".join(errors)},
+            code="courier_refused",
+            fields=errors,
+        )
+    booking.save()
+    for shipment in shipments:
+        shipment.booking = booking
+    try:
+        with transaction.atomic():
+            Shipment.objects.bulk_create(shipments)
+    except IntegrityError:  # the unique active-shipment constraint: another booking won the race
+        raise Conflict(_("部分订单已被其他操作下单，请刷新后重试。"), code="already_booked")
+    transaction.on_commit(lambda: _dispatch_later(booking.pk))
+    return booking
+
+
+def courier_refusal_for(courier: Courier, *, goods, provinces: list[str]) -> str:
+    return selectors.courier_refusal(courier, goods=goods, provinces=provinces)
+
+
+def _dispatch_later(booking_id: int) -> None:
+    from .tasks import booking_dispatch_task
+
+    booking_dispatch_task.delay(booking_id)
+
+
+def booking_dispatch(*, booking_id: int) -> Booking:
+    """Send the booking's undispatched shipments to the courier (no lock held), then record the outcome."""
+    booking = Booking.objects.select_related("courier").get(pk=booking_id)
+    shipments = list(booking.shipments.filter(status=S.REQUESTED, waybill_no="").select_related("order"))
+    if not shipments:
+        return booking
+    request = BatchRequest(
+        booking_no=booking.booking_no,
+        courier_code=booking.courier.code,
+        sender=Address(
+            booking.sender_name,
+            booking.sender_phone,
+            booking.sender_province,
+            booking.sender_city,
+            booking.sender_district,
+            booking.sender_street,
+        ),
+        pickup_date=booking.pickup_date,
+        pickup_slot=booking.pickup_slot,
+        parcels=[
+            ParcelRequest(
+                order_ref=s.order.order_sn,
+                recipient=Address(s.recipient_name, s.recipient_phone, s.province, s.city, s.district, s.street),
+                weight_g=s.predicted_weight_g,
+                goods=s.goods_summary,
+                special_goods=tuple(s.special_goods),
+            )
+            for s in shipments
+        ],
+        scenario=booking.scenario or booking.courier.sandbox_scenario,
+    )
+    results = adapter_for(booking.courier).book_batch(booking.courier, request)
+    return booking_record_results(booking_id=booking.pk, results=results)
+
+
+@transaction.atomic
+def booking_record_results(*, booking_id: int, results: list[ParcelResult]) -> Booking:
+    """Record the courier's per-order answer: waybill and parcel code, or failure (order back to 未下单). Idempotent."""
+    booking = Booking.objects.select_for_update().get(pk=booking_id)
+    by_ref = {r.order_ref: r for r in results}
+    shipments = list(
+        Shipment.objects.select_for_update(of=("self",))
+        .filter(booking=booking, status=S.REQUESTED, waybill_no="")
+        .select_related("order")
+    )
+    succeeded, failed = [], []
+    for shipment in shipments:
+        result = by_ref.get(shipment.order.order_sn)
+        if result is None:
+            continue
+        if result.ok:
+            shipment.waybill_no, shipment.parcel_code, shipment.label_data = (
+                result.waybill_no,
+                result.parcel_code,
+                result.label,
+            )
+            succeeded.append(shipment)
+        else:
+            shipment.failure_reason = result.failure_reason[:200] or _("快递公司拒绝下单")
+            transition(shipment, "reject", by=f"courier:{booking.courier.code}", reason=shipment.failure_reason)
+            failed.append(shipment)
+    Shipment.objects.bulk_update(succeeded, ["waybill_no", "parcel_code", "label_data"])
+    booking.dispatched_at = timezone.now()
+    booking.save(update_fields=["dispatched_at"])
+    if failed:
+        emit(
+            type="shipment.exception",
+            store_id=booking.store_id,
+            title=_("在线下单部分失败：%(n)d 单") % {"n": len(failed)},
+            body="；".join(f"{s.order.order_sn}：{s.failure_reason}" for s in failed[:10]),
+            url=reverse("shipping:booking_detail", args=[booking.booking_no]),
+            data={"booking_no": booking.booking_no, "failed": [s.order.order_sn for s in failed]},
+        )
+    return booking
+
+
+# --- cancel and re-book ------------------------------------------------------------------------------
+def _notify_courier_cancel(courier: Courier, waybills: list[str]) -> None:
+    adapter = adapter_for(courier)
+    for waybill in waybills:
+        try:
+            adapter.cancel(courier, waybill_no=waybill)
+        except Exception:  # noqa: BLE001 - the platform side is cancelled; the courier is told best-effort
+            logger.exception("courier %s refused to cancel %s", courier.code, waybill)
+
+
+@transaction.atomic
+def shipment_cancel(*, shipment: Shipment, by, reason: str = "") -> Shipment:
+    """Cancel a booked parcel until it is weighed; the order returns to 未下单; the courier is told after commit."""
+    shipment = Shipment.objects.select_for_update().select_related("courier").get(pk=shipment.pk)
+    if not shipment.is_unweighed():
+        raise Conflict(_("包裹已称重，不能取消。"), code="already_weighed")
+    transition(shipment, "cancel", by=by, reason=reason or _("商家取消"))
+    if shipment.waybill_no:
+        courier, waybill = shipment.courier, shipment.waybill_no
+        transaction.on_commit(lambda: _notify_courier_cancel(courier, [waybill]))
+    return shipment
+
+
+@transaction.atomic
+def booking_cancel(*, booking: Booking, by) -> int:
+    """Cancel every parcel of the booking that can still be cancelled; returns how many."""
+    ids = list(
+        booking.shipments.filter(status__in=[S.REQUESTED, S.CONFIRMED], real_weight_g__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    for pk in ids:
+        shipment_cancel(shipment=Shipment(pk=pk), by=by)
+    return len(ids)
+
+
+@transaction.atomic
+def booking_rebook(*, booking: Booking, courier: Courier, by, shipment_ids: list[int] | None = None) -> Booking:
+    """Re-book the booking's waiting parcels (all, or `shipment_ids`) with another courier, cancelling the first.
+
+    One click from the SLA alert: the new booking keeps the sender and recipients, picks the first
+    available pickup slot, and is dispatched after commit.
+    """
+    old = Booking.objects.select_for_update().select_related("courier").get(pk=booking.pk)
+    if courier.pk == old.courier_id:
+        raise ValidationFailed(
+            _("请选择另一家快递公司。"), code="same_courier", fields={"courier": [_("请选择另一家快递公司。")]}
+        )
+    qs = Shipment.objects.select_for_update(of=("self",)).filter(
+        booking=old, status__in=[S.REQUESTED, S.CONFIRMED], real_weight_g__isnull=True
+    )
+    if shipment_ids is not None:
+        qs = qs.filter(pk__in=shipment_ids)
+    shipments = list(qs.select_related("order").order_by("id"))
+    if not shipments:
+        raise Conflict(_("没有可改派的包裹（已揽收或已取消）。"), code="nothing_to_rebook")
+    days = selectors.pickup_days(courier)
+    if not days:
+        raise ValidationFailed(_("该快递公司近三天无可预约的揽收时段。"), code="bad_pickup_slot")
+    refusals = {
+        s.order.order_sn: [r]
+        for s in shipments
+        if (r := courier_refusal_for(courier, goods=set(s.special_goods), provinces=[s.province, old.sender_province]))
+    }
+    if refusals:
+        raise ValidationFailed(
+            _("%(courier)s 不能承运：%(sn)s") % {"courier": courier.name, "sn": "、".join(refusals)},
+            code="courier_refused",
+            fields=refusals,
+        )
+    now = timezone.now()
+    rules = settings.PORTAL_TIME_RULES
+    new = Booking.objects.create(
+        store_id=old.store_id,
+        booking_no=_new_booking_no(now),
+        courier=courier,
+        sender_id=old.sender_id,
+        sender_name=old.sender_name,
+        sender_phone=old.sender_phone,
+        sender_province=old.sender_province,
+        sender_city=old.sender_city,
+        sender_district=old.sender_district,
+        sender_street=old.sender_street,
+        pickup_date=days[0][0],
+        pickup_slot=days[0][2][0],
+        rebooked_from=old,
+        created_by=by if getattr(by, "pk", None) else None,
+        created_at=now,
+    )
+    cancelled_waybills = []
+    for shipment in shipments:
+        transition(shipment, "cancel", by=by, reason=_("改派%(c)s") % {"c": courier.name})
+        if shipment.waybill_no:
+            cancelled_waybills.append(shipment.waybill_no)
+    copies = Shipment.objects.bulk_create(
+        [
+            Shipment(
+                store_id=s.store_id,
+                booking=new,
+                order_id=s.order_id,
+                courier=courier,
+                recipient_name=s.recipient_name,
+                recipient_phone=s.recipient_phone,
+                province=s.province,
+                city=s.city,
+                district=s.district,
+                street=s.street,
+                goods_summary=s.goods_summary,
+                special_goods=s.special_goods,
+                predicted_weight_g=s.predicted_weight_g,
+                predicted_price=courier.price_for(
+                    weight_g=s.predicted_weight_g, from_province=old.sender_province, to_province=s.province
+                ),
+                confirm_by=now + rules["courier_confirm"],
+                pickup_by=now + rules["courier_pickup"],
+                created_at=now,
+                status_changed_at=now,
+            )
+            for s in shipments
+        ]
+    )
+    for shipment, copy in zip(shipments, copies, strict=True):
+        shipment.replaced_by = copy
+    Shipment.objects.bulk_update(shipments, ["replaced_by"])
+    old_courier = old.courier
+    transaction.on_commit(lambda: _notify_courier_cancel(old_courier, cancelled_waybills))
+    transaction.on_commit(lambda: _dispatch_later(new.pk))
+    return new
+
+
+# --- courier reports (webhooks and polling) ----------------------------------------------------------
+def webhook_receive(*, courier_code: str, body: bytes, headers: dict) -> dict[str, int]:
+    """The courier webhook: verify signature and timestamp, then apply each message once."""
+    courier = Courier.objects.filter(code=courier_code).first()
+    if courier is None:
+        raise ValidationFailed("Unknown courier.", code="unknown_courier")
+    updates = adapter_for(courier).verify_webhook(body, headers)
+    return courier_updates_apply(courier=courier, updates=updates)
+
+
+def courier_updates_apply(*, courier: Courier, updates: list[CourierUpdate]) -> dict[str, int]:
+    """Apply courier messages, each in its own transaction with its receipt: a repeat is a no-op."""
+    stats = {"applied": 0, "duplicates": 0}
+    for update in updates:
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    WebhookReceipt.objects.create(
+                        courier_code=courier.code, message_id=update.message_id, payload=update.as_json()
+                    )
+            except IntegrityError:
+                stats["duplicates"] += 1
+                continue
+            shipment_apply_update(courier=courier, update=update)
+            stats["applied"] += 1
+    return stats
+
+
+def _ship_order(shipment: Shipment, by: str) -> None:
+    from shop.services.orders import order_ship
+
+    order = shipment.order
+    if order.status == "paid":
+        try:
+            order_ship(
+                order=order, courier_code=shipment.courier.code, waybill_no=shipment.waybill_no, by=by, via="booking"
+            )
+        except DomainError as exc:  # e.g. a risk hold placed after booking: the parcel moves, the order stays
+            logger.warning("order %s not marked shipped: %s", order.order_sn, exc.message)
+
+
+def _deliver_order(shipment: Shipment, by: str) -> None:
+    from shop.services.orders import order_deliver
+
+    order = Order.objects.get(pk=shipment.order_id)
+    if order.status == "shipped":
+        order_deliver(order=order, by=by)
+
+
+def _move(shipment: Shipment, name: str, *, by: str, reason: str = "") -> bool:
+    if can_proceed(getattr(shipment, name)):
+        transition(shipment, name, by=by, reason=reason)
+        return True
+    return False
+
+
+ADVANCE = {
+    TrackingAction.DEPARTURE: ["depart"],
+    TrackingAction.ARRIVAL: ["depart"],
+    TrackingAction.STAY_IN_WAREHOUSE: ["depart"],
+    TrackingAction.SEND: ["send_out"],
+    TrackingAction.IN_CABINET: ["send_out"],
+    TrackingAction.SIGN: ["sign"],
+    TrackingAction.SIGN_ON_BEHALF: ["sign"],
+    TrackingAction.OUT_CABINET: ["sign"],
+    TrackingAction.FAIL: ["fail"],
+    TrackingAction.REJECTION: ["fail"],
+    TrackingAction.RETURN: ["return_to_sender"],
+}
+
+
+def shipment_apply_update(*, courier: Courier, update: CourierUpdate) -> Shipment | None:
+    """One courier message: acceptance (outlet, courier) → confirmed; scans → tracking event and status; desk reply."""
+    shipment = (
+        Shipment.objects.select_for_update(of=("self",))
+        .select_related("order", "courier", "booking")
+        .filter(courier=courier, waybill_no=update.waybill_no)
+        .order_by("-id")
+        .first()
+    )
+    by = f"courier:{courier.code}"
+    if update.kind == "message":
+        if shipment is not None:
+            _record_desk_reply(shipment, update)
+        return shipment
+    if update.kind == "track":
+        TrackingEvent.objects.create(
+            shipment=shipment,
+            courier_code=courier.code,
+            waybill_no=update.waybill_no,
+            action=update.action if update.action in TrackingAction.values else TrackingAction.OTHER,
+            occurred_at=update.occurred_at,
+            description=update.description[:200],
+            node=update.node[:60],
+        )
+    if shipment is None:
+        return None
+    if update.kind == "accept":
+        shipment.outlet, shipment.courier_staff_name, shipment.courier_staff_phone = (
+            update.outlet[:60],
+            update.courier_name[:30],
+            update.courier_phone[:20],
+        )
+        if _move(shipment, "confirm", by=by, reason=f"{update.outlet} {update.courier_name} {update.courier_phone}"):
+            _emit_booking_confirmed(shipment)
+        else:
+            shipment.save(update_fields=["outlet", "courier_staff_name", "courier_staff_phone"])
+        return shipment
+    if update.action == TrackingAction.GOT:
+        if shipment.status in (S.REQUESTED, S.CONFIRMED):
+            weight = update.real_weight_g or shipment.predicted_weight_g
+            shipment.real_weight_g = weight
+            shipment.real_price = adapter_for(courier).quote(
+                courier, weight_g=weight, from_province=shipment.booking.sender_province, to_province=shipment.province
+            )
+            _move(shipment, "pick_up", by=by, reason=update.description)
+            _ship_order(shipment, by)
+        return shipment
+    for name in ADVANCE.get(update.action, []):
+        if _move(shipment, name, by=by, reason=update.description):
+            if name == "sign":
+                _deliver_order(shipment, by)
+                emit(
+                    type="shipment.delivered",
+                    store_id=shipment.store_id,
+                    title=_("包裹已签收：%(w)s") % {"w": shipment.waybill_no},
+                    body=_("订单 %(sn)s") % {"sn": shipment.order.order_sn},
+                    url=reverse("shipping:shipment_detail", args=[shipment.pk]),
+                    data={"order_sn": shipment.order.order_sn, "waybill_no": shipment.waybill_no},
+                    user_ids=[],  # a busy day delivers thousands: webhooks only, no inbox rows
+                )
+            if name == "fail":
+                emit(
+                    type="shipment.exception",
+                    store_id=shipment.store_id,
+                    title=_("包裹异常：%(w)s") % {"w": shipment.waybill_no},
+                    body=f"{shipment.order.order_sn}：{update.description}",
+                    url=reverse("shipping:shipment_detail", args=[shipment.pk]),
+                    data={"order_sn": shipment.order.order_sn, "waybill_no": shipment.waybill_no},
+                )
+    return shipment
+
+
+def _emit_booking_confirmed(shipment: Shipment) -> None:
+    """One notification per booking: when its last waiting parcel is confirmed."""
+    if not Shipment.objects.filter(booking_id=shipment.booking_id, status=S.REQUESTED).exists():
+        booking = shipment.booking
+        emit(
+            type="shipment.confirmed",
+            store_id=shipment.store_id,
+            title=_("%(c)s 已接单：%(no)s") % {"c": shipment.courier.name, "no": booking.booking_no},
+            body=_("揽件网点 %(o)s，快递员 %(n)s %(p)s")
+            % {
+                "o": shipment.outlet,
+                "n": shipment.courier_staff_name,
+                "p": shipment.courier_staff_phone,
+            },
+            url=reverse("shipping:booking_detail", args=[booking.booking_no]),
+            data={"booking_no": booking.booking_no},
+        )
+
+
+def _record_desk_reply(shipment: Shipment, update: CourierUpdate) -> None:
+    CourierMessage.objects.create(
+        shipment=shipment,
+        store_id=shipment.store_id,
+        topic=update.topic or "other",
+        sender=CourierMessage.Sender.COURIER,
+        body=update.body[:1000],
+        created_at=update.occurred_at,
+    )
+    CourierMessage.objects.filter(
+        shipment=shipment, sender=CourierMessage.Sender.MERCHANT, answered_at__isnull=True
+    ).update(answered_at=update.occurred_at)
+    emit(
+        type="courier.message",
+        store_id=shipment.store_id,
+        title=_("%(c)s 客服回复：%(w)s") % {"c": shipment.courier.name, "w": shipment.waybill_no},
+        body=update.body[:200],
+        url=reverse("shipping:shipment_detail", args=[shipment.pk]),
+        data={"waybill_no": shipment.waybill_no},
+    )
+
+
+def shipments_poll(*, limit: int = 500) -> int:
+    """The polling path: read tracking of live parcels whose courier does not push webhooks."""
+    shipments = list(
+        Shipment.objects.filter(status__in=[S.REQUESTED, S.CONFIRMED, S.PICKED_UP, S.IN_TRANSIT, S.OUT_FOR_DELIVERY])
+        .exclude(waybill_no="")
+        .filter(courier__pushes_webhooks=False)
+        .select_related("courier")[:limit]
+    )
+    applied = 0
+    for shipment in shipments:
+        updates = adapter_for(shipment.courier).track(shipment.courier, waybill_no=shipment.waybill_no)
+        applied += courier_updates_apply(courier=shipment.courier, updates=updates)["applied"]
+    return applied
+
+
+# --- SLA watch -----------------------------------------------------------------------------------------
+def shipments_mark_overdue(*, now: datetime | None = None) -> int:
+    """Mark broken promises (confirmation > 2 h, pickup > 24 h) and alert once per booking. Idempotent."""
+    now = now or timezone.now()
+    marked = 0
+    kinds = [
+        ("confirm_overdue", Q(status=S.REQUESTED, confirm_by__lt=now), _("快递超时未接单")),
+        ("pickup_overdue", Q(status__in=[S.REQUESTED, S.CONFIRMED], pickup_by__lt=now), _("快递超时未揽收")),
+    ]
+    for flag, condition, title in kinds:
+        with transaction.atomic():
+            rows = list(
+                Shipment.objects.select_for_update(of=("self",))
+                .filter(condition, **{flag: False})
+                .select_related("booking", "courier")
+                .order_by("booking_id", "id")
+            )
+            if not rows:
+                continue
+            Shipment.objects.filter(pk__in=[r.pk for r in rows]).update(**{flag: True})
+            marked += len(rows)
+            by_booking: dict[int, list[Shipment]] = {}
+            for row in rows:
+                by_booking.setdefault(row.booking_id, []).append(row)
+            for group in by_booking.values():
+                booking = group[0].booking
+                emit(
+                    type="shipment.sla_breached",
+                    store_id=booking.store_id,
+                    title=f"{title}：{booking.courier.name} {booking.booking_no}",
+                    body=_("%(n)d 个包裹超时，可一键改派其他快递或向平台投诉。") % {"n": len(group)},
+                    url=reverse("shipping:booking_detail", args=[booking.booking_no]),
+                    data={"booking_no": booking.booking_no, "kind": flag, "shipments": [s.pk for s in group]},
+                )
+    return marked
+
+
+# --- conversations and tickets -----------------------------------------------------------------------
+@transaction.atomic
+def courier_message_send(*, shipment: Shipment, topic: str, body: str, by) -> CourierMessage:
+    """The merchant asks the courier's service desk about a parcel; passed to the courier after commit."""
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed(_("请输入内容。"), fields={"body": [_("请输入内容。")]})
+    if not shipment.waybill_no:
+        raise Conflict(_("快递尚未返回运单号，暂不能联系客服。"), code="no_waybill")
+    message = CourierMessage.objects.create(
+        shipment=shipment,
+        store_id=shipment.store_id,
+        topic=topic,
+        sender=CourierMessage.Sender.MERCHANT,
+        body=body[:1000],
+        author=by if getattr(by, "pk", None) else None,
+    )
+    courier, waybill = shipment.courier, shipment.waybill_no
+    transaction.on_commit(
+        lambda: adapter_for(courier).send_message(courier, waybill_no=waybill, topic=topic, body=message.body)
+    )
+    return message
+
+
+@transaction.atomic
+def ticket_report(*, shipment: Shipment, kind: str, description: str, by) -> PlatformTicket:
+    """Report a courier's broken promise to the platform (one open ticket per parcel and kind)."""
+    existing = PlatformTicket.objects.filter(shipment=shipment, kind=kind, status="open").first()
+    if existing:
+        return existing
+    return PlatformTicket.objects.create(
+        store_id=shipment.store_id,
+        shipment=shipment,
+        kind=kind,
+        description=description[:2000],
+        created_by=by if getattr(by, "pk", None) else None,
+    )
+
+
+@transaction.atomic
+def ticket_resolve(*, ticket: PlatformTicket, resolution: str, by) -> PlatformTicket:
+    """Staff close a ticket with their resolution; audited."""
+    ticket = PlatformTicket.objects.select_for_update().get(pk=ticket.pk)
+    ticket.resolution = resolution
+    transition(ticket, "resolve", by=by, reason=resolution)
+    return ticket

@@ -1,0 +1,199 @@
+"""Store evaluation: daily DSR snapshots, metrics against configured rules, warnings, suspension proposals."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aftersales.models import AftersalesRequest, Complaint, ComplaintStatus, Decision, DsrSnapshot
+from aftersales.selectors import dsr_rows
+from portal.events import emit
+from portal.fsm import transition
+from shop.models import EvaluationRule, Order, Store, StoreEvaluation, StoreStatus, SuspensionProposal
+from shop.models.evaluation import Metric
+from shop.services.stores import store_suspend
+
+
+def _pct(part: int, whole: int) -> Decimal | None:
+    return (Decimal(part) * 100 / whole).quantize(Decimal("0.01")) if whole else None
+
+
+def _pickup_sla_breaches(store_ids: list[int], since: datetime) -> dict[int, int]:
+    """Seam to shipping's SLA watch (the shipping issue); until it lands no breach is known."""
+    return {}
+
+
+def store_metrics(*, store_ids: list[int], now: datetime) -> dict[int, dict[str, Decimal | int | None]]:
+    """Every metric of many stores over the DSR window, with a fixed number of aggregate queries."""
+    since = now - settings.PORTAL_TIME_RULES["dsr_window"]
+    ratings = dsr_rows(store_ids=store_ids, now=now)
+    shipping = {
+        r["store_id"]: r
+        for r in Order.objects.filter(store_id__in=store_ids, shipped_at__gt=since, shipped_at__lte=now)
+        .values("store_id")
+        .annotate(total=Count("id"), late=Count("id", filter=Q(ship_by__isnull=False, shipped_at__gt=F("ship_by"))))
+    }
+    paid = dict(
+        Order.objects.filter(store_id__in=store_ids, paid_at__gt=since, paid_at__lte=now)
+        .values("store_id")
+        .annotate(n=Count("id"))
+        .values_list("store_id", "n")
+    )
+    requests = {
+        r["store_id"]: r
+        for r in AftersalesRequest.objects.filter(store_id__in=store_ids)
+        .values("store_id")
+        .annotate(
+            opened=Count("id", filter=Q(created_at__gt=since, created_at__lte=now)),
+            lost=Count(
+                "id",
+                filter=Q(
+                    finished_at__gt=since,
+                    finished_at__lte=now,
+                    decision__in=[Decision.FULL_REFUND, Decision.PARTIAL_REFUND],
+                ),
+            ),
+        )
+    }
+    complaints = dict(
+        Complaint.objects.filter(
+            store_id__in=store_ids, status=ComplaintStatus.UPHELD, handled_at__gt=since, handled_at__lte=now
+        )
+        .values("store_id")
+        .annotate(n=Count("id"))
+        .values_list("store_id", "n")
+    )
+    breaches = _pickup_sla_breaches(store_ids, since)
+    out = {}
+    for pk in store_ids:
+        r = ratings.get(pk, {})
+        s = shipping.get(pk, {"total": 0, "late": 0})
+        a = requests.get(pk, {"opened": 0, "lost": 0})
+        out[pk] = {
+            Metric.DSR_DESCRIPTION: r.get("description"),
+            Metric.DSR_LOGISTICS: r.get("logistics"),
+            Metric.DSR_SERVICE: r.get("service"),
+            Metric.LATE_SHIPPING_RATE: _pct(s["late"], s["total"]),
+            Metric.PICKUP_SLA_BREACHES: breaches.get(pk, 0),
+            Metric.AFTERSALES_RATE: _pct(a["opened"], paid.get(pk, 0)),
+            Metric.DISPUTES_LOST: a["lost"],
+            Metric.COMPLAINTS: complaints.get(pk, 0),
+        }
+    return out
+
+
+def dsr_snapshot_all(*, day: date | None = None, now: datetime | None = None) -> int:
+    """Store every store's rolling DSR for `day` (one aggregate query, one upsert). Idempotent."""
+    now = now or timezone.now()
+    day = day or timezone.localdate(now)
+    rows = dsr_rows(now=now)
+    snapshots = [
+        DsrSnapshot(
+            store_id=pk,
+            day=day,
+            description=r["description"],
+            logistics=r["logistics"],
+            service=r["service"],
+            review_count=r["count"],
+        )
+        for pk, r in rows.items()
+    ]
+    DsrSnapshot.objects.bulk_create(
+        snapshots,
+        update_conflicts=True,
+        unique_fields=["store", "day"],
+        update_fields=["description", "logistics", "service", "review_count"],
+    )
+    return len(snapshots)
+
+
+def _json(value):
+    return str(value) if isinstance(value, Decimal) else value
+
+
+@transaction.atomic
+def evaluation_run(*, now: datetime | None = None) -> int:
+    """Evaluate every open store for today: store the metrics, warn failing stores once a day,
+    propose persistently failing stores (every day of the failing period) for suspension."""
+    now = now or timezone.now()
+    day = timezone.localdate(now)
+    rules = list(EvaluationRule.objects.filter(enabled=True))
+    store_ids = list(Store.objects.filter(status=StoreStatus.OPEN).values_list("pk", flat=True))
+    done = set(StoreEvaluation.objects.filter(day=day, store_id__in=store_ids).values_list("store_id", flat=True))
+    todo = [pk for pk in store_ids if pk not in done]
+    metrics = store_metrics(store_ids=todo, now=now)
+    created = []
+    for pk in todo:
+        values = metrics[pk]
+        failing = [r.metric for r in rules if not r.passes(values[r.metric])]
+        created.append(
+            StoreEvaluation(
+                store_id=pk, day=day, metrics={k: _json(v) for k, v in values.items()}, failing=failing, created_at=now
+            )
+        )
+    StoreEvaluation.objects.bulk_create(created, ignore_conflicts=True)
+    labels = dict(Metric.choices)
+    for ev in created:
+        if ev.failing:
+            emit(
+                type="evaluation.warning",
+                store_id=ev.store_id,
+                title=_("店铺评估预警：%(n)d 项指标未达标") % {"n": len(ev.failing)},
+                body="、".join(str(labels[m]) for m in ev.failing),
+                url=reverse("shop:evaluation"),
+                data={"day": str(day), "failing": ev.failing},
+            )
+    _propose_suspensions(store_ids=[ev.store_id for ev in created if ev.failing], day=day, labels=labels)
+    return len(created)
+
+
+def _propose_suspensions(*, store_ids: list[int], day: date, labels: dict) -> None:
+    days = settings.PORTAL_TIME_RULES["evaluation_failing_period"].days
+    since = day - timedelta(days=days - 1)
+    failing_days = (
+        StoreEvaluation.objects.filter(store_id__in=store_ids, day__gte=since, day__lte=day)
+        .exclude(failing=[])
+        .values("store_id")
+        .annotate(n=Count("id"))
+        .filter(n__gte=days)
+        .values_list("store_id", flat=True)
+    )
+    open_proposals = set(
+        SuspensionProposal.objects.filter(store_id__in=store_ids, status="proposed").values_list("store_id", flat=True)
+    )
+    latest = {e.store_id: e.failing for e in StoreEvaluation.objects.filter(store_id__in=list(failing_days), day=day)}
+    SuspensionProposal.objects.bulk_create(
+        [
+            SuspensionProposal(store_id=pk, reasons=[str(labels[m]) for m in latest[pk]])
+            for pk in failing_days
+            if pk not in open_proposals
+        ],
+        ignore_conflicts=True,
+    )
+
+
+@transaction.atomic
+def suspension_confirm(*, proposal: SuspensionProposal, by) -> SuspensionProposal:
+    """Staff confirm a proposal: the store is suspended and the merchant notified with the reasons."""
+    proposal = SuspensionProposal.objects.select_for_update().select_related("store").get(pk=proposal.pk)
+    reason = _("店铺评估持续不达标：%(r)s") % {"r": "、".join(proposal.reasons)}
+    proposal.decided_by = by if getattr(by, "pk", None) else None
+    transition(proposal, "confirm", by=by, reason=reason)
+    store_suspend(store=proposal.store, reason=reason, by=by)  # notifies the merchant with the reason
+    return proposal
+
+
+@transaction.atomic
+def suspension_dismiss(*, proposal: SuspensionProposal, reason: str = "", by) -> SuspensionProposal:
+    """Staff decide not to suspend."""
+    proposal = SuspensionProposal.objects.select_for_update().get(pk=proposal.pk)
+    proposal.decided_by = by if getattr(by, "pk", None) else None
+    transition(proposal, "dismiss", by=by, reason=reason)
+    return proposal
