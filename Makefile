@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
+JOBS   ?= 2
 PORT   ?= 8000
 
 .PHONY: run test install migrate demo lint messages check-deploy bench clean
@@ -28,10 +29,10 @@ run: demo
 	trap "kill $$SCHED 2>/dev/null" EXIT INT TERM; \
 	$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
-## test: the whole suite (unit, API, pages, browser); DATABASE_URL=postgres://... runs it on PostgreSQL
+## test: the whole suite (unit, API, pages, browser) on JOBS processes; DATABASE_URL=postgres://... runs it on PostgreSQL
 test: install
 	$(BIN)/python manage.py makemigrations --check --dry-run -v0
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(JOBS) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -198,3 +198,18 @@ def test_chinese_is_the_default_whatever_the_browser_asks_and_english_is_a_switc
     page = client.get(reverse("login"))
     assert "商家登录" not in page.content.decode()
     assert 'lang="en"' in page.content.decode()
+
+
+def test_password_reset_mails_a_link_and_pages_render(client, merchant):
+    assert client.get(reverse("password_reset")).status_code == 200
+    response = client.post(reverse("password_reset"), {"email": merchant.email})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    assert "/accounts/reset/" in mail.outbox[0].body
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_password_change_shows_field_errors(merchant_client):
+    response = merchant_client.post(reverse("password_change"), {"old_password": "wrong"})
+    assert response.status_code == 200
+    assert "old_password" in response.context["form"].errors
