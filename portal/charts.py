@@ -23,6 +23,7 @@ class Chart:
     rows: list[list] = field(default_factory=list)
     svg: SafeString = mark_safe("")
     note: str = ""
+    empty: bool = False  # nothing to plot in the period
 
 
 def _num(value: float) -> str:

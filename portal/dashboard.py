@@ -170,22 +170,26 @@ def todo(store: Store, now: datetime | None = None) -> list[TodoItem]:
 # Charts ------------------------------------------------------------------------------------------
 
 
-def _days(days: int, now: datetime) -> tuple[list[date], datetime]:
+def _days(days: int, now: datetime) -> tuple[list[date], datetime, datetime]:
+    """The period's local dates and its [start, end) bounds as aware datetimes."""
     today = timezone.localdate(now)
     first = today - timedelta(days=days - 1)
     start = timezone.make_aware(datetime.combine(first, datetime.min.time()))
-    return [first + timedelta(days=i) for i in range(days)], start
+    return [first + timedelta(days=i) for i in range(days)], start, start + timedelta(days=days)
 
 
 def orders_per_day(store: Store, days: int, now: datetime | None = None) -> Chart:
     """Paid orders and sales (fen) per day of payment, over the last `days` days (one query)."""
-    dates, start = _days(days, now or timezone.now())
+    dates, start, end = _days(days, now or timezone.now())
     per_day = {
         row["day"]: row
         # an order is paid within the unpaid auto-cancel window of its creation: bounding created_at
         # lets the database use its created_at index instead of scanning the store's every order
         for row in Order.objects.filter(
-            store=store, paid_at__gte=start, created_at__gte=start - settings.PORTAL_TIME_RULES["unpaid_auto_cancel"]
+            store=store,
+            paid_at__gte=start,
+            paid_at__lt=end,
+            created_at__gte=start - settings.PORTAL_TIME_RULES["unpaid_auto_cancel"],
         )
         .annotate(day=TruncDate("paid_at", tzinfo=timezone.get_current_timezone()))
         .values("day")
@@ -207,8 +211,8 @@ def orders_per_day(store: Store, days: int, now: datetime | None = None) -> Char
 
 def order_funnel(store: Store, days: int, now: datetime | None = None) -> Chart:
     """Of the orders placed in the period: how many were paid, shipped, delivered, completed (one query)."""
-    _dates, start = _days(days, now or timezone.now())
-    counts = Order.objects.filter(store=store, created_at__gte=start).aggregate(
+    _dates, start, end = _days(days, now or timezone.now())
+    counts = Order.objects.filter(store=store, created_at__gte=start, created_at__lt=end).aggregate(
         placed=Count("id"),
         paid=Count("id", filter=Q(paid_at__isnull=False)),
         shipped=Count("id", filter=Q(shipped_at__isnull=False)),
@@ -238,10 +242,10 @@ def order_funnel(store: Store, days: int, now: datetime | None = None) -> Chart:
 def courier_performance(store: Store, days: int, now: datetime | None = None) -> Chart:
     """Per courier, of the shipments booked in the period: accepted within the confirmation promise
     (2 h), picked up within the pickup promise (24 h), average pickup-to-delivery time (one query)."""
-    _dates, start = _days(days, now or timezone.now())
+    _dates, start, end = _days(days, now or timezone.now())
     transit = ExpressionWrapper(F("delivered_at") - F("picked_up_at"), output_field=DurationField())
     rows = list(
-        Shipment.objects.filter(store=store, created_at__gte=start)
+        Shipment.objects.filter(store=store, created_at__gte=start, created_at__lt=end)
         .values("courier__name")
         .annotate(
             total=Count("id"),
@@ -271,16 +275,17 @@ def courier_performance(store: Store, days: int, now: datetime | None = None) ->
         title=title,
         columns=[_("快递公司"), _("包裹数"), _("2 小时内接单 %"), _("24 小时内揽收 %"), _("平均运输时长（小时）")],
         rows=table,
+        empty=not table,
         svg=hbars(labels, values, title=title, suffix="%"),
     )
 
 
 def aftersales_rate(store: Store, days: int, now: datetime | None = None) -> Chart:
     """After-sales requests per paid order in the period, and their reasons (two queries)."""
-    _dates, start = _days(days, now or timezone.now())
-    paid = Order.objects.filter(store=store, paid_at__gte=start).count()
+    _dates, start, end = _days(days, now or timezone.now())
+    paid = Order.objects.filter(store=store, paid_at__gte=start, paid_at__lt=end).count()
     reasons = list(
-        AftersalesRequest.objects.filter(store=store, created_at__gte=start)
+        AftersalesRequest.objects.filter(store=store, created_at__gte=start, created_at__lt=end)
         .values("reason")
         .annotate(n=Count("id"))
         .order_by("-n", "reason")
@@ -294,6 +299,7 @@ def aftersales_rate(store: Store, days: int, now: datetime | None = None) -> Cha
         title=title,
         columns=[_("原因"), _("售后数"), _("占售后 %")],
         rows=[[str(labels.get(r["reason"], r["reason"])), r["n"], f"{r['n'] * 100 / total:.1f}"] for r in reasons],
+        empty=not reasons,
         svg=hbars([str(labels.get(r["reason"], r["reason"])) for r in reasons], [r["n"] for r in reasons], title=title),
         note=_("售后率 %(rate).1f%%（%(n)d 个售后 / %(paid)d 个支付订单）") % {"rate": rate, "n": total, "paid": paid},
     )
@@ -301,10 +307,10 @@ def aftersales_rate(store: Store, days: int, now: datetime | None = None) -> Cha
 
 def dsr_trend(store: Store, days: int, now: datetime | None = None) -> Chart:
     """The store's daily DSR snapshots (description, logistics, service) over the period (one query)."""
-    dates, _start = _days(days, now or timezone.now())
+    dates, _start, _end = _days(days, now or timezone.now())
     snapshots = {
         s["day"]: s
-        for s in DsrSnapshot.objects.filter(store=store, day__gte=dates[0]).values(
+        for s in DsrSnapshot.objects.filter(store=store, day__gte=dates[0], day__lte=dates[-1]).values(
             "day", "description", "logistics", "service"
         )
     }
@@ -323,6 +329,7 @@ def dsr_trend(store: Store, days: int, now: datetime | None = None) -> Chart:
         title=title,
         columns=[_("日期"), *[label for _k, label in dims]],
         rows=rows,
+        empty=not snapshots,
         svg=lines([d.strftime("%m-%d") for d in dates], series, title=title, top=5),
     )
 

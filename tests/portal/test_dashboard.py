@@ -276,6 +276,8 @@ def test_courier_aftersales_and_dsr_charts(store, time_machine):
     dsr = dashboard.dsr_trend(store, 7)
     assert dsr.rows[-1][1:] == [Decimal("4.80"), Decimal("4.50"), Decimal("4.90")]
     assert dsr.svg.count("<polyline") == 3
+    assert not dsr.empty
+    assert dashboard.dsr_trend(store, 7, now - timedelta(days=30)).empty
 
 
 def test_staff_overview_counts_interventions_proposals_and_sla_breaches(admin_client, store, other_store):
