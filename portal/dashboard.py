@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncDate
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,12 +42,9 @@ class TodoItem:
     money: bool = False  # `count` is an amount in fen
 
 
-def link(url_name: str, query: str = "", args: list | None = None) -> str:
-    """The URL of another area's page, or "" while that page does not exist."""
-    try:
-        url = reverse(url_name, args=args)
-    except NoReverseMatch:
-        return ""
+def link(url_name: str, query: str = "") -> str:
+    """The URL of the page where the merchant (or staff) acts on a count, with its list filter."""
+    url = reverse(url_name)
     return f"{url}?{query}" if query else url
 
 

@@ -155,7 +155,7 @@ def test_staff_overview_on_the_admin_index(admin_client):
     items = {item.key: item for item in dashboard.staff_overview()}
     assert items["applications_awaiting_review"].count == 2
     assert 'data-overview="applications_awaiting_review"' in body
-    for item in items.values():  # linked to the admin list once that list exists
+    for item in items.values():  # each count links to the admin list it counts
         assert f'data-count="{item.count}"' in body
         assert f'href="{escape(item.url)}"' in body
 

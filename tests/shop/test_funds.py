@@ -261,3 +261,11 @@ def test_a_refund_after_the_credit_is_debited_from_the_payouts(store, time_machi
     debit = PayoutEntry.objects.get(kind="debit")
     assert (debit.amount, debit.bucket, debit.ref_label) == (-500, "pending", after.order_sn)
     assert assert_balances_are_sums(store) == {"pending": 9000 + 7500, "available": 0}
+
+
+def test_entries_link_to_their_cause(merchant_client, store, time_machine):
+    time_machine.move_to("2026-11-01 10:00:00+08:00", tick=False)
+    order = completed_order(store)
+    payouts_credit_completed()
+    body = merchant_client.get(reverse("shop:funds")).content.decode()
+    assert f'href="{reverse("shop:order_detail", args=[order.order_sn])}"' in body
