@@ -175,19 +175,25 @@ def _days(days: int, now: datetime) -> tuple[list[date], datetime, datetime]:
     return [first + timedelta(days=i) for i in range(days)], start, start + timedelta(days=days)
 
 
+def _paid_between(store: Store, start: datetime, end: datetime):
+    """Orders paid in [start, end). An order is paid within the unpaid auto-cancel window of its
+    creation, so bounding created_at too lets the database use its created_at index instead of
+    scanning every order of the store."""
+    return Order.objects.filter(
+        store=store,
+        paid_at__gte=start,
+        paid_at__lt=end,
+        created_at__gte=start - settings.PORTAL_TIME_RULES["unpaid_auto_cancel"],
+        created_at__lt=end,
+    )
+
+
 def orders_per_day(store: Store, days: int, now: datetime | None = None) -> Chart:
     """Paid orders and sales (fen) per day of payment, over the last `days` days (one query)."""
     dates, start, end = _days(days, now or timezone.now())
     per_day = {
         row["day"]: row
-        # an order is paid within the unpaid auto-cancel window of its creation: bounding created_at
-        # lets the database use its created_at index instead of scanning the store's every order
-        for row in Order.objects.filter(
-            store=store,
-            paid_at__gte=start,
-            paid_at__lt=end,
-            created_at__gte=start - settings.PORTAL_TIME_RULES["unpaid_auto_cancel"],
-        )
+        for row in _paid_between(store, start, end)
         .annotate(day=TruncDate("paid_at", tzinfo=timezone.get_current_timezone()))
         .values("day")
         .annotate(orders=Count("id"), sales=Sum("paid_amount"))
@@ -280,7 +286,7 @@ def courier_performance(store: Store, days: int, now: datetime | None = None) ->
 def aftersales_rate(store: Store, days: int, now: datetime | None = None) -> Chart:
     """After-sales requests per paid order in the period, and their reasons (two queries)."""
     _dates, start, end = _days(days, now or timezone.now())
-    paid = Order.objects.filter(store=store, paid_at__gte=start, paid_at__lt=end).count()
+    paid = _paid_between(store, start, end).count()
     reasons = list(
         AftersalesRequest.objects.filter(store=store, created_at__gte=start, created_at__lt=end)
         .values("reason")
