@@ -48,9 +48,8 @@ def _url(url_name: str) -> str | None:
 
 
 def nav_items(path: str) -> list[tuple[NavItem, str, bool]]:
-    """(item, url, active) for every entry whose page exists."""
-    return [
-        (item, url, path == url or (url != "/" and path.startswith(url)))
-        for item in NAV
-        if (url := _url(item.url_name))
-    ]
+    """(item, url, active) for every entry whose page exists; the longest URL prefixing the path is active."""
+    items = [(item, url) for item in NAV if (url := _url(item.url_name))]
+    matches = [url for _item, url in items if path == url or (url != "/" and path.startswith(url))]
+    active = max(matches, key=len, default=None)
+    return [(item, url, url == active) for item, url in items]

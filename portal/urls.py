@@ -33,5 +33,5 @@ urlpatterns = [
     path("shipping/", include("shipping.urls")),
     path("aftersales/", include("aftersales.urls")),
 ]
-if settings.DEBUG or not settings.STORAGES["default"]["BACKEND"].startswith("storages"):
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Media in development only (static() is empty unless DEBUG); production serves it from object storage.
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -132,6 +132,7 @@ if env("MEDIA_BUCKET"):  # object storage in production (S3-compatible)
         "OPTIONS": {"bucket_name": env("MEDIA_BUCKET"), "endpoint_url": env("MEDIA_ENDPOINT_URL") or None},
     }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+STORE_DOCUMENT_MAX_BYTES = int(env("STORE_DOCUMENT_MAX_BYTES", str(5 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 # Redis: cache and Celery broker. No REDIS_URL: local memory cache and tasks run in-process.

@@ -213,3 +213,11 @@ def test_password_change_shows_field_errors(merchant_client):
     response = merchant_client.post(reverse("password_change"), {"old_password": "wrong"})
     assert response.status_code == 200
     assert "old_password" in response.context["form"].errors
+
+
+def test_only_the_most_specific_nav_entry_is_active():
+    from portal.navigation import nav_items
+
+    active = [url for _item, url, is_active in nav_items("/shop/store/") if is_active]
+    assert active == ["/shop/store/"]
+    assert [url for _i, url, a in nav_items("/") if a] == ["/"]
