@@ -269,3 +269,12 @@ def test_entries_link_to_their_cause(merchant_client, store, time_machine):
     payouts_credit_completed()
     body = merchant_client.get(reverse("shop:funds")).content.decode()
     assert f'href="{reverse("shop:order_detail", args=[order.order_sn])}"' in body
+
+
+def test_funds_filter_by_kind_survives_paging(merchant_client, store):
+    for n in range(55):
+        payout_adjust(store=store, bucket="available", amount=100 + n, reason="x", by="finance")
+    payout_debit(store=store, amount=5, reason="y", by="system")
+    page = merchant_client.get(reverse("shop:funds"), {"kind": "adjustment"})
+    assert all(e.kind == "adjustment" for e, _url in page.context["rows"])
+    assert "?kind=adjustment&page=2" in page.content.decode()
