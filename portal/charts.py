@@ -23,6 +23,7 @@ class Chart:
     rows: list[list] = field(default_factory=list)
     svg: SafeString = mark_safe("")
     note: str = ""
+    empty: bool = False  # nothing to plot in the period
 
 
 def _num(value: float) -> str:
@@ -86,6 +87,59 @@ def bars_and_line(labels: list[str], bars: list[float], line: list[float] | None
     parts.append(
         format_html(
             '<text x="{}" y="{}" font-size="10" fill="#6b7280" text-anchor="end">0</text>', PAD_L - 4, PAD_T + plot_h
+        )
+    )
+    parts.append(
+        format_html(
+            '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}"/>',
+            PAD_L,
+            PAD_T + plot_h,
+            WIDTH - 8,
+            PAD_T + plot_h,
+            MUTED,
+        )
+    )
+    return _svg(title, mark_safe("".join(parts)), HEIGHT)
+
+
+def lines(labels: list[str], series: list[tuple[str, list[float | None]]], *, title: str, top: float) -> SafeString:
+    """One polyline per named series on a shared scale 0..top (gaps where a value is None)."""
+    n = max(len(labels), 1)
+    plot_w, plot_h = WIDTH - PAD_L - 8, HEIGHT - PAD_B - PAD_T
+    slot = plot_w / n
+    colours = [BAR, LINE, "#16a34a", "#d97706"]
+    parts = []
+    for index, (name, values) in enumerate(series):
+        colour = colours[index % len(colours)]
+        points = " ".join(
+            f"{PAD_L + i * slot + slot / 2:.1f},{PAD_T + plot_h - v / top * plot_h:.1f}"
+            for i, v in enumerate(values)
+            if v is not None
+        )
+        parts.append(
+            format_html(
+                '<polyline class="line" points="{}" fill="none" stroke="{}" stroke-width="2"><title>{}</title></polyline>'
+                '<text x="{}" y="{}" font-size="11" fill="{}">{}</text>',
+                points,
+                colour,
+                name,
+                PAD_L + 8 + index * 110,
+                PAD_T + 10,
+                colour,
+                name,
+            )
+        )
+    step = max(1, n // 8)
+    ticks = [(f"{PAD_L + i * slot + slot / 2:.1f}", HEIGHT - 8, labels[i]) for i in range(0, len(labels), step)]
+    parts.append(
+        format_html_join("", '<text x="{}" y="{}" font-size="10" fill="#6b7280" text-anchor="middle">{}</text>', ticks)
+    )
+    parts.append(
+        format_html(
+            '<text x="{}" y="{}" font-size="10" fill="#6b7280" text-anchor="end">{}</text>',
+            PAD_L - 4,
+            PAD_T + 8,
+            _num(top),
         )
     )
     parts.append(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 
 from shop.models import PayoutEntry, Store
 from shop.models.funds import PayoutBucket
@@ -27,13 +28,8 @@ CAUSE_URLS = {"order": ("shop:order_detail", "ref_label"), "aftersales": ("after
 
 
 def cause_url(entry: PayoutEntry) -> str:
-    """The page of what caused an entry (the order or the after-sales request), if that page exists."""
-    from django.urls import NoReverseMatch, reverse
-
+    """The page of what caused an entry (the order or the after-sales request), "" for none."""
     target = CAUSE_URLS.get(entry.ref_type)
-    if target is None:
+    if target is None or not getattr(entry, target[1]):
         return ""
-    try:
-        return reverse(target[0], args=[getattr(entry, target[1])])
-    except NoReverseMatch:
-        return ""
+    return reverse(target[0], args=[getattr(entry, target[1])])

@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 from portal.events import emit
 from portal.exceptions import ValidationFailed
 from portal.fsm import actor_label
-from portal.models import User
+from portal.models import Refund, User
+from portal.payments import on_refund_succeeded
 from shop.models import DepositEntry, Order, PayoutEntry, Store
 from shop.models.funds import PayoutBucket, PayoutKind, RefType
 from shop.models.orders import OrderStatus
@@ -164,6 +165,28 @@ def payout_adjust(
     entry.save()
     _announce(store.pk, _("货款调账 ¥%(amount).2f") % {"amount": amount / 100}, reason, amount=amount)
     return entry
+
+
+@on_refund_succeeded("order")
+def _order_refund_succeeded(refund: Refund, by: str) -> None:
+    """A refund of an order already credited to the payouts is debited from them (a refund made
+    before the credit is already left out of it: the credit is paid − refunded)."""
+    order = Order.objects.select_related("store").filter(order_sn=refund.payment.reference).first()
+    if order is None:
+        return
+    credited = PayoutEntry.objects.filter(
+        kind=PayoutKind.CREDIT_PENDING, ref_type=RefType.ORDER, ref_id=str(order.pk), created_at__lte=refund.created_at
+    ).exists()
+    if credited:
+        payout_debit(
+            store=order.store,
+            amount=refund.amount,
+            reason=_("售后退款 %(ref)s") % {"ref": refund.reference},
+            by=by,
+            ref_type=RefType.ORDER,
+            ref_id=order.pk,
+            ref_label=order.order_sn,
+        )
 
 
 def payouts_credit_completed(*, now=None) -> int:

@@ -1,10 +1,12 @@
 """Dashboard: to-do counts against the database, charts as SVG + table + CSV, constant queries."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from portal import dashboard
 from shop.models import Order
@@ -104,13 +106,13 @@ def test_dashboard_queries_are_constant_whatever_the_volume(
     time_machine.move_to(NOW, tick=False)
     seed_orders(store, 1)
     merchant_client.get(reverse("home"))  # the first request also stores the current store in the session
-    with django_assert_max_num_queries(12) as small:
+    with django_assert_max_num_queries(25) as small:
         merchant_client.get(reverse("home"), {"days": 30})
     seed_orders(store, 15)
-    with django_assert_max_num_queries(12) as large:
+    with django_assert_max_num_queries(25) as large:
         merchant_client.get(reverse("home"), {"days": 30})
     assert len(small.captured_queries) == len(large.captured_queries)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(25):
         merchant_client.get(reverse("data"), {"days": 90})
 
 
@@ -153,9 +155,9 @@ def test_staff_overview_on_the_admin_index(admin_client):
     items = {item.key: item for item in dashboard.staff_overview()}
     assert items["applications_awaiting_review"].count == 2
     assert 'data-overview="applications_awaiting_review"' in body
-    for item in items.values():  # linked to the admin list once that list exists
+    for item in items.values():  # each count links to the admin list it counts
         assert f'data-count="{item.count}"' in body
-        assert (f'href="{item.url}"' if item.url else str(item.label)) in body
+        assert f'href="{escape(item.url)}"' in body
 
 
 def test_deposit_shortfall_matches_the_deposit_ledger(merchant_client, store, django_capture_on_commit_callbacks):
@@ -172,3 +174,125 @@ def test_deposit_shortfall_matches_the_deposit_ledger(merchant_client, store, dj
     with django_capture_on_commit_callbacks(execute=True):
         deposit_top_up(store=store, amount=500, by="finance", ref="T2")
     assert counts(store)["deposit_shortfall"] == 0
+
+
+# Shipping, after-sales and evaluation counts, from their own models
+
+
+def _aftersales_request(store, reason="quality", status="delivered"):
+    from aftersales.services import aftersales_open
+    from tests.aftersales.conftest import make_order
+
+    order = make_order(store, status=status)
+    return aftersales_open(
+        order=order,
+        item_id=order.items.get().pk,
+        buyer_ref=order.buyer_ref,
+        type="refund_only",
+        reason=reason,
+        amount=100,
+        by="buyer",
+    )
+
+
+def test_shipping_counts_match_the_database(store, other_store, time_machine):
+    from shipping.models import CourierMessage, Shipment
+    from tests.shipping.conftest import book, paid_order
+
+    time_machine.move_to(NOW, tick=False)
+    book(store, [paid_order(store) for _ in range(4)])
+    book(other_store, [paid_order(other_store)])
+    first, second, third, _fourth = Shipment.objects.filter(store=store).order_by("pk")
+    force_status(second, "confirmed")
+    force_status(third, "picked_up")
+    CourierMessage.objects.create(shipment=first, store=store, topic="pickup_delay", sender="merchant", body="还没来？")
+    time_machine.shift(timedelta(hours=3))  # past the 2 h confirmation promise: no sweep needed
+
+    result = counts(store)
+    mine = Shipment.objects.filter(store=store)
+    assert result["bookings_awaiting_accept"] == mine.filter(status="requested").count() == 2
+    assert result["bookings_awaiting_pickup"] == mine.filter(status="confirmed").count() == 1
+    assert result["bookings_overdue"] == 2  # both still awaiting acceptance after 3 h
+    assert (
+        result["courier_messages_unanswered"] == CourierMessage.objects.filter(store=store, sender="merchant").count()
+    )
+    time_machine.shift(timedelta(hours=24))
+    assert counts(store)["bookings_overdue"] == 3  # the confirmed one missed its 24 h pickup
+
+
+def test_aftersales_reviews_and_evaluation_counts(store, other_store, time_machine):
+    from aftersales.models import AftersalesRequest, Review
+    from shop.models import StoreEvaluation
+
+    time_machine.move_to(NOW, tick=False)
+    first = _aftersales_request(store)
+    _aftersales_request(store, reason="damaged")
+    _aftersales_request(other_store)
+    order = first.order
+    Review.objects.create(
+        store=store, order=order, item=order.items.get(), product=order.items.get().sku.product, buyer_ref="b",
+        score_description=2, score_logistics=3, score_service=2, text="一般",
+    )  # fmt: skip
+    StoreEvaluation.objects.create(store=store, day=timezone.localdate(), failing=["dsr_service", "aftersales_rate"])
+
+    items = {item.key: item for item in dashboard.todo(store)}
+    waiting = AftersalesRequest.objects.filter(store=store, status="requested")
+    assert items["aftersales_awaiting_answer"].count == waiting.count() == 2
+    assert "剩余" in items["aftersales_awaiting_answer"].detail
+    assert items["reviews_unanswered"].count == 1
+    assert items["evaluation_warnings"].count == 2
+    assert "服务态度评分" in items["evaluation_warnings"].detail
+    assert {i.key: i.count for i in dashboard.todo(other_store)}["reviews_unanswered"] == 0
+
+
+def test_courier_aftersales_and_dsr_charts(store, time_machine):
+    from aftersales.models import DsrSnapshot
+    from shipping.models import Shipment
+    from tests.shipping.conftest import book, paid_order
+
+    time_machine.move_to(NOW, tick=False)
+    now = timezone.now()
+    book(store, [paid_order(store) for _ in range(2)], courier="ZTO")
+    on_time, late = Shipment.objects.filter(store=store).order_by("pk")
+    Shipment.objects.filter(pk=on_time.pk).update(
+        confirmed_at=now + timedelta(hours=1),
+        picked_up_at=now + timedelta(hours=5),
+        delivered_at=now + timedelta(hours=53),
+    )
+    Shipment.objects.filter(pk=late.pk).update(confirmed_at=now + timedelta(hours=3))
+    (row,) = dashboard.courier_performance(store, 7).rows
+    assert row[1:] == [2, "50.0", "50.0", "48.0"]
+
+    _aftersales_request(store, reason="quality")
+    _aftersales_request(store, reason="quality")
+    _aftersales_request(store, reason="damaged")
+    chart = dashboard.aftersales_rate(store, 7)
+    assert [r[:2] for r in chart.rows] == [["质量问题", 2], ["包装或商品破损", 1]]
+    assert "3 个售后" in chart.note
+
+    DsrSnapshot.objects.create(
+        store=store, day=timezone.localdate(), description="4.80", logistics="4.50", service="4.90"
+    )
+    dsr = dashboard.dsr_trend(store, 7)
+    assert dsr.rows[-1][1:] == [Decimal("4.80"), Decimal("4.50"), Decimal("4.90")]
+    assert dsr.svg.count("<polyline") == 3
+    assert not dsr.empty
+    assert dashboard.dsr_trend(store, 7, now - timedelta(days=30)).empty
+
+
+def test_staff_overview_counts_interventions_proposals_and_sla_breaches(admin_client, store, other_store):
+    from shipping.models import Shipment
+    from shop.models import SuspensionProposal
+    from tests.shipping.conftest import book, paid_order
+
+    force_status(_aftersales_request(store, status="delivered"), "in_intervention")
+    SuspensionProposal.objects.create(store=other_store, reasons=["dsr_service"])
+    book(store, [paid_order(store)])
+    book(other_store, [paid_order(other_store), paid_order(other_store)])
+    Shipment.objects.filter(store=other_store).update(confirm_overdue=True, pickup_overdue=True)
+    items = {item.key: item.count for item in dashboard.staff_overview()}
+    assert items["interventions_open"] == 1
+    assert items["stores_proposed_for_suspension"] == 1
+    assert (items["courier_confirm_breaches"], items["courier_pickup_breaches"]) == (2, 2)
+    body = admin_client.get(reverse("admin:index")).content.decode()
+    assert 'data-overview="courier_pickup_breaches"' in body

@@ -115,3 +115,12 @@ def test_another_users_notifications_are_untouched(client, merchant, store):
     a.refresh_from_db()
     assert a.read_at is None
     assert "新订单 A" not in client.get(reverse("inbox")).content.decode()
+
+
+def test_prefs_and_inbox_pages_use_few_queries(merchant_client, merchant, store, django_assert_max_num_queries):
+    for _ in range(3):
+        _notes(merchant, store)
+    with django_assert_max_num_queries(12):
+        merchant_client.get(reverse("notification_prefs"))
+    with django_assert_max_num_queries(12):
+        merchant_client.get(reverse("inbox"), {"kind": "order.paid"})

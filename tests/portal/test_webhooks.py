@@ -348,3 +348,18 @@ def test_a_retry_and_the_sweep_racing_send_a_due_delivery_once(store, merchant, 
     assert len(receiver.requests) == 1
     assert (delivery.status, delivery.attempts, WebhookAttempt.objects.count()) == ("succeeded", 1, 1)
     assert endpoint.deliveries.count() == 1
+
+
+def test_endpoint_page_queries_stay_constant(
+    merchant_client, store, endpoint, receiver, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    _emit(store, django_capture_on_commit_callbacks)
+    merchant_client.get(reverse("webhook_detail", args=[endpoint.pk]))
+    with django_assert_max_num_queries(12) as small:
+        merchant_client.get(reverse("webhook_detail", args=[endpoint.pk]))
+    receiver.statuses = [500] * 5
+    for _ in range(5):
+        _emit(store, django_capture_on_commit_callbacks)
+    with django_assert_max_num_queries(12) as large:
+        merchant_client.get(reverse("webhook_detail", args=[endpoint.pk]))
+    assert len(small.captured_queries) == len(large.captured_queries)

@@ -233,3 +233,48 @@ def test_a_penalty_takes_the_available_payouts_first_then_the_deposit(store, dja
     with django_capture_on_commit_callbacks(execute=True):
         payout, deposit = penalty_charge(store=store, amount=300, reason="延迟发货", by="system")
     assert payout is None and deposit.amount == 300
+
+
+def test_a_refund_after_the_credit_is_debited_from_the_payouts(store, time_machine, django_capture_on_commit_callbacks):
+    from portal.models import Payment
+    from portal.payments.services import refund_create
+
+    time_machine.move_to("2026-11-01 10:00:00+08:00", tick=False)
+    before = completed_order(store, paid=10000, refunded=0)
+    after = completed_order(store, paid=8000)
+    payments = {}
+    for order in (before, after):
+        payments[order.pk] = Payment.objects.create(
+            purpose="order", reference=order.order_sn, amount=order.paid_amount, store_id=store.pk
+        )
+        force_status(payments[order.pk], "succeeded")
+    # a refund made before the credit: the credit leaves it out (paid − refunded), no debit
+    with django_capture_on_commit_callbacks(execute=True):
+        refund_create(payment=payments[before.pk], amount=1000, reference="AS1", reason="质量问题", by="system")
+        before.items.update(refunded_amount=1000)
+    time_machine.shift(timedelta(minutes=1))
+    payouts_credit_completed()
+    # a refund after the credit: debited from the pending credit
+    time_machine.shift(timedelta(minutes=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        refund_create(payment=payments[after.pk], amount=500, reference="AS2", reason="破损", by="system")
+    debit = PayoutEntry.objects.get(kind="debit")
+    assert (debit.amount, debit.bucket, debit.ref_label) == (-500, "pending", after.order_sn)
+    assert assert_balances_are_sums(store) == {"pending": 9000 + 7500, "available": 0}
+
+
+def test_entries_link_to_their_cause(merchant_client, store, time_machine):
+    time_machine.move_to("2026-11-01 10:00:00+08:00", tick=False)
+    order = completed_order(store)
+    payouts_credit_completed()
+    body = merchant_client.get(reverse("shop:funds")).content.decode()
+    assert f'href="{reverse("shop:order_detail", args=[order.order_sn])}"' in body
+
+
+def test_funds_filter_by_kind_survives_paging(merchant_client, store):
+    for n in range(55):
+        payout_adjust(store=store, bucket="available", amount=100 + n, reason="x", by="finance")
+    payout_debit(store=store, amount=5, reason="y", by="system")
+    page = merchant_client.get(reverse("shop:funds"), {"kind": "adjustment"})
+    assert all(e.kind == "adjustment" for e, _url in page.context["rows"])
+    assert "?kind=adjustment&page=2" in page.content.decode()
