@@ -121,6 +121,9 @@ class Order(FSMModelMixin, models.Model):
         indexes = [
             models.Index(fields=["store", "status", "-created_at"]),
             models.Index(fields=["status", "ship_by"]),
+            # Dashboard and data page: per-store ranges by day paid / created.
+            models.Index(fields=["store", "paid_at"]),
+            models.Index(fields=["store", "created_at"]),
         ]
         verbose_name = _("订单")
         verbose_name_plural = _("订单")
