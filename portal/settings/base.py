@@ -210,6 +210,7 @@ PORTAL_TIME_RULES = {
     "evaluation_failing_period": timedelta(days=float(env("RULE_EVALUATION_FAILING_DAYS", "7"))),
     "store_review_expected": timedelta(days=2),
     "settlement_period": timedelta(days=float(env("RULE_SETTLEMENT_DAYS", "7"))),
+    "compensation_coupon_validity": timedelta(days=float(env("RULE_COMPENSATION_COUPON_DAYS", "30"))),
 }
 
 # Compensation paid to buyers and deducted from the deposit (DOMAIN.md, Orders), in fen; all configurable.

@@ -13,8 +13,14 @@ from rest_framework.views import APIView
 from portal.api.idempotency import IdempotentMixin
 from portal.api.permissions import request_store
 from portal.models import ApiKey
-from shop.models import CouponBatch, CouponClaim, ProductStatus
-from shop.selectors.catalog import claimable_coupons, claims_for_buyer, products_for_store, skus_for_store
+from shop.models import CouponClaim, ProductStatus
+from shop.selectors.catalog import (
+    claimable_coupons,
+    claims_for_buyer,
+    coupons_for_store,
+    products_for_store,
+    skus_for_store,
+)
 from shop.services.catalog import sku_set_stock
 from shop.services.promotions import coupon_claim
 
@@ -222,7 +228,7 @@ class CouponClaimView(IdempotentMixin, APIView):
 
     @extend_schema(request=ClaimIn, responses={201: ClaimOut})
     def post(self, request, pk: int):
-        coupon = get_object_or_404(CouponBatch.objects.filter(store=request_store(request)), pk=pk)
+        coupon = get_object_or_404(coupons_for_store(request_store(request)), pk=pk)
         data = ClaimIn(data=request.data)
         data.is_valid(raise_exception=True)
         claim = coupon_claim(coupon=coupon, buyer_ref=data.validated_data["buyer_ref"], by=request.user)

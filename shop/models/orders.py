@@ -261,6 +261,14 @@ class Compensation(FSMModelMixin, models.Model):
     status = FSMField(_("状态"), default=CompensationStatus.PENDING, choices=CompensationStatus.choices, protected=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now)
     settled_at = models.DateTimeField(_("扣款时间"), null=True, blank=True)
+    coupon = models.OneToOneField(
+        "shop.CouponClaim",
+        verbose_name=_("赔付券"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="compensation",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

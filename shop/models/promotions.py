@@ -145,7 +145,8 @@ class CouponBatch(_Promotion):
     """A batch of store coupons buyers claim between starts_at and ends_at.
 
     A claim is valid until ends_at, or `valid_days` after it was claimed when that is set.
-    Store-wide unless `products` are chosen.
+    Store-wide unless `products` are chosen. A `platform_funded` batch holds one compensation coupon granted to a
+    buyer (shop.services.promotions.coupon_grant): never listed to buyers nor claimable.
     """
 
     name = models.CharField(_("优惠券名称"), max_length=60)
@@ -161,6 +162,7 @@ class CouponBatch(_Promotion):
     per_user_limit = models.PositiveSmallIntegerField(_("每人限领"), default=1, validators=[MinValueValidator(1)])
     valid_days = models.PositiveSmallIntegerField(_("领取后有效天数"), null=True, blank=True)
     products = models.ManyToManyField("shop.Product", verbose_name=_("指定商品"), blank=True, related_name="+")
+    platform_funded = models.BooleanField(_("平台赔付券"), default=False)
 
     class Meta(_Promotion.Meta):
         verbose_name = _("优惠券")

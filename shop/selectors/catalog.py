@@ -83,7 +83,8 @@ def spend_and_saves_for_store(store: Store) -> QuerySet[SpendAndSave]:
 
 
 def coupons_for_store(store: Store) -> QuerySet[CouponBatch]:
-    return CouponBatch.objects.filter(store=store).prefetch_related("products")
+    """The store's own coupon batches (platform-funded compensation coupons are not listed)."""
+    return CouponBatch.objects.filter(store=store, platform_funded=False).prefetch_related("products")
 
 
 def claimable_coupons(store: Store, at: datetime | None = None) -> QuerySet[CouponBatch]:

@@ -83,7 +83,7 @@ def order_list(*, store: Store, filters: OrderFilters | None = None) -> QuerySet
 
 def order_get(*, store: Store, order_sn: str) -> Order:
     """One order of the store (404 for another store's)."""
-    return get_object_or_404(order_list(store=store).prefetch_related("compensations"), order_sn=order_sn)
+    return get_object_or_404(order_list(store=store).prefetch_related("compensations__coupon"), order_sn=order_sn)
 
 
 # --- the platform's separate status fields (DOMAIN.md), derived from our one state machine ---------

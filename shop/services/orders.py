@@ -30,7 +30,13 @@ from shop.models.catalog import ProductStatus
 from shop.models.orders import BuyMode, CompensationKind, GroupStatus, OrderStatus, new_order_sn
 from shop.services.deposit import deposit_deduct
 from shop.services.pricing import price_order
-from shop.services.promotions import coupon_mark_used, coupon_release, discount_redeem, discount_release
+from shop.services.promotions import (
+    coupon_grant,
+    coupon_mark_used,
+    coupon_release,
+    discount_redeem,
+    discount_release,
+)
 
 PAYMENT_PURPOSE = "order"
 
@@ -482,7 +488,8 @@ def compensation_amount(kind: str, paid_amount: int) -> int:
 
 
 def _compensate(order: Order, kind: str, *, by) -> Compensation | None:
-    """Record the compensation once per order and kind, then try to settle it from the deposit."""
+    """Record the compensation once per order and kind, give the buyer its no-threshold coupon, then try to settle
+    it from the deposit."""
     try:
         with transaction.atomic():
             compensation = Compensation.objects.create(
@@ -494,6 +501,14 @@ def _compensate(order: Order, kind: str, *, by) -> Compensation | None:
             )
     except IntegrityError:
         return None  # already compensated for this
+    compensation.coupon = coupon_grant(
+        store=order.store,
+        buyer_ref=order.buyer_ref,
+        amount=compensation.amount,
+        reason=_("订单 %(sn)s %(kind)s赔付") % {"sn": order.order_sn, "kind": compensation.get_kind_display()},
+        by=by,
+    )
+    compensation.save(update_fields=["coupon"])
     _settle(compensation, by=by)
     emit(
         type="order.late_shipping" if kind == CompensationKind.LATE_SHIPPING else "order.compensated",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -295,7 +296,7 @@ def coupon_claim(*, coupon: CouponBatch, buyer_ref: str, by) -> CouponClaim:
         raise ValidationFailed(_("缺少买家标识。"), fields={"buyer_ref": [_("缺少买家标识。")]})
     coupon = CouponBatch.objects.select_for_update().select_related("store").get(pk=coupon.pk)
     now = timezone.now()
-    if not coupon.store.is_open() or coupon.phase(now) != "running":
+    if coupon.platform_funded or not coupon.store.is_open() or coupon.phase(now) != "running":
         raise Conflict(_("该优惠券当前不可领取。"), code="coupon_not_claimable")
     if coupon.remaining <= 0:
         raise Conflict(_("优惠券已领完。"), code="coupon_sold_out")
@@ -306,6 +307,37 @@ def coupon_claim(*, coupon: CouponBatch, buyer_ref: str, by) -> CouponClaim:
     expires_at = now + timedelta(days=coupon.valid_days) if coupon.valid_days else coupon.ends_at
     return CouponClaim.objects.create(
         coupon=coupon, store=coupon.store, buyer_ref=buyer_ref, code=_new_code(), claimed_at=now, expires_at=expires_at
+    )
+
+
+@transaction.atomic
+def coupon_grant(*, store: Store, buyer_ref: str, amount: int, reason: str, by) -> CouponClaim:
+    """Give a buyer a platform-funded, no-threshold, single-use coupon of `amount` fen in `store` (a compensation).
+
+    Each grant is its own hidden batch of one coupon, already claimed; it expires after the
+    `compensation_coupon_validity` time rule. Callers make the grant once (e.g. once per Compensation).
+    """
+    if not buyer_ref:
+        raise ValidationFailed(_("缺少买家标识。"), fields={"buyer_ref": [_("缺少买家标识。")]})
+    if amount <= 0:
+        raise ValidationFailed(_("请填写减免金额。"), fields={"amount": [_("请填写减免金额。")]})
+    now = timezone.now()
+    expires_at = now + settings.PORTAL_TIME_RULES["compensation_coupon_validity"]
+    coupon = CouponBatch.objects.create(
+        store=store,
+        name=reason[:60],
+        kind=CouponKind.THRESHOLD,
+        threshold=0,
+        amount=amount,
+        quantity=1,
+        claimed_count=1,
+        per_user_limit=1,
+        starts_at=now,
+        ends_at=expires_at,
+        platform_funded=True,
+    )
+    return CouponClaim.objects.create(
+        coupon=coupon, store=store, buyer_ref=buyer_ref, code=_new_code(), claimed_at=now, expires_at=expires_at
     )
 
 

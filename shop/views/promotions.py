@@ -121,7 +121,7 @@ class PromotionEndView(MerchantMixin, View):
     kinds = {
         "discounts": (LimitedTimeDiscount, lambda obj, by: discount_end(discount=obj, by=by)),
         "spend_and_save": (SpendAndSave, lambda obj, by: spend_and_save_end(campaign=obj, by=by)),
-        "coupons": (CouponBatch, lambda obj, by: coupon_end(coupon=obj, by=by)),
+        "coupons": (CouponBatch.objects.filter(platform_funded=False), lambda obj, by: coupon_end(coupon=obj, by=by)),
     }
 
     def post(self, request, kind, pk):
@@ -139,7 +139,7 @@ class PromotionEndView(MerchantMixin, View):
 
 class CouponAddQuantityView(MerchantMixin, View):
     def post(self, request, pk):
-        coupon = get_object_or_404(CouponBatch, store=self.store, pk=pk)
+        coupon = get_object_or_404(coupons_for_store(self.store), pk=pk)
         form = AddQuantityForm(request.POST)
         if not form.is_valid():
             messages.error(request, " ".join(form.errors["extra"]))
