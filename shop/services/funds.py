@@ -24,7 +24,7 @@ from portal.exceptions import ValidationFailed
 from portal.fsm import actor_label
 from portal.models import Refund, User
 from portal.payments import on_refund_succeeded
-from shop.models import DepositEntry, Order, PayoutEntry, Store
+from shop.models import CouponClaim, DepositEntry, Order, PayoutEntry, Store
 from shop.models.funds import PayoutBucket, PayoutKind, RefType
 from shop.models.orders import OrderStatus
 from shop.selectors.funds import payout_balances
@@ -196,18 +196,30 @@ def payouts_credit_completed(*, now=None) -> int:
     credited = PayoutEntry.objects.filter(
         kind=PayoutKind.CREDIT_PENDING, ref_type=RefType.ORDER, ref_id=Cast(OuterRef("pk"), CharField())
     )
-    orders = (
+    orders = list(
         Order.objects.filter(status=OrderStatus.COMPLETED)
         .filter(~Exists(credited))
         .annotate(refunded=Coalesce(Sum("items__refunded_amount"), 0))
-        .values("pk", "store_id", "order_sn", "paid_amount", "refunded", "completed_at")[:BATCH]
+        .values("pk", "store_id", "order_sn", "paid_amount", "refunded", "completed_at", "discounts")[:BATCH]
     )
+    # A platform-funded compensation coupon was already paid from the deposit when it was granted:
+    # the discount it gave on this order is added back, so the merchant does not pay it twice.
+    platform_claims = set(
+        CouponClaim.objects.filter(order_id__in=[o["pk"] for o in orders], coupon__platform_funded=True).values_list(
+            "pk", flat=True
+        )
+    )
+
+    def credit(o: dict) -> int:
+        funded = sum(d["amount"] for d in o["discounts"] if d.get("claim_id") in platform_claims)
+        return o["paid_amount"] - o["refunded"] + funded
+
     entries = [
         PayoutEntry(
             store_id=o["store_id"],
             kind=PayoutKind.CREDIT_PENDING,
             bucket=PayoutBucket.PENDING,
-            amount=o["paid_amount"] - o["refunded"],
+            amount=credit(o),
             reason=_("订单完成"),
             ref_type=RefType.ORDER,
             ref_id=str(o["pk"]),
@@ -216,7 +228,7 @@ def payouts_credit_completed(*, now=None) -> int:
             actor_label="system",
         )
         for o in orders
-        if o["paid_amount"] - o["refunded"] > 0
+        if credit(o) > 0
     ]
     created = PayoutEntry.objects.bulk_create(entries, ignore_conflicts=True)
     _announce_per_store(created, _("订单完成，货款待结算"))

@@ -177,3 +177,22 @@ def test_order_detail_shows_the_compensation_coupon(merchant_client, store, cloc
     claim = CouponClaim.objects.get()
     html = merchant_client.get(reverse("shop:order_detail", args=[order.order_sn])).content.decode()
     assert "赔付券" in html and claim.code in html and "未使用" in html
+
+
+def test_the_merchant_is_not_charged_twice_for_a_compensation_coupon(store, clock):
+    # given a late order compensated from the deposit with a ¥3 coupon, used on the buyer's next order
+    from shop.models import PayoutEntry
+    from shop.services.funds import payouts_credit_completed
+    from shop.services.orders import order_confirm_receipt, order_ship
+
+    sku, _order = late_order(store, clock)
+    services.compensate_late_shipping()
+    claim = Compensation.objects.get().coupon
+    again = pay(place(store, sku, buyer="buyer-1", coupon_code=claim.code))
+    order_ship(order=again, courier_code="SF", waybill_no="SF1234567890123", by="m")
+    order_confirm_receipt(order=again, by="buyer-1")
+    # when completed orders are credited to the payouts
+    payouts_credit_completed()
+    # then the credit is what the buyer paid plus the platform-funded coupon (already paid from the deposit)
+    credit = PayoutEntry.objects.get(ref_id=str(again.pk), kind="credit_pending")
+    assert credit.amount == again.paid_amount + 300 == 5990
