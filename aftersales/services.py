@@ -25,6 +25,7 @@ from shipping.waybills import validate_waybill
 from shop.models import Order, OrderItem, Store
 from shop.models.orders import OrderStatus
 from shop.services.deposit import deposit_deduct
+from shop.services.orders import order_cancel_transition
 
 from .models import (
     MONEY_TYPES,
@@ -150,14 +151,15 @@ def _cancel_order_if_fully_refunded(*, order_id: int, by) -> None:
     """Before shipment a refund cancels the order once every item is refunded.
 
     Not shop.services.orders.order_cancel: it refunds the whole payment, and the items were already
-    refunded here one by one; so this runs the Order FSM's cancel through portal.fsm directly.
+    refunded here one by one; so this runs only order_cancel_transition (the FSM cancel and the cancel
+    hooks: a booked parcel is cancelled too, and a picked-up one refuses, rolling the refund back).
     """
     order = Order.objects.select_for_update().get(pk=order_id)
     if order.status != OrderStatus.PAID:
         return
     if all(i.refunded_amount >= i.paid_amount for i in order.items.all()):
         reason = _("买家售后退款，订单关闭")
-        transition(order, "cancel", by=by, reason=reason, cancel_reason=reason)
+        order_cancel_transition(order=order, reason=reason, by=by)
 
 
 def _lock(req: AftersalesRequest) -> AftersalesRequest:

@@ -395,6 +395,21 @@ def shipment_cancel(*, shipment: Shipment, by, reason: str = "") -> Shipment:
 
 
 @transaction.atomic
+def order_shipments_cancel(*, order: Order, by) -> int:
+    """An order is being cancelled (shop's ORDER_CANCELLED_HOOKS): cancel its booked parcel; returns how many.
+
+    A parcel already weighed or picked up is with the courier, so the order is effectively shipped:
+    the order's cancellation is refused (Conflict), and the caller's transaction rolls it all back.
+    """
+    shipments = list(Shipment.objects.filter(order_id=order.pk, status__in=ACTIVE).order_by("id"))
+    if any(s.status not in (S.REQUESTED, S.CONFIRMED) or not s.is_unweighed() for s in shipments):
+        raise Conflict(_("订单的包裹已被快递揽收，视为已发货，不能取消。"), code="parcel_picked_up")
+    for shipment in shipments:
+        shipment_cancel(shipment=shipment, by=by, reason=_("订单已取消"))
+    return len(shipments)
+
+
+@transaction.atomic
 def booking_cancel(*, booking: Booking, by) -> int:
     """Cancel every parcel of the booking that can still be cancelled; returns how many."""
     ids = list(

@@ -3,6 +3,7 @@ re-ship, deliver, confirm receipt, compensations, risk hold, and the deadline ru
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -38,12 +39,19 @@ from shop.services.promotions import (
     discount_release,
 )
 
+logger = logging.getLogger(__name__)
 PAYMENT_PURPOSE = "order"
 
 # The shipping app answers "which of these self-shipped orders has a pickup scan?" (tracking events):
 # set it to a function taking orders and returning the ids of those with a pickup (GOT) scan.
 # Until it is set, the fake-shipping rule cannot judge and flags nothing.
 PICKUP_SCAN_LOOKUP: Callable[[list[Order]], set[int]] | None = None
+
+# Run, keyword-only as hook(order=..., by=...), inside the transaction of every order cancellation,
+# right after the order's cancel transition (the order is locked). The shipping app registers the
+# cancellation of the order's booked parcel; a hook refuses by raising a DomainError, which rolls
+# the whole cancellation back.
+ORDER_CANCELLED_HOOKS: list[Callable[..., object]] = []
 
 
 @dataclass(frozen=True)
@@ -349,9 +357,21 @@ def order_cancel(*, order: Order, reason: str, by) -> Order:
     return order
 
 
+def order_cancel_transition(*, order: Order, reason: str, by) -> Order:
+    """The one place an order is cancelled: its FSM cancel, then ORDER_CANCELLED_HOOKS (a booked parcel
+    is cancelled with it, or the cancellation is refused once the parcel was picked up).
+
+    The caller holds the order's row lock inside its transaction and settles stock, promotions and money.
+    """
+    transition(order, "cancel", by=by, reason=reason, cancel_reason=reason)
+    for hook in ORDER_CANCELLED_HOOKS:
+        hook(order=order, by=by)
+    return order
+
+
 def _cancel_locked(order: Order, *, reason: str, by) -> None:
     """Cancel a locked order: stock, discounted units and coupon go back; what was paid is refunded."""
-    transition(order, "cancel", by=by, reason=reason, cancel_reason=reason)
+    order_cancel_transition(order=order, reason=reason, by=by)
     _release_stock(order)
     discount_release(order=order, by=by)
     coupon_release(order=order, by=by)
@@ -570,14 +590,21 @@ def order_complain_not_shipped(*, order: Order, by) -> Compensation:
 
 
 def _each_locked(ids: Iterable[int], still: dict, action: Callable[[Order], None]) -> int:
-    """Run `action` on each order (locked) that still matches `still`; returns how many changed."""
+    """Run `action` on each order (locked) that still matches `still`; returns how many changed.
+
+    An order the action refuses (a DomainError, e.g. its parcel was picked up) is rolled back, logged
+    and skipped: one order never stops the sweep.
+    """
     done = 0
     for pk in ids:
-        with transaction.atomic():
-            order = Order.objects.select_for_update().filter(pk=pk, **still).first()
-            if order is not None:
-                action(order)
-                done += 1
+        try:
+            with transaction.atomic():
+                order = Order.objects.select_for_update().filter(pk=pk, **still).first()
+                if order is not None:
+                    action(order)
+                    done += 1
+        except DomainError as exc:
+            logger.warning("sweep skipped order %s: %s", pk, exc.message)
     return done
 
 
