@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterable
+
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
@@ -9,10 +12,26 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.events import emit
+from portal.exceptions import DomainError
 from portal.sweeps import sweep
 
 from . import selectors, services
 from .models import AftersalesRequest, AftersalesStatus, DsrSnapshot
+
+logger = logging.getLogger(__name__)
+
+
+def _each(requests: Iterable[AftersalesRequest], action: Callable[[AftersalesRequest], object]) -> int:
+    """Apply `action` (a service, atomic) to each request; one it refuses is logged and skipped, never
+    blocking the rest of the sweep. Returns how many moved."""
+    done = 0
+    for req in requests:
+        try:
+            action(req)
+            done += 1
+        except DomainError as exc:
+            logger.warning("sweep skipped after-sales request %s: %s", req.request_sn, exc.message)
+    return done
 
 
 def _overdue(**filters):
@@ -22,40 +41,37 @@ def _overdue(**filters):
 @sweep("aftersales.auto_approve")
 def auto_approve() -> int:
     """Requests unanswered past the response window are approved."""
-    requests = list(_overdue(status=AftersalesStatus.REQUESTED))
-    for req in requests:
-        services.aftersales_auto_approve(request=req)
-    return len(requests)
+    return _each(_overdue(status=AftersalesStatus.REQUESTED), lambda r: services.aftersales_auto_approve(request=r))
 
 
 @sweep("aftersales.return_tracking")
 def return_tracking() -> int:
     """Returns the courier reports signed for are marked delivered (the merchant is due to confirm)."""
-    requests = list(selectors.returns_signed_for())
-    for req in requests:
-        services.aftersales_return_delivered(request=req, by=f"courier:{req.return_courier_code}")
-    return len(requests)
+    return _each(
+        selectors.returns_signed_for(),
+        lambda r: services.aftersales_return_delivered(request=r, by=f"courier:{r.return_courier_code}"),
+    )
 
 
 @sweep("aftersales.auto_receive")
 def auto_receive() -> int:
     """Returns shipped but not confirmed within the receipt window are received (and refunded)."""
-    requests = list(_overdue(status=AftersalesStatus.AWAITING_RETURN).exclude(return_waybill_no=""))
-    for req in requests:
-        services.aftersales_auto_receive(request=req)
-    return len(requests)
+    return _each(
+        _overdue(status=AftersalesStatus.AWAITING_RETURN).exclude(return_waybill_no=""),
+        lambda r: services.aftersales_auto_receive(request=r),
+    )
 
 
 @sweep("aftersales.expire")
 def expire() -> int:
     """Returns never shipped and rejections never escalated are closed."""
-    requests = list(
-        _overdue(status=AftersalesStatus.AWAITING_RETURN, return_waybill_no="")
-        | _overdue(status=AftersalesStatus.REJECTED)
+    return _each(
+        list(
+            _overdue(status=AftersalesStatus.AWAITING_RETURN, return_waybill_no="")
+            | _overdue(status=AftersalesStatus.REJECTED)
+        ),
+        lambda r: services.aftersales_expire(request=r),
     )
-    for req in requests:
-        services.aftersales_expire(request=req)
-    return len(requests)
 
 
 @sweep("aftersales.near_timeout")

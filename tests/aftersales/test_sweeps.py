@@ -136,3 +136,26 @@ def test_daily_evaluation_sweep_snapshots_once_a_day(store, time_machine):
     sweeps.evaluation_daily()
     assert DsrSnapshot.objects.filter(store=store).count() == 2
     assert StoreEvaluation.objects.filter(store=store).count() == 2
+
+
+def test_a_request_the_service_refuses_does_not_block_the_sweep(store, time_machine, monkeypatch):
+    # given two overdue requests, the first of which the service refuses
+    refused = open_req(make_order(store))
+    other = open_req(make_order(store))
+    later(time_machine, hours=49)
+    approve = services.aftersales_auto_approve
+
+    def refuse_first(*, request, **kw):
+        if request.pk == refused.pk:
+            raise IllegalTransition("refused for the test")
+        return approve(request=request, **kw)
+
+    monkeypatch.setattr(services, "aftersales_auto_approve", refuse_first)
+    # when the sweep runs
+    moved = sweeps.auto_approve()
+    # then the other request moved and the refused one is untouched
+    assert moved == 1
+    refused.refresh_from_db()
+    other.refresh_from_db()
+    assert refused.status == S.REQUESTED
+    assert other.status != S.REQUESTED
