@@ -40,9 +40,3 @@ class PermissionDenied(DomainError):
     status_code = 403
     default_code = "permission_denied"
     default_message = _("您没有执行此操作的权限。")
-
-
-class ExternalServiceError(DomainError):
-    status_code = 502
-    default_code = "external_service_error"
-    default_message = _("外部服务暂时不可用，请稍后重试。")

@@ -10,9 +10,9 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django_fsm import TransitionNotAllowed, can_proceed, has_transition_perm
+from django_fsm import TransitionNotAllowed, can_proceed
 
-from .exceptions import IllegalTransition, PermissionDenied
+from .exceptions import IllegalTransition
 from .models import AuditEntry
 
 
@@ -31,7 +31,6 @@ def transition(
     by: Any = None,
     reason: str = "",
     field: str = "status",
-    check_permission: bool = False,
     data: dict | None = None,
     **kwargs: Any,
 ) -> models.Model:
@@ -47,8 +46,6 @@ def transition(
             code="illegal_transition",
             message=f"{obj._meta.verbose_name}: “{name}” is not allowed from “{source}”.",
         )
-    if check_permission and not isinstance(by, str) and by is not None and not has_transition_perm(method, by):
-        raise PermissionDenied()
     try:
         method(**kwargs)
     except TransitionNotAllowed as exc:  # a guard changed between the check and the call

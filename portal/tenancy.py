@@ -67,13 +67,12 @@ def switch_store(request: HttpRequest, store_id: int) -> bool:
 class MerchantMixin(LoginRequiredMixin):
     """A merchant page: logged in and with a current store; `self.store` is that store."""
 
-    require_store = True
     owner_only = False
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        if self.require_store and not request.store:
+        if not request.store:
             return redirect("shop:onboarding_start")
         if self.owner_only and request.membership.role != "owner":
             from django.core.exceptions import PermissionDenied
