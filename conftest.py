@@ -10,7 +10,7 @@ from django.db.migrations.operations import RunPython
 # A transactional test (threads, browser) flushes the database afterwards, which removes these rows for the
 # tests that follow; the fixture below loads them again, idempotently, before any test that uses the database.
 REFERENCE_DATA = [
-    ("portal.migrations.0002_staff_groups", "auth.Group"),
+    ("portal.migrations.0005_staff_roles", "auth.Group"),  # groups and their permissions (portal.roles)
     ("shop.migrations.0002_categories", "shop.Category"),
     ("shop.migrations.0004_onboarding_seed", "shop.DepositRule"),
     ("shop.migrations.0006_evaluation", "shop.EvaluationRule"),

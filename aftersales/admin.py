@@ -133,15 +133,15 @@ class AftersalesRequestAdmin(admin.ModelAdmin):
             ),
         )
 
-    @admin.action(description=_("平台裁决：全额退款"))
+    @admin.action(description=_("平台裁决：全额退款"), permissions=["change"])
     def decide_full_refund(self, request, queryset):
         self._decide(request, queryset, Decision.FULL_REFUND)
 
-    @admin.action(description=_("平台裁决：部分退款"))
+    @admin.action(description=_("平台裁决：部分退款"), permissions=["change"])
     def decide_partial_refund(self, request, queryset):
         self._decide(request, queryset, Decision.PARTIAL_REFUND)
 
-    @admin.action(description=_("平台裁决：驳回买家"))
+    @admin.action(description=_("平台裁决：驳回买家"), permissions=["change"])
     def decide_reject(self, request, queryset):
         self._decide(request, queryset, Decision.REJECT)
 
@@ -165,7 +165,7 @@ class ComplaintAdmin(admin.ModelAdmin):
     def timeline(self, obj):
         return timeline_html(obj)
 
-    @admin.action(description=_("投诉成立"))
+    @admin.action(description=_("投诉成立"), permissions=["change"])
     def uphold(self, request, queryset):
         note = request.POST.get("note", "")
         _run(
@@ -175,7 +175,7 @@ class ComplaintAdmin(admin.ModelAdmin):
             lambda c: services.complaint_resolve(complaint=c, upheld=True, resolution=note, by=request.user),
         )
 
-    @admin.action(description=_("投诉不成立"))
+    @admin.action(description=_("投诉不成立"), permissions=["change"])
     def dismiss(self, request, queryset):
         note = request.POST.get("note", "")
         _run(
@@ -230,12 +230,12 @@ class ReviewAdmin(admin.ModelAdmin):
     def timeline(self, obj):
         return timeline_html(obj)
 
-    @admin.action(description=_("隐藏（需填写原因）"))
+    @admin.action(description=_("隐藏（需填写原因）"), permissions=["change"])
     def hide(self, request, queryset):
         note = request.POST.get("note", "")
         _run(self, request, queryset, lambda r: services.review_hide(review=r, reason=note, by=request.user))
 
-    @admin.action(description=_("恢复显示"))
+    @admin.action(description=_("恢复显示"), permissions=["change"])
     def unhide(self, request, queryset):
         _run(self, request, queryset, lambda r: services.review_unhide(review=r, by=request.user))
 

@@ -372,7 +372,7 @@ def staff_overview(now: datetime | None = None) -> list[TodoItem]:
             "applications_awaiting_review",
             _("待审核开店申请"),
             stores["submitted"],
-            _admin_link("shop_store", "status__exact=submitted"),
+            _admin_link("shop_storeapplication"),  # the review queue: reviewers open it, support does not
             "warn" if stores["submitted"] else "",
         ),
         TodoItem(

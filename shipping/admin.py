@@ -87,7 +87,7 @@ class BookingAdmin(admin.ModelAdmin):
     inlines = [ShipmentInline]
     actions = ["cancel_waiting"]
 
-    @admin.action(description=_("取消未揽收的包裹"))
+    @admin.action(description=_("取消未揽收的包裹"), permissions=["change"])
     def cancel_waiting(self, request, queryset):
         _run(self, request, queryset, lambda b: services.booking_cancel(booking=b, by=request.user), "cancelled")
 
@@ -128,7 +128,7 @@ class ShipmentAdmin(admin.ModelAdmin):
     inlines = [TrackingEventInline]
     actions = ["cancel"]
 
-    @admin.action(description=_("取消下单（未称重）"))
+    @admin.action(description=_("取消下单（未称重）"), permissions=["change"])
     def cancel(self, request, queryset):
         _run(
             self,
@@ -148,7 +148,7 @@ class PlatformTicketAdmin(admin.ModelAdmin):
     fields = ("store", "shipment", "kind", "description", "status", "resolution", "created_by", "resolved_at")
     actions = ["resolve"]
 
-    @admin.action(description=_("标记为已处理（使用填写的处理结果）"))
+    @admin.action(description=_("标记为已处理（使用填写的处理结果）"), permissions=["change"])
     def resolve(self, request, queryset):
         _run(
             self,

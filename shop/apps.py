@@ -7,10 +7,5 @@ class ShopConfig(AppConfig):
     verbose_name = _("店铺、商品与订单")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_migrate
-
         from . import sweeps  # noqa: F401  registers the app's deadline sweeps
-        from .permissions import grant_staff_permissions
         from .services import deposit  # noqa: F401  registers the deposit payment handler
-
-        post_migrate.connect(grant_staff_permissions, sender=self)

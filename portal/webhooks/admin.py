@@ -18,12 +18,12 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     readonly_fields = ("store", "secret", "failure_streak", "disabled_at", "created_by", "created_at", "active")
     actions = ["enable", "disable"]
 
-    @admin.action(description=_("启用所选地址"))
+    @admin.action(description=_("启用所选地址"), permissions=["change"])
     def enable(self, request, queryset):
         for endpoint in queryset:
             webhook_endpoint_set_active(endpoint=endpoint, active=True, by=request.user)
 
-    @admin.action(description=_("停用所选地址"))
+    @admin.action(description=_("停用所选地址"), permissions=["change"])
     def disable(self, request, queryset):
         for endpoint in queryset:
             webhook_endpoint_set_active(endpoint=endpoint, active=False, by=request.user)
@@ -52,7 +52,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
-    @admin.action(description=_("重新发送所选投递"))
+    @admin.action(description=_("重新发送所选投递"), permissions=["change"])
     def replay(self, request, queryset):
         for delivery in queryset.select_related("endpoint"):
             try:

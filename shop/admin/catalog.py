@@ -47,11 +47,11 @@ class ProductAdmin(admin.ModelAdmin):
     inlines = [SkuInline, ProductImageInline]
     actions = ["put_on_sale", "take_off_shelf"]
 
-    @admin.action(description=_("上架"))
+    @admin.action(description=_("上架"), permissions=["change"])
     def put_on_sale(self, request, queryset):
         _run(self, request, queryset, lambda p, by: product_put_on_sale(product=p, by=by, reason="admin"))
 
-    @admin.action(description=_("下架"))
+    @admin.action(description=_("下架"), permissions=["change"])
     def take_off_shelf(self, request, queryset):
         _run(self, request, queryset, lambda p, by: product_take_off_shelf(product=p, by=by, reason="admin"))
 
@@ -73,7 +73,7 @@ class _PromotionAdmin(admin.ModelAdmin):
     actions = ["end"]
     end_service = None
 
-    @admin.action(description=_("结束活动"))
+    @admin.action(description=_("结束活动"), permissions=["change"])
     def end(self, request, queryset):
         _run(self, request, queryset, type(self).end_service)
 

@@ -55,10 +55,10 @@ class SuspensionProposalAdmin(admin.ModelAdmin):
             else:
                 self.message_user(request, _("%(p)s：已处理。") % {"p": proposal}, messages.SUCCESS)
 
-    @admin.action(description=_("确认暂停店铺（通知商家）"))
+    @admin.action(description=_("确认暂停店铺（通知商家）"), permissions=["change"])
     def confirm(self, request, queryset):
         self._run(request, queryset, lambda p: suspension_confirm(proposal=p, by=request.user))
 
-    @admin.action(description=_("驳回提议"))
+    @admin.action(description=_("驳回提议"), permissions=["change"])
     def dismiss(self, request, queryset):
         self._run(request, queryset, lambda p: suspension_dismiss(proposal=p, by=request.user))

@@ -75,7 +75,7 @@ class OrderAdmin(AuditTimelineMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.action(description=_("风控审核：暂停发货"))
+    @admin.action(description=_("风控审核：暂停发货"), permissions=["change"])
     def hold_for_risk(self, request, queryset):
         _run(
             self, request, queryset,
@@ -83,7 +83,7 @@ class OrderAdmin(AuditTimelineMixin, admin.ModelAdmin):
             _("%(n)d 个订单已进入风控审核。"),
         )  # fmt: skip
 
-    @admin.action(description=_("解除风控"))
+    @admin.action(description=_("解除风控"), permissions=["change"])
     def release_risk_hold(self, request, queryset):
         _run(
             self, request, queryset,
@@ -91,7 +91,7 @@ class OrderAdmin(AuditTimelineMixin, admin.ModelAdmin):
             _("%(n)d 个订单已解除风控。"),
         )  # fmt: skip
 
-    @admin.action(description=_("取消订单并退款（平台介入）"))
+    @admin.action(description=_("取消订单并退款（平台介入）"), permissions=["change"])
     def cancel_and_refund(self, request, queryset):
         _run(
             self, request, queryset,
@@ -99,7 +99,7 @@ class OrderAdmin(AuditTimelineMixin, admin.ModelAdmin):
             _("%(n)d 个订单已取消。"),
         )  # fmt: skip
 
-    @admin.action(description=_("标记已签收"))
+    @admin.action(description=_("标记已签收"), permissions=["change"])
     def mark_delivered(self, request, queryset):
         _run(
             self,
@@ -109,7 +109,7 @@ class OrderAdmin(AuditTimelineMixin, admin.ModelAdmin):
             _("%(n)d 个订单已签收。"),
         )
 
-    @admin.action(description=_("确认收货（完成）"))
+    @admin.action(description=_("确认收货（完成）"), permissions=["change"])
     def confirm_receipt(self, request, queryset):
         _run(
             self, request, queryset,
@@ -135,7 +135,7 @@ class GroupBuyAdmin(AuditTimelineMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.action(description=_("结束拼团（失败并退款）"))
+    @admin.action(description=_("结束拼团（失败并退款）"), permissions=["change"])
     def fail_group(self, request, queryset):
         _run(
             self, request, queryset, lambda g: services.group_fail(group=g, by=request.user), _("%(n)d 个拼团已结束。")
@@ -159,7 +159,7 @@ class CompensationAdmin(AuditTimelineMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.action(description=_("从保证金扣除"))
+    @admin.action(description=_("从保证金扣除"), permissions=["change"])
     def settle(self, request, queryset):
         _run(
             self, request, queryset,
@@ -167,7 +167,7 @@ class CompensationAdmin(AuditTimelineMixin, admin.ModelAdmin):
             _("%(n)d 笔赔付已扣除。"),
         )  # fmt: skip
 
-    @admin.action(description=_("免除赔付"))
+    @admin.action(description=_("免除赔付"), permissions=["change"])
     def waive(self, request, queryset):
         _run(
             self, request, queryset,

@@ -96,3 +96,44 @@ def test_admin_lists_render(admin_client, order):
                  "shop_evaluationrule", "shop_storeevaluation", "shop_suspensionproposal"):  # fmt: skip
         assert admin_client.get(reverse(f"admin:{name}_changelist")).status_code == 200
     assert Review.objects.count() == 1 and Complaint.objects.count() == 0
+
+
+def _staff(role: str):
+    from django.contrib.auth.models import Group
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(username=f"{role}_desk", is_staff=True)
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+def test_support_decides_a_dispute_with_its_own_login(client, escalated, django_capture_on_commit_callbacks):
+    # given a support agent (not a superuser) logged in
+    client.force_login(_staff("support"))
+    # when it decides the intervention in the admin
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:aftersales_aftersalesrequest_changelist"),
+            {"action": "decide_full_refund", "_selected_action": [escalated.pk], "note": "商家未举证"},
+        )
+    # then the request is decided and refunded, and the audit names the agent
+    assert response.status_code == 302
+    escalated.refresh_from_db()
+    assert escalated.status == S.DECIDED and escalated.refund.status == "succeeded"
+    assert escalated.decided_by.username == "support_desk"
+
+
+@pytest.mark.parametrize("role", ["finance", "reviewer"])
+def test_other_roles_cannot_decide_a_dispute(client, escalated, role):
+    # given finance (who may read requests) or a reviewer (who may not)
+    client.force_login(_staff(role))
+    # when they post the decision anyway
+    response = client.post(
+        reverse("admin:aftersales_aftersalesrequest_changelist"),
+        {"action": "decide_full_refund", "_selected_action": [escalated.pk]},
+    )
+    # then it is refused (403 without the page, no action offered with it) and nothing changed
+    assert response.status_code == (403 if role == "reviewer" else 200)
+    escalated.refresh_from_db()
+    assert escalated.status == S.IN_INTERVENTION and escalated.refund is None and escalated.decided_by is None

@@ -5,15 +5,16 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 
+from django.apps import apps
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from portal.payments.providers import get_provider
 from portal.payments.services import payment_record_callback
+from portal.roles import grant_staff_roles
 from shop.models import AgreementVersion, Category, DepositRule, Store
 from shop.models.stores import uscc_check_character
-from shop.permissions import grant_staff_permissions
 from shop.selectors.stores import current_agreement
 from shop.services import deposit as deposit_services
 from shop.services import stores as services
@@ -60,7 +61,7 @@ def ensure_reference_data() -> Category:
         AgreementVersion.objects.create(
             version="test-1", title="入驻协议", body="第一条 ……", effective_at=datetime(2000, 1, 1, tzinfo=UTC)
         )
-    grant_staff_permissions()
+    grant_staff_roles(apps)
     return category
 
 
