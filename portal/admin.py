@@ -57,7 +57,8 @@ class NotificationAdmin(ReadOnlyAdmin):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ("name", "store", "prefix", "created_at", "last_used_at", "revoked_at")
+    list_display = ("name", "store", "kind", "prefix", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("kind",)
     search_fields = ("name", "prefix", "store__name")
     readonly_fields = ("prefix", "hashed_key", "created_at", "last_used_at")
     list_select_related = ("store",)

@@ -32,6 +32,17 @@ class QuietHoursForm(forms.ModelForm):
 
 class ApiKeyForm(forms.Form):
     name = forms.CharField(label=_("名称"), max_length=100, help_text=_("例如：ERP 同步"))
+    kind = forms.ChoiceField(
+        label=_("密钥类型"),
+        choices=ApiKey.Kind.choices,
+        initial=ApiKey.Kind.MERCHANT,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_("商家系统密钥调用商家接口（订单同步、发货、售后处理）；店面密钥代买家下单、支付、确认收货、申请售后和评价。"),
+    )
     scopes = forms.MultipleChoiceField(
         label=_("权限范围"), choices=ApiKey.Scope.choices, widget=forms.CheckboxSelectMultiple
     )
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or ApiKey.Kind.MERCHANT

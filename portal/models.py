@@ -131,7 +131,15 @@ class NotificationPreference(models.Model):
 
 
 class ApiKey(models.Model):
-    """An integration's key: belongs to one store, carries scopes, stored hashed, shown once."""
+    """An integration's key: belongs to one store, has a kind (side) and scopes, stored hashed, shown once.
+
+    A merchant key (an ERP) calls merchant operations; a storefront key calls buyer operations for the
+    store's buyers (place, pay, cancel, confirm receipt, after-sales, reviews). Scopes narrow either.
+    """
+
+    class Kind(models.TextChoices):
+        MERCHANT = "merchant", _("商家系统（ERP）")
+        STOREFRONT = "storefront", _("店面（代买家操作）")
 
     class Scope(models.TextChoices):
         STORE = "store", _("店铺")
@@ -141,9 +149,11 @@ class ApiKey(models.Model):
         SHIPPING = "shipping", _("发货")
         AFTERSALES = "aftersales", _("售后")
         WEBHOOKS = "webhooks", _("Webhook")
+        NOTIFICATIONS = "notifications", _("站内消息")
 
     store = models.ForeignKey("shop.Store", on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("密钥类型"), max_length=16, choices=Kind.choices, default=Kind.MERCHANT)
     prefix = models.CharField(max_length=12, unique=True)
     hashed_key = models.CharField(max_length=128)
     scopes = models.JSONField(default=list)

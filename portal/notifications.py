@@ -6,7 +6,7 @@ from datetime import time
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from .events import EVENT_TYPES, outlet
@@ -63,8 +63,20 @@ def unread_count(user: User) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 
-def mark_read(*, user: User, ids: list[int] | None = None) -> int:
-    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+def inbox(*, user: User, store=None, storeless: bool = True) -> QuerySet[Notification]:
+    """The user's notifications; with `store`, only that store's (plus those of no store, if `storeless`).
+
+    An API key sees only its own store's (storeless=False): a key of one store never reads another's,
+    even when the same user owns both.
+    """
+    qs = Notification.objects.filter(user_id=getattr(user, "pk", None))
+    if store is not None:
+        qs = qs.filter(Q(store=store) | Q(store__isnull=True)) if storeless else qs.filter(store=store)
+    return qs
+
+
+def mark_read(*, user: User, ids: list[int] | None = None, store=None, storeless: bool = True) -> int:
+    qs = inbox(user=user, store=store, storeless=storeless).filter(read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=ids)
     return qs.update(read_at=timezone.now())

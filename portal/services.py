@@ -17,14 +17,18 @@ CHANNELS = ("in_app", "email", "sms")
 
 
 @transaction.atomic
-def api_key_create(*, store, name: str, scopes: list[str], by: User) -> tuple[ApiKey, str]:
-    """A new key for the store's integration; returns (key, raw secret) — the raw secret is never stored."""
+def api_key_create(
+    *, store, name: str, scopes: list[str], kind: str = ApiKey.Kind.MERCHANT, by: User
+) -> tuple[ApiKey, str]:
+    """A new merchant or storefront key of the store; returns (key, raw secret) — the secret is never stored."""
     unknown = set(scopes) - set(ApiKey.Scope.values)
     if not scopes or unknown:
         raise ValidationFailed(_("请选择至少一个有效的权限范围。"), fields={"scopes": [_("请选择权限范围。")]})
+    if kind not in ApiKey.Kind.values:
+        raise ValidationFailed(fields={"kind": [_("请选择密钥类型。")]})
     raw, prefix, hashed = generate_key()
     key = ApiKey.objects.create(
-        store=store, name=name, prefix=prefix, hashed_key=hashed, scopes=sorted(scopes), created_by=by
+        store=store, name=name, kind=kind, prefix=prefix, hashed_key=hashed, scopes=sorted(scopes), created_by=by
     )
     return key, raw
 

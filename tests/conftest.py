@@ -52,11 +52,13 @@ def admin_client(client, staff_user):
     return client
 
 
-def api_client_for(store, scopes=None, user=None) -> APIClient:
+def api_client_for(store, scopes=None, user=None, kind: str = ApiKey.Kind.MERCHANT) -> APIClient:
+    """A client with a new API key of `store`: a merchant key (ERP) unless kind="storefront"."""
     raw, prefix, hashed = generate_key()
     ApiKey.objects.create(
         store=store,
         name="test",
+        kind=kind,
         prefix=prefix,
         hashed_key=hashed,
         scopes=scopes if scopes is not None else [s.value for s in ApiKey.Scope],
@@ -74,8 +76,19 @@ def api(store, merchant) -> APIClient:
 
 
 @pytest.fixture
+def storefront(store, merchant) -> APIClient:
+    """A storefront app's client with every scope, acting for `store`'s buyers."""
+    return api_client_for(store, user=merchant, kind=ApiKey.Kind.STOREFRONT)
+
+
+@pytest.fixture
 def other_api(other_store) -> APIClient:
     return api_client_for(other_store)
+
+
+@pytest.fixture
+def other_storefront(other_store) -> APIClient:
+    return api_client_for(other_store, kind=ApiKey.Kind.STOREFRONT)
 
 
 __all__ = ["StoreFactory", "api_client_for", "force_status"]

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.api.idempotency import IdempotentMixin
-from portal.api.permissions import request_store
+from portal.api.permissions import BOTH, BUYER, request_store
 from portal.models import ApiKey
 from shop.models import Order
 
@@ -46,6 +46,7 @@ def _valid(serializer_class, request) -> dict:
 class RequestListView(ListAPIView):
     """The store's after-sales requests, newest first; filter with ?status= and ?order_sn=."""
 
+    side = BOTH
     required_scope = SCOPE
     serializer_class = s.AftersalesRequestOut
 
@@ -59,6 +60,7 @@ class RequestListView(ListAPIView):
 
 
 class RequestDetailView(APIView):
+    side = BOTH
     required_scope = SCOPE
 
     @extend_schema(responses=s.AftersalesRequestOut)
@@ -81,6 +83,7 @@ def _request(request, request_sn: str) -> AftersalesRequest:
 class RequestOpenView(IdempotentMixin, APIView):
     """Buyer: open a request on one order item (multipart for photos)."""
 
+    side = BUYER
     required_scope = SCOPE
 
     @extend_schema(request=s.AftersalesOpenIn, responses={201: s.AftersalesRequestOut})
@@ -121,6 +124,7 @@ def _action(input_class, doc: str):
 
 @_action(s.AftersalesUpdateIn, "Buyer: revise a request not answered yet.")
 class RequestUpdateView(_RequestAction):
+    side = BUYER
     input_class = s.AftersalesUpdateIn
 
     def perform(self, req, data, request):
@@ -137,6 +141,7 @@ class RequestUpdateView(_RequestAction):
 
 @_action(s.AftersalesBuyerIn, "Buyer: withdraw the request.")
 class RequestCancelView(_RequestAction):
+    side = BUYER
     input_class = s.AftersalesBuyerIn
 
     def perform(self, req, data, request):
@@ -145,6 +150,7 @@ class RequestCancelView(_RequestAction):
 
 @_action(s.AftersalesEscalateIn, "Buyer: ask for platform intervention after a rejection (within the window).")
 class RequestEscalateView(_RequestAction):
+    side = BUYER
     input_class = s.AftersalesEscalateIn
 
     def perform(self, req, data, request):
@@ -159,6 +165,7 @@ class RequestEscalateView(_RequestAction):
 
 @_action(s.ReturnWaybillIn, "Buyer: the waybill of the goods sent back (validated per courier).")
 class RequestReturnWaybillView(_RequestAction):
+    side = BUYER
     input_class = s.ReturnWaybillIn
 
     def perform(self, req, data, request):
@@ -237,6 +244,7 @@ def _review(request, pk: int) -> Review:
 class ReviewListView(ListAPIView):
     """The store's reviews; filters ?score=good|medium|bad, ?photos=1, ?unanswered=1."""
 
+    side = BOTH
     required_scope = SCOPE
     serializer_class = s.ReviewOut
 
@@ -253,6 +261,7 @@ class ReviewListView(ListAPIView):
 class ReviewCreateView(IdempotentMixin, APIView):
     """Buyer: review a received order item (once, within the review window)."""
 
+    side = BUYER
     required_scope = SCOPE
 
     @extend_schema(request=s.ReviewIn, responses={201: s.ReviewOut})
@@ -276,6 +285,7 @@ class ReviewCreateView(IdempotentMixin, APIView):
 class ReviewFollowupView(IdempotentMixin, APIView):
     """Buyer: the one follow-up review."""
 
+    side = BUYER
     required_scope = SCOPE
 
     @extend_schema(request=s.ReviewFollowupIn, responses=s.ReviewOut)
@@ -308,6 +318,7 @@ class ReviewReplyView(IdempotentMixin, APIView):
 class ComplaintFileView(IdempotentMixin, APIView):
     """Buyer: complain about the store (handled by platform support staff)."""
 
+    side = BUYER
     required_scope = SCOPE
 
     @extend_schema(request=s.ComplaintIn, responses={201: s.ComplaintOut})

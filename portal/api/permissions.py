@@ -1,10 +1,25 @@
-"""API permissions: a request acts for one store (API key's store or the session's current store)."""
+"""API permissions: a request acts for one store (API key's store or the session's current store), on one
+side, with the scopes its operation needs.
+
+Sides: a merchant (a logged-in session, or a merchant API key) calls merchant operations; a storefront key
+calls buyer operations. Each view declares `side` (MERCHANT by default, BUYER, or both) and
+`required_scope` (one scope, or a list of which any one suffices). An API key must hold the operation's
+scope; an operation that declares no scope is closed to API keys. The OpenAPI schema reads the same two
+attributes (portal/api/schema.py), so what is documented is what is checked.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.utils.translation import gettext as _
 from rest_framework.permissions import BasePermission
 
 from portal.models import ApiKey
+
+MERCHANT, BUYER = "merchant", "buyer"
+BOTH = (MERCHANT, BUYER)
+KIND_SIDE = {ApiKey.Kind.MERCHANT: MERCHANT, ApiKey.Kind.STOREFRONT: BUYER}
 
 
 def request_store(request):
@@ -12,25 +27,69 @@ def request_store(request):
     return store or None
 
 
-class HasStore(BasePermission):
-    """Authenticated and acting for a store. Views declare `required_scope` for API keys."""
+def request_key(request) -> ApiKey | None:
+    return request.auth if isinstance(request.auth, ApiKey) else None
+
+
+def caller_side(request) -> str:
+    """A session is a merchant; an API key is on its kind's side."""
+    key = request_key(request)
+    return MERCHANT if key is None else KIND_SIDE.get(key.kind, MERCHANT)
+
+
+def view_sides(view: Any) -> tuple[str, ...]:
+    side = getattr(view, "side", MERCHANT)
+    return tuple(side) if isinstance(side, (list, tuple)) else (side,)
+
+
+def view_scopes(view: Any) -> list[str]:
+    scope = getattr(view, "required_scope", None)
+    if not scope:
+        return []
+    return [str(s) for s in scope] if isinstance(scope, (list, tuple)) else [str(scope)]
+
+
+class _SideAndScope(BasePermission):
+    """The caller's side must be one the operation serves; an API key must hold one of its scopes."""
+
+    def side_and_scope(self, request, view) -> bool:
+        side = caller_side(request)
+        if side not in view_sides(view):
+            self.code = "wrong_side"
+            self.message = (
+                _("此操作只对店面（买家侧）密钥开放。")
+                if side == MERCHANT
+                else _("此操作只对商家（商家后台会话或商家系统密钥）开放。")
+            )
+            return False
+        key = request_key(request)
+        if key is not None:
+            scopes = view_scopes(view)
+            if not scopes:
+                self.code, self.message = "missing_scope", _("API 密钥不能调用此操作。")
+                return False
+            if not any(s in key.scopes for s in scopes):
+                self.code = "missing_scope"
+                self.message = _("此 API 密钥缺少权限范围 %(scope)s。") % {"scope": repr(scopes[0])}
+                return False
+        return True
+
+
+class HasStore(_SideAndScope):
+    """Authenticated, acting for a store, on the operation's side, with its scope (API keys)."""
 
     message = "Authentication with a store is required."
 
     def has_permission(self, request, view) -> bool:
         if not (request.user and request.user.is_authenticated) or request_store(request) is None:
             return False
-        scope = getattr(view, "required_scope", None)
-        if isinstance(request.auth, ApiKey) and scope:
-            scopes = scope if isinstance(scope, (list, tuple)) else [scope]
-            if not any(s in request.auth.scopes for s in scopes):
-                self.message = f"This API key lacks the scope {scopes[0]!r}."
-                return False
-        return True
+        return self.side_and_scope(request, view)
 
 
-class AuthenticatedOnly(BasePermission):
-    """Authenticated, store not required (e.g. onboarding a first store through the API)."""
+class AuthenticatedOnly(_SideAndScope):
+    """Authenticated, store not required (e.g. onboarding a first store); side and scope still apply."""
 
     def has_permission(self, request, view) -> bool:
-        return bool(request.user and request.user.is_authenticated)
+        if not (request.user and request.user.is_authenticated):
+            return False
+        return self.side_and_scope(request, view)

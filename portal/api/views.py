@@ -7,11 +7,11 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.models import Notification
-from portal.notifications import mark_read
+from portal.models import ApiKey, Notification
+from portal.notifications import inbox, mark_read
 
 from .idempotency import IdempotentMixin
-from .permissions import AuthenticatedOnly
+from .permissions import AuthenticatedOnly, request_key, request_store
 
 
 class NotificationOut(serializers.ModelSerializer):
@@ -24,24 +24,31 @@ class MarkReadIn(serializers.Serializer):
     ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=500)
 
 
+def _scope(request) -> dict:
+    """The caller's store: an API key's only (its own store), a session's current store and store-less ones."""
+    return {"store": request_store(request), "storeless": request_key(request) is None}
+
+
 class NotificationListView(ListAPIView):
-    """The authenticated user's notifications, newest first."""
+    """The caller's notifications for the store it acts for, newest first."""
 
     serializer_class = NotificationOut
     permission_classes = [AuthenticatedOnly]
+    required_scope = ApiKey.Scope.NOTIFICATIONS
 
     def get_queryset(self):
-        return Notification.objects.filter(user_id=getattr(self.request.user, "pk", None))
+        return inbox(user=self.request.user, **_scope(self.request))
 
 
 class NotificationMarkReadView(IdempotentMixin, APIView):
     """Mark some (ids) or all notifications read; answers how many changed."""
 
     permission_classes = [AuthenticatedOnly]
+    required_scope = ApiKey.Scope.NOTIFICATIONS
     serializer_class = MarkReadIn
 
     def post(self, request):
         data = MarkReadIn(data=request.data)
         data.is_valid(raise_exception=True)
-        changed = mark_read(user=request.user, ids=data.validated_data.get("ids"))
+        changed = mark_read(user=request.user, ids=data.validated_data.get("ids"), **_scope(request))
         return Response({"marked_read": changed})

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.api.idempotency import IdempotentMixin
-from portal.api.permissions import request_store
+from portal.api.permissions import BOTH, request_store
 from portal.exceptions import ValidationFailed
 from portal.models import ApiKey
 from shipping import selectors, services
@@ -196,6 +196,7 @@ class ShipmentCancelView(IdempotentMixin, APIView):
 class OrderTrackingView(APIView):
     """For buyers' apps: an order's shipments and their tracking events (newest first)."""
 
+    side = BOTH
     required_scope = [SCOPE, ApiKey.Scope.ORDERS_READ]
 
     @extend_schema(responses={200: OrderTrackingOut})

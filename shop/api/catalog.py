@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.api.idempotency import IdempotentMixin
-from portal.api.permissions import request_store
+from portal.api.permissions import BOTH, BUYER, request_store
 from portal.models import ApiKey
 from shop.models import CouponClaim, ProductStatus
 from shop.selectors.catalog import (
@@ -81,6 +81,7 @@ class ProductFilterIn(serializers.Serializer):
 class ProductListView(ListAPIView):
     """The store's products with their SKUs and images; filter by `status`, `updated_since` (ISO time)."""
 
+    side = BOTH
     serializer_class = ProductOut
     required_scope = Scope.CATALOG
 
@@ -105,6 +106,7 @@ class ProductListView(ListAPIView):
 class ProductDetailView(RetrieveAPIView):
     """One product of the store (404 for another store's)."""
 
+    side = BOTH
     serializer_class = ProductOut
     required_scope = Scope.CATALOG
 
@@ -115,6 +117,7 @@ class ProductDetailView(RetrieveAPIView):
 class SkuListView(ListAPIView):
     """The store's SKUs (for stock sync); filter by `code`."""
 
+    side = BOTH
     serializer_class = SkuOut
     required_scope = Scope.CATALOG
 
@@ -130,6 +133,7 @@ class SkuListView(ListAPIView):
 
 
 class SkuDetailView(RetrieveAPIView):
+    side = BOTH
     serializer_class = SkuOut
     required_scope = Scope.CATALOG
 
@@ -178,6 +182,7 @@ class CouponOut(serializers.Serializer):
 class CouponListView(ListAPIView):
     """Coupons of the store a buyer can claim now."""
 
+    side = BOTH
     serializer_class = CouponOut
     required_scope = [Scope.ORDERS_WRITE, Scope.CATALOG]
 
@@ -206,6 +211,7 @@ class ClaimFilterIn(serializers.Serializer):
 class ClaimListView(ListAPIView):
     """One buyer's coupons in this store (code, status, expiry), newest first; `buyer_ref` is required."""
 
+    side = BUYER
     serializer_class = ClaimOut
     required_scope = Scope.ORDERS_WRITE
 
@@ -224,6 +230,7 @@ class ClaimListView(ListAPIView):
 class CouponClaimView(IdempotentMixin, APIView):
     """A buyer claims one coupon. Send an Idempotency-Key: a retry returns the same claim."""
 
+    side = BUYER
     required_scope = Scope.ORDERS_WRITE
 
     @extend_schema(request=ClaimIn, responses={201: ClaimOut})

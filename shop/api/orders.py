@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.api.idempotency import IdempotentMixin
-from portal.api.permissions import request_store
+from portal.api.permissions import BOTH, BUYER, request_store
 from portal.models import ApiKey
 from shop.models import Order, OrderItem
 from shop.models.orders import BuyMode, OrderStatus
@@ -132,6 +132,7 @@ def _out(order: Order, code: int = status.HTTP_200_OK) -> Response:
 class OrderPlaceView(IdempotentMixin, APIView):
     """Place an order for a buyer; stock is reserved at once. Pay it within the unpaid window."""
 
+    side = BUYER
     required_scope = WRITE
 
     @extend_schema(request=OrderPlaceIn, responses={201: OrderOut})
@@ -161,6 +162,7 @@ class OrderPlaceView(IdempotentMixin, APIView):
 class OrderPayView(IdempotentMixin, APIView):
     """Open the order's payment; send the buyer to `checkout_url` (the provider calls back when paid)."""
 
+    side = BUYER
     required_scope = WRITE
 
     @extend_schema(request=None, responses={200: PayOut})
@@ -173,6 +175,7 @@ class OrderPayView(IdempotentMixin, APIView):
 class OrderCancelView(IdempotentMixin, APIView):
     """The buyer cancels an unpaid order, or a paid one before shipment (refunded)."""
 
+    side = BUYER
     required_scope = WRITE
 
     @extend_schema(request=ReasonIn, responses={200: OrderOut})
@@ -187,6 +190,7 @@ class OrderCancelView(IdempotentMixin, APIView):
 class OrderConfirmReceiptView(IdempotentMixin, APIView):
     """The buyer confirms receipt: the order completes."""
 
+    side = BUYER
     required_scope = WRITE
 
     @extend_schema(request=None, responses={200: OrderOut})
@@ -199,6 +203,7 @@ class OrderConfirmReceiptView(IdempotentMixin, APIView):
 class OrderExtendReceiptView(IdempotentMixin, APIView):
     """The buyer extends the auto-confirm window once (by the configured extension, 3 days)."""
 
+    side = BUYER
     required_scope = WRITE
 
     @extend_schema(request=None, responses={200: OrderOut})
@@ -211,6 +216,7 @@ class OrderExtendReceiptView(IdempotentMixin, APIView):
 class OrderComplainView(IdempotentMixin, APIView):
     """The buyer complains that a paid order is still unshipped past the complaint window: compensated."""
 
+    side = BUYER
     required_scope = WRITE
 
     @extend_schema(request=None, responses={201: CompensationOut})
@@ -251,6 +257,7 @@ class FiltersIn(serializers.Serializer):
 class OrderRetrieveView(APIView):
     """One order of the store."""
 
+    side = BOTH
     required_scope = READ
 
     @extend_schema(responses={200: OrderOut})

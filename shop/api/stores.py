@@ -156,6 +156,7 @@ class ApplicationCreateView(IdempotentMixin, APIView):
     """Start a new store application (a draft owned by the caller); it becomes the session's store."""
 
     permission_classes = [AuthenticatedOnly]
+    required_scope = SCOPE  # a key needs the "store" scope (an orders:read key opens no store)
 
     @extend_schema(request=ApplicationIn, responses={201: StoreOut})
     def post(self, request):

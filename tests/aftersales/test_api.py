@@ -31,15 +31,15 @@ def open_body(order, **kw):
     }
 
 
-def test_buyer_opens_with_photos_and_merchant_runs_the_return(api, order, django_capture_on_commit_callbacks):
+def test_buyer_opens_with_photos_and_merchant_runs_the_return(api, order, django_capture_on_commit_callbacks, storefront):
     body = open_body(order, photos=[png("a.png"), png("b.png")])
-    response = api.post(reverse("api-aftersales-open"), body, format="multipart", HTTP_IDEMPOTENCY_KEY="open-1")
+    response = storefront.post(reverse("api-aftersales-open"), body, format="multipart", HTTP_IDEMPOTENCY_KEY="open-1")
     assert response.status_code == 201, response.json()
     data = response.json()
     assert data["status"] == "requested" and data["platform_status"] == P.AWAITING_MERCHANT_RETURN
     assert len(data["evidence"]) == 2
     sn = data["request_sn"]
-    replay = api.post(
+    replay = storefront.post(
         reverse("api-aftersales-open"),
         body | {"photos": [png("a.png"), png("b.png")]},
         format="multipart",
@@ -50,13 +50,13 @@ def test_buyer_opens_with_photos_and_merchant_runs_the_return(api, order, django
 
     r = api.post(act(sn, "approve"), {"return_address": "杭州 退货仓"}, format="json")
     assert r.status_code == 200 and r.json()["platform_status"] == P.AWAITING_BUYER_RETURN
-    r = api.post(
+    r = storefront.post(
         act(sn, "return-waybill"),
         {"buyer_ref": order.buyer_ref, "courier_code": "SF", "waybill_no": "bad"},
         format="json",
     )
     assert r.status_code == 400 and "waybill_no" in r.json()["error"]["fields"]
-    r = api.post(
+    r = storefront.post(
         act(sn, "return-waybill"),
         {"buyer_ref": order.buyer_ref, "courier_code": "SF", "waybill_no": "SF1234567890123"},
         format="json",
@@ -69,23 +69,23 @@ def test_buyer_opens_with_photos_and_merchant_runs_the_return(api, order, django
     assert detail["platform_status"] == P.REFUNDED and detail["refund_status"] == "succeeded"
 
 
-def test_update_cancel_and_escalate(api, order):
+def test_update_cancel_and_escalate(api, order, storefront):
     sn = open_req(order, amount=1000).request_sn
-    r = api.post(act(sn, "update"), {"buyer_ref": order.buyer_ref, "amount": 2000}, format="json")
+    r = storefront.post(act(sn, "update"), {"buyer_ref": order.buyer_ref, "amount": 2000}, format="json")
     assert r.status_code == 200 and r.json()["amount"] == 2000
-    r = api.post(act(sn, "update"), {"buyer_ref": order.buyer_ref, "amount": 99999}, format="json")
+    r = storefront.post(act(sn, "update"), {"buyer_ref": order.buyer_ref, "amount": 99999}, format="json")
     assert r.status_code == 400 and r.json()["error"]["code"] == "refund_exceeds_paid"
     r = api.post(act(sn, "reject"), {"reason": "不同意"}, format="json")
     assert r.status_code == 200 and r.json()["platform_status"] == P.MERCHANT_REJECTED
-    r = api.post(act(sn, "escalate"), {"buyer_ref": "stranger", "reason": "x"}, format="json")
+    r = storefront.post(act(sn, "escalate"), {"buyer_ref": "stranger", "reason": "x"}, format="json")
     assert r.status_code == 403 and r.json()["error"]["code"] == "buyer_mismatch"
-    r = api.post(act(sn, "escalate"), {"buyer_ref": order.buyer_ref, "reason": "不合理"}, format="json")
+    r = storefront.post(act(sn, "escalate"), {"buyer_ref": order.buyer_ref, "reason": "不合理"}, format="json")
     assert r.status_code == 200 and r.json()["status"] == S.IN_INTERVENTION
-    r = api.post(act(sn, "cancel"), {"buyer_ref": order.buyer_ref}, format="json")
+    r = storefront.post(act(sn, "cancel"), {"buyer_ref": order.buyer_ref}, format="json")
     assert r.status_code == 409 and r.json()["error"]["code"] == "illegal_transition"
     sn2 = open_req(make_order(order.store), amount=10).request_sn
     req2 = AftersalesRequest.objects.get(request_sn=sn2)
-    r = api.post(act(sn2, "cancel"), {"buyer_ref": req2.buyer_ref}, format="json")
+    r = storefront.post(act(sn2, "cancel"), {"buyer_ref": req2.buyer_ref}, format="json")
     assert r.status_code == 200 and r.json()["platform_status"] == P.BUYER_WITHDREW
 
 
@@ -113,16 +113,16 @@ def test_resend_ship_and_return_address(api, order, merchant):
         {"amount": "abc"},
     ],
 )
-def test_open_bad_input_is_400_with_error_body(api, order, body):
-    r = api.post(reverse("api-aftersales-open"), open_body(order, **body), format="json")
+def test_open_bad_input_is_400_with_error_body(order, body, storefront):
+    r = storefront.post(reverse("api-aftersales-open"), open_body(order, **body), format="json")
     assert r.status_code == 400
     assert r.json()["error"]["code"] == "validation_failed" and r.json()["error"]["fields"]
 
 
-def test_open_bad_photo_is_400(api, order):
+def test_open_bad_photo_is_400(order, storefront):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    r = api.post(
+    r = storefront.post(
         reverse("api-aftersales-open"),
         open_body(order, photos=[SimpleUploadedFile("x.png", b"xx")]),
         format="multipart",
@@ -130,16 +130,16 @@ def test_open_bad_photo_is_400(api, order):
     assert r.status_code == 400 and "photos" in r.json()["error"]["fields"]
 
 
-def test_other_stores_objects_are_404(api, other_store, store):
+def test_other_stores_objects_are_404(api, other_store, store, storefront):
     other_order = make_order(other_store)
     sn = open_req(other_order).request_sn
     assert api.get(act(sn, "detail")).status_code == 404
     assert api.post(act(sn, "approve"), {}, format="json").status_code == 404
-    assert api.post(reverse("api-aftersales-open"), open_body(other_order), format="json").status_code == 404
+    assert storefront.post(reverse("api-aftersales-open"), open_body(other_order), format="json").status_code == 404
     r = review(make_order(other_store))
     assert api.post(reverse("api-review-reply", args=[r.pk]), {"text": "x"}, format="json").status_code == 404
     assert (
-        api.post(
+        storefront.post(
             reverse("api-review-followup", args=[r.pk]), {"buyer_ref": r.buyer_ref, "text": "x"}, format="json"
         ).status_code
         == 404
@@ -168,7 +168,7 @@ def test_lists_use_constant_queries(api, store, size, django_assert_max_num_quer
     assert len(r.json()["results"]) == size
 
 
-def test_reviews_through_the_api(api, order):
+def test_reviews_through_the_api(api, order, storefront):
     body = {
         "order_sn": order.order_sn,
         "item_id": order.items.get().pk,
@@ -179,16 +179,16 @@ def test_reviews_through_the_api(api, order):
         "text": "好",
         "anonymous": True,
     }
-    r = api.post(reverse("api-review-create"), body, format="json", HTTP_IDEMPOTENCY_KEY="rv-1")
+    r = storefront.post(reverse("api-review-create"), body, format="json", HTTP_IDEMPOTENCY_KEY="rv-1")
     assert r.status_code == 201 and r.json()["buyer"] == "匿名买家"
-    assert api.post(reverse("api-review-create"), body, format="json", HTTP_IDEMPOTENCY_KEY="rv-1").status_code == 201
-    assert api.post(reverse("api-review-create"), body, format="json").status_code == 409
-    assert api.post(reverse("api-review-create"), body | {"score_service": 6}, format="json").status_code == 400
+    assert storefront.post(reverse("api-review-create"), body, format="json", HTTP_IDEMPOTENCY_KEY="rv-1").status_code == 201
+    assert storefront.post(reverse("api-review-create"), body, format="json").status_code == 409
+    assert storefront.post(reverse("api-review-create"), body | {"score_service": 6}, format="json").status_code == 400
     pk = r.json()["id"]
     r = api.post(reverse("api-review-reply", args=[pk]), {"text": "谢谢"}, format="json")
     assert r.status_code == 200 and r.json()["reply"] == "谢谢"
     assert api.post(reverse("api-review-reply", args=[pk]), {"text": "again"}, format="json").status_code == 409
-    r = api.post(
+    r = storefront.post(
         reverse("api-review-followup", args=[pk]), {"buyer_ref": order.buyer_ref, "text": "追评"}, format="json"
     )
     assert r.status_code == 200 and r.json()["followup_text"] == "追评"
@@ -201,13 +201,13 @@ def test_schema_generates(client):
     assert b"/api/v1/aftersales/requests/open/" in response.content
 
 
-def test_buyer_files_a_complaint(api, order, other_store):
+def test_buyer_files_a_complaint(order, other_store, storefront):
     body = {"buyer_ref": order.buyer_ref, "order_sn": order.order_sn, "category": "attitude", "content": "态度差"}
-    r = api.post(reverse("api-complaint-file"), body, format="json", HTTP_IDEMPOTENCY_KEY="cp-1")
+    r = storefront.post(reverse("api-complaint-file"), body, format="json", HTTP_IDEMPOTENCY_KEY="cp-1")
     assert r.status_code == 201 and r.json()["status"] == "open"
-    assert api.post(reverse("api-complaint-file"), body | {"buyer_ref": "x"}, format="json").status_code == 403
-    assert api.post(reverse("api-complaint-file"), body | {"category": "nope"}, format="json").status_code == 400
+    assert storefront.post(reverse("api-complaint-file"), body | {"buyer_ref": "x"}, format="json").status_code == 403
+    assert storefront.post(reverse("api-complaint-file"), body | {"category": "nope"}, format="json").status_code == 400
     other = make_order(other_store)
     assert (
-        api.post(reverse("api-complaint-file"), body | {"order_sn": other.order_sn}, format="json").status_code == 404
+        storefront.post(reverse("api-complaint-file"), body | {"order_sn": other.order_sn}, format="json").status_code == 404
     )

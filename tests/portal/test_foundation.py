@@ -154,10 +154,10 @@ class TestApiPlumbing:
         body = response.json()["error"]
         assert body["code"] == "validation_failed" and "ids" in body["fields"]
 
-    def test_idempotency_key_replays_the_first_answer(self, api, merchant):
-        Notification.objects.create(user=merchant, kind="order.paid", title="a")
+    def test_idempotency_key_replays_the_first_answer(self, api, merchant, store):
+        Notification.objects.create(user=merchant, store=store, kind="order.paid", title="a")
         first = api.post("/api/v1/notifications/read/", {}, format="json", HTTP_IDEMPOTENCY_KEY="k1")
-        Notification.objects.create(user=merchant, kind="order.paid", title="b")
+        Notification.objects.create(user=merchant, store=store, kind="order.paid", title="b")
         again = api.post("/api/v1/notifications/read/", {}, format="json", HTTP_IDEMPOTENCY_KEY="k1")
         assert first.json() == again.json() == {"marked_read": 1}
         assert again["Idempotent-Replayed"] == "true"

@@ -103,14 +103,14 @@ def test_update_stock_bad_input(api, store, body):
     assert sku.stock == 1
 
 
-def test_other_stores_objects_are_404(api, other_store):
+def test_other_stores_objects_are_404(api, other_store, storefront):
     sku = SkuFactory(product__store=other_store, stock=1)
     batch = coupon(other_store)
     for url in (reverse("api-product", args=[sku.product.pk]), reverse("api-sku", args=[sku.pk])):
         response = api.get(url)
         assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
     assert api.post(reverse("api-sku-stock", args=[sku.pk]), {"stock": 5}, format="json").status_code == 404
-    assert api.post(reverse("api-coupon-claim", args=[batch.pk]), {"buyer_ref": "b"}, format="json").status_code == 404
+    assert storefront.post(reverse("api-coupon-claim", args=[batch.pk]), {"buyer_ref": "b"}, format="json").status_code == 404
     sku.refresh_from_db()
     assert sku.stock == 1
     assert not CouponClaim.objects.exists()
@@ -123,28 +123,28 @@ def test_scope_and_auth_required(store, client):
     assert response.status_code == 403 and "error" in response.json()
 
 
-def test_coupon_list_and_claim(api, store):
+def test_coupon_list_and_claim(storefront, store):
     live = coupon(store)
     coupon(store, name="未开始", starts_at=timezone.now() + timedelta(days=1))
-    listed = api.get(reverse("api-coupons")).json()["results"]
+    listed = storefront.get(reverse("api-coupons")).json()["results"]
     assert [c["id"] for c in listed] == [live.pk]
     url = reverse("api-coupon-claim", args=[live.pk])
-    first = api.post(url, {"buyer_ref": "b1"}, format="json", HTTP_IDEMPOTENCY_KEY="c1")
+    first = storefront.post(url, {"buyer_ref": "b1"}, format="json", HTTP_IDEMPOTENCY_KEY="c1")
     assert first.status_code == 201
-    replay = api.post(url, {"buyer_ref": "b1"}, format="json", HTTP_IDEMPOTENCY_KEY="c1")
+    replay = storefront.post(url, {"buyer_ref": "b1"}, format="json", HTTP_IDEMPOTENCY_KEY="c1")
     assert replay.json()["code"] == first.json()["code"]
     assert CouponClaim.objects.count() == 1
-    limit = api.post(url, {"buyer_ref": "b1"}, format="json")
+    limit = storefront.post(url, {"buyer_ref": "b1"}, format="json")
     assert limit.status_code == 409 and limit.json()["error"]["code"] == "coupon_limit_reached"
-    api.post(url, {"buyer_ref": "b2"}, format="json")
-    sold_out = api.post(url, {"buyer_ref": "b3"}, format="json")
+    storefront.post(url, {"buyer_ref": "b2"}, format="json")
+    sold_out = storefront.post(url, {"buyer_ref": "b3"}, format="json")
     assert sold_out.json()["error"]["code"] == "coupon_sold_out"
-    assert api.get(reverse("api-coupons")).json()["results"] == []
+    assert storefront.get(reverse("api-coupons")).json()["results"] == []
 
 
-def test_claim_bad_input(api, store):
+def test_claim_bad_input(store, storefront):
     batch = coupon(store)
-    response = api.post(reverse("api-coupon-claim", args=[batch.pk]), {"buyer_ref": ""}, format="json")
+    response = storefront.post(reverse("api-coupon-claim", args=[batch.pk]), {"buyer_ref": ""}, format="json")
     assert response.status_code == 400 and "buyer_ref" in response.json()["error"]["fields"]
 
 
@@ -154,12 +154,12 @@ def test_schema_generates(client):
     assert b"/api/v1/coupons/{id}/claim/" in response.content
 
 
-def test_buyer_lists_own_claims(api, other_api, store, other_store):
+def test_buyer_lists_own_claims(store, other_store, storefront, other_storefront):
     batch = coupon(store)
-    api.post(reverse("api-coupon-claim", args=[batch.pk]), {"buyer_ref": "b1"}, format="json")
-    api.post(reverse("api-coupon-claim", args=[batch.pk]), {"buyer_ref": "b2"}, format="json")
-    mine = api.get(reverse("api-coupon-claims"), {"buyer_ref": "b1"}).json()["results"]
+    storefront.post(reverse("api-coupon-claim", args=[batch.pk]), {"buyer_ref": "b1"}, format="json")
+    storefront.post(reverse("api-coupon-claim", args=[batch.pk]), {"buyer_ref": "b2"}, format="json")
+    mine = storefront.get(reverse("api-coupon-claims"), {"buyer_ref": "b1"}).json()["results"]
     assert [(c["buyer_ref"], c["status"]) for c in mine] == [("b1", "claimed")]
-    assert other_api.get(reverse("api-coupon-claims"), {"buyer_ref": "b1"}).json()["results"] == []
-    missing = api.get(reverse("api-coupon-claims"))
+    assert other_storefront.get(reverse("api-coupon-claims"), {"buyer_ref": "b1"}).json()["results"] == []
+    missing = storefront.get(reverse("api-coupon-claims"))
     assert missing.status_code == 400 and "buyer_ref" in missing.json()["error"]["fields"]

@@ -38,9 +38,7 @@ def late_order(store, clock, buyer="buyer-1"):
     return sku, order
 
 
-def test_late_shipping_grants_a_3_yuan_coupon_that_takes_3_yuan_off_the_next_order(
-    store, clock, django_capture_on_commit_callbacks
-):
+def test_late_shipping_grants_a_3_yuan_coupon_that_takes_3_yuan_off_the_next_order(store, clock, django_capture_on_commit_callbacks):
     # given a late order
     sku, order = late_order(store, clock)
     # when the sweep compensates it
@@ -152,14 +150,14 @@ def test_grant_refuses_bad_input_and_changes_nothing(store):
     assert not CouponBatch.objects.exists() and not CouponClaim.objects.exists()
 
 
-def test_compensation_batches_are_not_listed_nor_claimable(api, store, merchant_client):
+def test_compensation_batches_are_not_listed_nor_claimable(api, store, merchant_client, storefront):
     # given a granted coupon
     claim = coupon_grant(store=store, buyer_ref="b", amount=300, reason="赔付", by="t")
     # then buyers do not see its batch, nor can they claim it (service or API)
     assert api.get(reverse("api-coupons")).json()["results"] == []
     with pytest.raises(Conflict):
         coupon_claim(coupon=claim.coupon, buyer_ref="someone", by="t")
-    response = api.post(reverse("api-coupon-claim", args=[claim.coupon.pk]), {"buyer_ref": "x"}, format="json")
+    response = storefront.post(reverse("api-coupon-claim", args=[claim.coupon.pk]), {"buyer_ref": "x"}, format="json")
     assert response.status_code == 404
     # and the merchant's coupon list does not show it, nor can it be topped up
     page = merchant_client.get(reverse("shop:promotion_list") + "?tab=coupons")
@@ -167,7 +165,7 @@ def test_compensation_batches_are_not_listed_nor_claimable(api, store, merchant_
     topped = merchant_client.post(reverse("shop:coupon_add_quantity", args=[claim.coupon.pk]), {"extra": 5})
     assert topped.status_code == 404
     # while the buyer's own coupons include it
-    codes = [c["code"] for c in api.get(reverse("api-coupon-claims"), {"buyer_ref": "b"}).json()["results"]]
+    codes = [c["code"] for c in storefront.get(reverse("api-coupon-claims"), {"buyer_ref": "b"}).json()["results"]]
     assert codes == [claim.code]
 
 

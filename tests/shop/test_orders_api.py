@@ -26,16 +26,16 @@ def order_body(sku, **overrides):
     return body
 
 
-def test_place_pay_callback_and_retrieve(api, client, store):
+def test_place_pay_callback_and_retrieve(api, client, store, storefront):
     # given
     sku = on_sale_sku(store, stock=10)
     # when the storefront places and pays
-    response = api.post("/api/v1/orders/place/", order_body(sku), format="json")
+    response = storefront.post("/api/v1/orders/place/", order_body(sku), format="json")
     assert response.status_code == 201, response.json()
     order = response.json()
     assert order["status"] == "pending_payment"
     assert (order["deal_status"], order["shipping_status"], order["group_status"]) == (0, 1, 1)
-    pay_response = api.post(f"/api/v1/orders/{order['order_sn']}/pay/")
+    pay_response = storefront.post(f"/api/v1/orders/{order['order_sn']}/pay/")
     assert pay_response.status_code == 200
     checkout = pay_response.json()
     assert checkout["checkout_url"].startswith("/payments/sandbox/")
@@ -53,17 +53,17 @@ def test_place_pay_callback_and_retrieve(api, client, store):
     assert got["ship_by"]
 
 
-def test_place_is_idempotent(api, store):
+def test_place_is_idempotent(store, storefront):
     sku = on_sale_sku(store, stock=10)
-    first = api.post("/api/v1/orders/place/", order_body(sku), format="json", HTTP_IDEMPOTENCY_KEY="k1")
-    again = api.post("/api/v1/orders/place/", order_body(sku), format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    first = storefront.post("/api/v1/orders/place/", order_body(sku), format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    again = storefront.post("/api/v1/orders/place/", order_body(sku), format="json", HTTP_IDEMPOTENCY_KEY="k1")
     assert first.status_code == again.status_code == 201
     assert again["Idempotent-Replayed"] == "true"
     assert first.json()["order_sn"] == again.json()["order_sn"]
     assert Order.objects.count() == 1
     sku.refresh_from_db()
     assert sku.stock == 8
-    other = api.post("/api/v1/orders/place/", order_body(sku, buyer_note="x"), format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    other = storefront.post("/api/v1/orders/place/", order_body(sku, buyer_note="x"), format="json", HTTP_IDEMPOTENCY_KEY="k1")
     assert other.status_code == 422
 
 
@@ -80,35 +80,35 @@ def test_place_is_idempotent(api, store):
         ({"group_id": "abc"}, "group_id"),
     ],
 )
-def test_place_bad_input_answers_400_with_field_errors(api, store, overrides, field):
+def test_place_bad_input_answers_400_with_field_errors(store, overrides, field, storefront):
     sku = on_sale_sku(store)
-    response = api.post("/api/v1/orders/place/", order_body(sku, **overrides), format="json")
+    response = storefront.post("/api/v1/orders/place/", order_body(sku, **overrides), format="json")
     assert response.status_code == 400
     assert field in response.json()["error"]["fields"]
     assert not Order.objects.exists()
 
 
-def test_place_conflicts_answer_409(api, store):
+def test_place_conflicts_answer_409(store, storefront):
     sku = on_sale_sku(store, stock=1)
-    response = api.post("/api/v1/orders/place/", order_body(sku), format="json")
+    response = storefront.post("/api/v1/orders/place/", order_body(sku), format="json")
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "out_of_stock"
 
 
 def test_scopes_are_enforced(store):
     sku = on_sale_sku(store)
-    reader = api_client_for(store, scopes=["orders:read"])
+    reader = api_client_for(store, scopes=["orders:read"], kind="storefront")
     assert reader.post("/api/v1/orders/place/", order_body(sku), format="json").status_code == 403
-    assert reader.get("/api/v1/orders/").status_code == 200
-    writer = api_client_for(store, scopes=["orders:write"])
-    assert writer.get("/api/v1/orders/").status_code == 403
+    assert api_client_for(store, scopes=["orders:read"]).get("/api/v1/orders/").status_code == 200
+    writer = api_client_for(store, scopes=["orders:write"], kind="storefront")
+    assert api_client_for(store, scopes=["orders:write"]).get("/api/v1/orders/").status_code == 403
     assert writer.post("/api/v1/orders/place/", order_body(sku), format="json").status_code == 201
     from rest_framework.test import APIClient
 
     assert APIClient().get("/api/v1/orders/").status_code in (401, 403)
 
 
-def test_another_stores_order_is_404_everywhere(store, other_api):
+def test_another_stores_order_is_404_everywhere(store, other_api, other_storefront):
     order = pay(place(store, on_sale_sku(store)))
     sn = order.order_sn
     assert other_api.get(f"/api/v1/orders/{sn}/").status_code == 404
@@ -120,7 +120,8 @@ def test_another_stores_order_is_404_everywhere(store, other_api):
         ("complain-not-shipped", {}),
         ("ship", {"courier_code": "SF", "waybill_no": "SF1234567890123"}),
     ]:
-        response = other_api.post(f"/api/v1/orders/{sn}/{action}/", body, format="json")
+        client = other_api if action == "ship" else other_storefront
+        response = client.post(f"/api/v1/orders/{sn}/{action}/", body, format="json")
         assert response.status_code == 404, action
         assert response.json()["error"]["code"] == "not_found"
     assert other_api.get("/api/v1/orders/").json()["results"] == []
@@ -151,33 +152,33 @@ def test_self_ship_through_the_api(api, store):
     assert other.status_code == 409  # a different waybill is a re-ship, a separate action
 
 
-def test_buyer_cancel_receipt_and_extension(api, store):
+def test_buyer_cancel_receipt_and_extension(api, store, storefront):
     unpaid = place(store, on_sale_sku(store))
-    assert api.post(f"/api/v1/orders/{unpaid.order_sn}/cancel/", {}, format="json").status_code == 400
-    cancelled = api.post(f"/api/v1/orders/{unpaid.order_sn}/cancel/", {"reason": "不要了"}, format="json")
+    assert storefront.post(f"/api/v1/orders/{unpaid.order_sn}/cancel/", {}, format="json").status_code == 400
+    cancelled = storefront.post(f"/api/v1/orders/{unpaid.order_sn}/cancel/", {"reason": "不要了"}, format="json")
     assert (cancelled.json()["status"], cancelled.json()["deal_status"]) == ("cancelled", 2)
-    assert api.post(f"/api/v1/orders/{unpaid.order_sn}/pay/").status_code == 409
+    assert storefront.post(f"/api/v1/orders/{unpaid.order_sn}/pay/").status_code == 409
     order = pay(place(store, on_sale_sku(store)))
-    assert api.post(f"/api/v1/orders/{order.order_sn}/confirm-receipt/").status_code == 409
-    assert api.post(f"/api/v1/orders/{order.order_sn}/complain-not-shipped/").status_code == 409
+    assert storefront.post(f"/api/v1/orders/{order.order_sn}/confirm-receipt/").status_code == 409
+    assert storefront.post(f"/api/v1/orders/{order.order_sn}/complain-not-shipped/").status_code == 409
     api.post(f"/api/v1/orders/{order.order_sn}/ship/", {"courier_code": "SF", "waybill_no": "SF1234567890123"})
-    extended = api.post(f"/api/v1/orders/{order.order_sn}/extend-receipt/")
+    extended = storefront.post(f"/api/v1/orders/{order.order_sn}/extend-receipt/")
     assert extended.json()["receipt_extended"] is True
-    assert api.post(f"/api/v1/orders/{order.order_sn}/extend-receipt/").status_code == 409
-    done = api.post(f"/api/v1/orders/{order.order_sn}/confirm-receipt/")
+    assert storefront.post(f"/api/v1/orders/{order.order_sn}/extend-receipt/").status_code == 409
+    done = storefront.post(f"/api/v1/orders/{order.order_sn}/confirm-receipt/")
     assert (done.json()["status"], done.json()["shipping_status"]) == ("completed", 3)
 
 
-def test_group_orders_expose_the_group_status(api, store):
+def test_group_orders_expose_the_group_status(api, store, storefront):
     sku = on_sale_sku(store, product__group_size=2)
-    leader = api.post(
+    leader = storefront.post(
         "/api/v1/orders/place/",
         order_body(sku, buy_mode="group", items=[{"sku_id": sku.pk, "quantity": 1}]),
         format="json",
     ).json()
     assert leader["group_status"] == 0 and leader["group_id"]
     pay(Order.objects.get(order_sn=leader["order_sn"]))
-    friend = api.post(
+    friend = storefront.post(
         "/api/v1/orders/place/",
         order_body(
             sku,
@@ -239,9 +240,9 @@ def test_openapi_schema_generates(client):
     assert b"/api/v1/orders/place/" in response.content
 
 
-def test_paying_twice_reuses_the_open_payment(api, store):
+def test_paying_twice_reuses_the_open_payment(store, storefront):
     order = place(store, on_sale_sku(store))
-    first = api.post(f"/api/v1/orders/{order.order_sn}/pay/").json()
-    second = api.post(f"/api/v1/orders/{order.order_sn}/pay/").json()
+    first = storefront.post(f"/api/v1/orders/{order.order_sn}/pay/").json()
+    second = storefront.post(f"/api/v1/orders/{order.order_sn}/pay/").json()
     assert first["payment_id"] == second["payment_id"]
     assert first["amount"] == order.paid_amount
