@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_return_request_approved_tracked_refunded_and_review_replied(page, live_server, merchant, store, screenshot):
     order = make_order(store, prices=(8800,))
     item = order.items.get()
-    buyer = api_client_for(store)
+    buyer = api_client_for(store, kind="storefront")
 
     # Given a buyer's return-and-refund request arrives through the API
     r = buyer.post(

@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_order_from_api_to_shipped(page, live_server, merchant, store, screenshot):
     # given a product on sale (catalogue pages are another area: made through the factory)
     sku = on_sale_sku(store, stock=20, price=5990, product__title="纯棉短袖T恤")
-    api = api_client_for(store, scopes=["orders:read", "orders:write"])
+    api = api_client_for(store, scopes=["orders:read", "orders:write"], kind="storefront")
     # when a storefront places and pays an order for a buyer
     placed = api.post(
         "/api/v1/orders/place/",
