@@ -1,14 +1,21 @@
-"""Admin: catalogue and promotions. Status is read-only; transitions run as actions through the services."""
+"""Admin: catalogue and promotions. Prices, stock, discount windows and coupon values are read-only here;
+staff change them with actions that call the services (open store, price rules, overlap, stock under lock)."""
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.utils.translation import gettext_lazy as _
 
 from portal.exceptions import DomainError
 from shop.models import CouponBatch, CouponClaim, LimitedTimeDiscount, Product, ProductImage, Sku, SpendAndSave
-from shop.services.catalog import product_put_on_sale, product_take_off_shelf
-from shop.services.promotions import coupon_end, discount_end, spend_and_save_end
+from shop.services.catalog import product_put_on_sale, product_take_off_shelf, sku_set_price, sku_set_stock
+from shop.services.promotions import coupon_add_quantity, coupon_end, discount_end, spend_and_save_end
+
+STOCK_MAX = 2_147_483_647  # the column's bound (PostgreSQL integer)
 
 
 def _run(modeladmin, request, queryset, call) -> None:
@@ -18,32 +25,64 @@ def _run(modeladmin, request, queryset, call) -> None:
             call(obj, request.user)
             done += 1
         except DomainError as exc:
-            modeladmin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
+            fields = "; ".join(str(m) for msgs in exc.fields.values() for m in msgs if str(m) != str(exc.message))
+            modeladmin.message_user(request, f"{obj}: {exc.message} {fields}".strip(), messages.ERROR)
     if done:
         modeladmin.message_user(request, _("已处理 %(n)d 项。") % {"n": done}, messages.SUCCESS)
 
 
-class SkuInline(admin.TabularInline):
+def _fen(raw: str) -> int | None:
+    """Yuan as typed by staff ("12.50") in fen; None when blank or not a number."""
+    try:
+        value = Decimal((raw or "").strip())
+    except InvalidOperation:
+        return None
+    return int(value * 100) if value.is_finite() and abs(value) < 10**8 else None
+
+
+def _values_only(form: ActionForm) -> ActionForm:
+    """The action form's value fields (the admin has already validated the chosen action)."""
+    del form.fields["action"]
+    return form
+
+
+class ReadOnlyValuesMixin:
+    """Every field read-only; nothing added or deleted here (merchants create through their pages)."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return (
+            [f.name for f in self.model._meta.fields]
+            + [f.name for f in self.model._meta.many_to_many]
+            + list(getattr(self, "extra_readonly", ()))
+        )
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class SkuInline(ReadOnlyValuesMixin, admin.TabularInline):
     model = Sku
     extra = 0
     fields = ("code", "spec", "price", "group_price", "stock", "weight_g")
+    show_change_link = True
 
 
-class ProductImageInline(admin.TabularInline):
+class ProductImageInline(ReadOnlyValuesMixin, admin.TabularInline):
     model = ProductImage
     extra = 0
     fields = ("image", "thumbnail", "position")
-    readonly_fields = ("thumbnail",)
+    extra_readonly = ("thumbnail",)
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ReadOnlyValuesMixin, admin.ModelAdmin):
     list_display = ("title", "store", "category", "brand", "status", "is_fresh", "is_frozen", "is_bulky", "is_fragile")
     list_filter = ("status", "category", "is_fresh", "is_frozen", "is_bulky", "is_fragile")
     search_fields = ("title", "brand", "store__name", "skus__code")
     list_select_related = ("store", "category")
-    readonly_fields = ("status", "created_at", "updated_at")
-    raw_id_fields = ("store",)
     inlines = [SkuInline, ProductImageInline]
     actions = ["put_on_sale", "take_off_shelf"]
 
@@ -56,19 +95,59 @@ class ProductAdmin(admin.ModelAdmin):
         _run(self, request, queryset, lambda p, by: product_take_off_shelf(product=p, by=by, reason="admin"))
 
 
+class SkuActionForm(ActionForm):
+    stock = forms.IntegerField(label=_("库存"), required=False, min_value=0, max_value=STOCK_MAX)
+    price_yuan = forms.CharField(label=_("单买价（元）"), required=False, max_length=12)
+    group_price_yuan = forms.CharField(label=_("拼团价（元）"), required=False, max_length=12)
+
+
 @admin.register(Sku)
-class SkuAdmin(admin.ModelAdmin):
+class SkuAdmin(ReadOnlyValuesMixin, admin.ModelAdmin):
     list_display = ("__str__", "code", "price", "group_price", "stock")
     search_fields = ("code", "product__title", "product__store__name")
     list_filter = ("product__status",)
     list_select_related = ("product",)
-    raw_id_fields = ("product",)
+    action_form = SkuActionForm
+    actions = ["set_stock", "set_price"]
+
+    def _action_data(self, request) -> forms.Form | None:
+        form = _values_only(SkuActionForm(request.POST))
+        if not form.is_valid():
+            errors = "; ".join(str(m) for msgs in form.errors.values() for m in msgs)
+            self.message_user(request, errors, messages.ERROR)
+            return None
+        return form
+
+    @admin.action(description=_("设置库存（填写库存）"), permissions=["change"])
+    def set_stock(self, request, queryset):
+        form = self._action_data(request)
+        if form is None:
+            return
+        if form.cleaned_data["stock"] is None:
+            self.message_user(request, _("请填写库存。"), messages.ERROR)
+            return
+        stock = form.cleaned_data["stock"]
+        _run(self, request, queryset, lambda sku, by: sku_set_stock(sku=sku, stock=stock, by=by))
+
+    @admin.action(description=_("调整价格（填写单买价和拼团价）"), permissions=["change"])
+    def set_price(self, request, queryset):
+        form = self._action_data(request)
+        if form is None:
+            return
+        price, group_price = _fen(form.cleaned_data["price_yuan"]), _fen(form.cleaned_data["group_price_yuan"])
+        if price is None or group_price is None:
+            self.message_user(request, _("请填写有效的单买价和拼团价（元）。"), messages.ERROR)
+            return
+        _run(
+            self,
+            request,
+            queryset,
+            lambda sku, by: sku_set_price(sku=sku, price=price, group_price=group_price, by=by),
+        )
 
 
-class _PromotionAdmin(admin.ModelAdmin):
+class _PromotionAdmin(ReadOnlyValuesMixin, admin.ModelAdmin):
     list_filter = ("status", "starts_at")
-    readonly_fields = ("status", "created_at")
-    raw_id_fields = ("store",)
     date_hierarchy = "starts_at"
     actions = ["end"]
     end_service = None
@@ -84,7 +163,6 @@ class LimitedTimeDiscountAdmin(_PromotionAdmin):
     list_filter = ("status", "kind", "starts_at")
     search_fields = ("sku__code", "sku__product__title", "store__name")
     list_select_related = ("sku__product", "store")
-    raw_id_fields = ("store", "sku")
     end_service = staticmethod(lambda obj, by: discount_end(discount=obj, by=by))
 
 
@@ -96,24 +174,33 @@ class SpendAndSaveAdmin(_PromotionAdmin):
     end_service = staticmethod(lambda obj, by: spend_and_save_end(campaign=obj, by=by))
 
 
+class CouponActionForm(ActionForm):
+    extra = forms.IntegerField(label=_("追加数量"), required=False, min_value=1, max_value=1_000_000)
+
+
 @admin.register(CouponBatch)
 class CouponBatchAdmin(_PromotionAdmin):
     list_display = ("name", "store", "kind", "threshold", "quantity", "claimed_count", "starts_at", "ends_at", "status")
     list_filter = ("status", "kind", "starts_at")
     search_fields = ("name", "store__name")
     list_select_related = ("store",)
-    readonly_fields = ("status", "created_at", "claimed_count")
-    filter_horizontal = ("products",)
+    action_form = CouponActionForm
+    actions = ["end", "add_quantity"]
     end_service = staticmethod(lambda obj, by: coupon_end(coupon=obj, by=by))
+
+    @admin.action(description=_("追加发行数量（填写追加数量）"), permissions=["change"])
+    def add_quantity(self, request, queryset):
+        form = _values_only(CouponActionForm(request.POST))
+        if not form.is_valid() or form.cleaned_data["extra"] is None:
+            self.message_user(request, _("请填写追加数量（至少为 1）。"), messages.ERROR)
+            return
+        extra = form.cleaned_data["extra"]
+        _run(self, request, queryset, lambda coupon, by: coupon_add_quantity(coupon=coupon, extra=extra, by=by))
 
 
 @admin.register(CouponClaim)
-class CouponClaimAdmin(admin.ModelAdmin):
+class CouponClaimAdmin(ReadOnlyValuesMixin, admin.ModelAdmin):
     list_display = ("code", "coupon", "store", "buyer_ref", "status", "claimed_at", "expires_at", "order")
     list_filter = ("status",)
     search_fields = ("code", "buyer_ref", "coupon__name", "store__name", "order__order_sn")
     list_select_related = ("coupon", "store", "order")
-    readonly_fields = [f.name for f in CouponClaim._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False

@@ -17,6 +17,7 @@ from PIL import Image, UnidentifiedImageError
 from portal.exceptions import Conflict, DomainError, ValidationFailed
 from portal.fsm import transition
 from shop.models import Category, OrderItem, Product, ProductImage, Sku, Store
+from shop.models.promotions import DiscountKind, PromotionStatus
 
 PRODUCT_FIELDS = (
     "title",
@@ -175,6 +176,22 @@ def sku_set_stock(*, sku: Sku, stock: int, by) -> Sku:
     sku = Sku.objects.select_for_update().get(pk=sku.pk)
     sku.stock = stock
     sku.save(update_fields=["stock"])
+    return sku
+
+
+@transaction.atomic
+def sku_set_price(*, sku: Sku, price: int, group_price: int, by) -> Sku:
+    """Change a SKU's prices (staff correction): open store, 0 < group price ≤ price, live discounts stay below."""
+    sku = Sku.objects.select_for_update().select_related("product__store").get(pk=sku.pk)
+    require_open_store(sku.product.store)
+    if price <= 0:
+        raise ValidationFailed(_("单买价必须大于 0。"), fields={"price": [_("单买价必须大于 0。")]})
+    if not 0 < group_price <= price:
+        raise ValidationFailed(_("拼团价不能高于单买价。"), fields={"group_price": [_("拼团价不能高于单买价。")]})
+    if sku.discounts.filter(status=PromotionStatus.ACTIVE, kind=DiscountKind.PRICE, price__gte=price).exists():
+        raise Conflict(_("该 SKU 有进行中的限时折扣，单买价必须高于活动价。"), code="price_below_discount")
+    sku.price, sku.group_price = price, group_price
+    sku.save(update_fields=["price", "group_price"])
     return sku
 
 
