@@ -34,8 +34,11 @@ test: install
 	$(BIN)/python manage.py makemigrations --check --dry-run -v0
 	$(BIN)/python -m pytest -n $(JOBS) $(PYTEST_ARGS)
 
+## lint: ruff, and mypy on the actors and the service packages (typed `by`)
+TYPED ?= portal/actors.py portal/fsm.py portal/roles.py shop/services shipping/services aftersales/services
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy $(TYPED)
 
 messages: install
 	$(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=test-output -v0

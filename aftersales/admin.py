@@ -10,6 +10,7 @@ from django.contrib.admin.helpers import ActionForm
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from portal.actors import Actor
 from portal.exceptions import DomainError
 from portal.fsm import audit_for
 
@@ -129,7 +130,7 @@ class AftersalesRequestAdmin(admin.ModelAdmin):
                 amount=amount,
                 note=post.get("note", ""),
                 deposit_deduction=deposit,
-                by=request.user,
+                by=Actor.staff(request.user),
             ),
         )
 
@@ -172,7 +173,9 @@ class ComplaintAdmin(admin.ModelAdmin):
             self,
             request,
             queryset,
-            lambda c: services.complaint_resolve(complaint=c, upheld=True, resolution=note, by=request.user),
+            lambda c: services.complaint_resolve(
+                complaint=c, upheld=True, resolution=note, by=Actor.staff(request.user)
+            ),
         )
 
     @admin.action(description=_("投诉不成立"), permissions=["change"])
@@ -182,7 +185,9 @@ class ComplaintAdmin(admin.ModelAdmin):
             self,
             request,
             queryset,
-            lambda c: services.complaint_resolve(complaint=c, upheld=False, resolution=note, by=request.user),
+            lambda c: services.complaint_resolve(
+                complaint=c, upheld=False, resolution=note, by=Actor.staff(request.user)
+            ),
         )
 
     def save_model(self, request, obj, form, change):
@@ -195,7 +200,7 @@ class ComplaintAdmin(admin.ModelAdmin):
                 buyer_ref=obj.buyer_ref,
                 category=obj.category,
                 content=obj.content,
-                by=request.user,
+                by=Actor.staff(request.user),
             )
 
 
@@ -233,11 +238,13 @@ class ReviewAdmin(admin.ModelAdmin):
     @admin.action(description=_("隐藏（需填写原因）"), permissions=["change"])
     def hide(self, request, queryset):
         note = request.POST.get("note", "")
-        _run(self, request, queryset, lambda r: services.review_hide(review=r, reason=note, by=request.user))
+        _run(
+            self, request, queryset, lambda r: services.review_hide(review=r, reason=note, by=Actor.staff(request.user))
+        )
 
     @admin.action(description=_("恢复显示"), permissions=["change"])
     def unhide(self, request, queryset):
-        _run(self, request, queryset, lambda r: services.review_unhide(review=r, by=request.user))
+        _run(self, request, queryset, lambda r: services.review_unhide(review=r, by=Actor.staff(request.user)))
 
 
 @admin.register(DsrSnapshot)

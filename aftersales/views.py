@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from portal.actors import merchant_actor
 from portal.exceptions import DomainError
 from portal.fsm import audit_for
 from portal.tenancy import MerchantMixin
@@ -112,7 +113,7 @@ class RequestDetailView(MerchantMixin, View):
         return self.render_page(req, {action: form}, status=400)
 
     def perform(self, action: str, req: AftersalesRequest, data: dict) -> None:
-        by = self.request.user
+        by = merchant_actor(self.request)
         if action == "approve":
             services.aftersales_approve(request=req, return_address=data["return_address"], note=data["note"], by=by)
         elif action == "reject":
@@ -159,7 +160,7 @@ class ReviewReplyView(MerchantMixin, View):
         if form.is_valid():
             try:
                 review = services.review_reply(
-                    review=review, store=self.store, text=form.cleaned_data["text"], by=request.user
+                    review=review, store=self.store, text=form.cleaned_data["text"], by=merchant_actor(request)
                 )
                 form = ReplyForm()
             except DomainError as exc:

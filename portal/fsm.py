@@ -6,37 +6,37 @@ trail is complete by construction.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django_fsm import TransitionNotAllowed, can_proceed
 
+from .actors import By, as_actor
 from .exceptions import IllegalTransition
 from .models import AuditEntry
 
+M = TypeVar("M", bound=models.Model)
+
 
 def actor_label(by: Any) -> str:
-    if by is None:
-        return "system"
-    if isinstance(by, str):
-        return by
-    return getattr(by, "get_username", lambda: str(by))()
+    """The stored label of `by` (an Actor, a user or a label); see portal.actors."""
+    return as_actor(by).label
 
 
 def transition(
-    obj: models.Model,
+    obj: M,
     name: str,
     *,
-    by: Any = None,
+    by: By = None,
     reason: str = "",
     field: str = "status",
     data: dict | None = None,
     **kwargs: Any,
-) -> models.Model:
+) -> M:
     """Run the FSM transition `name` on `obj`, save it and write one audit row.
 
-    `by` is a user, a label such as "system" or "courier:SF", or None (system).
+    `by` is an Actor (portal.actors); during the move also a user, a label such as "courier:SF", or None.
     Raises IllegalTransition (409) when the source state or a guard refuses.
     """
     method = getattr(obj, name)
@@ -51,10 +51,11 @@ def transition(
     except TransitionNotAllowed as exc:  # a guard changed between the check and the call
         raise IllegalTransition(message=str(exc))
     obj.save()
-    user = by if hasattr(by, "pk") and not isinstance(by, str) else None
+    actor = as_actor(by)
     AuditEntry.objects.create(
-        actor=user,
-        actor_label=actor_label(by),
+        actor=actor.user,
+        actor_label=actor.label,
+        actor_kind=actor.kind,
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
         object_id=obj.pk,
         object_repr=str(obj)[:200],

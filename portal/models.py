@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from .actors import ActorKind
+
 mainland_mobile = RegexValidator(r"^1[3-9]\d{9}$", _("请输入有效的中国大陆手机号（11 位，以 1 开头）。"))
 
 
@@ -51,6 +53,7 @@ class AuditEntry(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     actor_label = models.CharField(_("操作者"), max_length=150)
+    actor_kind = models.CharField(_("操作者类型"), max_length=16, choices=ActorKind.choices, default=ActorKind.SYSTEM)
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     object_id = models.PositiveBigIntegerField()
     object_repr = models.CharField(_("对象"), max_length=200)

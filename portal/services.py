@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .actors import By, user_of
 from .api.authentication import generate_key
 from .events import EVENT_TYPES
 from .exceptions import ValidationFailed
@@ -18,7 +19,7 @@ CHANNELS = ("in_app", "email", "sms")
 
 @transaction.atomic
 def api_key_create(
-    *, store, name: str, scopes: list[str], kind: str = ApiKey.Kind.MERCHANT, by: User
+    *, store, name: str, scopes: list[str], kind: str = ApiKey.Kind.MERCHANT, by: By
 ) -> tuple[ApiKey, str]:
     """A new merchant or storefront key of the store; returns (key, raw secret) — the secret is never stored."""
     unknown = set(scopes) - set(ApiKey.Scope.values)
@@ -28,13 +29,19 @@ def api_key_create(
         raise ValidationFailed(fields={"kind": [_("请选择密钥类型。")]})
     raw, prefix, hashed = generate_key()
     key = ApiKey.objects.create(
-        store=store, name=name, kind=kind, prefix=prefix, hashed_key=hashed, scopes=sorted(scopes), created_by=by
+        store=store,
+        name=name,
+        kind=kind,
+        prefix=prefix,
+        hashed_key=hashed,
+        scopes=sorted(scopes),
+        created_by=user_of(by),
     )
     return key, raw
 
 
 @transaction.atomic
-def api_key_revoke(*, key: ApiKey, by: User) -> ApiKey:
+def api_key_revoke(*, key: ApiKey, by: By) -> ApiKey:
     """Revoke a key at once; requests with it answer 401 from now on."""
     key = ApiKey.objects.select_for_update().get(pk=key.pk)
     if key.revoked_at is None:

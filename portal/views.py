@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView, View
 
+from portal.actors import merchant_actor
+
 from . import dashboard
 from .events import EVENT_TYPES
 from .exceptions import DomainError
@@ -168,7 +170,7 @@ class NotificationPrefsView(LoginRequiredMixin, TemplateView):
             channels = {t: {c for c in CHANNELS if request.POST.get(f"{t}:{c}")} for t in EVENT_TYPES}
             try:
                 notification_preferences_update(
-                    user=request.user, channels=channels, by=request.user, **form.cleaned_data
+                    user=request.user, channels=channels, by=merchant_actor(request), **form.cleaned_data
                 )
             except DomainError as exc:
                 attach_errors(form, exc)
@@ -194,7 +196,7 @@ class ApiKeysView(MerchantMixin, FormView):
 
     def form_valid(self, form):
         try:
-            key, raw = api_key_create(store=self.store, by=self.request.user, **form.cleaned_data)
+            key, raw = api_key_create(store=self.store, by=merchant_actor(self.request), **form.cleaned_data)
         except DomainError as exc:
             return self.form_invalid(attach_errors(form, exc))
         self.request.session[self.SESSION_KEY] = {"name": key.name, "raw": raw}
@@ -206,6 +208,6 @@ class ApiKeyRevokeView(MerchantMixin, View):
     owner_only = True
 
     def post(self, request, pk: int):
-        api_key_revoke(key=get_object_or_404(ApiKey, pk=pk, store=self.store), by=request.user)
+        api_key_revoke(key=get_object_or_404(ApiKey, pk=pk, store=self.store), by=merchant_actor(request))
         messages.success(request, _("已吊销。"))
         return redirect("api_keys")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from portal.actors import Actor
 from portal.exceptions import DomainError
 
 from . import services
@@ -89,7 +90,13 @@ class BookingAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("取消未揽收的包裹"), permissions=["change"])
     def cancel_waiting(self, request, queryset):
-        _run(self, request, queryset, lambda b: services.booking_cancel(booking=b, by=request.user), "cancelled")
+        _run(
+            self,
+            request,
+            queryset,
+            lambda b: services.booking_cancel(booking=b, by=Actor.staff(request.user)),
+            "cancelled",
+        )
 
 
 class TrackingEventInline(admin.TabularInline):
@@ -134,7 +141,7 @@ class ShipmentAdmin(admin.ModelAdmin):
             self,
             request,
             queryset,
-            lambda s: services.shipment_cancel(shipment=s, by=request.user, reason="staff"),
+            lambda s: services.shipment_cancel(shipment=s, by=Actor.staff(request.user), reason="staff"),
             "cancelled",
         )
 
@@ -155,7 +162,7 @@ class PlatformTicketAdmin(admin.ModelAdmin):
             request,
             queryset,
             lambda t: services.ticket_resolve(
-                ticket=t, resolution=t.resolution or str(_("平台已处理")), by=request.user
+                ticket=t, resolution=t.resolution or str(_("平台已处理")), by=Actor.staff(request.user)
             ),
             "resolved",
         )

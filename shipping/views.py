@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from portal.actors import merchant_actor
 from portal.exceptions import DomainError
 from portal.fsm import audit_for
 from portal.tenancy import MerchantMixin
@@ -184,7 +185,7 @@ class BookingConfirmView(MerchantMixin, View):
                     pickup_date=pickup_date,
                     pickup_slot=slot,
                     lines=[services.BookingLine(**f.cleaned_data) for f in lines],
-                    by=request.user,
+                    by=merchant_actor(request),
                 )
             except DomainError as exc:
                 self._attach(exc, confirm, lines)
@@ -256,7 +257,7 @@ class BookingActionView(StoreBookingMixin, View):
         booking = self.get_booking()
         try:
             if action == "cancel":
-                n = services.booking_cancel(booking=booking, by=request.user)
+                n = services.booking_cancel(booking=booking, by=merchant_actor(request))
                 messages.success(request, _("已取消 %(n)d 个包裹，订单已回到未下单。") % {"n": n})
             elif action == "rebook":
                 form = RebookForm(request.POST)
@@ -265,7 +266,7 @@ class BookingActionView(StoreBookingMixin, View):
                     return redirect("shipping:booking_detail", booking_no)
                 ids = [int(i) for i in request.POST.getlist("shipment") if i.isdigit()] or None
                 new = services.booking_rebook(
-                    booking=booking, courier=form.cleaned_data["courier"], by=request.user, shipment_ids=ids
+                    booking=booking, courier=form.cleaned_data["courier"], by=merchant_actor(request), shipment_ids=ids
                 )
                 messages.success(request, _("已改派%(c)s，原快递订单已取消。") % {"c": new.courier.name})
                 return redirect("shipping:booking_detail", new.booking_no)
@@ -274,7 +275,7 @@ class BookingActionView(StoreBookingMixin, View):
                 if form.is_valid():
                     overdue = [s for s in booking.shipments.all() if s.is_overdue] or list(booking.shipments.all())[:1]
                     for s in overdue:
-                        services.ticket_report(shipment=s, by=request.user, **form.cleaned_data)
+                        services.ticket_report(shipment=s, by=merchant_actor(request), **form.cleaned_data)
                     messages.success(request, _("已向平台投诉，平台客服将跟进处理。"))
             elif action == "advance" and booking.courier.adapter == "sandbox":
                 from .carriers import sandbox
@@ -337,7 +338,7 @@ class ShipmentActionView(MerchantMixin, View):
         shipment = get_object_or_404(Shipment.objects.select_related("courier"), pk=pk, store=self.store)
         try:
             if action == "cancel":
-                services.shipment_cancel(shipment=shipment, by=request.user)
+                services.shipment_cancel(shipment=shipment, by=merchant_actor(request))
                 messages.success(request, _("已取消，订单已回到未下单。"))
             elif action == "message":
                 form = MessageForm(request.POST)
@@ -348,12 +349,12 @@ class ShipmentActionView(MerchantMixin, View):
                     return render(
                         request, view.template_name, view.get_context_data(pk=pk, message_form=form), status=400
                     )
-                services.courier_message_send(shipment=shipment, by=request.user, **form.cleaned_data)
+                services.courier_message_send(shipment=shipment, by=merchant_actor(request), **form.cleaned_data)
                 messages.success(request, _("已发送给快递客服。"))
             elif action == "report":
                 form = TicketForm(request.POST)
                 if form.is_valid():
-                    services.ticket_report(shipment=shipment, by=request.user, **form.cleaned_data)
+                    services.ticket_report(shipment=shipment, by=merchant_actor(request), **form.cleaned_data)
                     messages.success(request, _("已向平台投诉，平台客服将跟进处理。"))
             else:
                 raise Http404
@@ -385,7 +386,9 @@ class AddressEditView(MerchantMixin, View):
         address = self.get_address()
         form = SenderAddressForm(request.POST, instance=address)
         if form.is_valid():
-            services.sender_address_save(store=self.store, data=form.cleaned_data, address=address, by=request.user)
+            services.sender_address_save(
+                store=self.store, data=form.cleaned_data, address=address, by=merchant_actor(request)
+            )
             messages.success(request, _("发货地址已保存。"))
             return redirect(
                 request.GET.get("next") if (request.GET.get("next") or "").startswith("/") else "shipping:address_list"
@@ -396,6 +399,6 @@ class AddressEditView(MerchantMixin, View):
 class AddressDeleteView(MerchantMixin, View):
     def post(self, request, pk: int):
         address = get_object_or_404(selectors.sender_addresses(self.store), pk=pk)
-        services.sender_address_delete(address=address, by=request.user)
+        services.sender_address_delete(address=address, by=merchant_actor(request))
         messages.success(request, _("发货地址已删除。"))
         return redirect("shipping:address_list")

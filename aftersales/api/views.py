@@ -10,6 +10,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal.actors import Actor, merchant_actor
 from portal.api.idempotency import IdempotentMixin
 from portal.api.permissions import BOTH, BUYER, request_store
 from portal.models import ApiKey
@@ -29,8 +30,8 @@ def _order(store, order_sn: str) -> Order:
     return order
 
 
-def _buyer(data) -> str:
-    return f"buyer:{data['buyer_ref']}"
+def _buyer(data) -> Actor:
+    return Actor.storefront(data["buyer_ref"])
 
 
 def _valid(serializer_class, request) -> dict:
@@ -184,7 +185,7 @@ class RequestApproveView(_RequestAction):
 
     def perform(self, req, data, request):
         services.aftersales_approve(
-            request=req, return_address=data["return_address"], note=data["note"], by=request.user
+            request=req, return_address=data["return_address"], note=data["note"], by=merchant_actor(request)
         )
 
 
@@ -193,7 +194,9 @@ class RequestRejectView(_RequestAction):
     input_class = s.AftersalesRejectIn
 
     def perform(self, req, data, request):
-        services.aftersales_reject(request=req, reason=data["reason"], photos=data.get("photos", []), by=request.user)
+        services.aftersales_reject(
+            request=req, reason=data["reason"], photos=data.get("photos", []), by=merchant_actor(request)
+        )
 
 
 @_action(s.ReturnAddressIn, "Merchant: give the return address of an approved return.")
@@ -201,7 +204,9 @@ class RequestReturnAddressView(_RequestAction):
     input_class = s.ReturnAddressIn
 
     def perform(self, req, data, request):
-        services.aftersales_request_return(request=req, return_address=data["return_address"], by=request.user)
+        services.aftersales_request_return(
+            request=req, return_address=data["return_address"], by=merchant_actor(request)
+        )
 
 
 @_action(
@@ -212,7 +217,7 @@ class RequestReceiveView(_RequestAction):
 
     def perform(self, req, data, request):
         services.aftersales_receive_return(
-            request=req, note=data["note"], inspection_passed=data["inspection_passed"], by=request.user
+            request=req, note=data["note"], inspection_passed=data["inspection_passed"], by=merchant_actor(request)
         )
 
 
@@ -222,7 +227,7 @@ class RequestShipView(_RequestAction):
 
     def perform(self, req, data, request):
         services.aftersales_ship_replacement(
-            request=req, courier_code=data["courier_code"], waybill_no=data["waybill_no"], by=request.user
+            request=req, courier_code=data["courier_code"], waybill_no=data["waybill_no"], by=merchant_actor(request)
         )
 
 
@@ -311,7 +316,9 @@ class ReviewReplyView(IdempotentMixin, APIView):
     def post(self, request, pk: int):
         review = _review(request, pk)
         data = _valid(s.ReviewReplyIn, request)
-        services.review_reply(review=review, store=request_store(request), text=data["text"], by=request.user)
+        services.review_reply(
+            review=review, store=request_store(request), text=data["text"], by=merchant_actor(request)
+        )
         return Response(s.ReviewOut(_review(request, pk)).data)
 
 

@@ -47,7 +47,7 @@ def check_photos(photos: Sequence[UploadedFile], field: str = "photos") -> list[
     if len(photos) > MAX_PHOTOS:
         raise ValidationFailed(fields={field: [_("最多上传 %(n)d 张图片。") % {"n": MAX_PHOTOS}]})
     for photo in photos:
-        if photo.size > MAX_PHOTO_BYTES:
+        if (photo.size or 0) > MAX_PHOTO_BYTES:
             raise ValidationFailed(fields={field: [_("图片不能超过 5MB。")]})
         try:
             image = Image.open(photo)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from portal.actors import require_perm, user_of
 from portal.events import emit
 from portal.fsm import transition
 from shop.models import Order, Store
@@ -38,8 +39,9 @@ def complaint_file(
 @transaction.atomic
 def complaint_resolve(*, complaint: Complaint, upheld: bool, resolution: str, by) -> Complaint:
     """Staff uphold or dismiss a complaint, with the resolution text."""
+    require_perm(by, "aftersales.change_complaint")
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
     complaint.resolution = resolution[:500]
-    complaint.handled_by = by if getattr(by, "pk", None) else None
+    complaint.handled_by = user_of(by)
     transition(complaint, "uphold" if upheld else "dismiss", by=by, reason=resolution)
     return complaint

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from portal.actors import By, require_perm, user_of
 from portal.events import emit
 from portal.exceptions import ValidationFailed
 from portal.fsm import transition
@@ -27,9 +28,10 @@ def aftersales_decide(
     amount: int | None = None,
     note: str = "",
     deposit_deduction: int = 0,
-    by,
+    by: By,
 ) -> AftersalesRequest:
     """Support staff decide an intervention: full or partial refund (optionally from the deposit) or reject."""
+    require_perm(by, "aftersales.change_aftersalesrequest")  # support decides (portal.roles)
     req = _lock(request)
     if decision not in Decision.values:
         raise ValidationFailed(fields={"decision": [_("请选择裁决结果。")]})
@@ -45,7 +47,7 @@ def aftersales_decide(
                 fields={"amount": [_("部分退款金额须在 0.01 至 %(cap).2f 元之间。") % {"cap": cap / 100}]}
             )
     req.decision, req.decision_note, req.deposit_deduction = decision, note[:500], deposit_deduction
-    req.decided_by = by if getattr(by, "pk", None) else None
+    req.decided_by = user_of(by)
     transition(req, "decide", by=by, reason=note, data={"decision": decision, "amount": refund_amount})
     if refund_amount:
         _issue_refund(req=req, amount=refund_amount, by=by)

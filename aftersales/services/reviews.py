@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.actors import require_perm
 from portal.events import emit
 from portal.exceptions import Conflict, DomainError, PermissionDenied, ValidationFailed
 from portal.fsm import transition
@@ -134,6 +135,7 @@ def review_reply(*, review: Review, store: Store, text: str, by) -> Review:
 @transaction.atomic
 def review_hide(*, review: Review, reason: str, by) -> Review:
     """Staff hide abusive content (the buyer's words are never edited)."""
+    require_perm(by, "aftersales.change_review")
     if not reason.strip():
         raise ValidationFailed(fields={"reason": [_("请填写隐藏原因。")]})
     review = _lock_review(review)
@@ -144,6 +146,7 @@ def review_hide(*, review: Review, reason: str, by) -> Review:
 
 @transaction.atomic
 def review_unhide(*, review: Review, by) -> Review:
+    require_perm(by, "aftersales.change_review")
     review = _lock_review(review)
     transition(review, "unhide", by=by, field="visibility")
     return review

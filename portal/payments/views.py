@@ -11,6 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal.actors import Actor
 from portal.exceptions import DomainError
 from portal.models import Payment, PaymentStatus
 
@@ -27,7 +28,7 @@ class PaymentCallbackView(APIView):
     @extend_schema(request=None, responses={200: dict})
     def post(self, request, provider: str):
         result = get_provider(provider).parse_callback(request.body, request.META)
-        payment = payment_record_callback(result=result, by=f"payment:{provider}")
+        payment = payment_record_callback(result=result, by=Actor.payment_provider(provider))
         return Response({"payment_id": payment.pk, "status": payment.status})
 
 
@@ -42,7 +43,7 @@ def sandbox_cashier(request: HttpRequest, payment_id: int) -> HttpResponse:
         assert isinstance(provider, SandboxProvider)
         body, headers = provider.callback_request(payment, succeeded=request.POST.get("outcome") != "fail")
         try:
-            payment_record_callback(result=provider.parse_callback(body, headers), by="payment:sandbox")
+            payment_record_callback(result=provider.parse_callback(body, headers), by=Actor.payment_provider("sandbox"))
             messages.success(request, _("支付成功。"))
         except DomainError as exc:
             messages.error(request, exc.message)

@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from portal.actors import Actor
 from portal.exceptions import DomainError
 
 from .models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -21,12 +22,12 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     @admin.action(description=_("启用所选地址"), permissions=["change"])
     def enable(self, request, queryset):
         for endpoint in queryset:
-            webhook_endpoint_set_active(endpoint=endpoint, active=True, by=request.user)
+            webhook_endpoint_set_active(endpoint=endpoint, active=True, by=Actor.staff(request.user))
 
     @admin.action(description=_("停用所选地址"), permissions=["change"])
     def disable(self, request, queryset):
         for endpoint in queryset:
-            webhook_endpoint_set_active(endpoint=endpoint, active=False, by=request.user)
+            webhook_endpoint_set_active(endpoint=endpoint, active=False, by=Actor.staff(request.user))
 
 
 class WebhookAttemptInline(admin.TabularInline):
@@ -56,6 +57,6 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     def replay(self, request, queryset):
         for delivery in queryset.select_related("endpoint"):
             try:
-                webhook_delivery_replay(delivery=delivery, by=request.user)
+                webhook_delivery_replay(delivery=delivery, by=Actor.staff(request.user))
             except DomainError as exc:
                 self.message_user(request, f"#{delivery.pk}: {exc.message}", messages.ERROR)

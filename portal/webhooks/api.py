@@ -10,6 +10,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal.actors import merchant_actor
 from portal.api.idempotency import IdempotentMixin
 from portal.api.permissions import request_store
 from portal.events import EVENT_TYPES
@@ -84,7 +85,9 @@ class EndpointCreateView(IdempotentMixin, APIView):
     def post(self, request):
         data = EndpointIn(data=request.data)
         data.is_valid(raise_exception=True)
-        endpoint = webhook_endpoint_create(store=request_store(request), by=request.user, **data.validated_data)
+        endpoint = webhook_endpoint_create(
+            store=request_store(request), by=merchant_actor(request), **data.validated_data
+        )
         return Response(EndpointCreatedOut(endpoint).data, status=status.HTTP_201_CREATED)
 
 
@@ -112,7 +115,7 @@ class DeliveryReplayView(IdempotentMixin, APIView):
         delivery = get_object_or_404(
             WebhookDelivery.objects.select_related("endpoint"), pk=pk, endpoint__store=request_store(request)
         )
-        replay = webhook_delivery_replay(delivery=delivery, by=request.user)
+        replay = webhook_delivery_replay(delivery=delivery, by=merchant_actor(request))
         replay = WebhookDelivery.objects.select_related("event").prefetch_related("attempt_log").get(pk=replay.pk)
         return Response(DeliveryOut(replay).data, status=status.HTTP_202_ACCEPTED)
 

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.actors import user_of
 from portal.events import EVENT_TYPES, emit
 from portal.exceptions import ValidationFailed
 from portal.fsm import transition
@@ -66,7 +67,7 @@ def _clean(*, url: str, event_types: list[str]) -> None:
 def webhook_endpoint_create(*, store, url: str, event_types: list[str], by: User) -> WebhookEndpoint:
     """A new active endpoint with a fresh signing secret."""
     _clean(url=url, event_types=event_types)
-    return WebhookEndpoint.objects.create(store=store, url=url, event_types=sorted(event_types), created_by=by)
+    return WebhookEndpoint.objects.create(store=store, url=url, event_types=sorted(event_types), created_by=user_of(by))
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, View
 
+from portal.actors import merchant_actor
 from portal.exceptions import DomainError
 from portal.tenancy import MerchantMixin
 
@@ -47,7 +48,7 @@ class WebhookListView(OwnerPage, FormView):
 
     def form_valid(self, form):
         try:
-            endpoint = webhook_endpoint_create(store=self.store, by=self.request.user, **form.cleaned_data)
+            endpoint = webhook_endpoint_create(store=self.store, by=merchant_actor(self.request), **form.cleaned_data)
         except DomainError as exc:
             return self.form_invalid(attach_errors(form, exc))
         messages.success(self.request, _("已添加 Webhook 地址，请保存签名密钥。"))
@@ -75,7 +76,9 @@ class WebhookDetailView(OwnerPage, FormView):
 
     def form_valid(self, form):
         try:
-            endpoint = webhook_endpoint_update(endpoint=self.endpoint(), by=self.request.user, **form.cleaned_data)
+            endpoint = webhook_endpoint_update(
+                endpoint=self.endpoint(), by=merchant_actor(self.request), **form.cleaned_data
+            )
         except DomainError as exc:
             return self.form_invalid(attach_errors(form, exc))
         messages.success(self.request, _("已保存。"))
@@ -85,14 +88,16 @@ class WebhookDetailView(OwnerPage, FormView):
 class WebhookToggleView(OwnerPage, View):
     def post(self, request, pk):
         endpoint = self.endpoint()
-        endpoint = webhook_endpoint_set_active(endpoint=endpoint, active=not endpoint.active, by=request.user)
+        endpoint = webhook_endpoint_set_active(
+            endpoint=endpoint, active=not endpoint.active, by=merchant_actor(request)
+        )
         messages.success(request, _("已启用。") if endpoint.active else _("已停用。"))
         return redirect("webhook_detail", endpoint.pk)
 
 
 class WebhookRotateSecretView(OwnerPage, View):
     def post(self, request, pk):
-        endpoint = webhook_endpoint_rotate_secret(endpoint=self.endpoint(), by=request.user)
+        endpoint = webhook_endpoint_rotate_secret(endpoint=self.endpoint(), by=merchant_actor(request))
         messages.success(request, _("已生成新的签名密钥，旧密钥立即失效。"))
         return redirect("webhook_detail", endpoint.pk)
 
@@ -103,7 +108,7 @@ class WebhookDeliveryReplayView(OwnerPage, View):
             WebhookDelivery.objects.select_related("endpoint"), pk=pk, endpoint__store=self.store
         )
         try:
-            webhook_delivery_replay(delivery=delivery, by=request.user)
+            webhook_delivery_replay(delivery=delivery, by=merchant_actor(request))
             messages.success(request, _("已重新发送。"))
         except DomainError as exc:
             messages.error(request, exc.message)

@@ -12,6 +12,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal.actors import merchant_actor
 from portal.api.idempotency import IdempotentMixin
 from portal.api.permissions import BOTH, request_store
 from portal.exceptions import ValidationFailed
@@ -132,7 +133,7 @@ class BookingListCreateView(IdempotentMixin, ListAPIView):
             pickup_date=v["pickup_date"],
             pickup_slot=v["pickup_slot"],
             lines=lines,
-            by=request.user,
+            by=merchant_actor(request),
             scenario=v.get("sandbox_scenario", ""),
         )
         return Response(BookingOut(_bookings(store).get(pk=booking.pk)).data, status=status.HTTP_201_CREATED)
@@ -189,7 +190,7 @@ class ShipmentCancelView(IdempotentMixin, APIView):
     @extend_schema(request=None, responses={200: ShipmentOut})
     def post(self, request, pk: int):
         shipment = get_object_or_404(_shipments(request_store(request)), pk=pk)
-        services.shipment_cancel(shipment=shipment, by=request.user, reason="api")
+        services.shipment_cancel(shipment=shipment, by=merchant_actor(request), reason="api")
         return Response(ShipmentOut(_shipments(request_store(request)).get(pk=pk)).data)
 
 

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.actors import user_of
 from portal.events import emit
 from portal.exceptions import Conflict, ValidationFailed
 from portal.fsm import transition
@@ -174,7 +175,7 @@ def booking_submit(
         pickup_date=pickup_date,
         pickup_slot=pickup_slot,
         scenario=scenario,
-        created_by=by if getattr(by, "pk", None) else None,
+        created_by=user_of(by),
         created_at=now,
     )
     shipments, errors = [], {}
@@ -421,7 +422,7 @@ def booking_rebook(*, booking: Booking, courier: Courier, by, shipment_ids: list
         pickup_date=days[0][0],
         pickup_slot=days[0][2][0],
         rebooked_from=old,
-        created_by=by if getattr(by, "pk", None) else None,
+        created_by=user_of(by),
         created_at=now,
     )
     cancelled_waybills = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from portal.actors import user_of
 from portal.exceptions import Conflict, ValidationFailed
 from portal.fsm import transition
 
@@ -30,7 +31,7 @@ def courier_message_send(*, shipment: Shipment, topic: str, body: str, by) -> Co
         topic=topic,
         sender=CourierMessage.Sender.MERCHANT,
         body=body[:1000],
-        author=by if getattr(by, "pk", None) else None,
+        author=user_of(by),
     )
     courier, waybill = shipment.courier, shipment.waybill_no
     transaction.on_commit(
@@ -50,7 +51,7 @@ def ticket_report(*, shipment: Shipment, kind: str, description: str, by) -> Pla
         shipment=shipment,
         kind=kind,
         description=description[:2000],
-        created_by=by if getattr(by, "pk", None) else None,
+        created_by=user_of(by),
     )
 
 

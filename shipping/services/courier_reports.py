@@ -85,7 +85,7 @@ def _move(shipment: Shipment, name: str, *, by: str, reason: str = "") -> bool:
     return False
 
 
-ADVANCE = {
+ADVANCE: dict[str, list[str]] = {
     TrackingAction.DEPARTURE: ["depart"],
     TrackingAction.ARRIVAL: ["depart"],
     TrackingAction.STAY_IN_WAREHOUSE: ["depart"],

@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.utils.translation import gettext_lazy as _
 
+from portal.actors import Actor
 from portal.exceptions import DomainError
 from shop.models import CouponBatch, CouponClaim, LimitedTimeDiscount, Product, ProductImage, Sku, SpendAndSave
 from shop.services.catalog import product_put_on_sale, product_take_off_shelf, sku_set_price, sku_set_stock
@@ -22,7 +23,7 @@ def _run(modeladmin, request, queryset, call) -> None:
     done = 0
     for obj in queryset:
         try:
-            call(obj, request.user)
+            call(obj, Actor.staff(request.user))
             done += 1
         except DomainError as exc:
             fields = "; ".join(str(m) for msgs in exc.fields.values() for m in msgs if str(m) != str(exc.message))

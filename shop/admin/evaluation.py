@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from portal.actors import Actor
 from portal.exceptions import DomainError
 from shop.models import EvaluationRule, StoreEvaluation, SuspensionProposal
 from shop.services.evaluation import suspension_confirm, suspension_dismiss
@@ -57,8 +58,8 @@ class SuspensionProposalAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("确认暂停店铺（通知商家）"), permissions=["change"])
     def confirm(self, request, queryset):
-        self._run(request, queryset, lambda p: suspension_confirm(proposal=p, by=request.user))
+        self._run(request, queryset, lambda p: suspension_confirm(proposal=p, by=Actor.staff(request.user)))
 
     @admin.action(description=_("驳回提议"), permissions=["change"])
     def dismiss(self, request, queryset):
-        self._run(request, queryset, lambda p: suspension_dismiss(proposal=p, by=request.user))
+        self._run(request, queryset, lambda p: suspension_dismiss(proposal=p, by=Actor.staff(request.user)))

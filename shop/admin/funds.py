@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from portal.actors import Actor
 from shop.models import PayoutEntry
 from shop.models.funds import PayoutBucket
 from shop.services.funds import payout_adjust
@@ -60,6 +61,6 @@ class PayoutEntryAdmin(admin.ModelAdmin):
             amount=data["amount"],
             reason=data["reason"],
             corrects=data.get("corrects"),
-            by=request.user,
+            by=Actor.staff(request.user),
         )
         obj.pk = entry.pk

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from portal.actors import Actor
 from portal.exceptions import DomainError
 from portal.fsm import audit_for
 from shop.models import Compensation, GroupBuy, Order, OrderItem
@@ -79,7 +80,7 @@ class OrderAdmin(AuditTimelineMixin, admin.ModelAdmin):
     def hold_for_risk(self, request, queryset):
         _run(
             self, request, queryset,
-            lambda o: services.order_set_risk_hold(order=o, hold=True, reason=_("平台风控审核"), by=request.user),
+            lambda o: services.order_set_risk_hold(order=o, hold=True, reason=_("平台风控审核"), by=Actor.staff(request.user)),
             _("%(n)d 个订单已进入风控审核。"),
         )  # fmt: skip
 
@@ -87,7 +88,7 @@ class OrderAdmin(AuditTimelineMixin, admin.ModelAdmin):
     def release_risk_hold(self, request, queryset):
         _run(
             self, request, queryset,
-            lambda o: services.order_set_risk_hold(order=o, hold=False, reason=_("风控审核通过"), by=request.user),
+            lambda o: services.order_set_risk_hold(order=o, hold=False, reason=_("风控审核通过"), by=Actor.staff(request.user)),
             _("%(n)d 个订单已解除风控。"),
         )  # fmt: skip
 
@@ -95,7 +96,7 @@ class OrderAdmin(AuditTimelineMixin, admin.ModelAdmin):
     def cancel_and_refund(self, request, queryset):
         _run(
             self, request, queryset,
-            lambda o: services.order_cancel(order=o, reason=_("平台取消"), by=request.user),
+            lambda o: services.order_cancel(order=o, reason=_("平台取消"), by=Actor.staff(request.user)),
             _("%(n)d 个订单已取消。"),
         )  # fmt: skip
 
@@ -105,7 +106,7 @@ class OrderAdmin(AuditTimelineMixin, admin.ModelAdmin):
             self,
             request,
             queryset,
-            lambda o: services.order_deliver(order=o, by=request.user),
+            lambda o: services.order_deliver(order=o, by=Actor.staff(request.user)),
             _("%(n)d 个订单已签收。"),
         )
 
@@ -113,7 +114,7 @@ class OrderAdmin(AuditTimelineMixin, admin.ModelAdmin):
     def confirm_receipt(self, request, queryset):
         _run(
             self, request, queryset,
-            lambda o: services.order_confirm_receipt(order=o, by=request.user, reason=_("平台确认收货")),
+            lambda o: services.order_confirm_receipt(order=o, by=Actor.staff(request.user), reason=_("平台确认收货")),
             _("%(n)d 个订单已完成。"),
         )  # fmt: skip
 
@@ -138,7 +139,11 @@ class GroupBuyAdmin(AuditTimelineMixin, admin.ModelAdmin):
     @admin.action(description=_("结束拼团（失败并退款）"), permissions=["change"])
     def fail_group(self, request, queryset):
         _run(
-            self, request, queryset, lambda g: services.group_fail(group=g, by=request.user), _("%(n)d 个拼团已结束。")
+            self,
+            request,
+            queryset,
+            lambda g: services.group_fail(group=g, by=Actor.staff(request.user)),
+            _("%(n)d 个拼团已结束。"),
         )
 
 
@@ -163,7 +168,7 @@ class CompensationAdmin(AuditTimelineMixin, admin.ModelAdmin):
     def settle(self, request, queryset):
         _run(
             self, request, queryset,
-            lambda c: services.compensation_settle(compensation=c, by=request.user),
+            lambda c: services.compensation_settle(compensation=c, by=Actor.staff(request.user)),
             _("%(n)d 笔赔付已扣除。"),
         )  # fmt: skip
 
@@ -171,6 +176,6 @@ class CompensationAdmin(AuditTimelineMixin, admin.ModelAdmin):
     def waive(self, request, queryset):
         _run(
             self, request, queryset,
-            lambda c: services.compensation_waive(compensation=c, reason=_("平台免除"), by=request.user),
+            lambda c: services.compensation_waive(compensation=c, reason=_("平台免除"), by=Actor.staff(request.user)),
             _("%(n)d 笔赔付已免除。"),
         )  # fmt: skip

@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal.actors import Actor
 from portal.exceptions import DomainError
 from portal.fsm import audit_for
 from shop.forms.stores import ReasonForm, ReviewForm, TransferForm
@@ -198,10 +199,10 @@ class StoreAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 if form.cleaned_data["decision"] == "approve":
-                    services.store_approve(store=store, by=request.user, note=form.cleaned_data["note"])
+                    services.store_approve(store=store, by=Actor.staff(request.user), note=form.cleaned_data["note"])
                     return self._done(request, store, _("已通过“%(name)s”的开店申请。") % {"name": store.name})
                 services.store_reject(
-                    store=store, reasons=form.reasons(), by=request.user, note=form.cleaned_data["note"]
+                    store=store, reasons=form.reasons(), by=Actor.staff(request.user), note=form.cleaned_data["note"]
                 )
                 return self._done(request, store, _("已驳回“%(name)s”的开店申请。") % {"name": store.name})
             except DomainError as exc:
@@ -225,7 +226,7 @@ class StoreAdmin(admin.ModelAdmin):
         form = ReasonForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                service(store=store, reason=form.cleaned_data["reason"], by=request.user)
+                service(store=store, reason=form.cleaned_data["reason"], by=Actor.staff(request.user))
                 return self._done(request, store, done)
             except DomainError as exc:
                 form.add_error(None, exc.message)
@@ -262,7 +263,7 @@ class StoreAdmin(admin.ModelAdmin):
                     amount=form.amount_fen,
                     ref=form.cleaned_data["ref"],
                     reason=form.cleaned_data["reason"],
-                    by=request.user,
+                    by=Actor.staff(request.user),
                 )
                 return self._done(request, store, _("已记录线下转账。"))
             except DomainError as exc:
@@ -283,7 +284,7 @@ class StoreAdmin(admin.ModelAdmin):
         ok = 0
         for store in queryset:
             try:
-                service(store=store, by=request.user)
+                service(store=store, by=Actor.staff(request.user))
                 ok += 1
             except DomainError as exc:
                 self.message_user(request, f"{store.name}: {exc.message}", messages.ERROR)

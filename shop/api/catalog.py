@@ -10,6 +10,7 @@ from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal.actors import Actor, merchant_actor
 from portal.api.idempotency import IdempotentMixin
 from portal.api.permissions import BOTH, BUYER, request_store
 from portal.models import ApiKey
@@ -155,7 +156,7 @@ class SkuStockView(IdempotentMixin, APIView):
         sku = get_object_or_404(skus_for_store(request_store(request)), pk=pk)
         data = StockIn(data=request.data)
         data.is_valid(raise_exception=True)
-        sku = sku_set_stock(sku=sku, stock=data.validated_data["stock"], by=request.user)
+        sku = sku_set_stock(sku=sku, stock=data.validated_data["stock"], by=merchant_actor(request))
         return Response(SkuOut(sku).data)
 
 
@@ -238,7 +239,8 @@ class CouponClaimView(IdempotentMixin, APIView):
         coupon = get_object_or_404(coupons_for_store(request_store(request)), pk=pk)
         data = ClaimIn(data=request.data)
         data.is_valid(raise_exception=True)
-        claim = coupon_claim(coupon=coupon, buyer_ref=data.validated_data["buyer_ref"], by=request.user)
+        ref = data.validated_data["buyer_ref"]
+        claim = coupon_claim(coupon=coupon, buyer_ref=ref, by=Actor.storefront(ref, store_id=coupon.store_id))
         return Response(ClaimOut(claim).data, status=201)
 
 

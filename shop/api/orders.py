@@ -10,6 +10,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal.actors import Actor, merchant_actor
 from portal.api.idempotency import IdempotentMixin
 from portal.api.permissions import BOTH, BUYER, request_store
 from portal.models import ApiKey
@@ -154,7 +155,7 @@ class OrderPlaceView(IdempotentMixin, APIView):
             street=d["street"],
             buyer_note=d["buyer_note"],
             coupon_code=d["coupon_code"],
-            by=f"buyer:{d['buyer_ref']}",
+            by=Actor.storefront(d["buyer_ref"]),
         )
         return _out(order, status.HTTP_201_CREATED)
 
@@ -168,7 +169,7 @@ class OrderPayView(IdempotentMixin, APIView):
     @extend_schema(request=None, responses={200: PayOut})
     def post(self, request, order_sn: str):
         order = _order(request, order_sn)
-        payment, url = services.order_pay(order=order, by=f"buyer:{order.buyer_ref}")
+        payment, url = services.order_pay(order=order, by=Actor.storefront(order.buyer_ref))
         return Response(PayOut({"payment_id": payment.pk, "amount": payment.amount, "checkout_url": url}).data)
 
 
@@ -183,7 +184,7 @@ class OrderCancelView(IdempotentMixin, APIView):
         data = ReasonIn(data=request.data)
         data.is_valid(raise_exception=True)
         order = _order(request, order_sn)
-        services.order_cancel(order=order, reason=data.validated_data["reason"], by=f"buyer:{order.buyer_ref}")
+        services.order_cancel(order=order, reason=data.validated_data["reason"], by=Actor.storefront(order.buyer_ref))
         return _out(order)
 
 
@@ -196,7 +197,7 @@ class OrderConfirmReceiptView(IdempotentMixin, APIView):
     @extend_schema(request=None, responses={200: OrderOut})
     def post(self, request, order_sn: str):
         order = _order(request, order_sn)
-        services.order_confirm_receipt(order=order, by=f"buyer:{order.buyer_ref}")
+        services.order_confirm_receipt(order=order, by=Actor.storefront(order.buyer_ref))
         return _out(order)
 
 
@@ -209,7 +210,7 @@ class OrderExtendReceiptView(IdempotentMixin, APIView):
     @extend_schema(request=None, responses={200: OrderOut})
     def post(self, request, order_sn: str):
         order = _order(request, order_sn)
-        services.order_extend_receipt(order=order, by=f"buyer:{order.buyer_ref}")
+        services.order_extend_receipt(order=order, by=Actor.storefront(order.buyer_ref))
         return _out(order)
 
 
@@ -222,7 +223,7 @@ class OrderComplainView(IdempotentMixin, APIView):
     @extend_schema(request=None, responses={201: CompensationOut})
     def post(self, request, order_sn: str):
         order = _order(request, order_sn)
-        compensation = services.order_complain_not_shipped(order=order, by=f"buyer:{order.buyer_ref}")
+        compensation = services.order_complain_not_shipped(order=order, by=Actor.storefront(order.buyer_ref))
         return Response(CompensationOut(compensation).data, status=status.HTTP_201_CREATED)
 
 
@@ -275,7 +276,7 @@ class OrderShipView(IdempotentMixin, APIView):
         data = ShipIn(data=request.data)
         data.is_valid(raise_exception=True)
         order = _order(request, order_sn)
-        services.order_ship(order=order, by=request.user, **data.validated_data)
+        services.order_ship(order=order, by=merchant_actor(request), **data.validated_data)
         return _out(order)
 
 

@@ -12,6 +12,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal.actors import merchant_actor
 from portal.api.idempotency import IdempotentMixin
 from portal.api.permissions import AuthenticatedOnly, request_store
 from portal.exceptions import PermissionDenied
@@ -164,7 +165,7 @@ class ApplicationCreateView(IdempotentMixin, APIView):
             raise PermissionDenied("An integration without a user cannot open a store.")
         data = ApplicationIn(data=request.data)
         data.is_valid(raise_exception=True)
-        store = services.store_create(user=request.user, data=dict(data.validated_data), by=request.user)
+        store = services.store_create(user=request.user, data=dict(data.validated_data), by=merchant_actor(request))
         if not isinstance(request.auth, ApiKey):
             request.session[SESSION_KEY] = store.pk
         return Response(StoreOut(store).data, status=status.HTTP_201_CREATED)
@@ -177,7 +178,9 @@ class ApplicationUpdateView(StoreMixin, APIView):
     def patch(self, request):
         data = ApplicationIn(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        store = services.store_update_application(store=self.store, data=dict(data.validated_data), by=request.user)
+        store = services.store_update_application(
+            store=self.store, data=dict(data.validated_data), by=merchant_actor(request)
+        )
         return Response(StoreOut(store).data)
 
 
@@ -209,7 +212,10 @@ class DocumentUploadView(IdempotentMixin, StoreMixin, APIView):
         data = DocumentIn(data=request.data)
         data.is_valid(raise_exception=True)
         document = services.document_upload(
-            store=self.store, kind=data.validated_data["kind"], file=data.validated_data["file"], by=request.user
+            store=self.store,
+            kind=data.validated_data["kind"],
+            file=data.validated_data["file"],
+            by=merchant_actor(request),
         )
         return Response(DocumentOut(document).data, status=status.HTTP_201_CREATED)
 
@@ -219,7 +225,7 @@ class SubmitView(IdempotentMixin, StoreMixin, APIView):
 
     @extend_schema(request=None, responses=StoreOut)
     def post(self, request):
-        store = services.store_submit(store=self.store, by=request.user)
+        store = services.store_submit(store=self.store, by=merchant_actor(request))
         return Response(StoreOut(store).data)
 
 
@@ -237,7 +243,7 @@ class DepositPaymentView(IdempotentMixin, StoreMixin, APIView):
 
     @extend_schema(request=None, responses={201: DepositPaymentOut})
     def post(self, request):
-        payment = deposit_services.deposit_payment_start(store=self.store, by=request.user)
+        payment = deposit_services.deposit_payment_start(store=self.store, by=merchant_actor(request))
         out = {"payment_id": payment.pk, "amount": payment.amount, "checkout_url": checkout_url(payment)}
         return Response(DepositPaymentOut(out).data, status=status.HTTP_201_CREATED)
 

@@ -322,7 +322,8 @@ def _import_row(store: Store, row: dict, result: ImportRow, categories: dict[str
         spec = {}
     if errors:
         return
-    if not values["price"] or values["group_price"] > values["price"]:
+    price, group_price = values["price"], values["group_price"]
+    if not price or group_price is None or group_price > price:
         errors.append(_("单买价必须大于 0，拼团价不能高于单买价。"))
         return
     product = Product.objects.select_for_update().filter(store=store, title=title).first()

@@ -14,10 +14,11 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from portal.actors import user_of
 from portal.events import emit
 from portal.exceptions import Conflict, ValidationFailed
 from portal.fsm import actor_label, transition
-from portal.models import Payment, PaymentStatus, RefundStatus, User
+from portal.models import Payment, PaymentStatus, RefundStatus
 from portal.payments import on_payment_succeeded
 from portal.payments.services import payment_create, refund_create
 from shop.models import DepositEntry, Store, StoreStatus
@@ -76,7 +77,7 @@ def _record(
         ref=(ref or "")[:64],
         payment=payment,
         refund=refund,
-        created_by=by if isinstance(by, User) else None,
+        created_by=user_of(by),
         actor_label=actor_label(by),
     )
     balance, frozen = deposit_sums(store)
@@ -141,6 +142,8 @@ def deposit_payment_start(*, store: Store, by: Any) -> Payment:
 
 @on_payment_succeeded("deposit")
 def _deposit_payment_succeeded(payment: Payment, by: str) -> None:
+    if payment.store is None:  # a deposit payment always names its store
+        raise ValueError(f"deposit payment {payment.pk} has no store")
     store = _lock(payment.store)
     if store.status not in PAYABLE_STATUSES:
         # Paid after the store closed (a late callback): the money goes straight back.

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.models import AftersalesRequest, Complaint, ComplaintStatus, Decision, DsrSnapshot
 from aftersales.selectors import dsr_rows
+from portal.actors import user_of
 from portal.events import emit
 from portal.fsm import transition
 from shipping.models import Shipment
@@ -190,7 +191,7 @@ def suspension_confirm(*, proposal: SuspensionProposal, by) -> SuspensionProposa
     """Staff confirm a proposal: the store is suspended and the merchant notified with the reasons."""
     proposal = SuspensionProposal.objects.select_for_update(of=("self",)).select_related("store").get(pk=proposal.pk)
     reason = _("店铺评估持续不达标：%(r)s") % {"r": "、".join(proposal.reasons)}
-    proposal.decided_by = by if getattr(by, "pk", None) else None
+    proposal.decided_by = user_of(by)
     transition(proposal, "confirm", by=by, reason=reason)
     store_suspend(store=proposal.store, reason=reason, by=by)  # notifies the merchant with the reason
     return proposal
@@ -200,6 +201,6 @@ def suspension_confirm(*, proposal: SuspensionProposal, by) -> SuspensionProposa
 def suspension_dismiss(*, proposal: SuspensionProposal, reason: str = "", by) -> SuspensionProposal:
     """Staff decide not to suspend."""
     proposal = SuspensionProposal.objects.select_for_update().get(pk=proposal.pk)
-    proposal.decided_by = by if getattr(by, "pk", None) else None
+    proposal.decided_by = user_of(by)
     transition(proposal, "dismiss", by=by, reason=reason)
     return proposal

@@ -9,6 +9,7 @@ penalty paid from the available payouts first, then from the deposit through sho
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -19,10 +20,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.actors import user_of
 from portal.events import emit
 from portal.exceptions import ValidationFailed
 from portal.fsm import actor_label
-from portal.models import Refund, User
+from portal.models import Refund
 from portal.payments import on_refund_succeeded
 from shop.models import CouponClaim, DepositEntry, Order, PayoutEntry, Store
 from shop.models.funds import PayoutBucket, PayoutKind, RefType
@@ -39,7 +41,7 @@ def _entry(store: Store, kind: str, bucket: str, amount: int, *, by: Any, **fiel
         kind=kind,
         bucket=bucket,
         amount=amount,
-        created_by=by if isinstance(by, User) else None,
+        created_by=user_of(by),
         actor_label=actor_label(by),
         **fields,
     )
@@ -210,7 +212,7 @@ def payouts_credit_completed(*, now=None) -> int:
         )
     )
 
-    def credit(o: dict) -> int:
+    def credit(o: Mapping[str, Any]) -> int:
         funded = sum(d["amount"] for d in o["discounts"] if d.get("claim_id") in platform_claims)
         return o["paid_amount"] - o["refunded"] + funded
 

@@ -69,9 +69,10 @@ def discount_create(
 ) -> LimitedTimeDiscount:
     """Create a 限时折扣 on one SKU; refuses a window overlapping another live discount of the SKU."""
     _require_open(store)
-    sku = Sku.objects.select_for_update().select_related("product").filter(pk=sku.pk, product__store=store).first()
-    if sku is None:
+    locked = Sku.objects.select_for_update().select_related("product").filter(pk=sku.pk, product__store=store).first()
+    if locked is None:
         raise ValidationFailed(_("SKU 不存在。"), fields={"sku": [_("SKU 不存在。")]})
+    sku = locked
     _check_window(starts_at, ends_at)
     if kind == DiscountKind.PRICE:
         if price is None or not 0 < price < sku.price:

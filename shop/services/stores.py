@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 from PIL import Image
 
+from portal.actors import require_perm, user_of
 from portal.events import emit
 from portal.exceptions import Conflict, IllegalTransition, PermissionDenied, ValidationFailed
 from portal.fsm import transition
@@ -75,16 +76,8 @@ def document_max_bytes() -> int:
     return getattr(settings, "STORE_DOCUMENT_MAX_BYTES", 5 * 1024 * 1024)
 
 
-def require_perm(by: Any, perm: str) -> None:
-    """Staff decisions need the permission (reviewer/support/finance group or superuser); system labels pass."""
-    if isinstance(by, str) or by is None:
-        return
-    if not (getattr(by, "is_staff", False) and by.has_perm(perm)):
-        raise PermissionDenied()
-
-
 def require_owner(store: Store, by: Any) -> None:
-    if not Membership.objects.filter(store=store, user=by, role=Role.OWNER).exists():
+    if not Membership.objects.filter(store=store, user=user_of(by), role=Role.OWNER).exists():
         raise PermissionDenied(_("只有店主可以执行此操作。"))
 
 
@@ -255,7 +248,7 @@ def document_upload(*, store: Store, kind: str, file: UploadedFile, by: Any) -> 
         original_name=(file.name or "")[-200:],
         content_type=content_type,
         size=file.size,
-        uploaded_by=by if isinstance(by, User) else None,
+        uploaded_by=user_of(by),
     )
 
 
@@ -302,7 +295,7 @@ def store_approve(*, store: Store, by: Any, note: str = "") -> Store:
     require_transition(store, "approve")
     for document in current_documents(store).select_for_update().filter(status=DocumentStatus.PENDING):
         _review(document, "approve", by=by)
-    store.reviewed_by = by if isinstance(by, User) else None
+    store.reviewed_by = user_of(by)
     store.status_reason = note
     transition(store, "approve", by=by, reason=note)
     emit(
@@ -339,7 +332,7 @@ def store_reject(*, store: Store, reasons: dict[str, str], by: Any, note: str = 
             _review(document, "approve", by=by)
     labels = dict(DocumentKind.choices)
     summary = "；".join(f"{labels[k]}：{r}" for k, r in reasons.items())
-    store.reviewed_by = by if isinstance(by, User) else None
+    store.reviewed_by = user_of(by)
     store.status_reason = note or summary
     transition(store, "reject", by=by, reason=summary, data={"reasons": reasons})
     emit(
@@ -354,7 +347,7 @@ def store_reject(*, store: Store, reasons: dict[str, str], by: Any, note: str = 
 
 
 def _review(document: StoreDocument, name: str, *, by: Any, reason: str = "") -> None:
-    document.reviewed_by = by if isinstance(by, User) else None
+    document.reviewed_by = user_of(by)
     transition(document, name, by=by, reason=reason)
 
 
@@ -372,8 +365,10 @@ def store_sign_agreement(
     current = current_agreement()
     if current is None or current.pk != version.pk:
         raise Conflict(_("协议已更新，请阅读最新版本后再签署。"), code="agreement_outdated")
+    signer = user_of(by)
+    assert signer is not None  # require_owner found this user's membership
     AgreementSignature.objects.create(
-        store=store, version=version, signer=by, ip_address=ip_address, user_agent=user_agent[:300]
+        store=store, version=version, signer=signer, ip_address=ip_address, user_agent=user_agent[:300]
     )
     transition(store, "sign_agreement", by=by, reason=version.version, data={"ip": ip_address})
     transition(store, "open", by=by)

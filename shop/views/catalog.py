@@ -13,6 +13,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views import View
 
+from portal.actors import merchant_actor
 from portal.exceptions import DomainError
 from portal.fsm import audit_for
 from portal.tenancy import MerchantMixin
@@ -89,7 +90,7 @@ class ProductBulkView(MerchantMixin, View):
             return redirect("shop:product_list")
         on_sale = form.cleaned_data["action"] == "on_sale"
         done, errors = products_set_shelf(
-            store=self.store, product_ids=form.cleaned_data["ids"], on_sale=on_sale, by=request.user
+            store=self.store, product_ids=form.cleaned_data["ids"], on_sale=on_sale, by=merchant_actor(request)
         )
         if done:
             messages.success(
@@ -136,10 +137,12 @@ class ProductFormView(MerchantMixin, View):
         skus = [row for row in formset.cleaned_data if row]
         try:
             if product is None:
-                product = product_create(store=self.store, fields=form.product_fields(), skus=skus, by=request.user)
+                product = product_create(
+                    store=self.store, fields=form.product_fields(), skus=skus, by=merchant_actor(request)
+                )
                 messages.success(request, _("商品已创建（草稿）。"))
             else:
-                product_update(product=product, fields=form.product_fields(), skus=skus, by=request.user)
+                product_update(product=product, fields=form.product_fields(), skus=skus, by=merchant_actor(request))
                 messages.success(request, _("商品已保存。"))
         except DomainError as exc:
             attach_error(form, exc)
@@ -186,7 +189,7 @@ class ProductTransitionView(MerchantMixin, View):
             messages.error(request, _("操作无效。"))
             return redirect("shop:product_detail", pk=pk)
         try:
-            service(product=product, by=request.user, reason=request.POST.get("reason", "")[:200])
+            service(product=product, by=merchant_actor(request), reason=request.POST.get("reason", "")[:200])
             messages.success(request, _("商品已上架。") if action == "on_sale" else _("商品已下架。"))
         except DomainError as exc:
             messages.error(request, exc.message)
@@ -206,7 +209,7 @@ class ProductStockView(MerchantMixin, View):
             return render(request, "shop/catalog/product_stock.html", {"product": product, "form": form})
         changed = form.changed_stock()
         for sku, stock in changed:
-            sku_set_stock(sku=sku, stock=stock, by=request.user)
+            sku_set_stock(sku=sku, stock=stock, by=merchant_actor(request))
         messages.success(request, _("已更新 %(n)d 个 SKU 的库存。") % {"n": len(changed)})
         return redirect("shop:product_detail", pk=pk)
 
@@ -217,7 +220,7 @@ class ProductImageAddView(MerchantMixin, View):
         form = ImageUploadForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                product_image_add(product=product, upload=form.cleaned_data["image"], by=request.user)
+                product_image_add(product=product, upload=form.cleaned_data["image"], by=merchant_actor(request))
                 messages.success(request, _("图片已上传。"))
                 return redirect("shop:product_detail", pk=pk)
             except DomainError as exc:
@@ -233,7 +236,7 @@ class ProductImageAddView(MerchantMixin, View):
 class ProductImageDeleteView(MerchantMixin, View):
     def post(self, request, pk, image_pk):
         image = get_object_or_404(ProductImage, pk=image_pk, product_id=pk, product__store=self.store)
-        product_image_delete(image=image, by=request.user)
+        product_image_delete(image=image, by=merchant_actor(request))
         messages.success(request, _("图片已删除。"))
         return redirect("shop:product_detail", pk=pk)
 
@@ -249,7 +252,9 @@ class ProductImportView(MerchantMixin, View):
         report = None
         if form.is_valid():
             try:
-                report = products_import_csv(store=self.store, file=form.cleaned_data["file"], by=request.user)
+                report = products_import_csv(
+                    store=self.store, file=form.cleaned_data["file"], by=merchant_actor(request)
+                )
             except DomainError as exc:
                 attach_error(form, exc)
         summary = {}

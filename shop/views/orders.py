@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from portal.actors import merchant_actor
 from portal.exceptions import DomainError
 from portal.fsm import audit_for
 from portal.tenancy import MerchantMixin
@@ -136,14 +137,22 @@ class _OrderAction(MerchantMixin, View):
 
 class OrderShipView(_OrderAction):
     def act(self, order, data) -> None:
-        order_ship(order=order, courier_code=data["courier_code"], waybill_no=data["waybill_no"], by=self.request.user)
+        order_ship(
+            order=order,
+            courier_code=data["courier_code"],
+            waybill_no=data["waybill_no"],
+            by=merchant_actor(self.request),
+        )
         messages.success(self.request, _("已发货。"))
 
 
 class OrderReshipView(_OrderAction):
     def act(self, order, data) -> None:
         order_reship(
-            order=order, courier_code=data["courier_code"], waybill_no=data["waybill_no"], by=self.request.user
+            order=order,
+            courier_code=data["courier_code"],
+            waybill_no=data["waybill_no"],
+            by=merchant_actor(self.request),
         )
         messages.success(self.request, _("运单信息已修改。"))
 
@@ -153,7 +162,7 @@ class OrderCancelView(_OrderAction):
     form_context = "cancel_form"
 
     def act(self, order, data) -> None:
-        order_cancel(order=order, reason=data["reason"], by=self.request.user)
+        order_cancel(order=order, reason=data["reason"], by=merchant_actor(self.request))
         messages.success(self.request, _("订单已取消。"))
 
 

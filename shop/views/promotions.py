@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from portal.actors import merchant_actor
 from portal.exceptions import DomainError
 from portal.tenancy import MerchantMixin
 from shop.forms.promotions import AddQuantityForm, CouponForm, DiscountForm, SpendAndSaveForm
@@ -92,7 +93,7 @@ class DiscountCreateView(_CreateView):
         return DiscountForm(data, store=self.store)
 
     def create(self, data):
-        return discount_create(store=self.store, by=self.request.user, **data)
+        return discount_create(store=self.store, by=merchant_actor(self.request), **data)
 
 
 class SpendAndSaveCreateView(_CreateView):
@@ -101,7 +102,7 @@ class SpendAndSaveCreateView(_CreateView):
     tab = "spend_and_save"
 
     def create(self, data):
-        return spend_and_save_create(store=self.store, by=self.request.user, **data)
+        return spend_and_save_create(store=self.store, by=merchant_actor(self.request), **data)
 
 
 class CouponCreateView(_CreateView):
@@ -114,7 +115,7 @@ class CouponCreateView(_CreateView):
 
     def create(self, data):
         data = {**data, "threshold": data.get("threshold") or 0, "products": list(data.get("products") or [])}
-        return coupon_create(store=self.store, by=self.request.user, **data)
+        return coupon_create(store=self.store, by=merchant_actor(self.request), **data)
 
 
 class PromotionEndView(MerchantMixin, View):
@@ -145,7 +146,7 @@ class CouponAddQuantityView(MerchantMixin, View):
             messages.error(request, " ".join(form.errors["extra"]))
         else:
             try:
-                coupon_add_quantity(coupon=coupon, extra=form.cleaned_data["extra"], by=request.user)
+                coupon_add_quantity(coupon=coupon, extra=form.cleaned_data["extra"], by=merchant_actor(request))
                 messages.success(request, _("已追加发行数量。"))
             except DomainError as exc:
                 messages.error(request, exc.message)

@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
+from portal.actors import merchant_actor
 from portal.exceptions import DomainError
 from portal.fsm import audit_for
 from portal.models import Role
@@ -99,7 +100,7 @@ class OnboardingStartView(LoginRequiredMixin, View):
             request.session[NEW_APPLICATION] = form.cleaned_data
             return redirect("shop:onboarding_info")
         try:
-            services.store_update_application(store=self.store, data=form.cleaned_data, by=request.user)
+            services.store_update_application(store=self.store, data=form.cleaned_data, by=merchant_actor(request))
         except DomainError as exc:
             attach_errors(form, exc.fields or {"__all__": [exc.message]})
             return self.render(form, status=400)
@@ -137,12 +138,12 @@ class OnboardingInfoView(LoginRequiredMixin, View):
         try:
             if self.store is None:
                 store = services.store_create(
-                    user=request.user, data={**self.new_type, **form.cleaned_data}, by=request.user
+                    user=request.user, data={**self.new_type, **form.cleaned_data}, by=merchant_actor(request)
                 )
                 del request.session[NEW_APPLICATION]
                 request.session[SESSION_KEY] = store.pk
             else:
-                services.store_update_application(store=self.store, data=form.cleaned_data, by=request.user)
+                services.store_update_application(store=self.store, data=form.cleaned_data, by=merchant_actor(request))
         except DomainError as exc:
             attach_errors(form, exc.fields or {"__all__": [exc.message]})
             return self.render(form, status=400)
@@ -174,7 +175,10 @@ class OnboardingDocumentsView(WizardMixin, View):
         if form.is_valid():
             try:
                 services.document_upload(
-                    store=self.store, kind=form.cleaned_data["kind"], file=form.cleaned_data["file"], by=request.user
+                    store=self.store,
+                    kind=form.cleaned_data["kind"],
+                    file=form.cleaned_data["file"],
+                    by=merchant_actor(request),
                 )
             except DomainError as exc:
                 attach_errors(form, exc.fields or {"file": [exc.message]})
@@ -209,7 +213,7 @@ class OnboardingSubmitView(WizardMixin, View):
 
     def post(self, request):
         try:
-            services.store_submit(store=self.store, by=request.user)
+            services.store_submit(store=self.store, by=merchant_actor(request))
         except DomainError as exc:
             return self.render(errors=exc.fields, message=exc.message, status=400)
         messages.success(request, _("申请已提交，平台将在约 2 个工作日内完成审核。"))
@@ -274,7 +278,7 @@ class DepositPayView(MerchantMixin, View):
 
     def post(self, request):
         try:
-            payment = deposit_services.deposit_payment_start(store=self.store, by=request.user)
+            payment = deposit_services.deposit_payment_start(store=self.store, by=merchant_actor(request))
         except DomainError as exc:
             messages.error(request, exc.message)
             return redirect("shop:store_detail")
@@ -306,7 +310,7 @@ class AgreementView(MerchantMixin, View):
             services.store_sign_agreement(
                 store=self.store,
                 version=version,
-                by=request.user,
+                by=merchant_actor(request),
                 ip_address=request.META.get("REMOTE_ADDR") or "0.0.0.0",
                 user_agent=request.headers.get("user-agent", ""),
             )
@@ -344,7 +348,7 @@ class TeamView(MerchantMixin, View):
         if form.is_valid():
             try:
                 membership = services.membership_invite(
-                    store=self.store, user_ref=form.cleaned_data["user"], by=request.user
+                    store=self.store, user_ref=form.cleaned_data["user"], by=merchant_actor(request)
                 )
             except DomainError as exc:
                 attach_errors(form, exc.fields or {"user": [exc.message]})

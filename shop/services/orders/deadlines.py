@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 PICKUP_SCAN_LOOKUP: Callable[[list[Order]], set[int]] | None = None
 
 
-def _each_locked(ids: Iterable[int], still: dict, action: Callable[[Order], None]) -> int:
+def _each_locked(ids: Iterable[int], still: dict, action: Callable[[Order], object]) -> int:
     """Run `action` on each order (locked) that still matches `still`; returns how many changed.
 
     An order the action refuses (a DomainError, e.g. its parcel was picked up) is rolled back, logged

@@ -208,6 +208,7 @@ def _order_payment_succeeded(payment: Payment, by: str) -> None:
         transition(order, "pay", by=by, ship_within=_ship_within(order))
         _emit_paid(order)
         return
+    assert order.group_id is not None  # a group order names its group
     group = GroupBuy.objects.select_for_update().get(pk=order.group_id)
     if group.status != GroupStatus.OPEN or group.expires_at <= timezone.now():
         _cancel_locked(order, reason=_("拼团已结束，自动退款"), by=by)  # was unpaid: refund this payment here
