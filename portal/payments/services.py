@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from portal.actors import Actor
 from portal.exceptions import Conflict, ValidationFailed
 from portal.fsm import transition
 from portal.models import Payment, PaymentStatus, Refund, RefundStatus
@@ -78,11 +79,11 @@ def refund_execute(*, refund_id: int) -> Refund:
             return refund
         refund.provider_ref = result.provider_ref
         if result.succeeded:
-            transition(refund, "succeed", by=f"payment:{refund.payment.provider}")
+            transition(refund, "succeed", by=Actor.payment_provider(refund.payment.provider))
             handler = REFUND_HANDLERS.get(refund.payment.purpose)
             if handler:
                 handler(refund, "payment")
         else:
             refund.failure_reason = result.failure_reason[:200]
-            transition(refund, "fail", by=f"payment:{refund.payment.provider}", reason=result.failure_reason)
+            transition(refund, "fail", by=Actor.payment_provider(refund.payment.provider), reason=result.failure_reason)
     return refund
