@@ -66,7 +66,7 @@ class _SideAndScope(BasePermission):
         if key is not None:
             scopes = view_scopes(view)
             if not scopes:
-                self.code, self.message = "missing_scope", _("API 密钥不能调用此操作。")
+                self.code, self.message = "not_for_api_keys", _("API 密钥不能调用此操作。")
                 return False
             if not any(s in key.scopes for s in scopes):
                 self.code = "missing_scope"

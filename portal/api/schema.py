@@ -60,5 +60,6 @@ class PortalAutoSchema(AutoSchema):
     def get_operation(self, *args, **kwargs):
         operation = super().get_operation(*args, **kwargs)
         if operation is not None and _checked(self.view):
-            operation["x-api-key-kinds"] = [KEY_KINDS[side] for side in view_sides(self.view)]
+            kinds = [KEY_KINDS[side] for side in view_sides(self.view)] if view_scopes(self.view) else []
+            operation["x-api-key-kinds"] = kinds
         return operation

@@ -157,7 +157,7 @@ class ApplicationCreateView(IdempotentMixin, APIView):
     """Start a new store application (a draft owned by the caller); it becomes the session's store."""
 
     permission_classes = [AuthenticatedOnly]
-    required_scope = SCOPE  # a key needs the "store" scope (an orders:read key opens no store)
+    required_scope = None  # closed to API keys: a key acts for its own store and opens no other
 
     @extend_schema(request=ApplicationIn, responses={201: StoreOut})
     def post(self, request):
