@@ -37,7 +37,7 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         response.data = error_body("validation_failed", "Invalid input.", _flatten(exc.detail))
     else:
-        # a permission may name its refusal (wrong_side, missing_scope); otherwise the exception's default
+        # a permission may name its refusal (wrong_side, insufficient_scope); otherwise the exception's default
         code = getattr(getattr(exc, "detail", None), "code", None) or getattr(exc, "default_code", "error")
         if response.status_code == status.HTTP_401_UNAUTHORIZED:
             code = "not_authenticated" if isinstance(exc, exceptions.NotAuthenticated) else code

@@ -69,8 +69,8 @@ class _SideAndScope(BasePermission):
                 self.code, self.message = "not_for_api_keys", _("API 密钥不能调用此操作。")
                 return False
             if not any(s in key.scopes for s in scopes):
-                self.code = "missing_scope"
-                self.message = _("此 API 密钥缺少权限范围 %(scope)s。") % {"scope": repr(scopes[0])}
+                self.code = "insufficient_scope"
+                self.message = _("此 API 密钥缺少权限范围 %(scope)s。") % {"scope": " / ".join(scopes)}
                 return False
         return True
 

@@ -153,7 +153,7 @@ def test_side_by_operation(callers):
                 if code != expected:
                     wrong[(name, caller)] = code
                 continue
-            if (code == "wrong_side") != (expected == "wrong_side") or code == "missing_scope":
+            if (code == "wrong_side") != (expected == "wrong_side") or code == "insufficient_scope":
                 wrong[(name, caller)] = code
     assert wrong == {}
 
@@ -170,9 +170,9 @@ def test_each_operation_needs_its_scope(store, merchant):
         without = api_client_for(store, scopes=[s for s in ALL_SCOPES if s not in needed], user=merchant, kind=kind)
         only = api_client_for(store, scopes=[needed[0]], user=merchant, kind=kind)
         if (
-            refusal(call(without, name)) != "missing_scope"
+            refusal(call(without, name)) != "insufficient_scope"
             or refusal(call(only, name)) is not None
-            and (refusal(call(only, name)) in ("missing_scope", "wrong_side"))
+            and (refusal(call(only, name)) in ("insufficient_scope", "wrong_side"))
         ):
             wrong[name] = needed
     assert wrong == {}
@@ -247,7 +247,7 @@ def test_an_orders_read_key_neither_opens_a_store_nor_marks_notifications_read(s
     # then both are refused and nothing changed
     assert (opened.status_code, marked.status_code) == (403, 403)
     assert opened.json()["error"]["code"] == "not_for_api_keys"
-    assert marked.json()["error"]["code"] == "missing_scope"
+    assert marked.json()["error"]["code"] == "insufficient_scope"
     assert Store.objects.count() == stores_before
     assert Notification.objects.get().read_at is None
 
