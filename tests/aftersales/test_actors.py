@@ -31,17 +31,22 @@ def test_storefront_and_merchant_keys_write_their_kind(storefront, api, order):
     )  # fmt: skip
     assert r.status_code == 201, r.json()
     req = AftersalesRequest.objects.get(request_sn=r.json()["request_sn"])
-    # when the merchant's key rejects it
+    # when the merchant's key rejects it and the buyer escalates through the storefront
     api.post(reverse("api-aftersales-reject", args=[req.request_sn]), {"reason": "不同意"}, format="json")
-    # then the audit rows name a storefront (no user) and a merchant (with the key's user)
-    entries = list(audit_for(req))
-    opened, rejected = entries[0], entries[-1]
-    assert (opened.actor_kind, opened.actor_label, opened.actor) == (
+    r = storefront.post(
+        reverse("api-aftersales-escalate", args=[req.request_sn]),
+        {"buyer_ref": order.buyer_ref, "reason": "不合理"},
+        format="json",
+    )
+    assert r.status_code == 200, r.json()
+    # then the audit rows name a merchant (with the key's user) and a storefront (no user)
+    rejected, escalated = list(audit_for(req))[-2:]
+    assert rejected.actor_kind == ActorKind.MERCHANT and rejected.actor is not None
+    assert (escalated.actor_kind, escalated.actor_label, escalated.actor) == (
         ActorKind.STOREFRONT,
         f"buyer:{order.buyer_ref}",
         None,
     )
-    assert rejected.actor_kind == ActorKind.MERCHANT and rejected.actor is not None
 
 
 def test_merchant_page_writes_a_merchant_actor(merchant_client, merchant, order):
