@@ -7,7 +7,9 @@ Idempotent: a store that already has after-sales requests is left alone.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
 from portal.payments.providers import get_provider
@@ -145,11 +147,13 @@ def _scenarios(owner, staff) -> list[tuple[str, str, str, Callable | None]]:
 
 REVIEWS = [
     ((5, 5, 5), "质量很好，物流也快，好评！", "感谢亲的支持，欢迎再次光临～", "用了两周，依然很满意"),
-    ((4, 5, 4), "整体不错，就是包装简陋了点", None, None),
+    ((4, 5, 4), "整体不错，就是包装简陋了点", None, None),  # the one review still waiting for a reply
     ((2, 3, 2), "和描述有差距，做工一般", "非常抱歉给您带来不好的体验，已安排客服联系您", None),
-    ((1, 2, 1), "收到就坏了", None, "客服处理得还行，换了新的"),
-    ((5, 4, 5), "", None, None),
+    ((1, 2, 1), "收到就坏了", "抱歉，已为您补发新品，请留意物流", "客服处理得还行，换了新的"),
+    ((5, 4, 5), "", "谢谢亲的好评～", None),
 ]
+# The first request (refund only, still requested) is the one whose response deadline is near.
+NEAR_DEADLINE = timedelta(hours=3)
 
 
 def _seed_store(store: Store, owner, staff) -> None:
@@ -167,6 +171,11 @@ def _seed_store(store: Store, owner, staff) -> None:
         )  # fmt: skip
         if then is not None:
             then(AftersalesRequest.objects.get(pk=req.pk))
+        elif n == 0:  # opened 45 hours ago: 3 hours left to answer before it is approved automatically
+            deadline = timezone.now() + NEAR_DEADLINE
+            AftersalesRequest.objects.filter(pk=req.pk).update(
+                deadline_at=deadline, created_at=deadline - settings.PORTAL_TIME_RULES["aftersales_response"]
+            )
     for n, (scores, text, reply, followup) in enumerate(REVIEWS):
         buyer = f"demo-rv-{store.pk}-{n}"
         order = _delivered_order(store, sku, buyer)
