@@ -49,7 +49,7 @@ if [ "${ENSURE_CHROMIUM_DRY_RUN:-}" = "1" ]; then
   exit 3
 fi
 echo "No Chromium found for the browser tests; installing it: $cmd" >&2
-if bash -c "$cmd" >&2 && find_chromium; then
+if eval "$cmd" >&2 && find_chromium; then
   exit 0
 fi
 echo "Could not install Chromium. Install it with this one command, then run make test again:" >&2

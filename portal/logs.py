@@ -88,9 +88,7 @@ def logging_config(*, json_lines: bool, level: str = "INFO") -> dict:
         "disable_existing_loggers": False,
         "filters": {"request_id": {"()": RequestIdFilter}},
         "formatters": {"default": formatter},
-        "handlers": {
-            "console": {"class": "logging.StreamHandler", "formatter": "default", "filters": ["request_id"]}
-        },
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "default", "filters": ["request_id"]}},
         "root": {"handlers": ["console"], "level": level},
         "loggers": {"django.db.backends": {"level": "INFO"}},
     }

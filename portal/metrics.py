@@ -21,7 +21,11 @@ SWEEP_SECONDS = Histogram(
     ["sweep"],
     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
 )
-SWEEP_RUNS = Counter("portal_sweep_runs_total", "Sweep runs by outcome (ok, failed, skipped: another runner held the lock)", ["sweep", "outcome"])
+SWEEP_RUNS = Counter(
+    "portal_sweep_runs_total",
+    "Sweep runs by outcome (ok, failed, skipped: another runner held the lock)",
+    ["sweep", "outcome"],
+)
 SWEEP_ROWS = Counter("portal_sweep_rows_total", "Rows a sweep moved (deadlines enforced)", ["sweep"])
 WEBHOOK_DELIVERIES = Counter(
     "portal_webhook_delivery_attempts_total",
