@@ -186,7 +186,9 @@ def _seed_store(store: Store, owner, staff) -> None:
         if reply:
             review = services.review_reply(review=review, store=store, text=reply, by=owner)
         if followup:
-            services.review_followup(review=review, buyer_ref=buyer, text=followup, by=f"buyer:{buyer}")
+            review = services.review_followup(review=review, buyer_ref=buyer, text=followup, by=f"buyer:{buyer}")
+            if reply:  # a merchant who answered the review answers its follow-up too
+                services.review_reply(review=review, store=store, text="感谢您的追评，我们会继续努力～", by=owner)
     services.complaint_file(store=store, buyer_ref="demo-cp-1", category="attitude", content="客服回复很慢", by="demo")
 
 

@@ -153,6 +153,9 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
+# A task whose worker died unacknowledged is handed out again after this long (Redis). Keep it above the longest
+# countdown a task is scheduled with; the sweeps (dispatch_pending, webhook_retry_due) are the net behind it.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT_SECONDS", "3600"))}
 # Periodic sweeps: Celery beat at scale, `manage.py run_scheduler` in the one-command run.
 SWEEP_INTERVAL_SECONDS = int(env("SWEEP_INTERVAL_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE = {
