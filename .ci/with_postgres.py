@@ -27,6 +27,7 @@ def socket_url(socket_dir: str, database: str = "postgres") -> str:
 
 
 def run_with_throwaway(command: list[str]) -> int:
+    os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())  # pgserver keeps its lock file there
     import pgserver  # installed by the project's `test` extra
 
     root = Path(tempfile.mkdtemp(prefix="portal-pg-"))
