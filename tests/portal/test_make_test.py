@@ -169,3 +169,15 @@ def test_fail_on_skip_turns_a_skip_into_a_failed_run():
     assert "tally: 1 passed, 0 failed, 1 skipped, 0 errors" in plain.stdout
     assert strict.returncode == 1
     assert "--fail-on-skip: 1 tests were skipped" in strict.stdout
+
+
+def test_pytest_without_make_and_without_a_browser_stops_at_once_with_the_command():
+    # given a CHROMIUM_PATH that points nowhere / when the browser tests are collected
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:xdist", "-q", "--collect-only", "tests/browser/test_smoke.py"],
+        cwd=ROOT, env={**os.environ, "CHROMIUM_PATH": "/nonexistent/chromium"}, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    # then pytest stops before running anything, naming the install command, not one error per test
+    assert result.returncode == 4
+    assert "Install it with: apt-get install -y chromium" in result.stderr + result.stdout
