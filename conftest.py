@@ -73,13 +73,9 @@ def pytest_collection_modifyitems(config, items):
         )
 
 
-def _count(terminalreporter, key: str) -> int:
-    return len([r for r in terminalreporter.stats.get(key, []) if getattr(r, "when", "call") != "teardown" or key == "error"])
-
-
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """A closing tally that always names skips and errors, even at zero; --fail-on-skip makes a skip fail."""
-    counts = {key: _count(terminalreporter, key) for key in ("passed", "failed", "skipped", "error")}
+    counts = {key: len(terminalreporter.stats.get(key, [])) for key in ("passed", "failed", "skipped", "error")}
     terminalreporter.write_line(
         f"tally: {counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped, "
         f"{counts['error']} errors"
