@@ -11,6 +11,7 @@ import random
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -22,7 +23,7 @@ from portal.events import emit
 from portal.exceptions import Conflict, ValidationFailed
 from portal.fsm import transition
 from portal.regions import PROVINCES, validate_address
-from shop.models import Order
+from shop.selectors.orders import order_ship_refusal, orders_lock
 
 from .. import selectors
 from ..carriers.base import Address, BatchRequest, ParcelRequest, ParcelResult
@@ -35,6 +36,9 @@ from ..models import (
     Shipment,
     ShipmentStatus,
 )
+
+if TYPE_CHECKING:
+    from shop.models import Order
 
 logger = logging.getLogger(__name__)
 S = ShipmentStatus
@@ -108,12 +112,7 @@ def _lock_bookable_orders(*, store, lines: list[BookingLine]) -> dict[int, Order
     ids = [line.order_id for line in lines]
     if len(set(ids)) != len(ids):
         raise ValidationFailed(_("订单重复。"), code="duplicate_orders")
-    orders = {
-        o.pk: o
-        for o in Order.objects.select_for_update(of=("self",))
-        .filter(store=store, pk__in=ids)
-        .prefetch_related(selectors.order_items_prefetch())
-    }
+    orders = orders_lock(store=store, ids=ids)
     missing = set(ids) - set(orders)
     if missing:
         raise ValidationFailed(
@@ -124,10 +123,8 @@ def _lock_bookable_orders(*, store, lines: list[BookingLine]) -> dict[int, Order
     for order in orders.values():
         if order.pk in booked:
             errors[order.order_sn] = [_("该订单已下单，不能重复下单")]
-        elif order.status != "paid":
-            errors[order.order_sn] = [_("订单状态为“%(s)s”，不能下单") % {"s": order.get_status_display()}]
-        elif order.risk_hold:
-            errors[order.order_sn] = [_("风控审核中的订单不能发货")]
+        elif refusal := order_ship_refusal(order):
+            errors[order.order_sn] = [refusal]
     if errors:
         code = "already_booked" if booked else "not_bookable"
         raise Conflict(_("部分订单不能下单：%(sn)s") % {"sn": "、".join(errors)}, code=code, fields=errors)
@@ -345,7 +342,7 @@ def shipment_cancel(*, shipment: Shipment, by, reason: str = "") -> Shipment:
 
 @transaction.atomic
 def order_shipments_cancel(*, order: Order, by) -> int:
-    """An order is being cancelled (shop's ORDER_CANCELLED_HOOKS): cancel its booked parcel; returns how many.
+    """An order is being cancelled (`portal.hooks.order_cancelled`): cancel its booked parcel; returns how many.
 
     A parcel already weighed or picked up is with the courier, so the order is effectively shipped:
     the order's cancellation is refused (Conflict), and the caller's transaction rolls it all back.
