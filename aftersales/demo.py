@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from django.utils import timezone
 
+from portal.models import Membership, User
 from portal.payments.providers import get_provider
 from portal.payments.services import payment_record_callback
 from shop.models import Order, Product, Store, StoreStatus
@@ -184,8 +185,6 @@ def _seed_store(store: Store, owner, staff) -> None:
 
 
 def seed(*, password: str) -> list[tuple[str, str]]:
-    from portal.models import Membership, User
-
     staff = User.objects.filter(username="support").first() or User.objects.filter(is_superuser=True).first()
     stores = Store.objects.filter(status=StoreStatus.OPEN).order_by("id")[:STORES]
     for store in stores:

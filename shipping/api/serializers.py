@@ -73,7 +73,7 @@ class ShipmentOut(serializers.ModelSerializer):
     confirm_overdue = serializers.BooleanField(source="is_confirm_late")
     pickup_overdue = serializers.BooleanField(source="is_pickup_late")
     recipient_phone = serializers.CharField(
-        source="masked_phone", help_text="in full while the order is to be shipped, masked (138****5678) afterwards"
+        source="masked_phone", help_text="in full while the order is to be shipped, masked once it shipped (DOMAIN.md)"
     )
 
     class Meta:

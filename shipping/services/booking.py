@@ -65,6 +65,15 @@ def _new_booking_no(now: datetime) -> str:
     return f"BK{timezone.localtime(now):%y%m%d%H%M%S}{random.randint(0, 999_999):06d}"
 
 
+def batch_limit_message(*, n: int | str, extra: int | str) -> str:
+    """The one wording of the batch limit (service, API, pages and the selection counter's script)."""
+    return _("每次最多下单 %(limit)s 单，您选择了 %(n)s 单，请减少 %(extra)s 单后再提交。") % {
+        "limit": settings.SHIPPING_BATCH_LIMIT,
+        "n": n,
+        "extra": extra,
+    }
+
+
 def check_batch_limit(count: int) -> None:
     """At least one order and at most SHIPPING_BATCH_LIMIT (30): more is refused with a clear message, never cut."""
     limit = settings.SHIPPING_BATCH_LIMIT
@@ -73,11 +82,7 @@ def check_batch_limit(count: int) -> None:
             _("请至少选择一个订单。"), code="no_orders", fields={"orders": [_("请至少选择一个订单。")]}
         )
     if count > limit:
-        msg = _("每次最多下单 %(limit)d 单，您选择了 %(n)d 单，请减少 %(extra)d 单后再提交。") % {
-            "limit": limit,
-            "n": count,
-            "extra": count - limit,
-        }
+        msg = batch_limit_message(n=count, extra=count - limit)
         raise ValidationFailed(msg, code="too_many_orders", fields={"orders": [msg]})
 
 
