@@ -39,6 +39,7 @@ TYPED ?= portal/actors.py portal/fsm.py portal/roles.py shop/services shipping/s
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy $(TYPED)
+	$(BIN)/lint-imports
 
 messages: install
 	$(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=test-output -v0

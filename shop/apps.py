@@ -7,5 +7,5 @@ class ShopConfig(AppConfig):
     verbose_name = _("店铺、商品与订单")
 
     def ready(self) -> None:
-        from . import sweeps  # noqa: F401  registers the app's deadline sweeps
+        from . import dashboard, sweeps  # noqa: F401  register the app's to-do cards, charts and deadline sweeps
         from .services import deposit  # noqa: F401  registers the deposit payment handler
