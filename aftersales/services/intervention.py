@@ -44,6 +44,7 @@ def aftersales_decide(
     refund_amount = 0
     if decision != Decision.REJECT:
         item = order_item_lock(item_id=req.item_id)
+        assert item is not None  # the request's own item
         cap = req.amount if req.is_money_type() else order_item_refundable(item)
         refund_amount = cap if decision == Decision.FULL_REFUND else (amount or 0)
         if refund_amount <= 0 or refund_amount > cap:

@@ -57,6 +57,7 @@ def _check_amount(*, item: OrderItem, type: str, amount: int, exclude_pk: int | 
 def _issue_refund(*, req: AftersalesRequest, amount: int, by) -> None:
     """Refund through the payment adapter, book it on the item; cancel an unshipped order fully refunded."""
     item = order_item_lock(item_id=req.item_id)
+    assert item is not None  # the request's own item
     amount = min(amount, order_item_refundable(item))
     if amount <= 0:
         raise Conflict(_("该商品已无可退金额。"), code="nothing_to_refund")

@@ -2,7 +2,7 @@
 per document, suspend/reinstate, offline deposit transfers, closing with deposit refund.
 
 Every decision calls a service (which checks the staff permission and writes the audit row).
-Reviewers hold shop.review_store, support shop.suspend_store, finance shop.settle_deposit (shop/permissions.py).
+Reviewers hold shop.review_store, support shop.suspend_store, finance shop.settle_deposit (portal/roles.py).
 """
 
 from __future__ import annotations
