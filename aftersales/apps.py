@@ -7,4 +7,7 @@ class AftersalesConfig(AppConfig):
     verbose_name = _("售后与评价")
 
     def ready(self) -> None:
-        from . import sweeps  # noqa: F401  registers the deadline sweeps
+        from . import (
+            sweeps,  # noqa: F401  registers the deadline sweeps
+            timeline,  # noqa: F401  timeline phrases of the app's audit verbs
+        )

@@ -9,7 +9,12 @@ class ShippingConfig(AppConfig):
     def ready(self) -> None:
         from shop.services import orders
 
-        from . import selectors, services, sweeps  # noqa: F401  sweeps: the SLA watch, the sandbox clock and tracking polls
+        from . import (  # noqa: F401  sweeps: the SLA watch, the sandbox clock and tracking polls
+            selectors,
+            services,
+            sweeps,
+            timeline,  # noqa: F401  timeline phrases of the app's audit verbs
+        )
 
         orders.PICKUP_SCAN_LOOKUP = selectors.orders_with_pickup_scan  # fake-shipping detection
         if services.order_shipments_cancel not in orders.ORDER_CANCELLED_HOOKS:

@@ -9,7 +9,10 @@ class ShopConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from . import sweeps  # noqa: F401  registers the app's deadline sweeps
+        from . import (
+            sweeps,  # noqa: F401  registers the app's deadline sweeps
+            timeline,  # noqa: F401  timeline phrases of the app's audit verbs
+        )
         from .permissions import grant_staff_permissions
         from .services import deposit  # noqa: F401  registers the deposit payment handler
 

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from portal.audit import timeline_rows
+
 register = template.Library()
 
 
@@ -51,3 +53,9 @@ def countdown(deadline: datetime | None):
         timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M"),
         text,
     )
+
+
+@register.filter(name="timeline_rows")
+def timeline_rows_filter(entries):
+    """`{% for e in timeline|timeline_rows %}`: local time, human actor, verb phrase (portal.audit)."""
+    return timeline_rows(entries)

@@ -13,12 +13,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal.audit import timeline_html
 from portal.exceptions import DomainError
-from portal.fsm import audit_for
 from shop.forms.stores import ReasonForm, ReviewForm, TransferForm
 from shop.models import (
     AgreementSignature,
@@ -144,15 +144,7 @@ class StoreAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("操作记录"))
     def timeline(self, obj: Store) -> str:
-        rows = [
-            (e.created_at.strftime("%Y-%m-%d %H:%M"), e.actor_label, e.transition, e.from_state, e.to_state, e.reason)
-            for e in audit_for(obj)
-        ]
-        return (
-            format_html("<ol>{}</ol>", format_html_join("", "<li>{} {} · {}: {} → {} <i>{}</i></li>", rows))
-            if rows
-            else "—"
-        )
+        return timeline_html(obj)
 
     # Custom staff views ------------------------------------------------------------------------
 
