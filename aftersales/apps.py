@@ -8,6 +8,7 @@ class AftersalesConfig(AppConfig):
 
     def ready(self) -> None:
         from . import (
+            story,  # noqa: F401  the app's part of an order's story (portal.hooks)
             sweeps,  # noqa: F401  registers the deadline sweeps
             timeline,  # noqa: F401  timeline phrases of the app's audit verbs
         )

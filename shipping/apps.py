@@ -12,6 +12,7 @@ class ShippingConfig(AppConfig):
         from . import (  # noqa: F401  sweeps: the SLA watch, the sandbox clock and tracking polls
             selectors,
             services,
+            story,  # noqa: F401  the app's part of an order's story (portal.hooks)
             sweeps,
             timeline,  # noqa: F401  timeline phrases of the app's audit verbs
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from portal.audit import actor_namer, verbs
+from portal.status import tones
 
 from .models import Courier
 
@@ -29,3 +30,17 @@ verbs("shipping.PlatformTicket", {"resolve": _("平台处理完毕")})
 def courier_name(code: str) -> str:
     """A courier's name from the Courier table (``courier:SF`` → 顺丰速运)."""
     return Courier.objects.filter(code=code).values_list("name", flat=True).first() or ""
+
+
+# Badge tones of parcel statuses (portal.status).
+tones(
+    "shipping.Shipment",
+    {
+        "delivered": "ok",
+        "exception": "bad",
+        "failed": "bad",
+        "cancelled": "muted",
+        "returned": "muted",
+        "requested": "warn",
+    },
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from portal.audit import verbs
+from portal.status import tones
 
 verbs(
     "shop.Store",
@@ -46,3 +47,23 @@ verbs("shop.GroupBuy", {"form": _("拼团成功"), "fail": _("拼团失败")})
 verbs("shop.Compensation", {"settle": _("从保证金扣除赔付"), "waive": _("免除赔付")})
 verbs("shop.SuspensionProposal", {"confirm": _("确认暂停经营"), "dismiss": _("驳回暂停建议")})
 verbs("shop.CouponClaim", {"use": _("使用优惠券"), "release": _("退回优惠券"), "expire": _("优惠券过期")})
+
+# Badge tones of the shop's statuses (portal.status): templates ask `{{ obj|tone }}`.
+tones("shop.Order", {"cancelled": "muted", "completed": "ok"})
+tones(
+    "shop.Store",
+    {
+        "open": "ok",
+        "rejected": "bad",
+        "suspended": "bad",
+        "closed": "bad",
+        "draft": "warn",
+        "submitted": "warn",
+        "approved": "warn",
+        "deposit_paid": "warn",
+        "agreement_signed": "warn",
+        "closing": "warn",
+    },
+)
+tones("shop.StoreDocument", {"approved": "ok", "rejected": "bad", "pending": "warn"})
+tones("shop.Product", {"on_sale": "ok", "off_shelf": "muted"})

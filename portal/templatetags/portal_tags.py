@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from portal.audit import timeline_rows
+from portal.status import tone_of
 
 register = template.Library()
 
@@ -59,3 +60,9 @@ def countdown(deadline: datetime | None):
 def timeline_rows_filter(entries):
     """`{% for e in timeline|timeline_rows %}`: local time, human actor, verb phrase (portal.audit)."""
     return timeline_rows(entries)
+
+
+@register.filter
+def tone(obj, field: str = "status") -> str:
+    """`<span class="badge {{ order|tone }}">`: the badge tone its app declared for the status (portal.status)."""
+    return tone_of(obj, field)
