@@ -8,6 +8,7 @@ class AftersalesConfig(AppConfig):
 
     def ready(self) -> None:
         from . import (
+            actions,  # noqa: F401  the actions of the app's state machines (portal.actions)
             story,  # noqa: F401  the app's part of an order's story (portal.hooks)
             sweeps,  # noqa: F401  registers the deadline sweeps
             timeline,  # noqa: F401  timeline phrases of the app's audit verbs

@@ -10,6 +10,7 @@ class ShippingConfig(AppConfig):
         from shop.services import orders
 
         from . import (  # noqa: F401  sweeps: the SLA watch, the sandbox clock and tracking polls
+            actions,  # noqa: F401  the actions of the app's state machines (portal.actions)
             selectors,
             services,
             story,  # noqa: F401  the app's part of an order's story (portal.hooks)

@@ -10,6 +10,7 @@ class ShopConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from . import (
+            actions,  # noqa: F401  the actions of the app's state machines (portal.actions)
             sweeps,  # noqa: F401  registers the app's deadline sweeps
             timeline,  # noqa: F401  timeline phrases of the app's audit verbs
         )

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from portal.actions import available_actions
 from portal.audit import timeline_rows
 from portal.status import tone_of
 
@@ -66,3 +67,9 @@ def timeline_rows_filter(entries):
 def tone(obj, field: str = "status") -> str:
     """`<span class="badge {{ order|tone }}">`: the badge tone its app declared for the status (portal.status)."""
     return tone_of(obj, field)
+
+
+@register.filter
+def actions_for(obj, actor) -> frozenset[str]:
+    """`{% with acts=shipment|actions_for:request.user %}{% if "cancel" in acts %}`: portal.actions."""
+    return available_actions(obj, actor)
