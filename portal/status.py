@@ -17,3 +17,7 @@ def tone_of(obj: Any, field: str = "status") -> str:
     if obj is None:
         return ""
     return TONES.get(f"{obj._meta.label}.{field}", {}).get(str(getattr(obj, field, "")), "")
+
+
+tones("portal.WebhookDelivery", {"succeeded": "ok", "failed": "bad", "pending": "warn"})
+tones("portal.Payment", {"succeeded": "ok", "failed": "bad", "closed": "muted", "pending": "warn"})

@@ -83,6 +83,40 @@ declare(
 )
 
 
+declare(
+    "shop.Product",
+    [
+        Action("put_on_sale", transition="put_on_sale", who=is_member),
+        Action("take_off_shelf", transition="take_off_shelf", who=is_member),
+    ],
+)
+for _promotion in ("shop.LimitedTimeDiscount", "shop.SpendAndSave", "shop.CouponBatch"):
+    declare(_promotion, [Action("end", transition="end", who=is_member)])
+declare(
+    "shop.StoreDocument",
+    [
+        Action("approve", transition="approve", who=STORE_REVIEWER),
+        Action("reject", transition="reject", who=STORE_REVIEWER),
+        Action("replace", transition="replace", who=is_member),
+    ],
+)
+declare(
+    "shop.Compensation",
+    [
+        Action("settle", transition="settle", who=STORE_FINANCE),
+        Action("waive", transition="waive", who=STORE_FINANCE),
+    ],
+)
+declare("shop.GroupBuy", [Action("fail_group", transition="fail", who=ORDER_STAFF)])
+declare(
+    "shop.SuspensionProposal",
+    [
+        Action("confirm", transition="confirm", who=STORE_SUSPENDER),
+        Action("dismiss", transition="dismiss", who=STORE_SUSPENDER),
+    ],
+)
+
+
 def order_actions(order: Order, actor) -> frozenset[str]:
     """What `actor` may do to the order now (the selector pages, admin and API ask)."""
     return available_actions(order, actor)
