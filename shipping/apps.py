@@ -8,6 +8,7 @@ class ShippingConfig(AppConfig):
 
     def ready(self) -> None:
         from shop.services import orders
+        from shop.services.orders import deadlines as order_deadlines
 
         from . import (  # noqa: F401  sweeps: the SLA watch, the sandbox clock and tracking polls
             actions,  # noqa: F401  the actions of the app's state machines (portal.actions)
@@ -18,6 +19,6 @@ class ShippingConfig(AppConfig):
             timeline,  # noqa: F401  timeline phrases of the app's audit verbs
         )
 
-        orders.PICKUP_SCAN_LOOKUP = selectors.orders_with_pickup_scan  # fake-shipping detection
+        order_deadlines.PICKUP_SCAN_LOOKUP = selectors.orders_with_pickup_scan  # fake-shipping detection
         if services.order_shipments_cancel not in orders.ORDER_CANCELLED_HOOKS:
             orders.ORDER_CANCELLED_HOOKS.append(services.order_shipments_cancel)  # a cancelled order's parcel
