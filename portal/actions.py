@@ -81,7 +81,7 @@ def _user(actor: Any):
 
 
 def actor_kind(actor: Any) -> str:
-    """"staff", "merchant", "buyer", "courier", "payment" or "system"."""
+    """ "staff", "merchant", "buyer", "courier", "payment" or "system"."""
     kind = getattr(actor, "kind", None)
     if isinstance(kind, str) and not hasattr(actor, "get_username"):
         return {"storefront": "buyer", "member": "merchant"}.get(kind, kind)

@@ -54,4 +54,3 @@ def transition(
         to_state=str(getattr(obj, field)),
     )
     return obj
-

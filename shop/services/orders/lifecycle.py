@@ -53,10 +53,7 @@ def _refuse_beside_live_parcel(order: Order, doing: str) -> None:
     parcel = live_parcels([order.pk]).get(order.pk)
     if parcel is not None:
         raise Conflict(
-            _(
-                "订单已在线下单（批次 %(booking)s，包裹 %(waybill)s），不能%(doing)s。"
-                "请先取消该包裹或改派其他快递。"
-            )
+            _("订单已在线下单（批次 %(booking)s，包裹 %(waybill)s），不能%(doing)s。请先取消该包裹或改派其他快递。")
             % {"booking": parcel.booking_no, "waybill": parcel.waybill_no or parcel.shipment_id, "doing": doing},
             code="parcel_booked",
         )
