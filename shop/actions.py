@@ -38,6 +38,11 @@ def _live_parcel_cancellable(order: Order) -> bool:
     return parcel is not None and not parcel.picked_up
 
 
+def _holdable(order: Order) -> bool:
+    """Risk review matters until the order is over (completed or cancelled)."""
+    return not order.risk_hold and order.status not in (OrderStatus.COMPLETED, OrderStatus.CANCELLED)
+
+
 ORDER_STAFF = staff_with("shop.change_order")
 
 declare(
@@ -54,7 +59,7 @@ declare(
         Action("confirm_receipt", transition="complete", who=any_of(is_buyer, ORDER_STAFF)),
         Action("extend_receipt", transition="extend_receipt", who=is_buyer),
         # platform staff (admin)
-        Action("hold_for_risk", transition="set_risk_hold", who=ORDER_STAFF, when=lambda o: not o.risk_hold),
+        Action("hold_for_risk", transition="set_risk_hold", who=ORDER_STAFF, when=_holdable),
         Action("release_risk_hold", transition="set_risk_hold", who=ORDER_STAFF, when=lambda o: o.risk_hold),
         Action("cancel_and_refund", transition="cancel", who=ORDER_STAFF, when=_not_grouping),
         Action("mark_delivered", transition="deliver", who=ORDER_STAFF),
