@@ -25,4 +25,4 @@ verbs(
     },
 )
 verbs("aftersales.Complaint", {"uphold": _("投诉成立"), "dismiss": _("投诉不成立")})
-verbs("aftersales.Review", {"hide": _("隐藏评价"), "unhide": _("恢复显示评价")})
+verbs("aftersales.Review", {"reply": _("商家回复"), "hide": _("隐藏评价"), "unhide": _("恢复显示评价")})

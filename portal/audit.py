@@ -249,3 +249,31 @@ verbs(
 )
 verbs("portal.Refund", {"succeed": gettext_lazy("退款成功"), "fail": gettext_lazy("退款失败")})
 verbs("portal.WebhookDelivery", {"succeed": gettext_lazy("推送成功"), "give_up": gettext_lazy("推送失败，停止重试")})
+
+
+class AuditedEditsMixin:
+    """For ModelAdmins of rules and reference data (deposit rules, evaluation rules, couriers): every add,
+    change and delete a staff member makes in the admin writes an audit row naming the changed fields."""
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        changed = {name: str(form.cleaned_data.get(name, ""))[:200] for name in form.changed_data}
+        audit_record(obj, "update" if change else "create", by=request.user, data={"changed": changed})
+
+    def delete_model(self, request, obj) -> None:
+        audit_record(obj, "delete", by=request.user, reason=str(obj)[:200])
+        super().delete_model(request, obj)
+
+
+verbs("portal.ApiKey", {"create": gettext_lazy("创建 API 密钥"), "revoke": gettext_lazy("吊销 API 密钥")})
+verbs(
+    "portal.WebhookEndpoint",
+    {
+        "create": gettext_lazy("新建推送地址"),
+        "update": gettext_lazy("修改推送地址"),
+        "rotate_secret": gettext_lazy("更换签名密钥"),
+        "enable": gettext_lazy("启用推送地址"),
+        "disable": gettext_lazy("停用推送地址"),
+    },
+)
+verbs("portal.Membership", {"create": gettext_lazy("添加店铺成员")})

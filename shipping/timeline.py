@@ -23,7 +23,7 @@ verbs(
         "return_to_sender": _("退回寄件人"),
     },
 )
-verbs("shipping.PlatformTicket", {"resolve": _("平台处理完毕")})
+verbs("shipping.PlatformTicket", {"create": _("向平台投诉"), "resolve": _("平台处理完毕")})
 
 
 @actor_namer("courier")

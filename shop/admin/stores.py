@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.actions import check_action
-from portal.audit import timeline_html
+from portal.audit import AuditedEditsMixin, timeline_html
 from portal.exceptions import DomainError
 from shop.actions import store_actions
 from shop.forms.stores import ReasonForm, ReviewForm, TransferForm
@@ -395,7 +395,7 @@ class StoreDocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(DepositRule)
-class DepositRuleAdmin(admin.ModelAdmin):
+class DepositRuleAdmin(AuditedEditsMixin, admin.ModelAdmin):
     list_display = ("store_type", "enterprise_kind", "category", "amount_yuan", "is_active", "note")
     list_filter = ("store_type", "enterprise_kind", "is_active", "category")
     search_fields = ("note", "category__name")
