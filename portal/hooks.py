@@ -1,22 +1,89 @@
-"""Declared extension points between the layers (portal ← shop ← shipping ← aftersales).
+"""Declared extension points between the apps (the layers: portal ← shop ← shipping ← aftersales).
 
-A lower app declares what it needs to know from the apps above it; a higher app registers the
-answer in its `AppConfig.ready`, in the shape of `portal.payments.on_payment_succeeded`:
+A lower app never imports a higher one. Where it needs an answer only a higher app has (does this
+self-shipped waybill have a pickup scan? what is this order's refund status?), the lower app calls a
+hook declared here, and the higher app registers its implementation in its `AppConfig.ready`:
 
-    @order_story("parcels")
-    def parcels(orders): ...
+    # shop (lower) calls it
+    hooks.order_cancelled.run(order=order, by=by)
 
-so shop shows an order's parcels and after-sales requests without importing shipping or aftersales.
+    # shipping (higher) registers it, in ShippingConfig.ready
+    hooks.order_cancelled.register(services.order_shipments_cancel)
+
+Every hook is declared once, below, with its contract; `hooks.ALL` lists them (and a test checks
+that each is registered once the apps are ready). This is the shape `portal.payments.on_payment_succeeded`
+has; nothing assigns another module's globals at start-up.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-# --- the order's whole story: contributions per section ---------------------------------------------
+
+class Hook:
+    """One named extension point.
+
+    `single` hooks have at most one implementation (registering again replaces it: `ready()` may run
+    twice in tests) and `call(...)` answers with it, or with `default` while none is registered.
+    `many` hooks run every implementation in registration order (`run(...)`), each registered once.
+    """
+
+    def __init__(self, name: str, doc: str, *, many: bool = False, default: Callable[..., Any] | None = None):
+        self.name = name
+        self.__doc__ = doc
+        self.many = many
+        self.default = default
+        self._impls: list[Callable[..., Any]] = []
+
+    def __repr__(self) -> str:
+        return f"<Hook {self.name}: {len(self._impls)} registered>"
+
+    def register(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """Register an implementation (usable as a decorator); idempotent."""
+        if self.many:
+            if func not in self._impls:
+                self._impls.append(func)
+        else:
+            self._impls = [func]
+        return func
+
+    @property
+    def implementations(self) -> tuple[Callable[..., Any], ...]:
+        return tuple(self._impls)
+
+    @property
+    def is_registered(self) -> bool:
+        return bool(self._impls)
+
+    def call(self, *args: Any, **kwargs: Any) -> Any:
+        """A single hook's answer: its implementation's, else the declared default's."""
+        assert not self.many, f"{self.name} runs many implementations: use run()"
+        impl = self._impls[0] if self._impls else self.default
+        if impl is None:
+            raise LookupError(f"hook {self.name} has no implementation and no default")
+        return impl(*args, **kwargs)
+
+    def run(self, *args: Any, **kwargs: Any) -> list[Any]:
+        """Run every implementation of a `many` hook; returns their answers."""
+        assert self.many, f"{self.name} has one implementation: use call()"
+        return [impl(*args, **kwargs) for impl in list(self._impls)]
+
+    @contextmanager
+    def override(self, func: Callable[..., Any] | None) -> Iterator[None]:
+        """For tests: answer with `func` (None: as if nothing were registered) inside the block."""
+        saved = self._impls
+        self._impls = [] if func is None else [func]
+        try:
+            yield
+        finally:
+            self._impls = saved
+
+
+# --- the order's whole story (story: issue 9) ------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -38,36 +105,30 @@ class StoryEntry:
     at: datetime | None = None
 
 
-# section name → provider: (orders) -> {order_id: [StoryEntry, ...]}, one query per section for any number of orders
-ORDER_STORY: dict[str, Callable[[Sequence[Any]], dict[int, list[StoryEntry]]]] = {}
+order_story = Hook(
+    "order_story",
+    """hook(orders: Sequence[Order]) -> {order_id: [StoryEntry, ...]}: what a higher app tells about these
+    orders, one query per app whatever their number. Shipping tells the parcels, after-sales the requests;
+    the order page and API resource show every section (`order_story_for`).""",
+    many=True,
+)
 
-
-def order_story(section: str):
-    """Register the provider of one section of an order's story."""
-
-    def register(func: Callable[[Sequence[Any]], dict[int, list[StoryEntry]]]):
-        ORDER_STORY[section] = func
-        return func
-
-    return register
+STORY_SECTIONS = ("parcels", "aftersales")
 
 
 def order_story_for(orders: Sequence[Any]) -> dict[int, dict[str, list[StoryEntry]]]:
-    """Every registered section for these orders: {order_id: {section: [entries]}} (empty lists included)."""
-    story: dict[int, dict[str, list[StoryEntry]]] = {o.pk: {name: [] for name in ORDER_STORY} for o in orders}
-    for name, provider in ORDER_STORY.items():
-        for order_id, entries in provider(orders).items():
-            if order_id in story:
-                story[order_id][name] = list(entries)
+    """Every section of these orders' story: {order_id: {section: [entries]}} (empty lists included)."""
+    story: dict[int, dict[str, list[StoryEntry]]] = {o.pk: {name: [] for name in STORY_SECTIONS} for o in orders}
+    for answer in order_story.run(orders):
+        for order_id, entries in answer.items():
+            for entry in entries:
+                story.setdefault(order_id, {}).setdefault(entry.kind, []).append(entry)
     return story
-
-
-# --- the order's booked parcel -------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class LiveParcel:
-    """A booked parcel (在线下单) that is still live: not cancelled, failed or returned."""
+    """A booked parcel (在线下单) that is still live: not cancelled, failed, returned or delivered."""
 
     shipment_id: int
     booking_no: str
@@ -77,19 +138,14 @@ class LiveParcel:
     picked_up: bool
 
 
-# provider: (order_ids) -> {order_id: LiveParcel}; registered by shipping
-LIVE_PARCELS: list[Callable[[Sequence[int]], dict[int, LiveParcel]]] = []
-
-
-def live_parcels_lookup(func: Callable[[Sequence[int]], dict[int, LiveParcel]]):
-    """Register who answers "which of these orders have a live booked parcel"."""
-    if func not in LIVE_PARCELS:
-        LIVE_PARCELS.append(func)
-    return func
+order_live_parcels = Hook(
+    "order_live_parcels",
+    """hook(order_ids: Sequence[int]) -> {order_id: LiveParcel}: the orders with a live booked parcel (one
+    query). Shipping answers; while one is live the order is neither self-shipped, plainly cancelled nor
+    re-shipped. Without shipping no order has one.""",
+    default=lambda order_ids: {},
+)
 
 
 def live_parcels(order_ids: Sequence[int]) -> dict[int, LiveParcel]:
-    found: dict[int, LiveParcel] = {}
-    for provider in LIVE_PARCELS:
-        found.update(provider(order_ids))
-    return found
+    return order_live_parcels.call(order_ids)

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from django.db.models import Prefetch
 from django.urls import reverse
 
-from portal.hooks import LiveParcel, StoryEntry, live_parcels_lookup, order_story
+from portal import hooks
+from portal.hooks import LiveParcel, StoryEntry
 
 from .models import LIVE, Shipment, ShipmentStatus, TrackingEvent
 
@@ -22,7 +23,7 @@ PICKED_UP = {
 }
 
 
-@order_story("parcels")
+@hooks.order_story.register
 def order_parcels(orders: Sequence) -> dict[int, list[StoryEntry]]:
     """Each order's parcels, newest first: courier, waybill, status, latest scan, link (two queries)."""
     shipments = (
@@ -67,7 +68,7 @@ def order_parcels(orders: Sequence) -> dict[int, list[StoryEntry]]:
     return story
 
 
-@live_parcels_lookup
+@hooks.order_live_parcels.register
 def live_booked_parcels(order_ids: Sequence[int]) -> dict[int, LiveParcel]:
     """Of these orders, those with a live booked parcel (one query; one live parcel per order at most)."""
     rows = (
