@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from portal.api.idempotency import IdempotentMixin
 from portal.api.permissions import request_store
 from portal.models import ApiKey
+from shop.actions import order_actions
 from shop.models import Order, OrderItem
 from shop.models.orders import BuyMode, OrderStatus
 from shop.selectors.orders import OrderFilters, order_get, order_list, platform_status
@@ -122,9 +123,17 @@ class OrderDetailOut(OrderOut):
     parcels = serializers.SerializerMethodField()
     aftersales = serializers.SerializerMethodField()
     compensations = OrderCompensationOut(many=True, read_only=True)
+    actions = serializers.SerializerMethodField(
+        help_text="what the caller may do to the order now (from the state machine): ship, book, reship, cancel, ..."
+    )
 
     class Meta(OrderOut.Meta):
-        fields = (*OrderOut.Meta.fields, "parcels", "aftersales", "compensations")
+        fields = (*OrderOut.Meta.fields, "parcels", "aftersales", "compensations", "actions")
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_actions(self, order: Order) -> list[str]:
+        request = self.context.get("request")
+        return sorted(order_actions(order, request.user if request else None))
 
     def _story(self, order: Order) -> dict:
         if not hasattr(order, "_story"):
@@ -299,7 +308,7 @@ class OrderRetrieveView(APIView):
 
     @extend_schema(responses={200: OrderDetailOut})
     def get(self, request, order_sn: str):
-        return Response(OrderDetailOut(_order(request, order_sn)).data)
+        return Response(OrderDetailOut(_order(request, order_sn), context={"request": request}).data)
 
 
 class OrderShipView(IdempotentMixin, APIView):

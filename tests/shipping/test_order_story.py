@@ -244,6 +244,12 @@ def test_the_order_resource_carries_parcels_aftersales_and_compensations(api, st
     assert request["ref"] == req.request_sn and request["details"]["type"] == "refund_only"
     assert request["details"]["amount"] == order.items.get().paid_amount
     assert body["compensations"] == []
+    assert body["actions"] == ["cancel_parcel"]  # booked: neither self-ship nor plain cancel, the parcel first
+
+
+def test_the_order_resource_lists_what_the_merchant_may_do(api, store):
+    order = paid_order(store)
+    assert api.get(f"/api/v1/orders/{order.order_sn}/").json()["actions"] == ["book", "cancel", "ship"]
 
 
 def test_another_stores_order_resource_is_404(other_api, store, sender):
