@@ -149,3 +149,11 @@ order_live_parcels = Hook(
 
 def live_parcels(order_ids: Sequence[int]) -> dict[int, LiveParcel]:
     return order_live_parcels.call(order_ids)
+
+
+waybill_parcel_orders = Hook(
+    "waybill_parcel_orders",
+    """hook(waybill_no: str) -> list[int]: the orders whose live booked parcel carries this waybill number
+    (one query). Shipping answers; shop refuses a self-ship waybill that another order's parcel holds.""",
+    default=lambda waybill_no: [],
+)

@@ -68,6 +68,16 @@ def order_parcels(orders: Sequence) -> dict[int, list[StoryEntry]]:
     return story
 
 
+@hooks.waybill_parcel_orders.register
+def orders_of_waybill(waybill_no: str) -> list[int]:
+    """The orders whose live booked parcel has this waybill (a self-ship waybill must not be one of them)."""
+    return list(
+        Shipment.objects.filter(waybill_no=waybill_no, status__in=LIVE_PARCEL_STATUSES).values_list(
+            "order_id", flat=True
+        )
+    )
+
+
 @hooks.order_live_parcels.register
 def live_booked_parcels(order_ids: Sequence[int]) -> dict[int, LiveParcel]:
     """Of these orders, those with a live booked parcel (one query; one live parcel per order at most)."""

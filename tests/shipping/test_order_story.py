@@ -146,6 +146,15 @@ def test_shipping_the_same_recipient_and_address_together_may_share_a_waybill(st
     assert order.status == "shipped" and order.waybill_no == WAYBILL
 
 
+def test_a_waybill_of_another_orders_booked_parcel_is_refused(store, merchant, sender):
+    _booked, shipment = booked(store)
+    order = paid_order(store, city="广州市", province="广东省")
+    with pytest.raises(Conflict) as refused:
+        order_ship(order=order, courier_code="ZTO", waybill_no=shipment.waybill_no, by=merchant)
+    assert refused.value.code == "waybill_in_use"
+    assert Order.objects.get(pk=order.pk).status == "paid"
+
+
 def test_a_waybill_of_a_completed_order_is_no_longer_in_use(store, merchant, other_store):
     force_status(shipped(other_store), "completed")
     order = paid_order(store)

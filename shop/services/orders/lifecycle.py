@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from portal.actions import actor_kind
 from portal.events import emit
 from portal.exceptions import Conflict, IllegalTransition, ValidationFailed
 from portal.fsm import transition
-from portal.hooks import live_parcels
+from portal.hooks import live_parcels, waybill_parcel_orders
 from portal.models import Payment, PaymentStatus
 from portal.payments.services import refund_create
 from shipping.waybills import WAYBILL_FORMATS, validate_waybill
@@ -68,9 +69,9 @@ def _same_consignment(a: Order, b: Order) -> bool:
 def _refuse_waybill_in_use(order: Order, waybill_no: str) -> None:
     """A waybill already on a live order of any store is fake shipping (DOMAIN.md), unless it is the same
     store shipping the same recipient and address together (合并发货)."""
-    others = Order.objects.filter(
-        waybill_no=waybill_no, status__in=(OrderStatus.SHIPPED, OrderStatus.DELIVERED)
-    ).exclude(pk=order.pk)
+    live = Q(waybill_no=waybill_no, status__in=(OrderStatus.SHIPPED, OrderStatus.DELIVERED))
+    booked = Q(pk__in=waybill_parcel_orders.call(waybill_no))  # another order's booked parcel holds it
+    others = Order.objects.filter(live | booked).exclude(pk=order.pk)
     for other in others:
         if not _same_consignment(order, other):
             message = _("运单号 %(waybill)s 已用于其他订单，不能重复使用。") % {"waybill": waybill_no}
