@@ -6,13 +6,11 @@ from collections.abc import Sequence
 
 from django.urls import reverse
 
-from portal import hooks
 from portal.hooks import StoryEntry
 
 from .models import OPEN_STATUSES, AftersalesRequest
 
 
-@hooks.order_story.register
 def order_requests(orders: Sequence) -> dict[int, list[StoryEntry]]:
     """Each order's after-sales requests, newest first: type, status, amount, item, link (one query)."""
     rows = (

@@ -83,6 +83,66 @@ class Hook:
             self._impls = saved
 
 
+# --- shop's hooks (registered by shipping and aftersales) ----------------------------------------------
+
+order_cancelled = Hook(
+    "order_cancelled",
+    """Run as hook(order=..., by=...) inside the transaction of every order cancellation, right after the
+    order's cancel transition (the order row is locked). Shipping cancels the order's booked parcel; an
+    implementation refuses by raising a DomainError, which rolls the whole cancellation back.""",
+    many=True,
+)
+
+pickup_scanned_orders = Hook(
+    "pickup_scanned_orders",
+    """hook(orders: list[Order]) -> set[int] | None: the ids of those self-shipped orders whose waybill
+    has a pickup (GOT) scan. Shipping answers from its tracking events. None (the default, no shipping
+    app): the fake-shipping rule cannot judge and flags nothing.""",
+    default=lambda orders: None,
+)
+
+waybill_validate = Hook(
+    "waybill_validate",
+    """hook(courier_code: str, waybill_no: str) -> str: the normalised waybill number, or ValidationFailed
+    naming the courier's format. Shipping answers from its Courier table (the formats live there).""",
+)
+
+courier_choices = Hook(
+    "courier_choices",
+    """hook() -> list[tuple[str, str]]: (code, name) of the couriers a merchant may self-ship with.
+    Shipping answers from its Courier table.""",
+    default=list,
+)
+
+order_in_aftersales = Hook(
+    "order_in_aftersales",
+    """hook() -> Expression: a boolean expression for an Order queryset (annotation or filter), true while
+    the order has an open after-sales request. After-sales registers it; without it no order is.""",
+)
+
+order_refund_status = Hook(
+    "order_refund_status",
+    """hook() -> Expression: the platform refund status of each order of an Order queryset, as an
+    annotation (1 none or closed, 2 in after-sales, 3 refunding, 4 refunded; DOMAIN.md). After-sales
+    owns the rule and registers it; shop's order lists and API annotate with it.""",
+)
+
+store_metrics = Hook(
+    "store_metrics",
+    """hook(*, store_ids: list[int], since: datetime, now: datetime) -> dict[int, dict[str, value]]: the store
+    evaluation's metrics (shop.models.evaluation.Metric) that the app's data describes, for every store id,
+    over [since, now]. Shop evaluates; shipping contributes pickup SLA breaches, after-sales the DSR,
+    the after-sales rate, disputes lost and complaints.""",
+    many=True,
+)
+
+store_rating = Hook(
+    "store_rating",
+    """hook(store) -> {"description", "logistics", "service" (Decimal | None), "count"}: the store's rolling
+    DSR now, for shop's evaluation page. After-sales (reviews) answers.""",
+    default=lambda store: {"description": None, "logistics": None, "service": None, "count": 0},
+)
+
 # --- the order's whole story (story: issue 9) ------------------------------------------------------------
 
 
@@ -156,4 +216,19 @@ waybill_parcel_orders = Hook(
     """hook(waybill_no: str) -> list[int]: the orders whose live booked parcel carries this waybill number
     (one query). Shipping answers; shop refuses a self-ship waybill that another order's parcel holds.""",
     default=lambda waybill_no: [],
+)
+
+
+ALL: tuple[Hook, ...] = (
+    order_cancelled,
+    pickup_scanned_orders,
+    waybill_validate,
+    courier_choices,
+    order_in_aftersales,
+    order_refund_status,
+    store_metrics,
+    store_rating,
+    order_story,
+    order_live_parcels,
+    waybill_parcel_orders,
 )

@@ -7,18 +7,24 @@ class ShippingConfig(AppConfig):
     verbose_name = _("发货与物流")
 
     def ready(self) -> None:
-        from shop.services import orders
-        from shop.services.orders import deadlines as order_deadlines
+        from portal import hooks
 
-        from . import (  # noqa: F401  sweeps: the SLA watch, the sandbox clock and tracking polls
-            actions,  # noqa: F401  the actions of the app's state machines (portal.actions)
+        from . import (  # noqa: F401  sweeps, dashboard: registries; actions, timeline: phrases and actions
+            actions,
+            dashboard,
             selectors,
             services,
-            story,  # noqa: F401  the app's part of an order's story (portal.hooks)
+            story,
             sweeps,
-            timeline,  # noqa: F401  timeline phrases of the app's audit verbs
+            timeline,
+            waybills,
         )
 
-        order_deadlines.PICKUP_SCAN_LOOKUP = selectors.orders_with_pickup_scan  # fake-shipping detection
-        if services.order_shipments_cancel not in orders.ORDER_CANCELLED_HOOKS:
-            orders.ORDER_CANCELLED_HOOKS.append(services.order_shipments_cancel)  # a cancelled order's parcel
+        hooks.order_cancelled.register(services.order_shipments_cancel)  # a cancelled order's booked parcel
+        hooks.pickup_scanned_orders.register(selectors.orders_with_pickup_scan)  # fake-shipping detection
+        hooks.waybill_validate.register(waybills.validate_self_ship_waybill)  # formats: the Courier table
+        hooks.courier_choices.register(waybills.courier_choices)
+        hooks.store_metrics.register(selectors.store_metrics)  # pickup SLA breaches of the store evaluation
+        hooks.order_story.register(story.order_parcels)  # the order's parcels (page, API)
+        hooks.order_live_parcels.register(story.live_booked_parcels)  # no self-ship beside a booked parcel
+        hooks.waybill_parcel_orders.register(story.orders_of_waybill)  # no self-ship on another's parcel

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from django.db.models import Prefetch
 from django.urls import reverse
 
-from portal import hooks
 from portal.hooks import LiveParcel, StoryEntry
 
 from .models import LIVE, Shipment, ShipmentStatus, TrackingEvent
@@ -23,7 +22,6 @@ PICKED_UP = {
 }
 
 
-@hooks.order_story.register
 def order_parcels(orders: Sequence) -> dict[int, list[StoryEntry]]:
     """Each order's parcels, newest first: courier, waybill, status, latest scan, link (two queries)."""
     shipments = (
@@ -68,7 +66,6 @@ def order_parcels(orders: Sequence) -> dict[int, list[StoryEntry]]:
     return story
 
 
-@hooks.waybill_parcel_orders.register
 def orders_of_waybill(waybill_no: str) -> list[int]:
     """The orders whose live booked parcel has this waybill (a self-ship waybill must not be one of them)."""
     return list(
@@ -78,7 +75,6 @@ def orders_of_waybill(waybill_no: str) -> list[int]:
     )
 
 
-@hooks.order_live_parcels.register
 def live_booked_parcels(order_ids: Sequence[int]) -> dict[int, LiveParcel]:
     """Of these orders, those with a live booked parcel (one query; one live parcel per order at most)."""
     rows = (

@@ -9,10 +9,11 @@ class ShopConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from . import (
-            actions,  # noqa: F401  the actions of the app's state machines (portal.actions)
-            sweeps,  # noqa: F401  registers the app's deadline sweeps
-            timeline,  # noqa: F401  timeline phrases of the app's audit verbs
+        from . import (  # noqa: F401  register the app's to-do cards, charts, sweeps, actions, timeline phrases
+            actions,
+            dashboard,
+            sweeps,
+            timeline,
         )
         from .permissions import grant_staff_permissions
         from .services import deposit  # noqa: F401  registers the deposit payment handler
