@@ -35,7 +35,7 @@ def order_cancel(*, order: Order, reason: str, by) -> Order:
         raise ValidationFailed(_("请填写取消原因。"), fields={"reason": [_("请填写取消原因。")]})
     if actor_kind(by) == "merchant":
         # A merchant's plain cancel never drops a booked parcel silently: cancel or re-book it first.
-        # (A buyer's cancellation, staff and sweeps cancel the parcel with the order: ORDER_CANCELLED_HOOKS.)
+        # (A buyer's cancellation, staff and sweeps cancel the parcel with the order: hooks.order_cancelled.)
         _refuse_beside_live_parcel(order, _("取消订单"))
     _cancel_locked(order, reason=reason, by=by)
     return order
