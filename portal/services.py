@@ -8,6 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.audit import audit_record
+
 from .actors import By, user_of
 from .api.authentication import generate_key
 from .events import EVENT_TYPES
@@ -37,6 +39,7 @@ def api_key_create(
         scopes=sorted(scopes),
         created_by=user_of(by),
     )
+    audit_record(key, "create", by=by, reason=name, data={"scopes": key.scopes, "prefix": prefix})
     return key, raw
 
 
@@ -47,6 +50,7 @@ def api_key_revoke(*, key: ApiKey, by: By) -> ApiKey:
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
+        audit_record(key, "revoke", by=by, reason=key.name)
     return key
 
 

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from portal.actors import Actor
+from portal.audit import AuditedEditsMixin
 from portal.exceptions import DomainError
 
 from . import services
@@ -35,7 +36,7 @@ def _run(modeladmin, request, queryset, func, done: str) -> None:
 
 
 @admin.register(Courier)
-class CourierAdmin(admin.ModelAdmin):
+class CourierAdmin(AuditedEditsMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "code",

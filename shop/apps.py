@@ -7,5 +7,10 @@ class ShopConfig(AppConfig):
     verbose_name = _("店铺、商品与订单")
 
     def ready(self) -> None:
-        from . import dashboard, sweeps  # noqa: F401  register the app's to-do cards, charts and deadline sweeps
+        from . import (  # noqa: F401  register the app's to-do cards, charts, sweeps, actions, timeline phrases
+            actions,
+            dashboard,
+            sweeps,
+            timeline,
+        )
         from .services import deposit  # noqa: F401  registers the deposit payment handler

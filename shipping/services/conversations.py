@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from portal.actors import user_of
+from portal.audit import audit_record
 from portal.exceptions import Conflict, ValidationFailed
 from portal.fsm import transition
 
@@ -46,13 +47,15 @@ def ticket_report(*, shipment: Shipment, kind: str, description: str, by) -> Pla
     existing = PlatformTicket.objects.filter(shipment=shipment, kind=kind, status="open").first()
     if existing:
         return existing
-    return PlatformTicket.objects.create(
+    ticket = PlatformTicket.objects.create(
         store_id=shipment.store_id,
         shipment=shipment,
         kind=kind,
         description=description[:2000],
         created_by=user_of(by),
     )
+    audit_record(ticket, "create", by=by, reason=ticket.description)
+    return ticket
 
 
 @transaction.atomic
