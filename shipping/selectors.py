@@ -19,9 +19,11 @@ from .models import (
     ZONE_LABELS,
     Booking,
     Courier,
+    CourierAccount,
     CourierMessage,
     SenderAddress,
     Shipment,
+    ShipmentFee,
     ShipmentStatus,
     TrackingAction,
     TrackingEvent,
@@ -290,3 +292,28 @@ def overdue_q() -> Q:
 def overdue_shipment_count(store) -> int:
     """For the dashboard and 在线下单: how many parcels wait on a courier that broke its promise."""
     return Shipment.objects.filter(overdue_q(), store=store).count()
+
+
+# --- courier accounts ----------------------------------------------------------------------------------
+def courier_account(store) -> CourierAccount | None:
+    """The store's active kuaidi100 account with the couriers it offers (one query for each)."""
+    return (
+        CourierAccount.objects.filter(store=store, is_active=True)
+        .prefetch_related(Prefetch("couriers", queryset=Courier.objects.order_by("sort", "platform_id")))
+        .first()
+    )
+
+
+def courier_account_for(store, courier: Courier) -> CourierAccount | None:
+    """The account a booking of this store with this courier goes through; None means the sandbox."""
+    if not courier.kuaidi100_code:
+        return None
+    return CourierAccount.objects.filter(store=store, is_active=True, couriers=courier).first()
+
+
+def courier_accounts_by_store() -> QuerySet[CourierAccount]:
+    return CourierAccount.objects.select_related("store").prefetch_related("couriers")
+
+
+def shipment_fees(shipment: Shipment) -> list[ShipmentFee]:
+    return list(shipment.fees.order_by("created_at", "id"))

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView, RetrieveAPIView
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,7 +17,8 @@ from portal.api.idempotency import IdempotentMixin
 from portal.api.permissions import request_store
 from portal.exceptions import ValidationFailed
 from portal.models import ApiKey
-from shipping import selectors, services
+from shipping import selectors, services, services_kuaidi100
+from shipping.carriers.kuaidi100 import CALLBACK_OK
 from shipping.models import Booking, Courier, SenderAddress, Shipment, TrackingEvent
 from shop.models import Order
 
@@ -217,3 +219,20 @@ class CourierWebhookView(APIView):
     def post(self, request, courier_code: str):
         stats = services.webhook_receive(courier_code=courier_code.upper(), body=request.body, headers=request.META)
         return Response(stats)
+
+
+class Kuaidi100CallbackView(APIView):
+    """Called by kuaidi100 for one store account: `status` (order status and fees) or `trace` (tracking).
+
+    Form fields `param` and `sign` = upper MD5(param + salt). Answers kuaidi100's success shape, or
+    400 (it retries) when the signature or the body is wrong; a repeated message is acknowledged.
+    """
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    parser_classes = [FormParser]
+
+    @extend_schema(request=None, responses={200: dict})
+    def post(self, request, public_id: str, kind: str):
+        services_kuaidi100.kuaidi100_callback_receive(public_id=public_id, kind=kind, form=request.data)
+        return Response(CALLBACK_OK)
