@@ -375,8 +375,8 @@ def booking_record_results(*, booking_id: int, results: list[ParcelResult]) -> B
         succeeded,
         ["waybill_no", "parcel_code", "label_data", "carrier_task_id", "carrier_order_id", "predicted_price"],
     )
-    undispatched = booking.shipments.filter(status=S.REQUESTED, waybill_no="", carrier_task_id="")
-    if booking.dispatched_at is None and not undispatched.exists():
+    undispatched = [s for s in shipments if s.order.order_sn not in by_ref]  # no answer yet (unknown outcome)
+    if booking.dispatched_at is None and not undispatched:
         booking.dispatched_at = timezone.now()
         booking.save(update_fields=["dispatched_at"])
     if failed:

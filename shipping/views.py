@@ -20,6 +20,7 @@ from portal.tenancy import MerchantMixin
 
 from . import selectors, services
 from .barcodes import code128_svg
+from .carriers import kuaidi100
 from .forms import ConfirmForm, LineFormSet, MessageForm, RebookForm, SenderAddressForm, TicketForm
 from .models import Courier, Shipment, ShipmentStatus
 
@@ -328,6 +329,8 @@ class ShipmentDetailView(MerchantMixin, TemplateView):
             conversation=list(shipment.messages.all()),
             message_form=kwargs.pop("message_form", None) or MessageForm(),
             timeline=audit_for(shipment),
+            fees=selectors.shipment_fees(shipment),
+            carrier_status_label=kuaidi100.status_label(shipment.carrier_status),
             **kwargs,
         )
 

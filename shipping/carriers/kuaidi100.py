@@ -71,6 +71,14 @@ STATUSES: dict[int, tuple[str, object]] = {
     610: ("booking_failed", gettext_lazy("下单失败")),
 }
 
+
+def status_label(code: int | None) -> str:
+    """The merchant's words for a kuaidi100 status code ("" when there is none)."""
+    if code is None:
+        return ""
+    return str(STATUSES[code][1]) if code in STATUSES else _("未知状态 %(s)s") % {"s": code}
+
+
 # The tracking push's `data[].status` words → the platform's tracking actions (DOMAIN.md).
 TRACE_ACTIONS = {
     "揽收": "GOT",
