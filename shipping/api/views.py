@@ -17,7 +17,7 @@ from portal.api.idempotency import IdempotentMixin
 from portal.api.permissions import request_store
 from portal.exceptions import ValidationFailed
 from portal.models import ApiKey
-from shipping import selectors, services, services_kuaidi100
+from shipping import selectors, services
 from shipping.carriers.kuaidi100 import CALLBACK_OK
 from shipping.models import Booking, Courier, SenderAddress, Shipment, TrackingEvent
 from shop.models import Order
@@ -234,5 +234,5 @@ class Kuaidi100CallbackView(APIView):
 
     @extend_schema(request=None, responses={200: dict})
     def post(self, request, public_id: str, kind: str):
-        services_kuaidi100.kuaidi100_callback_receive(public_id=public_id, kind=kind, form=request.data)
+        services.kuaidi100_callback_receive(public_id=public_id, kind=kind, form=request.data)
         return Response(CALLBACK_OK)

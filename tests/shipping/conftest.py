@@ -87,9 +87,9 @@ def fake_kuaidi100(settings):
 def connect_kuaidi100(
     store, *, codes=("ZTO", "SF", "YUNDA", "JD", "YTO", "STO", "JTSD", "EMS", "DEPPON"), by="merchant"
 ):
-    from shipping import services_accounts
+    from shipping import services
 
-    return services_accounts.courier_account_connect(
+    return services.courier_account_connect(
         store=store, environment="test", key=K100_KEY, secret=K100_SECRET, salt=K100_SALT,
         courier_ids=list(Courier.objects.filter(code__in=codes).values_list("pk", flat=True)), by=by,
     )  # fmt: skip

@@ -8,7 +8,7 @@ from urllib.parse import urlencode, urlparse
 import pytest
 from django.urls import reverse
 
-from shipping import services, services_kuaidi100
+from shipping import services
 from shipping.models import Booking, Courier, ShipmentFee, WebhookReceipt
 from shop.models import PayoutEntry
 from shop.models.funds import PayoutKind
@@ -197,7 +197,7 @@ def test_a_border_timeout_neither_loses_nor_doubles_the_booking(store, sender, k
     task = booking.shipments.order_by("id").first().carrier_task_id
     fake_kuaidi100.callback(task, 1, courierName="赵师傅")  # kuaidi100's callback never reached us
     time_machine.move_to(timezone.now() + timedelta(hours=1))
-    assert services_kuaidi100.shipments_reconcile() >= 1
+    assert services.shipments_reconcile() >= 1
     assert booking.shipments.get(carrier_task_id=task).status == "confirmed"
 
 

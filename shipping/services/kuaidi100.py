@@ -38,9 +38,8 @@ from portal.exceptions import ValidationFailed
 from portal.fsm import transition
 from shop.services.funds import payout_shipping_fee
 
-from . import services
-from .carriers.base import CourierUpdate
-from .carriers.kuaidi100 import (
+from ..carriers.base import CourierUpdate
+from ..carriers.kuaidi100 import (
     FeeLine,
     Kuaidi100Adapter,
     Kuaidi100Error,
@@ -52,7 +51,8 @@ from .carriers.kuaidi100 import (
     to_fen,
     to_grams,
 )
-from .models import CourierAccount, Shipment, ShipmentFee, ShipmentStatus, TrackingEvent, WebhookReceipt
+from ..models import CourierAccount, Shipment, ShipmentFee, ShipmentStatus, TrackingEvent, WebhookReceipt
+from .courier_reports import shipment_apply_update
 
 logger = logging.getLogger(__name__)
 S = ShipmentStatus
@@ -138,7 +138,7 @@ def kuaidi100_status_apply(*, account: CourierAccount, push: StatusPush, from_de
             courier_name=push.courier_name,
             courier_phone=push.courier_mobile,
         )
-        services.shipment_apply_update(courier=shipment.courier, update=update, shipment=shipment)
+        shipment_apply_update(courier=shipment.courier, update=update, shipment=shipment)
     elif status == 10:
         update = CourierUpdate(
             message_id=push.digest,
@@ -149,7 +149,7 @@ def kuaidi100_status_apply(*, account: CourierAccount, push: StatusPush, from_de
             description=push.message or _("快递员已取件"),
             real_weight_g=push.weight_g,
         )
-        services.shipment_apply_update(courier=shipment.courier, update=update, shipment=shipment)
+        shipment_apply_update(courier=shipment.courier, update=update, shipment=shipment)
     elif status in TRACK_ACTIONS:
         labels = {101: _("运输中"), 400: _("派送中"), 13: _("已签收"), 14: _("异常签收")}
         update = CourierUpdate(
@@ -160,7 +160,7 @@ def kuaidi100_status_apply(*, account: CourierAccount, push: StatusPush, from_de
             occurred_at=occurred,
             description=push.message or labels[status],
         )
-        services.shipment_apply_update(courier=shipment.courier, update=update, shipment=shipment)
+        shipment_apply_update(courier=shipment.courier, update=update, shipment=shipment)
     elif status in (15, 155):
         if not (from_detail and shipment.fees.exists()):  # detail repeats fees callbacks already brought
             _record_fees(shipment, push, by=by)
@@ -268,7 +268,7 @@ def kuaidi100_trace_apply(*, account: CourierAccount, push: TracePush) -> dict[s
                 occurred_at=point.occurred_at,
                 description=point.context,
             )
-            services.shipment_apply_update(courier=shipment.courier, update=update, shipment=shipment)
+            shipment_apply_update(courier=shipment.courier, update=update, shipment=shipment)
             stats["applied"] += 1
     return stats
 

@@ -18,8 +18,8 @@ from portal.exceptions import ValidationFailed
 from portal.fsm import actor_label
 from portal.models import AuditEntry
 
-from .carriers.kuaidi100 import Kuaidi100Adapter, Kuaidi100Error, Kuaidi100Unavailable
-from .models import Courier, CourierAccount
+from ..carriers.kuaidi100 import Kuaidi100Adapter, Kuaidi100Error, Kuaidi100Unavailable
+from ..models import Courier, CourierAccount
 
 logger = logging.getLogger(__name__)
 
