@@ -19,7 +19,7 @@ from portal.exceptions import ValidationFailed
 from portal.models import ApiKey
 from shipping import selectors, services
 from shipping.carriers.kuaidi100 import CALLBACK_OK
-from shipping.models import Booking, Courier, SenderAddress, Shipment, TrackingEvent
+from shipping.models import Booking, Courier, SenderAddress, Shipment, ShipmentFee, TrackingEvent
 from shop.models import Order
 
 from .serializers import (
@@ -179,7 +179,8 @@ class ShipmentDetailView(RetrieveAPIView):
 
     def get_queryset(self):
         return _shipments(request_store(self.request)).prefetch_related(
-            Prefetch("events", queryset=TrackingEvent.objects.order_by("occurred_at", "id"))
+            Prefetch("events", queryset=TrackingEvent.objects.order_by("occurred_at", "id")),
+            Prefetch("fees", queryset=ShipmentFee.objects.order_by("created_at", "id")),
         )
 
 
