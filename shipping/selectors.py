@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -150,8 +151,10 @@ def courier_options(orders: list[Order], sender: SenderAddress | None) -> list[C
 
 
 def pickup_days(courier: Courier, now: datetime | None = None) -> list[tuple[date, str, list[str]]]:
-    """(day, label, slots) for today, tomorrow and the day after; today's past slots (or after the cutoff) left out."""
+    """(day, label, slots) for today, tomorrow and the day after; today's slots ending within
+    `pickup_slot_lead` (2 h) and everything after the same-day cutoff left out."""
     now = timezone.localtime(now or timezone.now())
+    bookable_until = now + settings.PORTAL_TIME_RULES["pickup_slot_lead"]  # a slot must end after this
     days = []
     for offset, label in ((0, _("今天")), (1, _("明天")), (2, _("后天"))):
         day = now.date() + timedelta(days=offset)
@@ -159,7 +162,11 @@ def pickup_days(courier: Courier, now: datetime | None = None) -> list[tuple[dat
         if offset == 0:
             if courier.same_day_cutoff and now.time() >= courier.same_day_cutoff:
                 slots = []
-            slots = [s for s in slots if now.time() < time.fromisoformat(s.split("-")[1])]
+            slots = [
+                s
+                for s in slots
+                if datetime.combine(day, time.fromisoformat(s.split("-")[1]), tzinfo=now.tzinfo) >= bookable_until
+            ]
         if slots:
             days.append((day, f"{label} {day:%m-%d}", slots))
     return days

@@ -101,7 +101,9 @@ class BookingCourierView(MerchantMixin, TemplateView):
         if len(orders) != len(set(self.order_ids)):
             raise Http404
         sender = selectors.default_sender(self.store)
-        options = selectors.courier_options(orders, sender)
+        options = services.courier_options_quote(
+            store=self.store, options=selectors.courier_options(orders, sender), orders=orders, sender=sender
+        )
         parcels = {o.pk: selectors.parcel_of(o) for o in orders}
         rows = [(o, parcels[o.pk]) for o in orders]
         return super().get_context_data(

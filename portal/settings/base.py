@@ -211,6 +211,8 @@ PORTAL_TIME_RULES = {
     "late_shipping_hard_limit": env_hours("RULE_LATE_SHIPPING_HARD_LIMIT_HOURS", 120),
     "courier_confirm": env_hours("RULE_COURIER_CONFIRM_HOURS", 2),
     "courier_pickup": env_hours("RULE_COURIER_PICKUP_HOURS", 24),
+    # a pickup slot can no longer be booked this close to its end (kuaidi100: 2 h; a slot ending 19:00 closes at 17:00)
+    "pickup_slot_lead": env_hours("RULE_PICKUP_SLOT_LEAD_HOURS", 2),
     "fake_shipping_no_scan": env_hours("RULE_FAKE_SHIPPING_HOURS", 24),
     "auto_confirm_receipt": timedelta(days=float(env("RULE_AUTO_CONFIRM_DAYS", "15"))),
     "receipt_extension": timedelta(days=3),

@@ -82,7 +82,9 @@ class QuoteView(IdempotentMixin, APIView):
         if "sender_address_id" in data.validated_data:
             sender = get_object_or_404(SenderAddress, store=store, pk=data.validated_data["sender_address_id"])
         sender = sender or selectors.default_sender(store)
-        options = selectors.courier_options(orders, sender)
+        options = services.courier_options_quote(
+            store=store, options=selectors.courier_options(orders, sender), orders=orders, sender=sender
+        )
         sn = {o.pk: o.order_sn for o in orders}
         body = [
             {

@@ -27,7 +27,7 @@ from .booking import (
 from .conversations import courier_message_send, ticket_report, ticket_resolve
 from .courier_reports import ADVANCE, courier_updates_apply, shipment_apply_update, shipments_poll, webhook_receive
 from .deadlines import bookings_dispatch_pending, shipments_mark_overdue
-from .kuaidi100 import kuaidi100_callback_receive, shipments_reconcile
+from .kuaidi100 import courier_options_quote, kuaidi100_callback_receive, shipments_reconcile
 
 __all__ = [
     "courier_account_connect",
@@ -35,6 +35,7 @@ __all__ = [
     "courier_account_set_couriers",
     "courier_account_test",
     "kuaidi100_callback_receive",
+    "courier_options_quote",
     "shipments_reconcile",
     "sender_address_save",
     "sender_address_delete",

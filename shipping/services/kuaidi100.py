@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from django.conf import settings
@@ -38,6 +39,7 @@ from portal.exceptions import ValidationFailed
 from portal.fsm import transition
 from shop.services.funds import payout_shipping_fee
 
+from .. import selectors
 from ..carriers.base import CourierUpdate
 from ..carriers.kuaidi100 import (
     FeeLine,
@@ -324,3 +326,46 @@ def shipments_reconcile(*, now=None, limit: int = 200) -> int:
         applied += kuaidi100_status_apply(account=account, push=push, from_detail=True)["applied"]
         Shipment.objects.filter(pk=shipment.pk).update(carrier_reported_at=now)
     return applied
+
+
+# --- quotes ----------------------------------------------------------------------------------------------
+def courier_options_quote(*, store, options: list, orders: list, sender) -> list:
+    """Replace the table prices of couriers booked through the store's account with kuaidi100's own
+    (`batchPrice`: one call per destination city and billed kilogram, ≤ 15 couriers a call, in a
+    bounded pool). A courier kuaidi100 cannot price keeps the table price; an outage changes nothing."""
+    account = selectors.courier_account(store)
+    if account is None or not orders:
+        return options
+    offered = {c.pk for c in account.couriers.all()}
+    through = [o for o in options if o.available and o.courier.pk in offered and o.courier.kuaidi100_code]
+    if not through:
+        return options
+    origin = f"{sender.province}{sender.city}" if sender else ""
+    groups: dict[tuple[str, int], list] = {}
+    for order in orders:
+        kg = max(1, -(-selectors.parcel_of(order).weight_g // 1000))
+        groups.setdefault((f"{order.province}{order.city}", kg), []).append(order)
+    adapter = Kuaidi100Adapter(account)
+
+    def quote(key):
+        destination, kg = key
+        try:
+            return key, adapter.quote_many(
+                [o.courier for o in through],
+                weight_g=kg * 1000,
+                from_address=origin or destination,
+                to_address=destination,
+            )
+        except (Kuaidi100Error, Kuaidi100Unavailable) as exc:
+            logger.info("kuaidi100 batchPrice failed: %s", exc)
+            return key, {}
+
+    with ThreadPoolExecutor(max_workers=max(1, min(settings.KUAIDI100_BOOKING_CONCURRENCY, len(groups)))) as pool:
+        answers = dict(pool.map(quote, groups))
+    for option in through:
+        for key, group in groups.items():
+            found = answers.get(key, {}).get(option.courier.kuaidi100_code)
+            if found is not None and found.price is not None:
+                for order in group:
+                    option.prices[order.pk] = found.price
+    return sorted(options, key=lambda o: (not o.available, o.total))

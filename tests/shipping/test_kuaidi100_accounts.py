@@ -132,3 +132,25 @@ def test_the_whole_flow_through_the_api(store, fake_kuaidi100, client, django_ca
     one = api.get(reverse("api-shipping-shipment", args=[rows[0]["id"]])).json()
     assert one["status"] == "picked_up" and one["courier_staff_name"] == "周师傅" and one["carrier_status"] == 15
     assert one["real_price"] == 550 and one["fees"][0]["amount"] == 550 and one["real_weight_g"] == 900
+
+
+def test_quotes_come_from_kuaidi100_for_the_accounts_couriers(store, fake_kuaidi100, merchant_client):
+    connect_kuaidi100(store, codes=("ZTO",))
+    sender = make_sender(store)
+    orders = [paid_order(store, weight_g=800), paid_order(store, weight_g=800, city="宁波市")]
+    api = api_client_for(store)
+    body = api.post(reverse("api-shipping-quote"), {"order_sns": [o.order_sn for o in orders],
+                                                    "sender_address_id": sender.pk}, format="json").json()  # fmt: skip
+    by_code = {row["courier_code"]: row for row in body}
+    # then ZTO is priced by kuaidi100 (5.50 yuan first kg, 20 % off), others by the table
+    assert [p["price"] for p in by_code["ZTO"]["prices"]] == [440, 440]
+    assert by_code["SF"]["total"] == sum(
+        Courier.objects.get(code="SF").price_for(weight_g=800, from_province="浙江省", to_province="浙江省") for _ in orders
+    )
+    assert len([m for m, _p in fake_kuaidi100.calls if m == "batchPrice"]) == 2  # two destination cities
+    page = merchant_client.get(reverse("shipping:booking_courier"), {"order": [o.pk for o in orders]})
+    assert page.status_code == 200 and "4.40" in page.content.decode()
+    # when kuaidi100 is down, the table price stands
+    fake_kuaidi100.http_error_next("batchPrice", times=4)
+    body = api.post(reverse("api-shipping-quote"), {"order_sns": [o.order_sn for o in orders]}, format="json").json()
+    assert {r["courier_code"]: r for r in body}["ZTO"]["total"] > 0

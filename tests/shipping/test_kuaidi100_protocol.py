@@ -207,3 +207,17 @@ def test_callbacks_are_verified_with_the_salt(fake_kuaidi100, k100_account):
     trace = parse_trace_callback(form, salt=K100_SALT)
     assert [p.action for p in trace.points] == ["GOT", "DEPARTURE", "SIGN"] and url.endswith("/trace/")
     assert json.loads(form["param"])["lastResult"]["nu"] == result.waybill_no
+
+
+@pytest.mark.parametrize(("clock", "today_slots"), [("16:59", ["16:00-19:00"]), ("17:01", [])])
+def test_no_booking_within_2_hours_of_a_slots_end(clock, today_slots):
+    from datetime import datetime, time
+
+    from shipping.selectors import pickup_days
+
+    courier = Courier.objects.get(code="YTO")  # 09–12 / 12–16 / 16–19
+    now = timezone.make_aware(datetime.combine(timezone.localdate(), time.fromisoformat(clock)))
+    days = pickup_days(courier, now=now)
+    today = [slots for day, _label, slots in days if day == now.date()]
+    assert (today[0] if today else []) == today_slots
+    assert days[-1][2] == courier.pickup_slots  # the day after tomorrow: every slot
