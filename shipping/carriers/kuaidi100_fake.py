@@ -11,8 +11,9 @@ booking is made, the answer comes too late: what a client timeout looks like).
     fake.push(task_id, 1, courierName="王师傅", courierMobile="13800000000")
     fake.stop()
 
-Assumption to check against the official document when a real account is connected: a repeated
-`thirdOrderId` answers 501 with the first booking's `data`.
+Assumptions to check against the official document when a real account is connected: a repeated
+`thirdOrderId` answers 501 with the first booking's `data`; the status callback's `data` carries
+`taskId` and `thirdOrderId` beside `orderId`.
 """
 
 from __future__ import annotations
@@ -360,6 +361,7 @@ class FakeKuaidi100:
             "message": "成功",
             "data": {
                 "orderId": order.order_id,
+                "taskId": order.task_id,
                 "thirdOrderId": order.third_order_id,
                 "status": status,
                 "courierName": order.courier_name,

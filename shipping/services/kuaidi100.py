@@ -130,6 +130,15 @@ def kuaidi100_status_apply(*, account: CourierAccount, push: StatusPush, from_de
     shipment.save(update_fields=fields)
     status = push.status
     occurred = push.occurred_at or timezone.now()
+    if shipment.status in (S.CANCELLED, S.FAILED) and status in (0, 1, 2) and shipment.carrier_task_id:
+        # booked at kuaidi100 after we gave the parcel up (an answer lost, then a cancel): cancel it there too
+        booking, courier, task = (
+            shipment.booking,
+            shipment.courier,
+            (shipment.carrier_task_id, shipment.carrier_order_id),
+        )
+        transaction.on_commit(lambda: _cancel_orphan(booking, courier, *task))
+        return {"applied": 1, "duplicates": 0}
     if status == 1:
         update = CourierUpdate(
             message_id=push.digest,
@@ -188,6 +197,13 @@ def kuaidi100_status_apply(*, account: CourierAccount, push: StatusPush, from_de
             _emit_problem(shipment, reason)
     # 0, 2, 166, 200, 201: recorded as the parcel's last kuaidi100 status, nothing moves
     return {"applied": 1, "duplicates": 0}
+
+
+def _cancel_orphan(booking, courier, task_id: str, order_id: str) -> None:
+    try:
+        Kuaidi100Adapter(booking.account).cancel(courier, task_id=task_id, order_id=order_id, reason="平台已取消")
+    except (Kuaidi100Error, Kuaidi100Unavailable) as exc:
+        logger.warning("kuaidi100 cancel of orphan %s failed: %s", task_id, exc)
 
 
 def _record_fees(shipment: Shipment, push: StatusPush, *, by: str) -> None:

@@ -145,7 +145,8 @@ def test_quotes_come_from_kuaidi100_for_the_accounts_couriers(store, fake_kuaidi
     # then ZTO is priced by kuaidi100 (5.50 yuan first kg, 20 % off), others by the table
     assert [p["price"] for p in by_code["ZTO"]["prices"]] == [440, 440]
     assert by_code["SF"]["total"] == sum(
-        Courier.objects.get(code="SF").price_for(weight_g=800, from_province="浙江省", to_province="浙江省") for _ in orders
+        Courier.objects.get(code="SF").price_for(weight_g=800, from_province="浙江省", to_province="浙江省")
+        for _ in orders
     )
     assert len([m for m, _p in fake_kuaidi100.calls if m == "batchPrice"]) == 2  # two destination cities
     page = merchant_client.get(reverse("shipping:booking_courier"), {"order": [o.pk for o in orders]})

@@ -224,3 +224,23 @@ def test_couriers_not_chosen_for_the_account_stay_with_the_sandbox(store, sender
     assert Booking.objects.get(pk=booking.pk).account is None and fake_kuaidi100.calls == []
     assert Courier.objects.get(code="ZTO").adapter == "sandbox"
     assert K100_SALT
+
+
+def test_a_parcel_cancelled_while_its_answer_was_lost_is_cancelled_at_kuaidi100_too(
+    store, sender, k100_account, fake_kuaidi100, settings, client, django_capture_on_commit_callbacks
+):
+    settings.KUAIDI100_TIMEOUT_SECONDS = 0.3
+    fake_kuaidi100.slow_next("bOrder", seconds=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = book(store, [paid_order(store)], courier="ZTO")
+    s = booking.shipments.get()
+    assert s.carrier_task_id == "" and len(fake_kuaidi100.orders) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        services.shipment_cancel(shipment=s, by="merchant")
+    # when kuaidi100's first callback names the parcel we gave up
+    [task] = fake_kuaidi100.orders
+    with django_capture_on_commit_callbacks(execute=True):
+        fake_kuaidi100.push(task, 1, deliver=poster(client))
+    assert fake_kuaidi100.orders[task].status == 99
+    s.refresh_from_db()
+    assert s.status == "cancelled"
