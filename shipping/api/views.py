@@ -233,6 +233,7 @@ class Kuaidi100CallbackView(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes: list = []  # kuaidi100 pushes every status of every parcel from a few addresses
     parser_classes = [FormParser]
 
     @extend_schema(request=None, responses={200: dict})
