@@ -13,6 +13,7 @@ from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.core.checks import Error, Tags, register
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models.query_utils import DeferredAttribute
@@ -89,3 +90,16 @@ class EncryptedTextField(models.TextField):
 
     def value_to_string(self, obj) -> str:  # dumpdata: never the clear text
         return ""
+
+
+@register(Tags.security, deploy=True)
+def check_encryption_keys(app_configs=None, **kwargs) -> list[Error]:
+    """`manage.py check --deploy`: secrets at rest need real keys, valid Fernet keys."""
+    keys = list(getattr(settings, "FIELD_ENCRYPTION_KEYS", []) or [])
+    if not keys:
+        return [Error("FIELD_ENCRYPTION_KEYS is empty: courier account secrets cannot be stored.", id="portal.E101")]
+    try:
+        [Fernet(k.encode()) for k in keys]
+    except (ValueError, TypeError):
+        return [Error("FIELD_ENCRYPTION_KEYS holds a key that is not a Fernet key.", id="portal.E102")]
+    return []
