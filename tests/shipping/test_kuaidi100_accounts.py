@@ -155,3 +155,21 @@ def test_quotes_come_from_kuaidi100_for_the_accounts_couriers(store, fake_kuaidi
     fake_kuaidi100.http_error_next("batchPrice", times=4)
     body = api.post(reverse("api-shipping-quote"), {"order_sns": [o.order_sn for o in orders]}, format="json").json()
     assert {r["courier_code"]: r for r in body}["ZTO"]["total"] > 0
+
+
+def test_cancel_through_the_api_tells_kuaidi100(store, merchant, fake_kuaidi100, django_capture_on_commit_callbacks):
+    connect_kuaidi100(store)
+    api = api_client_for(store, user=merchant)
+    sender = make_sender(store)
+    from shipping.selectors import pickup_days
+
+    day, _label, slots = pickup_days(Courier.objects.get(code="SF"))[0]
+    body = {"courier_code": "SF", "sender_address_id": sender.pk, "pickup_date": day.isoformat(),
+            "pickup_slot": slots[0], "orders": [{"order_sn": paid_order(store).order_sn}]}  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        shipment = api.post(reverse("api-shipping-bookings"), body, format="json").json()["shipments"][0]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(reverse("api-shipping-cancel", args=[shipment["id"]]), HTTP_IDEMPOTENCY_KEY="k100-c1")
+    assert response.status_code == 200 and response.json()["status"] == "cancelled"
+    [order] = fake_kuaidi100.orders.values()
+    assert order.status == 99 and order.param["pickupStartTime"] == slots[0][:5]
