@@ -15,12 +15,14 @@ REFERENCE_DATA = [
     ("shop.migrations.0004_onboarding_seed", "shop.DepositRule"),
     ("shop.migrations.0006_evaluation", "shop.EvaluationRule"),
     ("shipping.migrations.0002_couriers", "shipping.Courier"),
+    ("shipping.migrations.0003_courier_waybill_pattern", "shipping.Courier"),
 ]
 
 
 def ensure_reference_data() -> None:
+    missing = {sentinel for _module, sentinel in REFERENCE_DATA if not apps.get_model(sentinel).objects.exists()}
     for module, sentinel in REFERENCE_DATA:
-        if apps.get_model(sentinel).objects.exists():
+        if sentinel not in missing:
             continue
         for operation in importlib.import_module(module).Migration.operations:
             if isinstance(operation, RunPython):

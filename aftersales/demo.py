@@ -10,14 +10,17 @@ from collections.abc import Callable
 
 from django.utils import timezone
 
+from portal.models import Membership, User
 from portal.payments.providers import get_provider
 from portal.payments.services import payment_record_callback
 from shop.models import Order, Product, Store, StoreStatus
 from shop.models.catalog import ProductStatus
 from shop.services import orders as order_services
+from shop.services.evaluation import evaluation_run
 
 from . import services
 from .models import AftersalesRequest
+from .services.evaluation import dsr_snapshot_all
 
 STORES = 2
 RETURN_ADDRESS = "浙江省杭州市余杭区 文一西路 998 号 售后仓 王五 13800138000"
@@ -182,8 +185,6 @@ def _seed_store(store: Store, owner, staff) -> None:
 
 
 def seed(*, password: str) -> list[tuple[str, str]]:
-    from portal.models import Membership, User
-
     staff = User.objects.filter(username="support").first() or User.objects.filter(is_superuser=True).first()
     stores = Store.objects.filter(status=StoreStatus.OPEN).order_by("id")[:STORES]
     for store in stores:
@@ -191,8 +192,6 @@ def seed(*, password: str) -> list[tuple[str, str]]:
             continue
         owner = Membership.objects.filter(store=store, role="owner").select_related("user").first()
         _seed_store(store, owner.user if owner else "demo", staff)
-    from shop.services.evaluation import dsr_snapshot_all, evaluation_run
-
     dsr_snapshot_all()
     evaluation_run()
     return []

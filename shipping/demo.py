@@ -13,6 +13,7 @@ from django.utils import timezone
 from portal.payments.providers import SandboxProvider
 from portal.payments.services import payment_record_callback
 from shop.models import Sku, Store
+from shop.services.orders import LineIn, order_pay, order_place
 
 from . import selectors, services
 from .carriers import sandbox
@@ -51,8 +52,6 @@ def _addresses(store: Store) -> None:
 
 
 def _paid_orders(store: Store, n: int, *, far: bool = True) -> list:
-    from shop.services.orders import LineIn, order_pay, order_place
-
     skus = list(
         Sku.objects.filter(product__store=store, product__status="on_sale", stock__gt=50)
         .filter(product__is_frozen=False, product__is_fresh=False, product__is_bulky=False)

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import hooks
 from portal.events import emit
 from portal.exceptions import DomainError
 from portal.fsm import transition
@@ -26,12 +27,6 @@ from .groups import group_fail
 from .lifecycle import _cancel_locked, order_confirm_receipt
 
 logger = logging.getLogger(__name__)
-
-
-# The shipping app answers "which of these self-shipped orders has a pickup scan?" (tracking events):
-# set it to a function taking orders and returning the ids of those with a pickup (GOT) scan.
-# Until it is set, the fake-shipping rule cannot judge and flags nothing.
-PICKUP_SCAN_LOOKUP: Callable[[list[Order]], set[int]] | None = None
 
 
 def _each_locked(ids: Iterable[int], still: dict, action: Callable[[Order], None]) -> int:
@@ -136,10 +131,12 @@ def auto_confirm_receipt(*, now: datetime | None = None) -> int:
 
 
 def fake_shipping_check(*, now: datetime | None = None, lookup: Callable[[list[Order]], set[int]] | None = None) -> int:
-    """Self-shipped waybills with no pickup scan within the window are fake shipping: flag and compensate."""
-    lookup = lookup or PICKUP_SCAN_LOOKUP
-    if lookup is None:
-        return 0
+    """Self-shipped waybills with no pickup scan within the window are fake shipping: flag and compensate.
+
+    Which waybills have a pickup scan is shipping's knowledge (`portal.hooks.pickup_scanned_orders`);
+    without an answer the rule cannot judge and flags nothing.
+    """
+    lookup = lookup or hooks.pickup_scanned_orders.call
     now = now or timezone.now()
     still = {
         "status__in": [OrderStatus.SHIPPED, OrderStatus.DELIVERED],
@@ -148,7 +145,11 @@ def fake_shipping_check(*, now: datetime | None = None, lookup: Callable[[list[O
         "waybill_at__lte": now - _rules()["fake_shipping_no_scan"],
     }
     candidates = list(Order.objects.filter(**still).exclude(compensations__kind=CompensationKind.FAKE_SHIPPING))
-    scanned = lookup(candidates) if candidates else set()
+    if not candidates:
+        return 0
+    scanned = lookup(candidates)
+    if scanned is None:
+        return 0
 
     def flag(order: Order) -> None:
         transition(order, "flag_fake_shipping", by="system", reason=_("运单号 24 小时内无揽收记录"))

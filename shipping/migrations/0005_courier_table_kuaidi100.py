@@ -70,5 +70,5 @@ def unload(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("shipping", "0003_courier_accounts_and_kuaidi100")]
+    dependencies = [("shipping", "0004_courier_accounts_and_kuaidi100")]
     operations = [migrations.RunPython(load, unload)]

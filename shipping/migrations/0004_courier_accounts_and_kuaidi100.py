@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shipping', '0002_couriers'),
+        ('shipping', '0003_courier_waybill_pattern'),
         ('shop', '0009_compensation_coupons'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -36,11 +36,6 @@ class Migration(migrations.Migration):
             model_name='courier',
             name='waybill_on_callback',
             field=models.BooleanField(default=False, help_text='下单时不返回运单号，由快递回调补齐（如韵达）', verbose_name='运单号异步返回'),
-        ),
-        migrations.AddField(
-            model_name='courier',
-            name='waybill_pattern',
-            field=models.CharField(blank=True, help_text='正则表达式；为空时使用平台通用格式', max_length=120, verbose_name='运单号格式'),
         ),
         migrations.AddField(
             model_name='shipment',
