@@ -235,7 +235,7 @@ class CourierAccountAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("授权 key"))
     def masked_key(self, obj) -> str:
-        return f"****{obj.key_hint}"
+        return obj.masked_key
 
     @admin.display(description=_("快递"))
     def courier_list(self, obj) -> str:

@@ -429,7 +429,12 @@ class CourierAccount(models.Model):
         verbose_name_plural = _("快递账号")
 
     def __str__(self) -> str:
-        return f"{self.get_provider_display()} · {self.get_environment_display()} · ****{self.key_hint}"
+        return f"{self.get_provider_display()} · {self.get_environment_display()} · {self.masked_key}"
+
+    @property
+    def masked_key(self) -> str:
+        """The key as the merchant and staff see it: its last four characters only."""
+        return f"••••{self.key_hint}"
 
     @property
     def endpoint_url(self) -> str:
