@@ -1,27 +1,20 @@
 """The one path a state changes by: transition(...) → save → audit row.
 
-Every service calls `transition`; nothing else writes AuditEntry, so the audit
-trail is complete by construction.
+Every service calls `transition` for a state change; other user-visible writes call
+`portal.audit.audit_record`, which `transition` uses too, so the audit trail has one writer.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django_fsm import TransitionNotAllowed, can_proceed
 
+from .audit import actor_label, audit_for, audit_record, store_id_of
 from .exceptions import IllegalTransition
-from .models import AuditEntry
 
-
-def actor_label(by: Any) -> str:
-    if by is None:
-        return "system"
-    if isinstance(by, str):
-        return by
-    return getattr(by, "get_username", lambda: str(by))()
+__all__ = ["actor_label", "audit_for", "audit_record", "store_id_of", "transition"]
 
 
 def transition(
@@ -51,36 +44,13 @@ def transition(
     except TransitionNotAllowed as exc:  # a guard changed between the check and the call
         raise IllegalTransition(message=str(exc))
     obj.save()
-    user = by if hasattr(by, "pk") and not isinstance(by, str) else None
-    AuditEntry.objects.create(
-        actor=user,
-        actor_label=actor_label(by),
-        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
-        object_id=obj.pk,
-        object_repr=str(obj)[:200],
-        store_id=store_id_of(obj),
-        transition=name,
+    audit_record(
+        obj,
+        name,
+        by=by,
+        reason=reason,
+        data={**(data or {}), "field": field} if field != "status" else data,
         from_state=str(source),
         to_state=str(getattr(obj, field)),
-        reason=reason or "",
-        data=data or {},
     )
     return obj
-
-
-def store_id_of(obj: models.Model) -> int | None:
-    """The store an object belongs to, for scoping audit rows (the store itself included)."""
-    if obj._meta.label == "shop.Store":
-        return obj.pk
-    return getattr(obj, "store_id", None)
-
-
-def audit_for(obj: models.Model):
-    """The object's audit timeline, oldest first."""
-    return (
-        AuditEntry.objects.filter(
-            content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False), object_id=obj.pk
-        )
-        .select_related("actor")
-        .order_by("created_at", "id")
-    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from portal.audit import AuditedEditsMixin
 from portal.exceptions import DomainError
 
 from . import services
@@ -36,7 +37,7 @@ def _run(modeladmin, request, queryset, func, done: str) -> None:
 
 
 @admin.register(Courier)
-class CourierAdmin(admin.ModelAdmin):
+class CourierAdmin(AuditedEditsMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "code",

@@ -339,6 +339,28 @@ class Shipment(FSMModelMixin, models.Model):
     def is_overdue(self) -> bool:
         return self.status in (S.REQUESTED, S.CONFIRMED) and (self.is_confirm_late or self.is_pickup_late)
 
+    @property
+    def late_badge(self) -> str:
+        """Which promise is broken and still open now: "confirm", "pickup" or "" (the status badge)."""
+        if self.status == S.REQUESTED and self.is_confirm_late:
+            return "confirm"
+        if self.status in (S.REQUESTED, S.CONFIRMED) and self.is_pickup_late:
+            return "pickup"
+        return ""
+
+    def waiting_on(self) -> tuple[str, object]:
+        """The courier's promise the parcel waits on: ("confirm", confirm_by), ("pickup", pickup_by) or ("", None)."""
+        if self.status == S.REQUESTED:
+            return "confirm", self.confirm_by
+        if self.status == S.CONFIRMED:
+            return "pickup", self.pickup_by
+        return "", None
+
+    @property
+    def was_refused(self) -> bool:
+        """The courier refused the order: it went back to 未下单."""
+        return self.status == S.FAILED
+
     # Guards
     def is_unweighed(self) -> bool:
         return self.real_weight_g is None

@@ -14,11 +14,13 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from portal.actions import check_action
 from portal.exceptions import DomainError, ValidationFailed
 from portal.fsm import audit_for
 from portal.tenancy import MerchantMixin
 
 from . import selectors, services
+from .actions import shipment_actions
 from .barcodes import code128_svg
 from .carriers import kuaidi100
 from .forms import (
@@ -250,7 +252,7 @@ class BookingDetailView(StoreBookingMixin, TemplateView):
             summary=summary,
             polling=any(not s.is_settled for s in shipments),
             rebook_couriers=couriers,
-            cancellable=[s for s in shipments if s.status in ("requested", "confirmed") and s.is_unweighed()],
+            cancellable={s.pk for s in shipments if "cancel" in shipment_actions(s, self.request.user)},
             is_sandbox=booking.courier.adapter == "sandbox",
             ticket_form=TicketForm(),
             **kwargs,
@@ -332,6 +334,7 @@ class ShipmentDetailView(MerchantMixin, TemplateView):
         shipment = selectors.shipment_for_store(self.store, self.kwargs["pk"])
         return super().get_context_data(
             shipment=shipment,
+            actions=shipment_actions(shipment, self.request.user),
             events=sorted(shipment.events.all(), key=lambda e: (e.occurred_at, e.pk), reverse=True),
             conversation=list(shipment.messages.all()),
             message_form=kwargs.pop("message_form", None) or MessageForm(),
@@ -347,6 +350,7 @@ class ShipmentActionView(MerchantMixin, View):
         shipment = get_object_or_404(Shipment.objects.select_related("courier"), pk=pk, store=self.store)
         try:
             if action == "cancel":
+                check_action(shipment, request.user, "cancel")
                 services.shipment_cancel(shipment=shipment, by=request.user)
                 messages.success(request, _("已取消，订单已回到未下单。"))
             elif action == "message":

@@ -287,6 +287,7 @@ SPECTACULAR_SETTINGS = {
         "DocumentKindEnum": "shop.models.stores.DocumentKind",
         "DepositEntryKindEnum": "shop.models.stores.DepositEntryKind",
         "ShipmentStatusEnum": "shipping.models.ShipmentStatus",
+        "OrderStatusEnum": "shop.models.orders.OrderStatus",
     },
 }
 
