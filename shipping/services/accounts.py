@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.actors import user_of
 from portal.exceptions import ValidationFailed
 from portal.fsm import actor_label
 from portal.models import AuditEntry
@@ -26,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 def _audit(account: CourierAccount, action: str, *, by, reason: str = "", data: dict | None = None) -> None:
     AuditEntry.objects.create(
-        actor=by if getattr(by, "pk", None) and not isinstance(by, str) else None,
+        actor=user_of(by),
         actor_label=actor_label(by),
         content_type=ContentType.objects.get_for_model(CourierAccount),
         object_id=account.pk,
@@ -81,7 +82,7 @@ def courier_account_connect(
         secret=secret,
         salt=salt,
         key_hint=key[-4:],
-        created_by=by if getattr(by, "pk", None) and not isinstance(by, str) else None,
+        created_by=user_of(by),
     )
     account.couriers.set(couriers)
     _audit(account, "connect", by=by, data={"environment": environment, "couriers": [c.code for c in couriers]})
