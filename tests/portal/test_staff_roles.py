@@ -58,6 +58,7 @@ PAGES: dict[str, set[str]] = {
     "shipping.couriermessage": {S},
     "shipping.platformticket": {S},
     "shipping.sandboxparcel": set(),
+    "shipping.courieraccount": set(),  # per-store courier secrets: superuser only
     "aftersales.aftersalesrequest": {S, F},
     "aftersales.complaint": {S},
     "aftersales.review": {S},
