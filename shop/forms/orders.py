@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.keyset import PAGE_SIZES
 from portal.regions import PROVINCES
 from shop.models import Product, Store
 from shop.selectors.orders import TABS, OrderFilters
@@ -21,6 +22,9 @@ class OrderFilterForm(forms.Form):
         label=_("省份"), required=False, choices=[("", _("全部"))] + [(p, p) for p in PROVINCES]
     )
     overdue = forms.BooleanField(label=_("已超时未发货"), required=False)
+    size = forms.TypedChoiceField(
+        label=_("每页"), required=False, coerce=int, empty_value=PAGE_SIZES[0], choices=[(n, n) for n in PAGE_SIZES]
+    )
 
     def __init__(self, *args, store: Store, **kwargs):
         super().__init__(*args, **kwargs)
@@ -32,6 +36,9 @@ class OrderFilterForm(forms.Form):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", _("结束日期不能早于开始日期。"))
         return data
+
+    def page_size(self) -> int:
+        return self.cleaned_data.get("size") or PAGE_SIZES[0]
 
     def filters(self) -> OrderFilters:
         d = self.cleaned_data

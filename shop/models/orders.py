@@ -124,6 +124,13 @@ class Order(FSMModelMixin, models.Model):
             # Dashboard and data page: per-store ranges by day paid / created.
             models.Index(fields=["store", "paid_at"]),
             models.Index(fields=["store", "created_at"]),
+            # Order-list search (shop.selectors.orders.search_q): exact phone, name prefix.
+            models.Index(fields=["store", "recipient_phone"], name="order_store_phone"),
+            models.Index(
+                fields=["store", "recipient_name"],
+                name="order_store_name_prefix",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            ),
         ]
         verbose_name = _("订单")
         verbose_name_plural = _("订单")
