@@ -24,6 +24,7 @@ from shop.models.orders import OrderStatus
 from shop.selectors.orders import TABS, order_get, order_list, order_page, order_tab_counts, platform_status
 from shop.services.orders import order_cancel, order_reship, order_ship
 
+
 class OrderListView(MerchantMixin, TemplateView):
     template_name = "shop/orders/list.html"
 

@@ -77,7 +77,9 @@ def test_search_looks_at_one_column_chosen_by_the_term():
 
 
 def test_search_by_order_number_prefix_phone_and_name(merchant_client, store):
-    a = OrderFactory(store=store, order_sn="261101-000000000000001", recipient_name="赵六", recipient_phone="13900001111")
+    a = OrderFactory(
+        store=store, order_sn="261101-000000000000001", recipient_name="赵六", recipient_phone="13900001111"
+    )
     OrderFactory(store=store, order_sn="261102-000000000000002", recipient_name="钱七")
     assert listed(merchant_client.get(LIST, {"q": "261101"})) == [a.order_sn]
     assert listed(merchant_client.get(LIST, {"q": "13900001111"})) == [a.order_sn]
