@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal.admin_scale import EstimatedCountPaginator, StoreFilter
 from portal.exceptions import DomainError
 from portal.fsm import audit_for
 from shop.forms.stores import ReasonForm, ReviewForm, TransferForm
@@ -413,10 +414,11 @@ class DepositEntryAdmin(admin.ModelAdmin):
     """The ledger is append-only: entries come from services (payments, transfers, penalties, refunds)."""
 
     list_display = ("created_at", "store", "kind", "amount", "reason", "ref", "actor_label")
-    list_filter = ("kind",)
-    search_fields = ("store__name", "ref", "reason")
+    list_filter = (StoreFilter, "kind")
+    search_fields = ("ref__exact",)
     list_select_related = ("store",)
-    date_hierarchy = "created_at"
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
