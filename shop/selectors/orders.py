@@ -139,7 +139,9 @@ def order_page(
     """One keyset page of the store's filtered orders and the list's total: the tab's count when nothing
     else narrows the list (no second COUNT), else a count capped at COUNT_CAP."""
     f = filters or OrderFilters()
-    qs = order_list(store=store, filters=f)
+    # The list shows each item's own title, spec and quantity: no SKU or product rows needed.
+    items = OrderItem.objects.only("order_id", "product_title", "sku_spec", "quantity")
+    qs = order_list(store=store, filters=f).prefetch_related(None).prefetch_related(Prefetch("items", queryset=items))
     page = keyset_page(qs, size=size, after=after, before=before)
     if counts is not None and not f.narrows_tab():
         total = counts[f.tab] if f.tab else sum(counts[s.value] for s in OrderStatus)
