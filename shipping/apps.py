@@ -8,9 +8,10 @@ class ShippingConfig(AppConfig):
 
     def ready(self) -> None:
         from shop.services import orders
+        from shop.services.orders import deadlines as order_deadlines
 
         from . import selectors, services, sweeps  # noqa: F401  sweeps: the SLA watch, the sandbox clock and tracking polls
 
-        orders.PICKUP_SCAN_LOOKUP = selectors.orders_with_pickup_scan  # fake-shipping detection
+        order_deadlines.PICKUP_SCAN_LOOKUP = selectors.orders_with_pickup_scan  # fake-shipping detection
         if services.order_shipments_cancel not in orders.ORDER_CANCELLED_HOOKS:
             orders.ORDER_CANCELLED_HOOKS.append(services.order_shipments_cancel)  # a cancelled order's parcel

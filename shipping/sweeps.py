@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from portal.sweeps import sweep
 
-from . import services
 from .carriers import sandbox
+from .services import courier_reports, deadlines
 
 
 @sweep("shipping.sla_watch")
 def sla_watch() -> int:
     """Courier confirmation later than 2 h or pickup later than 24 h: mark overdue and alert."""
-    return services.shipments_mark_overdue()
+    return deadlines.shipments_mark_overdue()
 
 
 @sweep("shipping.sandbox_tick")
@@ -21,10 +21,10 @@ def sandbox_tick() -> int:
 
 @sweep("shipping.poll_tracking")
 def poll_tracking() -> int:
-    return services.shipments_poll()
+    return courier_reports.shipments_poll()
 
 
 @sweep("shipping.dispatch_pending")
 def dispatch_pending() -> int:
     """Bookings not yet sent to their courier (e.g. it was unreachable) are sent again."""
-    return services.bookings_dispatch_pending()
+    return deadlines.bookings_dispatch_pending()

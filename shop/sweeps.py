@@ -1,47 +1,48 @@
 """Deadline sweeps of the shop app (orders' time rules), registered with portal.sweeps.
 
-Each selects what is overdue now and moves it through the order services; running one twice
+Each calls the orders' deadline rules (`shop.services.orders.deadlines`); running one twice
 changes nothing the second time.
 """
 
 from portal.sweeps import sweep
-from shop.services import funds, orders
+from shop.services import funds
+from shop.services.orders import deadlines
 from shop.services.promotions import coupon_claims_expire
 
 
 @sweep("orders.cancel_unpaid")
 def cancel_unpaid() -> int:
-    return orders.cancel_unpaid()
+    return deadlines.cancel_unpaid()
 
 
 @sweep("orders.fail_expired_groups")
 def fail_expired_groups() -> int:
-    return orders.fail_expired_groups()
+    return deadlines.fail_expired_groups()
 
 
 @sweep("orders.warn_ship_by_near")
 def warn_ship_by_near() -> int:
-    return orders.warn_ship_by_near()
+    return deadlines.warn_ship_by_near()
 
 
 @sweep("orders.compensate_late_shipping")
 def compensate_late_shipping() -> int:
-    return orders.compensate_late_shipping()
+    return deadlines.compensate_late_shipping()
 
 
 @sweep("orders.cancel_unshipped_past_hard_limit")
 def cancel_unshipped_past_hard_limit() -> int:
-    return orders.cancel_unshipped_past_hard_limit()
+    return deadlines.cancel_unshipped_past_hard_limit()
 
 
 @sweep("orders.auto_confirm_receipt")
 def auto_confirm_receipt() -> int:
-    return orders.auto_confirm_receipt()
+    return deadlines.auto_confirm_receipt()
 
 
 @sweep("orders.fake_shipping_check")
 def fake_shipping_check() -> int:
-    return orders.fake_shipping_check()
+    return deadlines.fake_shipping_check()
 
 
 @sweep("coupon_claims_expire")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta
 from unittest import mock
 
@@ -24,6 +24,10 @@ from shop.models.catalog import ProductStatus
 from shop.models.orders import BuyMode, GroupStatus, OrderStatus
 from shop.services import deposit
 from shop.services import orders as services
+from shop.services.orders import common, compensations, deadlines, groups, lifecycle
+
+# The order services that notify: silenced while the demo replays history.
+_ORDER_SERVICE_MODULES = (common, compensations, deadlines, groups, lifecycle)
 
 DEMO_BUYER_PREFIX = "demo-"
 ORDERS_PER_STORE = 80
@@ -176,7 +180,9 @@ def seed(*, password: str) -> list[tuple[str, str]]:
     now = timezone.now()
     stores = Store.objects.filter(status="open", products__status=ProductStatus.ON_SALE).distinct().order_by("pk")
     # History makes no notifications (nor deposit SMS for its late-shipping penalties); simulate_orders makes live ones.
-    with mock.patch.object(services, "emit"), mock.patch.object(deposit, "emit"):
+    with ExitStack() as silent:
+        for module in (*_ORDER_SERVICE_MODULES, deposit):
+            silent.enter_context(mock.patch.object(module, "emit"))
         for store in stores[:STORES]:
             if Order.objects.filter(store=store, buyer_ref__startswith=DEMO_BUYER_PREFIX).exists():
                 continue

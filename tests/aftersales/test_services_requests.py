@@ -388,7 +388,7 @@ def escalated(order, merchant, django_capture_on_commit_callbacks):
 @pytest.fixture
 def deposit_calls(monkeypatch):
     calls = []
-    monkeypatch.setattr(services, "deposit_deduct", lambda **kw: calls.append(kw))
+    monkeypatch.setattr(services.intervention, "deposit_deduct", lambda **kw: calls.append(kw))
     return calls
 
 

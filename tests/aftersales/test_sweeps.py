@@ -150,7 +150,7 @@ def test_a_request_the_service_refuses_does_not_block_the_sweep(store, time_mach
             raise IllegalTransition("refused for the test")
         return approve(request=request, **kw)
 
-    monkeypatch.setattr(services, "aftersales_auto_approve", refuse_first)
+    monkeypatch.setattr(services.deadlines, "aftersales_auto_approve", refuse_first)
     # when the sweep runs
     moved = sweeps.auto_approve()
     # then the other request moved and the refused one is untouched

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from aftersales.services import _cancel_order_if_fully_refunded
+from aftersales.services.refunds import _cancel_order_if_fully_refunded
 from portal.exceptions import Conflict, IllegalTransition
 from portal.models import AuditEntry
 from shipping import services

@@ -113,4 +113,4 @@ def test_the_fake_shipping_hook_of_orders_is_answered_from_tracking_events(clien
         message_id="y", kind="track", waybill_no="73100000000011", occurred_at=timezone.now(), action="GOT"
     )
     post(client, *SandboxAdapter().signed_request([update]))
-    assert order_services.PICKUP_SCAN_LOOKUP([scanned, silent]) == {scanned.pk}
+    assert order_services.deadlines.PICKUP_SCAN_LOOKUP([scanned, silent]) == {scanned.pk}

@@ -134,7 +134,7 @@ def test_not_shipped_complaint_also_grants_its_coupon(store, clock):
 def test_fake_shipping_also_grants_its_coupon(store, clock, monkeypatch):
     from shop.services.orders import order_ship
 
-    monkeypatch.setattr(services, "PICKUP_SCAN_LOOKUP", lambda orders: set())
+    monkeypatch.setattr(services.deadlines, "PICKUP_SCAN_LOOKUP", lambda orders: set())
     order = pay(place(store, on_sale_sku(store)))
     order_ship(order=order, courier_code="SF", waybill_no="SF1234567890123", by="m")
     later(clock, hours=25)

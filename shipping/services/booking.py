@@ -1,4 +1,4 @@
-"""Every write of online shipping booking: addresses, bookings, courier reports, SLA watch, tickets.
+"""Online booking (在线下单): book, dispatch to the courier, record its answer, cancel and re-book.
 
 Courier calls never run under a row lock: a booking is committed first, then dispatched
 (`booking_dispatch`, on commit), and the outcome is recorded by a second, idempotent step.
@@ -10,75 +10,39 @@ import logging
 import random
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import can_proceed
 
 from portal.events import emit
-from portal.exceptions import Conflict, DomainError, ValidationFailed
+from portal.exceptions import Conflict, ValidationFailed
 from portal.fsm import transition
 from portal.regions import PROVINCES, validate_address
 from shop.models import Order
 
-from . import selectors
-from .carriers.base import Address, BatchRequest, CourierUpdate, ParcelRequest, ParcelResult
-from .carriers.registry import adapter_for
-from .models import (
+from .. import selectors
+from ..carriers.base import Address, BatchRequest, ParcelRequest, ParcelResult
+from ..carriers.registry import adapter_for
+from ..models import (
     ACTIVE,
     Booking,
     Courier,
-    CourierMessage,
-    PlatformTicket,
     SenderAddress,
     Shipment,
     ShipmentStatus,
-    TrackingAction,
-    TrackingEvent,
-    WebhookReceipt,
 )
 
 logger = logging.getLogger(__name__)
 S = ShipmentStatus
+
+
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
 
-# --- sender address book -----------------------------------------------------------------------------
-@transaction.atomic
-def sender_address_save(*, store, data: dict, address: SenderAddress | None = None, by) -> SenderAddress:
-    """Create or update an address of the store's book; the first (or one marked default) becomes the default."""
-    address = address or SenderAddress(store=store)
-    for key in ("label", "contact_name", "phone", "province", "city", "district", "street"):
-        setattr(address, key, data[key])
-    make_default = (
-        data.get("is_default") or not SenderAddress.objects.filter(store=store).exclude(pk=address.pk).exists()
-    )
-    if make_default:
-        SenderAddress.objects.select_for_update().filter(store=store, is_default=True).exclude(pk=address.pk).update(
-            is_default=False
-        )
-    address.is_default = bool(make_default)
-    address.save()
-    return address
-
-
-@transaction.atomic
-def sender_address_delete(*, address: SenderAddress, by) -> None:
-    """Delete an address; the default passes to the oldest remaining one."""
-    store_id, was_default = address.store_id, address.is_default
-    address.delete()
-    if was_default:
-        nxt = SenderAddress.objects.filter(store_id=store_id).order_by("id").first()
-        if nxt:
-            SenderAddress.objects.filter(pk=nxt.pk).update(is_default=True)
-
-
-# --- booking -----------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class BookingLine:
     """One order of a booking with what the confirmation page may edit."""
@@ -275,23 +239,9 @@ def courier_refusal_for(courier: Courier, *, goods, provinces: list[str]) -> str
 
 
 def _dispatch_later(booking_id: int) -> None:
-    from .tasks import booking_dispatch_task
+    from ..tasks import booking_dispatch_task
 
     booking_dispatch_task.delay(booking_id)
-
-
-def bookings_dispatch_pending(*, older_than_seconds: int = 60) -> int:
-    """Retry bookings whose dispatch did not happen (courier unreachable, worker lost); idempotent."""
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    ids = list(
-        Booking.objects.filter(dispatched_at__isnull=True, created_at__lt=cutoff).values_list("pk", flat=True)[:100]
-    )
-    for pk in ids:
-        try:
-            booking_dispatch(booking_id=pk)
-        except Exception:  # noqa: BLE001 - retried at the next sweep
-            logger.exception("booking %s dispatch failed", pk)
-    return len(ids)
 
 
 def booking_dispatch(*, booking_id: int) -> Booking:
@@ -371,7 +321,6 @@ def booking_record_results(*, booking_id: int, results: list[ParcelResult]) -> B
     return booking
 
 
-# --- cancel and re-book ------------------------------------------------------------------------------
 def _notify_courier_cancel(courier: Courier, waybills: list[str]) -> None:
     adapter = adapter_for(courier)
     for waybill in waybills:
@@ -514,287 +463,3 @@ def booking_rebook(*, booking: Booking, courier: Courier, by, shipment_ids: list
     transaction.on_commit(lambda: _notify_courier_cancel(old_courier, cancelled_waybills))
     transaction.on_commit(lambda: _dispatch_later(new.pk), robust=True)
     return new
-
-
-# --- courier reports (webhooks and polling) ----------------------------------------------------------
-def webhook_receive(*, courier_code: str, body: bytes, headers: dict) -> dict[str, int]:
-    """The courier webhook: verify signature and timestamp, then apply each message once."""
-    courier = Courier.objects.filter(code=courier_code).first()
-    if courier is None:
-        raise ValidationFailed("Unknown courier.", code="unknown_courier")
-    updates = adapter_for(courier).verify_webhook(body, headers)
-    return courier_updates_apply(courier=courier, updates=updates)
-
-
-def courier_updates_apply(*, courier: Courier, updates: list[CourierUpdate]) -> dict[str, int]:
-    """Apply courier messages, each in its own transaction with its receipt: a repeat is a no-op."""
-    stats = {"applied": 0, "duplicates": 0}
-    for update in updates:
-        with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    WebhookReceipt.objects.create(
-                        courier_code=courier.code, message_id=update.message_id, payload=update.as_json()
-                    )
-            except IntegrityError:
-                stats["duplicates"] += 1
-                continue
-            shipment_apply_update(courier=courier, update=update)
-            stats["applied"] += 1
-    return stats
-
-
-def _ship_order(shipment: Shipment, by: str) -> None:
-    from shop.services.orders import order_ship
-
-    order = shipment.order
-    if order.status == "paid":
-        try:
-            order_ship(
-                order=order, courier_code=shipment.courier.code, waybill_no=shipment.waybill_no, by=by, via="booking"
-            )
-        except DomainError as exc:  # e.g. a risk hold placed after booking: the parcel moves, the order stays
-            logger.warning("order %s not marked shipped: %s", order.order_sn, exc.message)
-
-
-def _deliver_order(shipment: Shipment, by: str) -> None:
-    from shop.services.orders import order_deliver
-
-    order = Order.objects.get(pk=shipment.order_id)
-    if order.status == "shipped":
-        order_deliver(order=order, by=by)
-
-
-def _move(shipment: Shipment, name: str, *, by: str, reason: str = "") -> bool:
-    if can_proceed(getattr(shipment, name)):
-        transition(shipment, name, by=by, reason=reason)
-        return True
-    return False
-
-
-ADVANCE = {
-    TrackingAction.DEPARTURE: ["depart"],
-    TrackingAction.ARRIVAL: ["depart"],
-    TrackingAction.STAY_IN_WAREHOUSE: ["depart"],
-    TrackingAction.SEND: ["send_out"],
-    TrackingAction.IN_CABINET: ["send_out"],
-    TrackingAction.SIGN: ["sign"],
-    TrackingAction.SIGN_ON_BEHALF: ["sign"],
-    TrackingAction.OUT_CABINET: ["sign"],
-    TrackingAction.FAIL: ["fail"],
-    TrackingAction.REJECTION: ["fail"],
-    TrackingAction.RETURN: ["return_to_sender"],
-}
-
-
-def shipment_apply_update(*, courier: Courier, update: CourierUpdate) -> Shipment | None:
-    """One courier message: acceptance (outlet, courier) → confirmed; scans → tracking event and status; desk reply."""
-    shipment = (
-        Shipment.objects.select_for_update(of=("self",))
-        .select_related("order", "courier", "booking")
-        .filter(courier=courier, waybill_no=update.waybill_no)
-        .order_by("-id")
-        .first()
-    )
-    by = f"courier:{courier.code}"
-    if update.kind == "message":
-        if shipment is not None:
-            _record_desk_reply(shipment, update)
-        return shipment
-    if update.kind == "track":
-        TrackingEvent.objects.create(
-            shipment=shipment,
-            courier_code=courier.code,
-            waybill_no=update.waybill_no,
-            action=update.action if update.action in TrackingAction.values else TrackingAction.OTHER,
-            occurred_at=update.occurred_at,
-            description=update.description[:200],
-            node=update.node[:60],
-        )
-    if shipment is None:
-        return None
-    if update.kind == "accept":
-        shipment.outlet, shipment.courier_staff_name, shipment.courier_staff_phone = (
-            update.outlet[:60],
-            update.courier_name[:30],
-            update.courier_phone[:20],
-        )
-        if _move(shipment, "confirm", by=by, reason=f"{update.outlet} {update.courier_name} {update.courier_phone}"):
-            _emit_booking_confirmed(shipment)
-        else:
-            shipment.save(update_fields=["outlet", "courier_staff_name", "courier_staff_phone"])
-        return shipment
-    if update.action == TrackingAction.GOT:
-        if shipment.status in (S.REQUESTED, S.CONFIRMED):
-            weight = update.real_weight_g or shipment.predicted_weight_g
-            shipment.real_weight_g = weight
-            shipment.real_price = adapter_for(courier).quote(
-                courier, weight_g=weight, from_province=shipment.booking.sender_province, to_province=shipment.province
-            )
-            _move(shipment, "pick_up", by=by, reason=update.description)
-            _ship_order(shipment, by)
-        return shipment
-    for name in ADVANCE.get(update.action, []):
-        if _move(shipment, name, by=by, reason=update.description):
-            if name == "sign":
-                _deliver_order(shipment, by)
-                emit(
-                    type="shipment.delivered",
-                    store_id=shipment.store_id,
-                    title=_("包裹已签收：%(w)s") % {"w": shipment.waybill_no},
-                    body=_("订单 %(sn)s") % {"sn": shipment.order.order_sn},
-                    url=reverse("shipping:shipment_detail", args=[shipment.pk]),
-                    data={"order_sn": shipment.order.order_sn, "waybill_no": shipment.waybill_no},
-                    user_ids=[],  # a busy day delivers thousands: webhooks only, no inbox rows
-                )
-            if name == "fail":
-                emit(
-                    type="shipment.exception",
-                    store_id=shipment.store_id,
-                    title=_("包裹异常：%(w)s") % {"w": shipment.waybill_no},
-                    body=f"{shipment.order.order_sn}：{update.description}",
-                    url=reverse("shipping:shipment_detail", args=[shipment.pk]),
-                    data={"order_sn": shipment.order.order_sn, "waybill_no": shipment.waybill_no},
-                )
-    return shipment
-
-
-def _emit_booking_confirmed(shipment: Shipment) -> None:
-    """One notification per booking: when its last waiting parcel is confirmed."""
-    if not Shipment.objects.filter(booking_id=shipment.booking_id, status=S.REQUESTED).exists():
-        booking = shipment.booking
-        emit(
-            type="shipment.confirmed",
-            store_id=shipment.store_id,
-            title=_("%(c)s 已接单：%(no)s") % {"c": shipment.courier.name, "no": booking.booking_no},
-            body=_("揽件网点 %(o)s，快递员 %(n)s %(p)s")
-            % {
-                "o": shipment.outlet,
-                "n": shipment.courier_staff_name,
-                "p": shipment.courier_staff_phone,
-            },
-            url=reverse("shipping:booking_detail", args=[booking.booking_no]),
-            data={"booking_no": booking.booking_no},
-        )
-
-
-def _record_desk_reply(shipment: Shipment, update: CourierUpdate) -> None:
-    CourierMessage.objects.create(
-        shipment=shipment,
-        store_id=shipment.store_id,
-        topic=update.topic or "other",
-        sender=CourierMessage.Sender.COURIER,
-        body=update.body[:1000],
-        created_at=update.occurred_at,
-    )
-    CourierMessage.objects.filter(
-        shipment=shipment, sender=CourierMessage.Sender.MERCHANT, answered_at__isnull=True
-    ).update(answered_at=update.occurred_at)
-    emit(
-        type="courier.message",
-        store_id=shipment.store_id,
-        title=_("%(c)s 客服回复：%(w)s") % {"c": shipment.courier.name, "w": shipment.waybill_no},
-        body=update.body[:200],
-        url=reverse("shipping:shipment_detail", args=[shipment.pk]),
-        data={"waybill_no": shipment.waybill_no},
-    )
-
-
-def shipments_poll(*, limit: int = 500) -> int:
-    """The polling path: read tracking of live parcels whose courier does not push webhooks."""
-    shipments = list(
-        Shipment.objects.filter(status__in=[S.REQUESTED, S.CONFIRMED, S.PICKED_UP, S.IN_TRANSIT, S.OUT_FOR_DELIVERY])
-        .exclude(waybill_no="")
-        .filter(courier__pushes_webhooks=False)
-        .select_related("courier")[:limit]
-    )
-    applied = 0
-    for shipment in shipments:
-        updates = adapter_for(shipment.courier).track(shipment.courier, waybill_no=shipment.waybill_no)
-        applied += courier_updates_apply(courier=shipment.courier, updates=updates)["applied"]
-    return applied
-
-
-# --- SLA watch -----------------------------------------------------------------------------------------
-def shipments_mark_overdue(*, now: datetime | None = None) -> int:
-    """Mark broken promises (confirmation > 2 h, pickup > 24 h) and alert once per booking. Idempotent."""
-    now = now or timezone.now()
-    marked = 0
-    kinds = [
-        ("confirm_overdue", Q(status=S.REQUESTED, confirm_by__lt=now), _("快递超时未接单")),
-        ("pickup_overdue", Q(status__in=[S.REQUESTED, S.CONFIRMED], pickup_by__lt=now), _("快递超时未揽收")),
-    ]
-    for flag, condition, title in kinds:
-        with transaction.atomic():
-            rows = list(
-                Shipment.objects.select_for_update(of=("self",))
-                .filter(condition, **{flag: False})
-                .select_related("booking", "courier")
-                .order_by("booking_id", "id")
-            )
-            if not rows:
-                continue
-            Shipment.objects.filter(pk__in=[r.pk for r in rows]).update(**{flag: True})
-            marked += len(rows)
-            by_booking: dict[int, list[Shipment]] = {}
-            for row in rows:
-                by_booking.setdefault(row.booking_id, []).append(row)
-            for group in by_booking.values():
-                booking = group[0].booking
-                emit(
-                    type="shipment.sla_breached",
-                    store_id=booking.store_id,
-                    title=f"{title}：{booking.courier.name} {booking.booking_no}",
-                    body=_("%(n)d 个包裹超时，可一键改派其他快递或向平台投诉。") % {"n": len(group)},
-                    url=reverse("shipping:booking_detail", args=[booking.booking_no]),
-                    data={"booking_no": booking.booking_no, "kind": flag, "shipments": [s.pk for s in group]},
-                )
-    return marked
-
-
-# --- conversations and tickets -----------------------------------------------------------------------
-@transaction.atomic
-def courier_message_send(*, shipment: Shipment, topic: str, body: str, by) -> CourierMessage:
-    """The merchant asks the courier's service desk about a parcel; passed to the courier after commit."""
-    body = (body or "").strip()
-    if not body:
-        raise ValidationFailed(_("请输入内容。"), fields={"body": [_("请输入内容。")]})
-    if not shipment.waybill_no:
-        raise Conflict(_("快递尚未返回运单号，暂不能联系客服。"), code="no_waybill")
-    message = CourierMessage.objects.create(
-        shipment=shipment,
-        store_id=shipment.store_id,
-        topic=topic,
-        sender=CourierMessage.Sender.MERCHANT,
-        body=body[:1000],
-        author=by if getattr(by, "pk", None) else None,
-    )
-    courier, waybill = shipment.courier, shipment.waybill_no
-    transaction.on_commit(
-        lambda: adapter_for(courier).send_message(courier, waybill_no=waybill, topic=topic, body=message.body)
-    )
-    return message
-
-
-@transaction.atomic
-def ticket_report(*, shipment: Shipment, kind: str, description: str, by) -> PlatformTicket:
-    """Report a courier's broken promise to the platform (one open ticket per parcel and kind)."""
-    existing = PlatformTicket.objects.filter(shipment=shipment, kind=kind, status="open").first()
-    if existing:
-        return existing
-    return PlatformTicket.objects.create(
-        store_id=shipment.store_id,
-        shipment=shipment,
-        kind=kind,
-        description=description[:2000],
-        created_by=by if getattr(by, "pk", None) else None,
-    )
-
-
-@transaction.atomic
-def ticket_resolve(*, ticket: PlatformTicket, resolution: str, by) -> PlatformTicket:
-    """Staff close a ticket with their resolution; audited."""
-    ticket = PlatformTicket.objects.select_for_update().get(pk=ticket.pk)
-    ticket.resolution = resolution
-    transition(ticket, "resolve", by=by, reason=resolution)
-    return ticket

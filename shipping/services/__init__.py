@@ -1,0 +1,49 @@
+"""Every write of online shipping booking, one module per aggregate.
+
+The public service functions are re-exported here, so `shipping.services.<name>` keeps working;
+new code may import from the submodule that owns the name.
+"""
+
+from .addresses import sender_address_delete, sender_address_save
+from .booking import (
+    MOBILE,
+    BookingLine,
+    booking_cancel,
+    booking_dispatch,
+    booking_rebook,
+    booking_record_results,
+    booking_submit,
+    check_batch_limit,
+    courier_refusal_for,
+    order_shipments_cancel,
+    shipment_cancel,
+)
+from .conversations import courier_message_send, ticket_report, ticket_resolve
+from .courier_reports import ADVANCE, courier_updates_apply, shipment_apply_update, shipments_poll, webhook_receive
+from .deadlines import bookings_dispatch_pending, shipments_mark_overdue
+
+__all__ = [
+    "sender_address_save",
+    "sender_address_delete",
+    "MOBILE",
+    "BookingLine",
+    "check_batch_limit",
+    "booking_submit",
+    "courier_refusal_for",
+    "booking_dispatch",
+    "booking_record_results",
+    "shipment_cancel",
+    "order_shipments_cancel",
+    "booking_cancel",
+    "booking_rebook",
+    "webhook_receive",
+    "courier_updates_apply",
+    "ADVANCE",
+    "shipment_apply_update",
+    "shipments_poll",
+    "courier_message_send",
+    "ticket_report",
+    "ticket_resolve",
+    "bookings_dispatch_pending",
+    "shipments_mark_overdue",
+]

@@ -1,0 +1,228 @@
+"""What couriers report (signed webhooks and polling): acceptance, scans, desk replies; each applied once."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed
+
+from portal.events import emit
+from portal.exceptions import DomainError, ValidationFailed
+from portal.fsm import transition
+from shop.models import Order
+
+from ..carriers.base import CourierUpdate
+from ..carriers.registry import adapter_for
+from ..models import (
+    Courier,
+    CourierMessage,
+    Shipment,
+    ShipmentStatus,
+    TrackingAction,
+    TrackingEvent,
+    WebhookReceipt,
+)
+
+logger = logging.getLogger(__name__)
+S = ShipmentStatus
+
+
+def webhook_receive(*, courier_code: str, body: bytes, headers: dict) -> dict[str, int]:
+    """The courier webhook: verify signature and timestamp, then apply each message once."""
+    courier = Courier.objects.filter(code=courier_code).first()
+    if courier is None:
+        raise ValidationFailed("Unknown courier.", code="unknown_courier")
+    updates = adapter_for(courier).verify_webhook(body, headers)
+    return courier_updates_apply(courier=courier, updates=updates)
+
+
+def courier_updates_apply(*, courier: Courier, updates: list[CourierUpdate]) -> dict[str, int]:
+    """Apply courier messages, each in its own transaction with its receipt: a repeat is a no-op."""
+    stats = {"applied": 0, "duplicates": 0}
+    for update in updates:
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    WebhookReceipt.objects.create(
+                        courier_code=courier.code, message_id=update.message_id, payload=update.as_json()
+                    )
+            except IntegrityError:
+                stats["duplicates"] += 1
+                continue
+            shipment_apply_update(courier=courier, update=update)
+            stats["applied"] += 1
+    return stats
+
+
+def _ship_order(shipment: Shipment, by: str) -> None:
+    from shop.services.orders import order_ship
+
+    order = shipment.order
+    if order.status == "paid":
+        try:
+            order_ship(
+                order=order, courier_code=shipment.courier.code, waybill_no=shipment.waybill_no, by=by, via="booking"
+            )
+        except DomainError as exc:  # e.g. a risk hold placed after booking: the parcel moves, the order stays
+            logger.warning("order %s not marked shipped: %s", order.order_sn, exc.message)
+
+
+def _deliver_order(shipment: Shipment, by: str) -> None:
+    from shop.services.orders import order_deliver
+
+    order = Order.objects.get(pk=shipment.order_id)
+    if order.status == "shipped":
+        order_deliver(order=order, by=by)
+
+
+def _move(shipment: Shipment, name: str, *, by: str, reason: str = "") -> bool:
+    if can_proceed(getattr(shipment, name)):
+        transition(shipment, name, by=by, reason=reason)
+        return True
+    return False
+
+
+ADVANCE = {
+    TrackingAction.DEPARTURE: ["depart"],
+    TrackingAction.ARRIVAL: ["depart"],
+    TrackingAction.STAY_IN_WAREHOUSE: ["depart"],
+    TrackingAction.SEND: ["send_out"],
+    TrackingAction.IN_CABINET: ["send_out"],
+    TrackingAction.SIGN: ["sign"],
+    TrackingAction.SIGN_ON_BEHALF: ["sign"],
+    TrackingAction.OUT_CABINET: ["sign"],
+    TrackingAction.FAIL: ["fail"],
+    TrackingAction.REJECTION: ["fail"],
+    TrackingAction.RETURN: ["return_to_sender"],
+}
+
+
+def shipment_apply_update(*, courier: Courier, update: CourierUpdate) -> Shipment | None:
+    """One courier message: acceptance (outlet, courier) → confirmed; scans → tracking event and status; desk reply."""
+    shipment = (
+        Shipment.objects.select_for_update(of=("self",))
+        .select_related("order", "courier", "booking")
+        .filter(courier=courier, waybill_no=update.waybill_no)
+        .order_by("-id")
+        .first()
+    )
+    by = f"courier:{courier.code}"
+    if update.kind == "message":
+        if shipment is not None:
+            _record_desk_reply(shipment, update)
+        return shipment
+    if update.kind == "track":
+        TrackingEvent.objects.create(
+            shipment=shipment,
+            courier_code=courier.code,
+            waybill_no=update.waybill_no,
+            action=update.action if update.action in TrackingAction.values else TrackingAction.OTHER,
+            occurred_at=update.occurred_at,
+            description=update.description[:200],
+            node=update.node[:60],
+        )
+    if shipment is None:
+        return None
+    if update.kind == "accept":
+        shipment.outlet, shipment.courier_staff_name, shipment.courier_staff_phone = (
+            update.outlet[:60],
+            update.courier_name[:30],
+            update.courier_phone[:20],
+        )
+        if _move(shipment, "confirm", by=by, reason=f"{update.outlet} {update.courier_name} {update.courier_phone}"):
+            _emit_booking_confirmed(shipment)
+        else:
+            shipment.save(update_fields=["outlet", "courier_staff_name", "courier_staff_phone"])
+        return shipment
+    if update.action == TrackingAction.GOT:
+        if shipment.status in (S.REQUESTED, S.CONFIRMED):
+            weight = update.real_weight_g or shipment.predicted_weight_g
+            shipment.real_weight_g = weight
+            shipment.real_price = adapter_for(courier).quote(
+                courier, weight_g=weight, from_province=shipment.booking.sender_province, to_province=shipment.province
+            )
+            _move(shipment, "pick_up", by=by, reason=update.description)
+            _ship_order(shipment, by)
+        return shipment
+    for name in ADVANCE.get(update.action, []):
+        if _move(shipment, name, by=by, reason=update.description):
+            if name == "sign":
+                _deliver_order(shipment, by)
+                emit(
+                    type="shipment.delivered",
+                    store_id=shipment.store_id,
+                    title=_("包裹已签收：%(w)s") % {"w": shipment.waybill_no},
+                    body=_("订单 %(sn)s") % {"sn": shipment.order.order_sn},
+                    url=reverse("shipping:shipment_detail", args=[shipment.pk]),
+                    data={"order_sn": shipment.order.order_sn, "waybill_no": shipment.waybill_no},
+                    user_ids=[],  # a busy day delivers thousands: webhooks only, no inbox rows
+                )
+            if name == "fail":
+                emit(
+                    type="shipment.exception",
+                    store_id=shipment.store_id,
+                    title=_("包裹异常：%(w)s") % {"w": shipment.waybill_no},
+                    body=f"{shipment.order.order_sn}：{update.description}",
+                    url=reverse("shipping:shipment_detail", args=[shipment.pk]),
+                    data={"order_sn": shipment.order.order_sn, "waybill_no": shipment.waybill_no},
+                )
+    return shipment
+
+
+def _emit_booking_confirmed(shipment: Shipment) -> None:
+    """One notification per booking: when its last waiting parcel is confirmed."""
+    if not Shipment.objects.filter(booking_id=shipment.booking_id, status=S.REQUESTED).exists():
+        booking = shipment.booking
+        emit(
+            type="shipment.confirmed",
+            store_id=shipment.store_id,
+            title=_("%(c)s 已接单：%(no)s") % {"c": shipment.courier.name, "no": booking.booking_no},
+            body=_("揽件网点 %(o)s，快递员 %(n)s %(p)s")
+            % {
+                "o": shipment.outlet,
+                "n": shipment.courier_staff_name,
+                "p": shipment.courier_staff_phone,
+            },
+            url=reverse("shipping:booking_detail", args=[booking.booking_no]),
+            data={"booking_no": booking.booking_no},
+        )
+
+
+def _record_desk_reply(shipment: Shipment, update: CourierUpdate) -> None:
+    CourierMessage.objects.create(
+        shipment=shipment,
+        store_id=shipment.store_id,
+        topic=update.topic or "other",
+        sender=CourierMessage.Sender.COURIER,
+        body=update.body[:1000],
+        created_at=update.occurred_at,
+    )
+    CourierMessage.objects.filter(
+        shipment=shipment, sender=CourierMessage.Sender.MERCHANT, answered_at__isnull=True
+    ).update(answered_at=update.occurred_at)
+    emit(
+        type="courier.message",
+        store_id=shipment.store_id,
+        title=_("%(c)s 客服回复：%(w)s") % {"c": shipment.courier.name, "w": shipment.waybill_no},
+        body=update.body[:200],
+        url=reverse("shipping:shipment_detail", args=[shipment.pk]),
+        data={"waybill_no": shipment.waybill_no},
+    )
+
+
+def shipments_poll(*, limit: int = 500) -> int:
+    """The polling path: read tracking of live parcels whose courier does not push webhooks."""
+    shipments = list(
+        Shipment.objects.filter(status__in=[S.REQUESTED, S.CONFIRMED, S.PICKED_UP, S.IN_TRANSIT, S.OUT_FOR_DELIVERY])
+        .exclude(waybill_no="")
+        .filter(courier__pushes_webhooks=False)
+        .select_related("courier")[:limit]
+    )
+    applied = 0
+    for shipment in shipments:
+        updates = adapter_for(shipment.courier).track(shipment.courier, waybill_no=shipment.waybill_no)
+        applied += courier_updates_apply(courier=shipment.courier, updates=updates)["applied"]
+    return applied

@@ -1,0 +1,45 @@
+"""What the order services share: the payment purpose, the time rules, the paid-order notice, stock release."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import F
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from portal.events import emit
+from shop.models import Order, Sku
+
+PAYMENT_PURPOSE = "order"
+
+
+def _rules() -> dict:
+    return settings.PORTAL_TIME_RULES
+
+
+def _order_url(order: Order) -> str:
+    return reverse("shop:order_detail", args=[order.order_sn])
+
+
+def _release_stock(order: Order) -> None:
+    for sku_id, qty in sorted(order.items.values_list("sku_id", "quantity")):
+        Sku.objects.filter(pk=sku_id).update(stock=F("stock") + qty)
+
+
+def _ship_within(order: Order) -> timedelta:
+    """The order's ship-by window: the strictest (earliest) of its products'."""
+    hours = order.items.values_list("sku__product__ship_within_hours", flat=True)
+    return timedelta(hours=min(hours)) if hours else _rules()["ship_by"]
+
+
+def _emit_paid(order: Order) -> None:
+    emit(
+        type="order.paid",
+        store_id=order.store_id,
+        title=_("新订单 %(sn)s 已支付") % {"sn": order.order_sn},
+        body=_("实付 ¥%(amount).2f，请在承诺时间内发货。") % {"amount": order.paid_amount / 100},
+        url=_order_url(order),
+        data={"order_sn": order.order_sn, "paid_amount": order.paid_amount},
+    )

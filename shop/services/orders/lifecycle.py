@@ -1,0 +1,172 @@
+"""An order after payment: cancel, ship (self-ship or booked parcel), re-ship, deliver, confirm receipt, risk hold."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from portal.events import emit
+from portal.exceptions import Conflict, IllegalTransition, ValidationFailed
+from portal.fsm import transition
+from portal.models import Payment, PaymentStatus
+from portal.payments.services import refund_create
+from shipping.waybills import WAYBILL_FORMATS, validate_waybill
+from shop.models import Order
+from shop.models.orders import OrderStatus
+from shop.services.promotions import (
+    coupon_release,
+    discount_release,
+)
+
+from .common import PAYMENT_PURPOSE, _order_url, _release_stock
+
+# Run, keyword-only as hook(order=..., by=...), inside the transaction of every order cancellation,
+# right after the order's cancel transition (the order is locked). The shipping app registers the
+# cancellation of the order's booked parcel; a hook refuses by raising a DomainError, which rolls
+# the whole cancellation back.
+ORDER_CANCELLED_HOOKS: list[Callable[..., object]] = []
+
+
+@transaction.atomic
+def order_cancel(*, order: Order, reason: str, by) -> Order:
+    """Cancel before shipment: release stock, refund what was paid. Grouping orders end with their group."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status == OrderStatus.GROUPING:
+        raise IllegalTransition(_("拼团中的订单不能取消，拼团结束后自动处理。"), code="grouping")
+    if not reason.strip():
+        raise ValidationFailed(_("请填写取消原因。"), fields={"reason": [_("请填写取消原因。")]})
+    _cancel_locked(order, reason=reason, by=by)
+    return order
+
+
+def order_cancel_transition(*, order: Order, reason: str, by) -> Order:
+    """The one place an order is cancelled: its FSM cancel, then ORDER_CANCELLED_HOOKS (a booked parcel
+    is cancelled with it, or the cancellation is refused once the parcel was picked up).
+
+    The caller holds the order's row lock inside its transaction and settles stock, promotions and money.
+    """
+    transition(order, "cancel", by=by, reason=reason, cancel_reason=reason)
+    for hook in ORDER_CANCELLED_HOOKS:
+        hook(order=order, by=by)
+    return order
+
+
+def _cancel_locked(order: Order, *, reason: str, by) -> None:
+    """Cancel a locked order: stock, discounted units and coupon go back; what was paid is refunded."""
+    order_cancel_transition(order=order, reason=reason, by=by)
+    _release_stock(order)
+    discount_release(order=order, by=by)
+    coupon_release(order=order, by=by)
+    if not order.paid_at:
+        return  # nothing was paid: no refund, and nothing the merchant must act on
+    payment = Payment.objects.filter(
+        purpose=PAYMENT_PURPOSE, reference=order.order_sn, status=PaymentStatus.SUCCEEDED
+    ).first()
+    if payment is not None:
+        refund_create(payment=payment, amount=payment.amount, reference=order.order_sn, reason=reason, by=by)
+    emit(
+        type="order.cancelled",
+        store_id=order.store_id,
+        title=_("订单 %(sn)s 已取消") % {"sn": order.order_sn},
+        body=reason,
+        url=_order_url(order),
+        data={"order_sn": order.order_sn, "reason": reason},
+    )
+
+
+def courier_choices() -> list[str]:
+    """Courier codes a merchant may self-ship with (the shipping app's Courier model will replace this)."""
+    return list(WAYBILL_FORMATS)
+
+
+def _checked_waybill(courier_code: str, waybill_no: str) -> str:
+    if courier_code not in WAYBILL_FORMATS:
+        raise ValidationFailed(_("请选择快递公司。"), fields={"courier_code": [_("不支持的快递公司。")]})
+    return validate_waybill(courier_code, waybill_no)
+
+
+@transaction.atomic
+def order_ship(*, order: Order, courier_code: str, waybill_no: str, by, via: str = "self") -> Order:
+    """Mark a paid order shipped (self-ship waybill, or a booked shipment picked up). Audited.
+
+    Self-ship validates the waybill against the courier's format; orders under a risk hold cannot ship.
+    Reporting the same courier and waybill again is a no-op (idempotent for webhooks and retries).
+    """
+    if via == "self":
+        waybill_no = _checked_waybill(courier_code, waybill_no)
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.shipped_at and (order.courier_code, order.waybill_no) == (courier_code, waybill_no):
+        return order  # the same shipment reported again (webhook or client retry): nothing changes
+    if order.risk_hold:
+        raise Conflict(_("订单风控审核中，暂不能发货。"), code="risk_hold")
+    transition(
+        order,
+        "ship",
+        by=by,
+        reason=f"{via}: {courier_code} {waybill_no}",
+        data={"via": via},
+        courier_code=courier_code,
+        waybill_no=waybill_no,
+        via=via,
+    )
+    return order
+
+
+@transaction.atomic
+def order_reship(*, order: Order, courier_code: str, waybill_no: str, by) -> Order:
+    """Change the courier or waybill of a shipped order (a separate, audited action)."""
+    waybill_no = _checked_waybill(courier_code, waybill_no)
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if (order.courier_code, order.waybill_no) == (courier_code, waybill_no):
+        raise ValidationFailed(_("快递公司和运单号均未改变。"), fields={"waybill_no": [_("运单号未改变。")]})
+    before = f"{order.courier_code} {order.waybill_no}"
+    transition(
+        order,
+        "reship",
+        by=by,
+        reason=f"{before} → {courier_code} {waybill_no}",
+        data={"from": before, "to": f"{courier_code} {waybill_no}"},
+        courier_code=courier_code,
+        waybill_no=waybill_no,
+    )
+    return order
+
+
+@transaction.atomic
+def order_deliver(*, order: Order, by) -> Order:
+    """The parcel was signed for (a repeated report of it changes nothing)."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.delivered_at or order.status == OrderStatus.COMPLETED:
+        return order  # already signed for, or the buyer confirmed receipt first
+    transition(order, "deliver", by=by)
+    return order
+
+
+@transaction.atomic
+def order_confirm_receipt(*, order: Order, by, reason: str = "") -> Order:
+    """The buyer confirms receipt (or the window ran out): the order completes."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    transition(order, "complete", by=by, reason=reason)
+    return order
+
+
+@transaction.atomic
+def order_extend_receipt(*, order: Order, by) -> Order:
+    """The buyer extends the auto-confirm window once."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.receipt_extended:
+        raise IllegalTransition(_("只能延长收货一次。"), code="already_extended")
+    transition(order, "extend_receipt", by=by)
+    return order
+
+
+@transaction.atomic
+def order_set_risk_hold(*, order: Order, hold: bool, reason: str = "", by) -> Order:
+    """Platform staff put an order under risk review (it cannot ship) or release it."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.risk_hold == hold:
+        return order
+    transition(order, "set_risk_hold", by=by, reason=reason, data={"risk_hold": hold}, hold=hold)
+    return order
