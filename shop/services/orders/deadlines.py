@@ -16,14 +16,15 @@ from django.utils.translation import gettext as _
 
 from portal.events import emit
 from portal.exceptions import DomainError
-from portal.fsm import transition
+from portal.fsm import transition, transition_many
 from shop.models import GroupBuy, Order
 from shop.models.orders import CompensationKind, GroupStatus, OrderStatus
+from shop.services.promotions import coupon_release_many, discount_release_many
 
-from .common import _rules
+from .common import _release_stock_many, _rules
 from .compensations import _compensate
 from .groups import group_fail
-from .lifecycle import _cancel_locked, order_confirm_receipt
+from .lifecycle import _cancel_locked
 
 logger = logging.getLogger(__name__)
 
@@ -54,10 +55,28 @@ def _each_locked(ids: Iterable[int], still: dict, action: Callable[[Order], None
 
 
 def cancel_unpaid(*, now: datetime | None = None) -> int:
+    """Unpaid orders past the window, cancelled in batches: per batch one audited set-based transition, the
+    stock back per SKU in one UPDATE, discounted units and coupons released in bulk. Nothing was paid, so
+    there is no refund and no notice; no parcel can exist (only paid orders are booked), so the
+    order-cancelled hooks have nothing to do."""
     now = now or timezone.now()
-    still = {"status": OrderStatus.PENDING_PAYMENT, "created_at__lte": now - _rules()["unpaid_auto_cancel"]}
-    ids = list(Order.objects.filter(**still).values_list("pk", flat=True))
-    return _each_locked(ids, still, lambda o: _cancel_locked(o, reason=_("超时未支付，自动取消"), by="system"))
+    reason = _("超时未支付，自动取消")
+    due = Order.objects.filter(status=OrderStatus.PENDING_PAYMENT, created_at__lte=now - _rules()["unpaid_auto_cancel"])
+
+    def release(orders: list[Order]) -> None:
+        ids = [o.pk for o in orders]
+        _release_stock_many(ids)
+        discount_release_many(order_ids=ids, by="system")
+        coupon_release_many(order_ids=ids, by="system", reason=reason)
+
+    return transition_many(
+        due,
+        "cancel",
+        by="system",
+        reason=reason,
+        updates={"cancelled_at": now, "cancel_reason": reason[:200]},
+        on_batch=release,
+    )
 
 
 def fail_expired_groups(*, now: datetime | None = None) -> int:
@@ -129,10 +148,10 @@ def cancel_unshipped_past_hard_limit(*, now: datetime | None = None) -> int:
 
 
 def auto_confirm_receipt(*, now: datetime | None = None) -> int:
+    """Shipped or delivered orders past their receipt deadline complete, in audited set-based batches."""
     now = now or timezone.now()
-    still = {"status__in": [OrderStatus.SHIPPED, OrderStatus.DELIVERED], "receipt_deadline__lte": now}
-    ids = list(Order.objects.filter(**still).values_list("pk", flat=True))
-    return _each_locked(ids, still, lambda o: order_confirm_receipt(order=o, by="system", reason=_("超时自动确认收货")))
+    due = Order.objects.filter(status__in=[OrderStatus.SHIPPED, OrderStatus.DELIVERED], receipt_deadline__lte=now)
+    return transition_many(due, "complete", by="system", reason=_("超时自动确认收货"), updates={"completed_at": now})
 
 
 def fake_shipping_check(*, now: datetime | None = None, lookup: Callable[[list[Order]], set[int]] | None = None) -> int:
