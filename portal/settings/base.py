@@ -200,6 +200,9 @@ PORTAL_TIME_RULES = {
     "courier_confirm": env_hours("RULE_COURIER_CONFIRM_HOURS", 2),
     "courier_pickup": env_hours("RULE_COURIER_PICKUP_HOURS", 24),
     "fake_shipping_no_scan": env_hours("RULE_FAKE_SHIPPING_HOURS", 24),
+    # How far back a sweep looks for rows that just became due (covers a scheduler outage this long):
+    # idle ticks touch only these, never the whole table.
+    "sweep_lookback": env_hours("RULE_SWEEP_LOOKBACK_HOURS", 48),
     "auto_confirm_receipt": timedelta(days=float(env("RULE_AUTO_CONFIRM_DAYS", "15"))),
     "receipt_extension": timedelta(days=3),
     "aftersales_response": env_hours("RULE_AFTERSALES_RESPONSE_HOURS", 48),

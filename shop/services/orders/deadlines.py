@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from portal.events import emit
 from portal.exceptions import DomainError
-from portal.fsm import transition, transition_many
+from portal.fsm import BATCH_SIZE, transition, transition_many
 from shop.models import GroupBuy, Order
 from shop.models.orders import CompensationKind, GroupStatus, OrderStatus
 from shop.services.promotions import coupon_release_many, discount_release_many
@@ -124,7 +124,10 @@ def warn_ship_by_near(*, now: datetime | None = None) -> int:
 def compensate_late_shipping(*, now: datetime | None = None) -> int:
     """Paid orders past ship-by, and orders shipped after it, each compensated once."""
     now = now or timezone.now()
-    late = Order.objects.filter(Q(status=OrderStatus.PAID, ship_by__lt=now) | Q(shipped_at__gt=F("ship_by"))).exclude(
+    # Shipped late: only orders shipped within the lookback (the `order_shipped_late` partial index); the
+    # tick after their shipment compensates them, so the whole history need not be scanned every minute.
+    shipped_late = Q(shipped_at__gt=F("ship_by"), shipped_at__gte=now - _rules()["sweep_lookback"])
+    late = Order.objects.filter(Q(status=OrderStatus.PAID, ship_by__lt=now) | shipped_late).exclude(
         compensations__kind=CompensationKind.LATE_SHIPPING
     )
     count = 0
@@ -160,17 +163,28 @@ def fake_shipping_check(*, now: datetime | None = None, lookup: Callable[[list[O
     if lookup is None:
         return 0
     now = now or timezone.now()
+    deadline = now - _rules()["fake_shipping_no_scan"]
     still = {
         "status__in": [OrderStatus.SHIPPED, OrderStatus.DELIVERED],
         "shipped_via": "self",
         "fake_shipping_at__isnull": True,
-        "waybill_at__lte": now - _rules()["fake_shipping_no_scan"],
+        "waybill_at__lte": deadline,
     }
-    candidates = list(Order.objects.filter(**still).exclude(compensations__kind=CompensationKind.FAKE_SHIPPING))
-    scanned = lookup(candidates) if candidates else set()
+    # Only waybills whose window just ended (within the lookback; partial index `order_self_waybill_open`):
+    # one judged once with a scan is never judged again, so parcels long in transit are not reloaded.
+    candidates = (
+        Order.objects.filter(**still, waybill_at__gt=deadline - _rules()["sweep_lookback"])
+        .exclude(compensations__kind=CompensationKind.FAKE_SHIPPING)
+        .order_by("pk")
+    )
 
     def flag(order: Order) -> None:
         transition(order, "flag_fake_shipping", by="system", reason=_("运单号 24 小时内无揽收记录"))
         _compensate(order, CompensationKind.FAKE_SHIPPING, by="system")
 
-    return _each_locked([o.pk for o in candidates if o.pk not in scanned], still, flag)
+    done, last_pk = 0, 0
+    while batch := list(candidates.filter(pk__gt=last_pk)[:BATCH_SIZE]):
+        last_pk = batch[-1].pk
+        scanned = lookup(batch)
+        done += _each_locked([o.pk for o in batch if o.pk not in scanned], still, flag)
+    return done
