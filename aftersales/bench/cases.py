@@ -236,3 +236,23 @@ def clients(ds: Dataset) -> tuple[Client, Client]:
     merchant.force_login(User.objects.get(pk=ds.owner_id))
     staff.force_login(User.objects.get(pk=ds.staff_id))
     return merchant, staff
+
+
+def make_due(ds: Dataset, unpaid: int = 30_000, to_confirm: int = 33_000) -> str:
+    """Turn completed orders into due work for the bulk sweeps (inside the caller's rolled-back transaction):
+    `unpaid` orders left unpaid an hour ago, `to_confirm` shipped orders past their receipt deadline."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE shop_order SET status = 'pending_payment', paid_at = NULL, ship_by = NULL, shipped_at = NULL, "
+            "completed_at = NULL, created_at = now() - interval '1 hour' "
+            "WHERE id IN (SELECT id FROM shop_order WHERE status = 'completed' ORDER BY id LIMIT %s)",
+            [unpaid],
+        )
+        a = cursor.rowcount
+        cursor.execute(
+            "UPDATE shop_order SET status = 'shipped', completed_at = NULL, receipt_deadline = now() - interval '1 hour' "
+            "WHERE id IN (SELECT id FROM shop_order WHERE status = 'completed' ORDER BY id DESC LIMIT %s)",
+            [to_confirm],
+        )
+        b = cursor.rowcount
+    return f"{a:,} unpaid past the window, {b:,} shipped past the receipt deadline"

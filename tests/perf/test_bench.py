@@ -17,12 +17,13 @@ pytestmark = [
 
 def test_bench_builds_a_data_set_and_matches_every_floor():
     out = StringIO()
-    call_command("bench", orders=600, stores=6, big=200, repeat=1, stdout=out)
+    call_command("bench", orders=600, stores=6, big=200, repeat=1, sweeps=True, stdout=out)
     report = out.getvalue()
     assert "Built 600 orders over 6 stores" in report
     for name in ("default", "tab paid", "tab aftersales", "search phone", "7-day date range", "admin: store + phone"):
         assert name in report
     assert "match the floor in every case" in report
+    assert "idle tick, all sweeps" in report and "Sweeps rolled back" in report
     big = Store.objects.get(name="bench-big")
     assert Order.objects.filter(store=big).count() == 200
     assert User.objects.filter(username="bench-owner", memberships__store=big).exists()

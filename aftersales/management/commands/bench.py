@@ -15,10 +15,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
-from django.test.utils import override_settings
+from django.test.utils import CaptureQueriesContext, override_settings
 
 from aftersales.bench import cases as bench
 from aftersales.bench.dataset import Size, analyze, build, existing
+from portal.sweeps import SWEEPS
 
 TARGET_LIST = 2.0
 TARGET_ADMIN = 3.0
@@ -36,8 +37,11 @@ class Command(BaseCommand):
         parser.add_argument("--rebuild", action="store_true", help="build the data set even if it exists")
         parser.add_argument("--build-only", action="store_true")
         parser.add_argument("--force", action="store_true", help="allow a database not named *bench*/test*")
+        parser.add_argument(
+            "--sweeps", action="store_true", help="also time an idle tick and bulk due orders (rolled back)"
+        )
 
-    def handle(self, *args, orders, stores, big, repeat, rebuild, build_only, force, **options):
+    def handle(self, *args, orders, stores, big, repeat, rebuild, build_only, force, sweeps, **options):
         if connection.vendor != "postgresql":
             raise CommandError("The bench needs PostgreSQL (DATABASE_URL=postgres://…/portal_bench).")
         name = connection.settings_dict["NAME"] or ""
@@ -57,6 +61,29 @@ class Command(BaseCommand):
         hosts = [*settings.ALLOWED_HOSTS, "testserver"]
         with override_settings(DEBUG=False, ALLOWED_HOSTS=hosts):
             self.run_cases(ds, repeat)
+        if sweeps:
+            self.run_sweeps(ds)
+
+    def run_sweeps(self, ds) -> None:
+        """One idle tick of every registered sweep, then bulk due orders; all rolled back."""
+        out = self.stdout
+        with transaction.atomic():
+            total = 0.0
+            out.write(f"\n{'idle tick: sweep':<44}{'ms':>9}{'rows':>8}")
+            for name, func in SWEEPS.items():
+                ms, rows = bench.timed(func)
+                total += ms
+                out.write(f"{name:<44}{ms:>9.1f}{rows!s:>8}")
+            out.write(f"{'idle tick, all sweeps':<44}{total:>9.1f}")
+            due = bench.make_due(ds)
+            out.write(f"\nmade due: {due}")
+            for name in ("orders.cancel_unpaid", "orders.auto_confirm_receipt"):
+                with CaptureQueriesContext(connection) as ctx:
+                    ms, rows = bench.timed(SWEEPS[name])
+                rate = rows / ms * 1000 if ms else 0
+                out.write(f"{name:<44}{ms:>9.0f} ms {rows:>8,} rows {rate:>8,.0f} rows/s {len(ctx):>6} queries")
+            transaction.set_rollback(True)
+        out.write("Sweeps rolled back: the data set is unchanged.")
 
     def run_cases(self, ds, repeat: int) -> None:
         merchant, staff = bench.clients(ds)
