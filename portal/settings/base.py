@@ -61,9 +61,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.page_middleware.PageMessageMiddleware",  # messages and htmx: pages only, not /api/
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
+    "portal.page_middleware.PageHtmxMiddleware",
     "portal.tenancy.CurrentStoreMiddleware",
 ]
 
