@@ -220,7 +220,9 @@ def test_receipt_auto_confirms_after_15_days_or_18_when_extended(store, clock):
 
 def test_fake_shipping_without_pickup_scan_is_flagged_and_compensated(store, clock, monkeypatch):
     scanned_orders: set[int] = set()
-    monkeypatch.setattr(services.deadlines, "PICKUP_SCAN_LOOKUP", lambda orders: {o.pk for o in orders} & scanned_orders)
+    monkeypatch.setattr(
+        services.deadlines, "PICKUP_SCAN_LOOKUP", lambda orders: {o.pk for o in orders} & scanned_orders
+    )
     fake = pay(place(store, on_sale_sku(store)))
     real = pay(place(store, on_sale_sku(store), buyer="b2"))
     order_ship(order=fake, courier_code="SF", waybill_no="SF1234567890123", by="m")
