@@ -29,13 +29,14 @@ run: demo
 	trap "kill $$SCHED 2>/dev/null" EXIT INT TERM; \
 	$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
-## test: the whole suite (unit, API, pages, browser) on JOBS processes; DATABASE_URL=postgres://... runs it on PostgreSQL
+## test: the whole suite (unit, API, pages, browser) on JOBS processes, on PostgreSQL: DATABASE_URL's, or a
+## throwaway one (pgserver) started for the run and removed after it. Installs Chromium if none is found.
 test: install
-	$(BIN)/python manage.py makemigrations --check --dry-run -v0
-	$(BIN)/python -m pytest -n $(JOBS) $(PYTEST_ARGS)
+	JOBS=$(JOBS) BIN=$(BIN) $(BIN)/python .ci/with_postgres.py bash .ci/test.sh $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 messages: install
 	$(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=test-output -v0

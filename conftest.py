@@ -15,12 +15,14 @@ REFERENCE_DATA = [
     ("shop.migrations.0004_onboarding_seed", "shop.DepositRule"),
     ("shop.migrations.0006_evaluation", "shop.EvaluationRule"),
     ("shipping.migrations.0002_couriers", "shipping.Courier"),
+    ("shipping.migrations.0003_courier_waybill_pattern", "shipping.Courier"),
 ]
 
 
 def ensure_reference_data() -> None:
+    missing = {sentinel for _module, sentinel in REFERENCE_DATA if not apps.get_model(sentinel).objects.exists()}
     for module, sentinel in REFERENCE_DATA:
-        if apps.get_model(sentinel).objects.exists():
+        if sentinel not in missing:
             continue
         for operation in importlib.import_module(module).Migration.operations:
             if isinstance(operation, RunPython):
@@ -48,3 +50,44 @@ def _clear_sms_outbox():
     sms.outbox.clear()
     yield
     sms.outbox.clear()
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--fail-on-skip",
+        action="store_true",
+        help="fail the run when any test was skipped (CI: every test runs everywhere)",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """The concurrency proofs need PostgreSQL: on another database stop at once with the way to get one."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    needing = [item.nodeid for item in items if item.get_closest_marker("postgres")]
+    if needing:
+        raise pytest.UsageError(
+            f"{len(needing)} selected tests need PostgreSQL (row locks, real concurrency), e.g. {needing[0]}. "
+            "Run `make test` (it starts a throwaway PostgreSQL when DATABASE_URL is unset), "
+            "set DATABASE_URL=postgres://..., or deselect them with -m 'not postgres'."
+        )
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """A closing tally that always names skips and errors, even at zero; --fail-on-skip makes a skip fail."""
+    counts = {key: len(terminalreporter.stats.get(key, [])) for key in ("passed", "failed", "skipped", "error")}
+    terminalreporter.write_line(
+        f"tally: {counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped, "
+        f"{counts['error']} errors"
+    )
+    if config.getoption("--fail-on-skip") and counts["skipped"]:
+        terminalreporter.write_line(f"--fail-on-skip: {counts['skipped']} tests were skipped", red=True)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if session.config.getoption("--fail-on-skip") and exitstatus == 0:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None and reporter.stats.get("skipped"):
+            session.exitstatus = 1

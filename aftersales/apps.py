@@ -7,4 +7,13 @@ class AftersalesConfig(AppConfig):
     verbose_name = _("售后与评价")
 
     def ready(self) -> None:
-        from . import sweeps  # noqa: F401  registers the deadline sweeps
+        from portal import hooks
+
+        from . import dashboard, selectors, sweeps  # noqa: F401  register the to-do cards, charts and sweeps
+        from .services import evaluation
+
+        hooks.order_in_aftersales.register(selectors.in_aftersales)  # the 售后中 flag of shop's order lists
+        hooks.store_aftersales_order_ids.register(selectors.open_request_order_ids)  # the 售后中 tab and count
+        hooks.order_refund_status.register(selectors.refund_status)  # the platform refund status (1–4)
+        hooks.store_metrics.register(evaluation.store_metrics)  # DSR, after-sales rate, disputes, complaints
+        hooks.store_rating.register(selectors.dsr)  # the evaluation page's DSR

@@ -7,17 +7,23 @@ Idempotent: a store that already has after-sales requests is left alone.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
+from portal.exceptions import DomainError
+from portal.models import Membership, User
 from portal.payments.providers import get_provider
 from portal.payments.services import payment_record_callback
 from shop.models import Order, Product, Store, StoreStatus
 from shop.models.catalog import ProductStatus
 from shop.services import orders as order_services
+from shop.services.evaluation import evaluation_run
 
 from . import services
 from .models import AftersalesRequest
+from .services.evaluation import dsr_snapshot_all
 
 STORES = 2
 RETURN_ADDRESS = "浙江省杭州市余杭区 文一西路 998 号 售后仓 王五 13800138000"
@@ -145,11 +151,13 @@ def _scenarios(owner, staff) -> list[tuple[str, str, str, Callable | None]]:
 
 REVIEWS = [
     ((5, 5, 5), "质量很好，物流也快，好评！", "感谢亲的支持，欢迎再次光临～", "用了两周，依然很满意"),
-    ((4, 5, 4), "整体不错，就是包装简陋了点", None, None),
+    ((4, 5, 4), "整体不错，就是包装简陋了点", None, None),  # the one review still waiting for a reply
     ((2, 3, 2), "和描述有差距，做工一般", "非常抱歉给您带来不好的体验，已安排客服联系您", None),
-    ((1, 2, 1), "收到就坏了", None, "客服处理得还行，换了新的"),
-    ((5, 4, 5), "", None, None),
+    ((1, 2, 1), "收到就坏了", "抱歉，已为您补发新品，请留意物流", "客服处理得还行，换了新的"),
+    ((5, 4, 5), "", "谢谢亲的好评～", None),
 ]
+# The first request (refund only, still requested) is the one whose response deadline is near.
+NEAR_DEADLINE = timedelta(hours=3)
 
 
 def _seed_store(store: Store, owner, staff) -> None:
@@ -167,6 +175,11 @@ def _seed_store(store: Store, owner, staff) -> None:
         )  # fmt: skip
         if then is not None:
             then(AftersalesRequest.objects.get(pk=req.pk))
+        elif n == 0:  # opened 45 hours ago: 3 hours left to answer before it is approved automatically
+            deadline = timezone.now() + NEAR_DEADLINE
+            AftersalesRequest.objects.filter(pk=req.pk).update(
+                deadline_at=deadline, created_at=deadline - settings.PORTAL_TIME_RULES["aftersales_response"]
+            )
     for n, (scores, text, reply, followup) in enumerate(REVIEWS):
         buyer = f"demo-rv-{store.pk}-{n}"
         order = _delivered_order(store, sku, buyer)
@@ -177,13 +190,38 @@ def _seed_store(store: Store, owner, staff) -> None:
         if reply:
             review = services.review_reply(review=review, store=store, text=reply, by=owner)
         if followup:
-            services.review_followup(review=review, buyer_ref=buyer, text=followup, by=f"buyer:{buyer}")
+            review = services.review_followup(review=review, buyer_ref=buyer, text=followup, by=f"buyer:{buyer}")
+            if reply:  # a merchant who answered the review answers its follow-up too
+                services.review_reply(review=review, store=store, text="感谢您的追评，我们会继续努力～", by=owner)
+    _happy_buyers(store, owner)
     services.complaint_file(store=store, buyer_ref="demo-cp-1", category="attitude", content="客服回复很慢", by="demo")
 
 
-def seed(*, password: str) -> list[tuple[str, str]]:
-    from portal.models import Membership, User
+HAPPY = ["质量很好，物流也快，好评！", "和图片一样，很满意", "第二次回购了，一如既往的好", "包装严实，发货快", ""]
+HAPPY_REVIEWS = 24
 
+
+def _happy_buyers(store: Store, owner) -> None:
+    """Most buyers of the store's history were pleased: their reviews (answered) keep its ratings where a
+    flagship store's are, so the curated ones above stand out as the cases to handle."""
+    received = Order.objects.filter(store=store, status="completed", buyer_ref__startswith="demo-", reviews__isnull=True)
+    made = 0
+    for order in received.order_by("-id")[: HAPPY_REVIEWS * 2]:
+        if made >= HAPPY_REVIEWS:
+            break
+        try:
+            review = services.review_create(
+                order=order, item_id=order.items.first().pk, buyer_ref=order.buyer_ref, score_description=5,
+                score_logistics=5 if made % 8 else 4, score_service=5, text=HAPPY[made % len(HAPPY)],
+                anonymous=made % 3 == 0, by=f"buyer:{order.buyer_ref}",
+            )  # fmt: skip
+        except DomainError:  # e.g. past its review window
+            continue
+        services.review_reply(review=review, store=store, text="感谢亲的支持，欢迎再次光临～", by=owner)
+        made += 1
+
+
+def seed(*, password: str) -> list[tuple[str, str]]:
     staff = User.objects.filter(username="support").first() or User.objects.filter(is_superuser=True).first()
     stores = Store.objects.filter(status=StoreStatus.OPEN).order_by("id")[:STORES]
     for store in stores:
@@ -191,8 +229,6 @@ def seed(*, password: str) -> list[tuple[str, str]]:
             continue
         owner = Membership.objects.filter(store=store, role="owner").select_related("user").first()
         _seed_store(store, owner.user if owner else "demo", staff)
-    from shop.services.evaluation import dsr_snapshot_all, evaluation_run
-
     dsr_snapshot_all()
     evaluation_run()
     return []

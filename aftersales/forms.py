@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from shipping.waybills import WAYBILL_FORMATS
+from shipping.waybills import courier_choices
 
 from .models import Decision
 
@@ -50,7 +50,7 @@ class ReceiveForm(forms.Form):
 
 
 class ShipForm(forms.Form):
-    courier_code = forms.ChoiceField(label=_("快递公司"), choices=[(c, c) for c in WAYBILL_FORMATS])
+    courier_code = forms.ChoiceField(label=_("快递公司"), choices=courier_choices)
     waybill_no = forms.CharField(label=_("运单号"), max_length=30)
 
 

@@ -4,15 +4,35 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Avg, Count, Exists, F, Min, OuterRef, Q, QuerySet
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerChoices,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import RefundStatus
-from shipping.models import TrackingEvent
-from shop.models import Order, Store
+from portal.models import Refund, RefundStatus
+from shipping.selectors import scan_exists, tracking_events
+from shop.selectors.orders import platform_refund_status
+
+if TYPE_CHECKING:
+    from shipping.models import TrackingEvent
+    from shop.models import Order, Store
+from shop.services.orders.common import PAYMENT_PURPOSE
 
 from .models import OPEN_STATUSES, AftersalesRequest, AftersalesStatus, Review, Visibility
 
@@ -72,21 +92,17 @@ SIGNED_ACTIONS = ("SIGN", "SIGN_ON_BEHALF", "IN_CABINET")
 
 def return_tracking(req: AftersalesRequest) -> QuerySet[TrackingEvent]:
     """The courier's scans of the return parcel (shipping records them for any waybill)."""
-    if not req.return_waybill_no:
-        return TrackingEvent.objects.none()
-    return TrackingEvent.objects.filter(courier_code=req.return_courier_code, waybill_no=req.return_waybill_no)
+    return tracking_events(courier_code=req.return_courier_code, waybill_no=req.return_waybill_no)
 
 
 def returns_signed_for() -> QuerySet[AftersalesRequest]:
     """Returns on their way whose parcel the courier reports signed for (not yet marked delivered)."""
-    signed = TrackingEvent.objects.filter(
-        courier_code=OuterRef("return_courier_code"),
-        waybill_no=OuterRef("return_waybill_no"),
-        action__in=SIGNED_ACTIONS,
+    signed = scan_exists(
+        courier_code=OuterRef("return_courier_code"), waybill_no=OuterRef("return_waybill_no"), actions=SIGNED_ACTIONS
     )
     return AftersalesRequest.objects.filter(
         status=AftersalesStatus.AWAITING_RETURN, return_delivered_at__isnull=True
-    ).filter(Exists(signed))
+    ).filter(signed)
 
 
 def open_requests_of_order(*, store: Store, order: Order) -> QuerySet[AftersalesRequest]:
@@ -115,18 +131,33 @@ def in_aftersales_q() -> Q:
     return Q(in_aftersales())
 
 
-def refund_status_code(order: Order) -> int:
-    """Platform refund status: 1 none or closed, 2 in after-sales, 3 refunding, 4 refunded."""
-    rows = list(
-        AftersalesRequest.objects.filter(order=order).values_list("status", "refund__status", "refunded_amount")
+class RefundCode(IntegerChoices):
+    """The platform's refund status of an order (DOMAIN.md)."""
+
+    NONE = 1, _("无售后或售后关闭")
+    IN_AFTERSALES = 2, _("售后处理中")
+    REFUNDING = 3, _("退款中")
+    REFUNDED = 4, _("退款成功")
+
+
+def refund_status() -> Case:
+    """The one owner of the platform refund status, as an annotation for an Order queryset (shop's lists and
+    API use it through `portal.hooks.order_refund_status`): 3 while a refund of the order's payment is on
+    its way (after-sales or a cancellation), else 2 while an after-sales request is open, else 4 once money
+    went back (a cancelled paid order, a refunded return on a completed order), else 1."""
+    refunds = Refund.objects.filter(payment__purpose=PAYMENT_PURPOSE, payment__reference=OuterRef("order_sn"))
+    return Case(
+        When(Exists(refunds.filter(status=RefundStatus.PENDING)), then=Value(RefundCode.REFUNDING)),
+        When(in_aftersales(), then=Value(RefundCode.IN_AFTERSALES)),
+        When(Exists(refunds.filter(status=RefundStatus.SUCCEEDED)), then=Value(RefundCode.REFUNDED)),
+        default=Value(RefundCode.NONE),
+        output_field=IntegerField(),
     )
-    if any(refund == RefundStatus.PENDING for _s, refund, _a in rows):
-        return 3
-    if any(status in OPEN_STATUSES for status, _r, _a in rows):
-        return 2
-    if any(refund == RefundStatus.SUCCEEDED for _s, refund, _a in rows):
-        return 4
-    return 1
+
+
+def refund_status_code(order: Order) -> int:
+    """One order's platform refund status (the `refund_status` annotation, through shop's order selector)."""
+    return platform_refund_status(order)
 
 
 def awaiting_answer(store: Store) -> tuple[int, datetime | None]:

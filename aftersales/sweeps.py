@@ -9,9 +9,11 @@ from __future__ import annotations
 from django.utils import timezone
 
 from portal.sweeps import sweep
+from shop.services.evaluation import evaluation_run
 
 from .models import DsrSnapshot
 from .services import deadlines
+from .services.evaluation import dsr_snapshot_all
 
 
 @sweep("aftersales.auto_approve")
@@ -47,8 +49,6 @@ def default_positive() -> int:
 @sweep("evaluation.daily")
 def evaluation_daily() -> int:
     """Today's DSR snapshots (once a day) and store evaluations (skips stores already evaluated today)."""
-    from shop.services.evaluation import dsr_snapshot_all, evaluation_run
-
     if not DsrSnapshot.objects.filter(day=timezone.localdate()).exists():
         dsr_snapshot_all()
     return evaluation_run()

@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from .metrics import sweep_result, sweep_timer
+
 logger = logging.getLogger(__name__)
 
 SWEEPS: dict[str, Callable[[], int]] = {}
@@ -26,9 +28,11 @@ def run_all() -> dict[str, int]:
     """Run every registered sweep; one failing sweep does not stop the others."""
     results: dict[str, int] = {}
     for name, func in SWEEPS.items():
-        try:
-            results[name] = func()
-        except Exception:  # noqa: BLE001 - logged and retried at the next tick
-            logger.exception("sweep %s failed", name)
-            results[name] = -1
+        with sweep_timer(name):
+            try:
+                results[name] = func()
+            except Exception:  # noqa: BLE001 - logged and retried at the next tick
+                logger.exception("sweep %s failed", name)
+                results[name] = -1
+        sweep_result(name, results[name])
     return results

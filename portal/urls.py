@@ -4,10 +4,13 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from . import views
+from . import health, views
 from .payments import views as payment_views
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", health.metrics, name="metrics"),
     path("", views.home, name="home"),
     path("home/todo/", views.HomeTodoView.as_view(), name="home_todo"),
     path("data/", views.DataView.as_view(), name="data"),

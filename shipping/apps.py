@@ -7,11 +7,12 @@ class ShippingConfig(AppConfig):
     verbose_name = _("发货与物流")
 
     def ready(self) -> None:
-        from shop.services import orders
-        from shop.services.orders import deadlines as order_deadlines
+        from portal import hooks
 
-        from . import selectors, services, sweeps  # noqa: F401  sweeps: the SLA watch, the sandbox clock and tracking polls
+        from . import dashboard, selectors, services, sweeps, waybills  # noqa: F401  sweeps, dashboard: registries
 
-        order_deadlines.PICKUP_SCAN_LOOKUP = selectors.orders_with_pickup_scan  # fake-shipping detection
-        if services.order_shipments_cancel not in orders.ORDER_CANCELLED_HOOKS:
-            orders.ORDER_CANCELLED_HOOKS.append(services.order_shipments_cancel)  # a cancelled order's parcel
+        hooks.order_cancelled.register(services.order_shipments_cancel)  # a cancelled order's booked parcel
+        hooks.pickup_scanned_orders.register(selectors.orders_with_pickup_scan)  # fake-shipping detection
+        hooks.waybill_validate.register(waybills.validate_self_ship_waybill)  # formats: the Courier table
+        hooks.courier_choices.register(waybills.courier_choices)
+        hooks.store_metrics.register(selectors.store_metrics)  # pickup SLA breaches of the store evaluation

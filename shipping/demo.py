@@ -12,11 +12,13 @@ from django.utils import timezone
 
 from portal.payments.providers import SandboxProvider
 from portal.payments.services import payment_record_callback
-from shop.models import Sku, Store
+from shop.models import Order, Sku, Store
+from shop.services.orders import LineIn, order_pay, order_place
 
 from . import selectors, services
 from .carriers import sandbox
-from .models import Booking, Courier, SandboxParcel, SenderAddress, Shipment
+from .carriers.base import CourierUpdate
+from .models import Booking, Courier, SandboxParcel, SenderAddress, Shipment, TrackingAction
 
 ADDRESSES = [
     ("上海仓", "周仓管", "13700000001", "上海市", "上海市", "青浦区", "华新镇华志路 1688 号 3 号库"),
@@ -51,8 +53,6 @@ def _addresses(store: Store) -> None:
 
 
 def _paid_orders(store: Store, n: int, *, far: bool = True) -> list:
-    from shop.services.orders import LineIn, order_pay, order_place
-
     skus = list(
         Sku.objects.filter(product__store=store, product__status="on_sale", stock__gt=50)
         .filter(product__is_frozen=False, product__is_fresh=False, product__is_bulky=False)
@@ -159,4 +159,28 @@ def seed(*, password: str) -> list[tuple[str, str]]:
     if main is not None and not Booking.objects.filter(store=main).exists():
         _bookings(main)
         _paid_orders(main, UNBOOKED)
+    return []
+
+
+def seed_pickup_scans(*, password: str) -> list[tuple[str, str]]:
+    """Every demo order the merchant shipped on its own gets the pickup (揽收) scan its courier would have sent,
+    through the same path as a courier webhook: without one the fake-shipping sweep would fine it at once."""
+    self_shipped = Order.objects.filter(shipped_via="self", waybill_at__isnull=False).exclude(waybill_no="")
+    couriers = {c.code: c for c in Courier.objects.all()}
+    scanned = selectors.orders_with_pickup_scan(list(self_shipped))
+    now = timezone.now()
+    for order in self_shipped.order_by("id"):
+        courier = couriers.get(order.courier_code)
+        if courier is None or order.pk in scanned:
+            continue
+        scan = CourierUpdate(
+            message_id=f"demo-got-{order.courier_code}-{order.waybill_no}",
+            kind="track",
+            waybill_no=order.waybill_no.strip().upper(),
+            occurred_at=min(order.waybill_at + timedelta(hours=1 + order.pk % 5), now),
+            action=TrackingAction.GOT,
+            description=f"【{order.city or order.province}】快递员已揽收",
+            node=order.city[:60],
+        )
+        services.courier_updates_apply(courier=courier, updates=[scan])
     return []

@@ -18,6 +18,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from portal.models import mainland_mobile
 from portal.regions import zone_distance, zone_of
+from shop.selectors.orders import recipient_phone_shown
 
 SPECIAL_GOODS = {"fresh": _("生鲜"), "frozen": _("冷冻"), "bulky": _("大件"), "fragile": _("易碎")}
 COLD_CHAIN_LEVELS = {"ambient": _("常温"), "chilled": _("冷藏"), "frozen": _("冷冻"), "deep_frozen": _("深冷")}
@@ -57,6 +58,11 @@ class Courier(models.Model):
     same_day_cutoff = models.TimeField(_("当日揽收截止"), null=True, blank=True)
     waybill_prefix = models.CharField(_("运单号前缀"), max_length=4, blank=True)
     waybill_digits = models.PositiveSmallIntegerField(_("运单号数字位数"), default=13)
+    # The courier's waybill number format (DOMAIN.md), the one place it lives: self-ship, re-ship,
+    # returns and replacements are all checked against it (shipping.waybills.validate_waybill).
+    waybill_pattern = models.CharField(
+        _("运单号格式"), max_length=200, blank=True, help_text=_("正则表达式；留空则使用通用格式 ^[A-Z0-9]{8,20}$")
+    )
     service_phone = models.CharField(_("客服电话"), max_length=20, blank=True)
     adapter = models.CharField(_("接口"), max_length=20, default="sandbox")
     pushes_webhooks = models.BooleanField(_("推送轨迹"), default=True, help_text=_("否则由平台定时查询轨迹"))
@@ -285,7 +291,9 @@ class Shipment(FSMModelMixin, models.Model):
 
     @property
     def masked_phone(self) -> str:
-        return f"{self.recipient_phone[:3]}****{self.recipient_phone[-4:]}"
+        """The recipient's phone as it may be shown now: shop's one rule, by the order's status."""
+        order = self.order
+        return recipient_phone_shown(self.recipient_phone, order_status=order.status, shipped=bool(order.shipped_at))
 
     STEPS = [S.REQUESTED, S.CONFIRMED, S.PICKED_UP, S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.DELIVERED]
 

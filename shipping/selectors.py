@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
@@ -11,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.regions import zone_of
-from shop.models import Order, OrderItem
+from shop.selectors import orders as order_selectors
 
 from .models import (
     ACTIVE,
@@ -28,6 +29,9 @@ from .models import (
     statuses_with_code,
 )
 
+if TYPE_CHECKING:
+    from shop.models import Order
+
 # Tabs of 在线下单: key → (label, booking status code or None for all)
 BOOKED_TABS: list[tuple[str, str, int | None]] = [
     ("all", "全部", None),
@@ -40,8 +44,8 @@ BOOKED_TABS: list[tuple[str, str, int | None]] = [
 
 
 def order_items_prefetch() -> Prefetch:
-    """Items with SKU and product in one query: weights and special-goods flags of each order."""
-    return Prefetch("items", queryset=OrderItem.objects.select_related("sku__product").order_by("id"))
+    """Items with SKU and product in one query (shop's selector): weights and special-goods flags."""
+    return order_selectors.order_items_prefetch()
 
 
 # --- orders awaiting a booking ---------------------------------------------------------------------
@@ -54,18 +58,16 @@ def unbooked_orders(store) -> QuerySet[Order]:
         .values("failure_reason")[:1]
     )
     return (
-        Order.objects.filter(store=store, status="paid")
+        order_selectors.orders_to_ship(store=store)
         .exclude(Exists(active))
         .annotate(last_failure=Subquery(last_failure))
-        .prefetch_related(order_items_prefetch())
         .order_by("ship_by", "id")
     )
 
 
 def orders_for_booking(store, order_ids: list[int] | None = None, *, order_sns: list[str] | None = None) -> list[Order]:
-    qs = Order.objects.filter(store=store)
-    qs = qs.filter(pk__in=order_ids) if order_sns is None else qs.filter(order_sn__in=order_sns)
-    return list(qs.prefetch_related(order_items_prefetch()).order_by("ship_by", "id"))
+    qs = order_selectors.orders_of_store(store=store, ids=order_ids, sns=order_sns)
+    return list(qs.order_by("ship_by", "id"))
 
 
 @dataclass(frozen=True)
@@ -237,7 +239,7 @@ def shipments_for_order(order: Order) -> list[Shipment]:
     """An order's shipments (newest first) with their tracking events, for the order page and buyers."""
     return list(
         Shipment.objects.filter(order=order)
-        .select_related("courier", "booking")
+        .select_related("courier", "booking", "order")
         .prefetch_related(Prefetch("events", queryset=TrackingEvent.objects.order_by("-occurred_at", "-id")))
         .order_by("-created_at", "-id")
     )
@@ -290,3 +292,26 @@ def overdue_q() -> Q:
 def overdue_shipment_count(store) -> int:
     """For the dashboard and 在线下单: how many parcels wait on a courier that broke its promise."""
     return Shipment.objects.filter(overdue_q(), store=store).count()
+
+
+def store_metrics(*, store_ids: list[int], since, now) -> dict[int, dict[str, int]]:
+    """portal.hooks.store_metrics: parcels booked in the window the courier failed to collect in time."""
+    breaches = dict(
+        Shipment.objects.filter(store_id__in=store_ids, pickup_overdue=True, created_at__gt=since, created_at__lte=now)
+        .values("store_id")
+        .annotate(n=Count("id"))
+        .values_list("store_id", "n")
+    )
+    return {pk: {"pickup_sla_breaches": breaches.get(pk, 0)} for pk in store_ids}
+
+
+def tracking_events(*, courier_code: str, waybill_no: str) -> QuerySet[TrackingEvent]:
+    """The courier's scans of any waybill (a return parcel too), as recorded from its reports."""
+    if not waybill_no:
+        return TrackingEvent.objects.none()
+    return TrackingEvent.objects.filter(courier_code=courier_code, waybill_no=waybill_no)
+
+
+def scan_exists(*, courier_code, waybill_no, actions) -> Exists:
+    """An Exists expression: the courier reported one of `actions` for that waybill (values or OuterRefs)."""
+    return Exists(TrackingEvent.objects.filter(courier_code=courier_code, waybill_no=waybill_no, action__in=actions))

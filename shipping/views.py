@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from portal.exceptions import DomainError
+from portal.exceptions import DomainError, ValidationFailed
 from portal.fsm import audit_for
 from portal.tenancy import MerchantMixin
 
@@ -34,16 +34,11 @@ def _selection_query(order_ids: list[int], **extra) -> str:
 
 
 def _too_many(request, order_ids: list[int]) -> bool:
-    limit = settings.SHIPPING_BATCH_LIMIT
-    if len(order_ids) > limit:
-        messages.error(
-            request,
-            _("每次最多下单 %(limit)d 单，您选择了 %(n)d 单，请取消勾选 %(extra)d 单后再下单。")
-            % {"limit": limit, "n": len(order_ids), "extra": len(order_ids) - limit},
-        )
-        return True
-    if not order_ids:
-        messages.error(request, _("请至少选择一个订单。"))
+    """None or more than the batch limit selected: the service's own message, nothing booked."""
+    try:
+        services.check_batch_limit(len(order_ids))
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
         return True
     return False
 
@@ -63,6 +58,7 @@ class BookingCentreView(MerchantMixin, TemplateView):
             "tabs": tabs,
             "counts": selectors.booking_tab_counts(self.store),
             "limit": settings.SHIPPING_BATCH_LIMIT,
+            "limit_message": services.batch_limit_message(n="%(n)s", extra="%(extra)s"),
             "selected": set(_order_ids(self.request)),
             "overdue": selectors.overdue_shipment_count(self.store),
         }

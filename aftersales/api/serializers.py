@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework import serializers
 
-from shipping.waybills import WAYBILL_FORMATS
+from shipping.waybills import courier_choices
 
 from ..models import (
     AftersalesReason,
@@ -47,8 +47,16 @@ class AftersalesEscalateIn(AftersalesBuyerIn):
     photos = photos_field
 
 
-class ReturnWaybillIn(AftersalesBuyerIn):
-    courier_code = serializers.ChoiceField(choices=[(c, c) for c in WAYBILL_FORMATS])
+class CourierChoiceMixin:
+    """The courier code field's choices are the Courier table's active couriers (read per request)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["courier_code"].choices = courier_choices()
+
+
+class ReturnWaybillIn(CourierChoiceMixin, AftersalesBuyerIn):
+    courier_code = serializers.ChoiceField(choices=[])
     waybill_no = serializers.CharField(max_length=30)
 
 
@@ -71,8 +79,8 @@ class ReturnReceiveIn(serializers.Serializer):
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
-class ReplacementShipIn(serializers.Serializer):
-    courier_code = serializers.ChoiceField(choices=[(c, c) for c in WAYBILL_FORMATS])
+class ReplacementShipIn(CourierChoiceMixin, serializers.Serializer):
+    courier_code = serializers.ChoiceField(choices=[])
     waybill_no = serializers.CharField(max_length=30)
 
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -13,7 +15,10 @@ from rest_framework.views import APIView
 from portal.api.idempotency import IdempotentMixin
 from portal.api.permissions import request_store
 from portal.models import ApiKey
-from shop.models import Order
+from shop.selectors.orders import order_by_sn
+
+if TYPE_CHECKING:
+    from shop.models import Order
 
 from .. import selectors, services
 from ..models import AftersalesRequest, AftersalesStatus, Review
@@ -23,10 +28,7 @@ SCOPE = ApiKey.Scope.AFTERSALES
 
 
 def _order(store, order_sn: str) -> Order:
-    order = Order.objects.filter(store=store, order_sn=order_sn).first()
-    if order is None:
-        raise Http404
-    return order
+    return order_by_sn(store=store, order_sn=order_sn)
 
 
 def _buyer(data) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -14,13 +15,15 @@ from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from portal.exceptions import PermissionDenied, ValidationFailed
-from shop.models import Order
-from shop.models.orders import OrderStatus
+from shop.selectors.orders import OrderStatus
 
 from ..models import (
     AftersalesRequest,
     Evidence,
 )
+
+if TYPE_CHECKING:
+    from shop.models import Order
 
 MAX_PHOTOS = 9
 

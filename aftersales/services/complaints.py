@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from portal.events import emit
 from portal.fsm import transition
-from shop.models import Order, Store
 
 from ..models import (
     Complaint,
 )
 from .common import _check_buyer
+
+if TYPE_CHECKING:
+    from shop.models import Order, Store
 
 
 @transaction.atomic

@@ -11,7 +11,6 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +18,7 @@ from django.utils.translation import gettext as _
 from portal.events import emit
 from portal.exceptions import DomainError
 from portal.fsm import transition
-from shop.models import OrderItem
+from shop.selectors.orders import items_received_before
 
 from .. import selectors
 from ..models import (
@@ -29,7 +28,7 @@ from ..models import (
     CloseReason,
     Review,
 )
-from .common import RECEIVED_ORDER_STATUSES, _lock, rules
+from .common import _lock, rules
 from .refunds import _issue_refund
 from .requests import _request_return, aftersales_return_delivered, default_return_address
 
@@ -90,13 +89,7 @@ def reviews_default_positive(*, now: datetime | None = None) -> int:
     """Items received longer than the review window ago and never reviewed get a default 5/5/5 (set-based)."""
     now = now or timezone.now()
     cutoff = now - rules()["review_window"]
-    items = (
-        OrderItem.objects.filter(order__status__in=RECEIVED_ORDER_STATUSES, review__isnull=True)
-        .filter(
-            Q(order__delivered_at__lte=cutoff) | Q(order__delivered_at__isnull=True, order__completed_at__lte=cutoff)
-        )
-        .select_related("order", "sku")
-    )
+    items = items_received_before(cutoff).filter(review__isnull=True)
     reviews = [
         Review(
             store_id=i.order.store_id,

@@ -8,8 +8,12 @@ from django.utils.translation import gettext as _
 from portal.events import emit
 from portal.exceptions import ValidationFailed
 from portal.fsm import transition
-from shop.models import OrderItem
-from shop.services.deposit import deposit_deduct
+from shop.selectors.funds import RefType
+from shop.services.funds import penalty_charge
+from shop.services.orders.items import (
+    order_item_lock,
+    order_item_refundable,
+)
 
 from ..models import (
     AftersalesRequest,
@@ -37,8 +41,8 @@ def aftersales_decide(
         raise ValidationFailed(fields={"deposit_deduction": [_("驳回买家时不能扣除保证金。")]})
     refund_amount = 0
     if decision != Decision.REJECT:
-        item = OrderItem.objects.select_for_update().get(pk=req.item_id)
-        cap = req.amount if req.is_money_type() else item.paid_amount - item.refunded_amount
+        item = order_item_lock(item_id=req.item_id)
+        cap = req.amount if req.is_money_type() else order_item_refundable(item)
         refund_amount = cap if decision == Decision.FULL_REFUND else (amount or 0)
         if refund_amount <= 0 or refund_amount > cap:
             raise ValidationFailed(
@@ -49,13 +53,14 @@ def aftersales_decide(
     transition(req, "decide", by=by, reason=note, data={"decision": decision, "amount": refund_amount})
     if refund_amount:
         _issue_refund(req=req, amount=refund_amount, by=by)
-    if deposit_deduction:
-        deposit_deduct(
+    if deposit_deduction:  # the platform's penalty: payouts first, then the deposit (funds.penalty_charge)
+        penalty_charge(
             store=req.store,
             amount=deposit_deduction,
             reason=_("售后纠纷平台判定：%(sn)s") % {"sn": req.request_sn},
             by=by,
-            ref=req.request_sn,
+            ref_type=RefType.AFTERSALES,
+            ref_label=req.request_sn,
         )
     emit(
         type="aftersales.closed",

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from portal.exceptions import Conflict, ValidationFailed
 from portal.models import Payment, PaymentStatus
 from portal.payments.services import refund_create
-from shop.models import Order, OrderItem
-from shop.models.orders import OrderStatus
-from shop.services.orders import order_cancel_transition
+from shop.services.orders.items import (
+    order_close_if_fully_refunded,
+    order_item_lock,
+    order_item_refund_record,
+    order_item_refundable,
+)
 
 from ..models import (
     MONEY_TYPES,
     OPEN_STATUSES,
     AftersalesRequest,
 )
+
+if TYPE_CHECKING:
+    from shop.models import OrderItem
 
 
 def _in_flight(item: OrderItem, exclude_pk: int | None = None) -> int:
@@ -28,7 +36,7 @@ def _in_flight(item: OrderItem, exclude_pk: int | None = None) -> int:
 
 def refundable_amount(item: OrderItem, exclude_pk: int | None = None) -> int:
     """What may still be asked for on the item: paid − refunded − open money requests (call under the item's lock)."""
-    return max(item.paid_amount - item.refunded_amount - _in_flight(item, exclude_pk), 0)
+    return max(order_item_refundable(item) - _in_flight(item, exclude_pk), 0)
 
 
 def _check_amount(*, item: OrderItem, type: str, amount: int, exclude_pk: int | None = None) -> int:
@@ -48,8 +56,8 @@ def _check_amount(*, item: OrderItem, type: str, amount: int, exclude_pk: int | 
 
 def _issue_refund(*, req: AftersalesRequest, amount: int, by) -> None:
     """Refund through the payment adapter, book it on the item; cancel an unshipped order fully refunded."""
-    item = OrderItem.objects.select_for_update().get(pk=req.item_id)
-    amount = min(amount, item.paid_amount - item.refunded_amount)
+    item = order_item_lock(item_id=req.item_id)
+    amount = min(amount, order_item_refundable(item))
     if amount <= 0:
         raise Conflict(_("该商品已无可退金额。"), code="nothing_to_refund")
     payment = Payment.objects.filter(
@@ -62,21 +70,10 @@ def _issue_refund(*, req: AftersalesRequest, amount: int, by) -> None:
     )
     req.refunded_amount = amount
     req.save(update_fields=["refund", "refunded_amount", "updated_at"])
-    item.refunded_amount += amount
-    item.save(update_fields=["refunded_amount"])
+    order_item_refund_record(item=item, amount=amount)
     _cancel_order_if_fully_refunded(order_id=req.order_id, by=by)
 
 
 def _cancel_order_if_fully_refunded(*, order_id: int, by) -> None:
-    """Before shipment a refund cancels the order once every item is refunded.
-
-    Not shop.services.orders.order_cancel: it refunds the whole payment, and the items were already
-    refunded here one by one; so this runs only order_cancel_transition (the FSM cancel and the cancel
-    hooks: a booked parcel is cancelled too, and a picked-up one refuses, rolling the refund back).
-    """
-    order = Order.objects.select_for_update().get(pk=order_id)
-    if order.status != OrderStatus.PAID:
-        return
-    if all(i.refunded_amount >= i.paid_amount for i in order.items.all()):
-        reason = _("买家售后退款，订单关闭")
-        order_cancel_transition(order=order, reason=reason, by=by)
+    """Before shipment a refund cancels the order once every item is refunded (shop decides and cancels)."""
+    order_close_if_fully_refunded(order_id=order_id, reason=_("买家售后退款，订单关闭"), by=by)

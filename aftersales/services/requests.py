@@ -7,6 +7,7 @@ receive the return, ship a replacement.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -18,8 +19,10 @@ from portal.exceptions import DomainError, IllegalTransition, ValidationFailed
 from portal.fsm import transition
 from shipping.selectors import default_sender
 from shipping.waybills import validate_waybill
-from shop.models import Order, OrderItem, Store
-from shop.models.orders import OrderStatus
+from shop.selectors.orders import OrderStatus
+from shop.services.orders.items import (
+    order_item_lock,
+)
 
 from ..models import (
     AftersalesReason,
@@ -40,6 +43,9 @@ from .common import (
     rules,
 )
 from .refunds import _check_amount, _issue_refund, refundable_amount
+
+if TYPE_CHECKING:
+    from shop.models import Order, OrderItem, Store
 
 
 def _check_type_allowed(*, order: Order, item: OrderItem, type: str, reason: str) -> None:
@@ -81,12 +87,7 @@ def aftersales_open(
 ) -> AftersalesRequest:
     """A buyer opens a request on one item. Locks the item so concurrent requests cannot over-refund."""
     photos = check_photos(photos)
-    item = (
-        OrderItem.objects.select_for_update(of=("self",))
-        .select_related("order", "sku__product")
-        .filter(pk=item_id, order_id=order.pk)
-        .first()
-    )
+    item = order_item_lock(item_id=item_id, order_id=order.pk)
     if item is None:
         raise ValidationFailed(fields={"item_id": [_("订单中没有该商品。")]}, code="unknown_item")
     order = item.order
@@ -136,7 +137,7 @@ def aftersales_update(
     """The buyer revises a request the merchant has not answered yet."""
     photos = check_photos(photos)
     req = _lock(request)
-    OrderItem.objects.select_for_update().filter(pk=req.item_id).first()  # serialise with the item's other requests
+    order_item_lock(item_id=req.item_id)  # serialise with the item's other requests
     _check_buyer(req, buyer_ref)
     if req.status != AftersalesStatus.REQUESTED:
         raise IllegalTransition()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -13,13 +14,18 @@ from django.utils.translation import gettext as _
 from portal.events import emit
 from portal.exceptions import Conflict, DomainError, PermissionDenied, ValidationFailed
 from portal.fsm import transition
-from shop.models import Order, OrderItem, Store
+from shop.services.orders.items import (
+    order_item_lock,
+)
 
 from ..models import (
     Review,
     ReviewPhoto,
 )
 from .common import RECEIVED_ORDER_STATUSES, _check_buyer, _received_at, check_photos, rules
+
+if TYPE_CHECKING:
+    from shop.models import Order, Store
 
 
 def _check_scores(**scores: int) -> None:
@@ -45,12 +51,7 @@ def review_create(
     """A buyer reviews a received item once, within the review window."""
     photos = check_photos(photos)
     _check_scores(score_description=score_description, score_logistics=score_logistics, score_service=score_service)
-    item = (
-        OrderItem.objects.select_for_update(of=("self",))
-        .select_related("order", "sku")
-        .filter(pk=item_id, order_id=order.pk)
-        .first()
-    )
+    item = order_item_lock(item_id=item_id, order_id=order.pk)
     if item is None:
         raise ValidationFailed(fields={"item_id": [_("订单中没有该商品。")]}, code="unknown_item")
     order = item.order

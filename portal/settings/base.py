@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from portal.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -47,6 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "django_fsm",
+    "django_prometheus",
     "portal",
     "shop",
     "shipping",
@@ -54,6 +57,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "portal.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -65,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.page_middleware.PageHtmxMiddleware",
     "portal.tenancy.CurrentStoreMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -151,6 +157,9 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
+# A task whose worker died unacknowledged is handed out again after this long (Redis). Keep it above the longest
+# countdown a task is scheduled with; the sweeps (dispatch_pending, webhook_retry_due) are the net behind it.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT_SECONDS", "3600"))}
 # Periodic sweeps: Celery beat at scale, `manage.py run_scheduler` in the one-command run.
 SWEEP_INTERVAL_SECONDS = int(env("SWEEP_INTERVAL_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE = {
@@ -173,6 +182,9 @@ WEBHOOK_TOLERANCE_SECONDS = int(env("WEBHOOK_TOLERANCE_SECONDS", "300"))
 # seconds from one step to the next, multiplied by SANDBOX_COURIER_CLOCK_SCALE (0 = every tick advances).
 SHIPPING_BATCH_LIMIT = int(env("SHIPPING_BATCH_LIMIT", "30"))
 SANDBOX_COURIER_CLOCK_SCALE = float(env("SANDBOX_COURIER_CLOCK_SCALE", "1"))
+# The sandbox courier reports over HTTP to this base URL's webhook endpoint (e.g. http://127.0.0.1:8000) when
+# set, as a real courier does; unset, it hands the same signed request to the webhook code in-process.
+SANDBOX_COURIER_WEBHOOK_URL = env("SANDBOX_COURIER_WEBHOOK_URL")
 SANDBOX_COURIER_CLOCK = {
     "confirm": 10 * 60,
     "pickup": 60 * 60,
@@ -267,10 +279,11 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+# Logs: plain text here, JSON lines with LOG_JSON=true (the production default); request ids on both.
+LOG_JSON = env_bool("LOG_JSON", False)
+LOGGING = logging_config(json_lines=LOG_JSON, level=env("LOG_LEVEL", "INFO"))
+
+# Operations: /healthz, /readyz and /metrics (Prometheus) answer plain HTTP behind a TLS-terminating proxy.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# /metrics is open to the private network only: a comma-separated list of client IPs allowed (empty: everyone).
+METRICS_ALLOWED_IPS = [ip for ip in env("METRICS_ALLOWED_IPS", "").split(",") if ip]

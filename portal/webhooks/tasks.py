@@ -9,6 +9,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
+from portal.metrics import WEBHOOK_DELIVERIES
 from portal.sweeps import sweep
 
 from .models import DeliveryStatus
@@ -20,6 +21,7 @@ def deliver_webhook(self, delivery_id: int) -> str:
     delivery = webhook_delivery_attempt(delivery_id=delivery_id)
     if delivery is None:
         return "not_due"
+    WEBHOOK_DELIVERIES.labels(delivery.status).inc()
     if delivery.status != DeliveryStatus.PENDING or self.request.is_eager:
         return delivery.status
     countdown = max((delivery.next_retry_at - timezone.now()).total_seconds(), 0)

@@ -72,6 +72,9 @@ class ShipmentOut(serializers.ModelSerializer):
     booking_status = serializers.IntegerField(help_text="0 待接单, 100 待揽收, 200 配送中, 300 已完成, 400 已取消")
     confirm_overdue = serializers.BooleanField(source="is_confirm_late")
     pickup_overdue = serializers.BooleanField(source="is_pickup_late")
+    recipient_phone = serializers.CharField(
+        source="masked_phone", help_text="in full while the order is to be shipped, masked once it shipped (DOMAIN.md)"
+    )
 
     class Meta:
         model = Shipment

@@ -3,6 +3,8 @@ and the courier webhook. One view per operation; POSTs are idempotent (Idempoten
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
@@ -18,7 +20,7 @@ from portal.exceptions import ValidationFailed
 from portal.models import ApiKey
 from shipping import selectors, services
 from shipping.models import Booking, Courier, SenderAddress, Shipment, TrackingEvent
-from shop.models import Order
+from shop.selectors.orders import order_by_sn
 
 from .serializers import (
     BookIn,
@@ -30,6 +32,9 @@ from .serializers import (
     ShipmentDetailOut,
     ShipmentOut,
 )
+
+if TYPE_CHECKING:
+    from shop.models import Order
 
 SCOPE = ApiKey.Scope.SHIPPING
 
@@ -200,7 +205,7 @@ class OrderTrackingView(APIView):
 
     @extend_schema(responses={200: OrderTrackingOut})
     def get(self, request, order_sn: str):
-        order = get_object_or_404(Order, store=request_store(request), order_sn=order_sn)
+        order = order_by_sn(store=request_store(request), order_sn=order_sn)
         body = {"order_sn": order.order_sn, "order_status": order.status, "shipments": [
             s for s in selectors.shipments_for_order(order) if s.waybill_no
         ]}  # fmt: skip

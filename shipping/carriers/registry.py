@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from portal.metrics import InstrumentedAdapter
+
 from .base import CarrierAdapter
 from .sandbox import SandboxAdapter
 
@@ -9,4 +11,5 @@ ADAPTERS: dict[str, CarrierAdapter] = {"sandbox": SandboxAdapter()}
 
 
 def adapter_for(courier) -> CarrierAdapter:
-    return ADAPTERS[courier.adapter]
+    """The courier's adapter; its outbound calls are timed and counted (portal_courier_call_* metrics)."""
+    return InstrumentedAdapter(ADAPTERS[courier.adapter])  # type: ignore[return-value]

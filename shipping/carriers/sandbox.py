@@ -257,6 +257,33 @@ def tick(now: datetime | None = None) -> int:
     for code, updates in pushed.items():
         if updates:
             body, headers = adapter.signed_request(updates)
-            webhook_receive(courier_code=code, body=body, headers=headers)
+            if not _post_webhook(code, body, headers):
+                webhook_receive(courier_code=code, body=body, headers=headers)
             sent += len(updates)
     return sent
+
+
+def _post_webhook(courier_code: str, body: bytes, headers: dict) -> bool:
+    """With SANDBOX_COURIER_WEBHOOK_URL (the portal's base URL) set, report over HTTP to the courier webhook
+    endpoint, as a real courier does; whichever web node answers applies it. Not set, or the POST failed:
+    False, and the caller applies the same signed request in-process (a repeat is a no-op: message ids)."""
+    import logging
+    import urllib.error
+    import urllib.request
+
+    from django.urls import reverse
+
+    base = settings.SANDBOX_COURIER_WEBHOOK_URL
+    if not base:
+        return False
+    url = base.rstrip("/") + reverse("api-shipping-webhook", args=[courier_code])
+    http_headers = {k.removeprefix("HTTP_").replace("_", "-").title(): v for k, v in headers.items()}
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers={**http_headers, "Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - the portal's own URL
+            return 200 <= response.status < 300
+    except (urllib.error.URLError, OSError) as exc:
+        logging.getLogger(__name__).warning("sandbox webhook to %s failed (%s): applied in-process", url, exc)
+        return False

@@ -8,6 +8,7 @@ from .addresses import sender_address_delete, sender_address_save
 from .booking import (
     MOBILE,
     BookingLine,
+    batch_limit_message,
     booking_cancel,
     booking_dispatch,
     booking_rebook,
@@ -27,6 +28,7 @@ __all__ = [
     "sender_address_delete",
     "MOBILE",
     "BookingLine",
+    "batch_limit_message",
     "check_batch_limit",
     "booking_submit",
     "courier_refusal_for",

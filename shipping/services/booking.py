@@ -11,6 +11,7 @@ import random
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -22,7 +23,7 @@ from portal.events import emit
 from portal.exceptions import Conflict, ValidationFailed
 from portal.fsm import transition
 from portal.regions import PROVINCES, validate_address
-from shop.models import Order
+from shop.selectors.orders import order_ship_refusal, orders_lock
 
 from .. import selectors
 from ..carriers.base import Address, BatchRequest, ParcelRequest, ParcelResult
@@ -35,6 +36,9 @@ from ..models import (
     Shipment,
     ShipmentStatus,
 )
+
+if TYPE_CHECKING:
+    from shop.models import Order
 
 logger = logging.getLogger(__name__)
 S = ShipmentStatus
@@ -61,6 +65,15 @@ def _new_booking_no(now: datetime) -> str:
     return f"BK{timezone.localtime(now):%y%m%d%H%M%S}{random.randint(0, 999_999):06d}"
 
 
+def batch_limit_message(*, n: int | str, extra: int | str) -> str:
+    """The one wording of the batch limit (service, API, pages and the selection counter's script)."""
+    return _("每次最多下单 %(limit)s 单，您选择了 %(n)s 单，请减少 %(extra)s 单后再提交。") % {
+        "limit": settings.SHIPPING_BATCH_LIMIT,
+        "n": n,
+        "extra": extra,
+    }
+
+
 def check_batch_limit(count: int) -> None:
     """At least one order and at most SHIPPING_BATCH_LIMIT (30): more is refused with a clear message, never cut."""
     limit = settings.SHIPPING_BATCH_LIMIT
@@ -69,11 +82,7 @@ def check_batch_limit(count: int) -> None:
             _("请至少选择一个订单。"), code="no_orders", fields={"orders": [_("请至少选择一个订单。")]}
         )
     if count > limit:
-        msg = _("每次最多下单 %(limit)d 单，您选择了 %(n)d 单，请减少 %(extra)d 单后再提交。") % {
-            "limit": limit,
-            "n": count,
-            "extra": count - limit,
-        }
+        msg = batch_limit_message(n=count, extra=count - limit)
         raise ValidationFailed(msg, code="too_many_orders", fields={"orders": [msg]})
 
 
@@ -108,12 +117,7 @@ def _lock_bookable_orders(*, store, lines: list[BookingLine]) -> dict[int, Order
     ids = [line.order_id for line in lines]
     if len(set(ids)) != len(ids):
         raise ValidationFailed(_("订单重复。"), code="duplicate_orders")
-    orders = {
-        o.pk: o
-        for o in Order.objects.select_for_update(of=("self",))
-        .filter(store=store, pk__in=ids)
-        .prefetch_related(selectors.order_items_prefetch())
-    }
+    orders = orders_lock(store=store, ids=ids)
     missing = set(ids) - set(orders)
     if missing:
         raise ValidationFailed(
@@ -124,10 +128,8 @@ def _lock_bookable_orders(*, store, lines: list[BookingLine]) -> dict[int, Order
     for order in orders.values():
         if order.pk in booked:
             errors[order.order_sn] = [_("该订单已下单，不能重复下单")]
-        elif order.status != "paid":
-            errors[order.order_sn] = [_("订单状态为“%(s)s”，不能下单") % {"s": order.get_status_display()}]
-        elif order.risk_hold:
-            errors[order.order_sn] = [_("风控审核中的订单不能发货")]
+        elif refusal := order_ship_refusal(order):
+            errors[order.order_sn] = [refusal]
     if errors:
         code = "already_booked" if booked else "not_bookable"
         raise Conflict(_("部分订单不能下单：%(sn)s") % {"sn": "、".join(errors)}, code=code, fields=errors)
@@ -345,7 +347,7 @@ def shipment_cancel(*, shipment: Shipment, by, reason: str = "") -> Shipment:
 
 @transaction.atomic
 def order_shipments_cancel(*, order: Order, by) -> int:
-    """An order is being cancelled (shop's ORDER_CANCELLED_HOOKS): cancel its booked parcel; returns how many.
+    """An order is being cancelled (`portal.hooks.order_cancelled`): cancel its booked parcel; returns how many.
 
     A parcel already weighed or picked up is with the courier, so the order is effectively shipped:
     the order's cancellation is refused (Conflict), and the caller's transaction rolls it all back.

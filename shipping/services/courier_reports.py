@@ -14,7 +14,7 @@ from django_fsm import can_proceed
 from portal.events import emit
 from portal.exceptions import DomainError, ValidationFailed
 from portal.fsm import transition
-from shop.models import Order
+from shop.services.orders import order_deliver_booked, order_ship_booked
 
 from ..carriers.base import CourierUpdate
 from ..carriers.registry import adapter_for
@@ -60,24 +60,17 @@ def courier_updates_apply(*, courier: Courier, updates: list[CourierUpdate]) -> 
 
 
 def _ship_order(shipment: Shipment, by: str) -> None:
-    from shop.services.orders import order_ship
-
-    order = shipment.order
-    if order.status == "paid":
-        try:
-            order_ship(
-                order=order, courier_code=shipment.courier.code, waybill_no=shipment.waybill_no, by=by, via="booking"
+    try:
+        with transaction.atomic():
+            order_ship_booked(
+                order_id=shipment.order_id, courier_code=shipment.courier.code, waybill_no=shipment.waybill_no, by=by
             )
-        except DomainError as exc:  # e.g. a risk hold placed after booking: the parcel moves, the order stays
-            logger.warning("order %s not marked shipped: %s", order.order_sn, exc.message)
+    except DomainError as exc:  # e.g. a risk hold placed after booking: the parcel moves, the order stays
+        logger.warning("order %s not marked shipped: %s", shipment.order.order_sn, exc.message)
 
 
 def _deliver_order(shipment: Shipment, by: str) -> None:
-    from shop.services.orders import order_deliver
-
-    order = Order.objects.get(pk=shipment.order_id)
-    if order.status == "shipped":
-        order_deliver(order=order, by=by)
+    order_deliver_booked(order_id=shipment.order_id, by=by)
 
 
 def _move(shipment: Shipment, name: str, *, by: str, reason: str = "") -> bool:

@@ -67,7 +67,7 @@ class ShipForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["courier_code"].choices = [("", "—")] + [(c, c) for c in courier_choices()]
+        self.fields["courier_code"].choices = [("", "—"), *courier_choices()]
 
 
 class CancelForm(forms.Form):

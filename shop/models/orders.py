@@ -24,6 +24,18 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled", _("已取消")
 
 
+# While an order is yet to ship the merchant needs the recipient's phone; afterwards it is masked.
+PHONE_SHOWN_STATUSES = (OrderStatus.PENDING_PAYMENT, OrderStatus.GROUPING, OrderStatus.PAID)
+
+
+def recipient_phone_shown(phone: str, *, order_status: str, shipped: bool) -> str:
+    """The one rule for showing a recipient's phone (DOMAIN.md), on every page, API, CSV and label:
+    in full only while the order is to be shipped, masked (138****5678) once it shipped or closed."""
+    if order_status in PHONE_SHOWN_STATUSES and not shipped:
+        return phone
+    return f"{phone[:3]}****{phone[-4:]}" if len(phone) > 7 else "****"
+
+
 class BuyMode(models.TextChoices):
     SINGLE = "single", _("单独购买")
     GROUP = "group", _("拼团")
@@ -170,10 +182,8 @@ class Order(FSMModelMixin, models.Model):
         return self.created_at + settings.PORTAL_TIME_RULES["unpaid_auto_cancel"]
 
     def masked_phone(self) -> str:
-        """The recipient's phone in full only while the order is yet to ship (138****5678 afterwards)."""
-        if self.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED) or self.shipped_at:
-            return f"{self.recipient_phone[:3]}****{self.recipient_phone[-4:]}"
-        return self.recipient_phone
+        """The recipient's phone as it may be shown now (`recipient_phone_shown`)."""
+        return recipient_phone_shown(self.recipient_phone, order_status=self.status, shipped=bool(self.shipped_at))
 
     # Transitions (pure, in memory); services in shop/services/orders.py persist and audit them.
     @transition(field=status, source=OrderStatus.PENDING_PAYMENT, target=OrderStatus.PAID)

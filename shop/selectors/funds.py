@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from shop.models import PayoutEntry, Store
 from shop.models.funds import PayoutBucket
+from shop.models.funds import RefType as RefType  # what a ledger line refers to, for the other apps
 
 
 def payout_balances(store: Store) -> dict[str, int]:

@@ -6,15 +6,18 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aftersales import selectors as aftersales_selectors
+from portal import hooks
 from portal.keyset import PAGE_SIZES, KeysetPage, keyset_page
 from shop.models import Order, OrderItem, Store
-from shop.models.orders import BuyMode, GroupStatus, OrderStatus
+from shop.models.orders import BuyMode, GroupStatus
+from shop.models.orders import OrderStatus as OrderStatus  # the order statuses, for the other apps
+from shop.models.orders import recipient_phone_shown as recipient_phone_shown  # the phone rule, for other apps
 
 AFTERSALES = "aftersales"
 # Tabs of the order list, in order: (key, label). Every status, plus the derived after-sales flag.
@@ -22,8 +25,9 @@ TABS: list[tuple[str, str]] = [(s.value, s.label) for s in OrderStatus] + [(AFTE
 
 
 def in_aftersales_q() -> Q:
-    """Orders with an open after-sales request: a derived flag, not a status (the 售后中 tab and filter)."""
-    return aftersales_selectors.in_aftersales_q()
+    """Orders with an open after-sales request: a derived flag, not a status (the 售后中 tab and filter).
+    After-sales owns the rule (`portal.hooks.order_in_aftersales`)."""
+    return Q(hooks.order_in_aftersales.call())
 
 
 def tab_q(tab: str) -> Q:
@@ -37,7 +41,7 @@ def order_tab_counts(*, store: Store) -> dict[str, int]:
     counts = {key: 0 for key, _label in TABS}
     rows = Order.objects.filter(store=store).order_by().values_list("status").annotate(n=Count("*"))
     counts.update({status: n for status, n in rows if status in counts})
-    counts[AFTERSALES] = aftersales_selectors.open_request_order_ids(store).count()
+    counts[AFTERSALES] = hooks.store_aftersales_order_ids.call(store).count()
     return counts
 
 
@@ -89,14 +93,15 @@ def order_list(*, store: Store, filters: OrderFilters | None = None) -> QuerySet
         _filtered(store, filters or OrderFilters())
         .select_related("group")
         .prefetch_related(Prefetch("items", queryset=OrderItem.objects.select_related("sku__product")))
-        .annotate(in_aftersales=aftersales_selectors.in_aftersales())
+        .annotate(in_aftersales=hooks.order_in_aftersales.call(), refund_status=hooks.order_refund_status.call())
     )
 
 
 def _filtered(store: Store, f: OrderFilters) -> QuerySet[Order]:
     qs = Order.objects.filter(store=store)
     if f.tab == AFTERSALES:
-        qs = qs.filter(pk__in=aftersales_selectors.open_request_order_ids(store))
+        # A semi-join from the store's few open requests, not a correlated EXISTS per order.
+        qs = qs.filter(pk__in=hooks.store_aftersales_order_ids.call(store))
     elif f.tab:
         qs = qs.filter(tab_q(f.tab))
     if f.date_from:
@@ -150,6 +155,84 @@ def order_page(
     return OrderPage(page=page, total=min(total, COUNT_CAP), total_capped=total > COUNT_CAP)
 
 
+def paid_between(store: Store, start: datetime, end: datetime):
+    """Orders paid in [start, end). An order is paid within the unpaid auto-cancel window of its
+    creation, so bounding created_at too lets the database use its created_at index instead of
+    scanning every order of the store."""
+    return Order.objects.filter(
+        store=store,
+        paid_at__gte=start,
+        paid_at__lt=end,
+        created_at__gte=start - settings.PORTAL_TIME_RULES["unpaid_auto_cancel"],
+        created_at__lt=end,
+    )
+
+
+def paid_order_counts(*, store_ids: list[int], since: datetime, now: datetime) -> dict[int, int]:
+    """Orders paid in (since, now] per store (one query): the denominator of rates per paid order."""
+    return dict(
+        Order.objects.filter(store_id__in=store_ids, paid_at__gt=since, paid_at__lte=now)
+        .values("store_id")
+        .annotate(n=Count("id"))
+        .values_list("store_id", "n")
+    )
+
+
+# --- for the shipping app (online booking): orders read and locked through shop, never by status string ----
+
+
+def order_items_prefetch() -> Prefetch:
+    """Items with SKU and product in one query: weights and special-goods flags of each order."""
+    return Prefetch("items", queryset=OrderItem.objects.select_related("sku__product").order_by("id"))
+
+
+def orders_to_ship(*, store: Store) -> QuerySet[Order]:
+    """The store's orders awaiting shipment (待发货), items loaded."""
+    return Order.objects.filter(store=store, status=OrderStatus.PAID).prefetch_related(order_items_prefetch())
+
+
+def orders_of_store(*, store: Store, ids: list[int] | None = None, sns: list[str] | None = None) -> QuerySet[Order]:
+    """The store's orders with these ids (or order numbers), items loaded."""
+    qs = Order.objects.filter(store=store)
+    qs = qs.filter(pk__in=ids or []) if sns is None else qs.filter(order_sn__in=sns)
+    return qs.prefetch_related(order_items_prefetch())
+
+
+def orders_lock(*, store: Store, ids: list[int]) -> dict[int, Order]:
+    """Lock the store's orders (rows only; concurrent bookings of one order: the second waits here)."""
+    return {
+        o.pk: o
+        for o in Order.objects.select_for_update(of=("self",))
+        .filter(store=store, pk__in=ids)
+        .prefetch_related(order_items_prefetch())
+    }
+
+
+def order_ship_refusal(order: Order) -> str:
+    """Why this order cannot be shipped now ("" if it can): not to ship, or under a risk hold."""
+    if order.status != OrderStatus.PAID:
+        return _("订单状态为“%(s)s”，不能下单") % {"s": order.get_status_display()}
+    if order.risk_hold:
+        return _("风控审核中的订单不能发货")
+    return ""
+
+
+def items_received_before(cutoff: datetime) -> QuerySet[OrderItem]:
+    """Items of orders received (delivered, or completed without a delivery scan) at or before `cutoff`."""
+    return (
+        OrderItem.objects.filter(order__status__in=[OrderStatus.DELIVERED, OrderStatus.COMPLETED])
+        .filter(
+            Q(order__delivered_at__lte=cutoff) | Q(order__delivered_at__isnull=True, order__completed_at__lte=cutoff)
+        )
+        .select_related("order", "sku")
+    )
+
+
+def order_by_sn(*, store: Store, order_sn: str) -> Order:
+    """One order of the store by number, without the list's annotations (404 for another store's)."""
+    return get_object_or_404(Order, store=store, order_sn=order_sn)
+
+
 def order_get(*, store: Store, order_sn: str) -> Order:
     """One order of the store (404 for another store's)."""
     return get_object_or_404(order_list(store=store).prefetch_related("compensations__coupon"), order_sn=order_sn)
@@ -159,13 +242,17 @@ def order_get(*, store: Store, order_sn: str) -> Order:
 
 
 def platform_refund_status(order: Order) -> int:
-    """1 none or closed, 2 in after-sales, 3 refunding, 4 refunded: an order cancelled after payment was
-    refunded; one listed by `order_list` knows whether an after-sales request is open."""
-    if order.status == OrderStatus.CANCELLED and order.paid_at:
-        return 4
-    if getattr(order, "in_aftersales", False):
-        return 2
-    return 1
+    """1 none or closed, 2 in after-sales, 3 refunding, 4 refunded. After-sales owns the rule
+    (`portal.hooks.order_refund_status`); orders from `order_list` carry it as an annotation."""
+    code = getattr(order, "refund_status", None)
+    if code is None:
+        code = (
+            Order.objects.filter(pk=order.pk)
+            .annotate(code=hooks.order_refund_status.call())
+            .values_list("code", flat=True)
+            .get()
+        )
+    return code
 
 
 def platform_status(order: Order) -> dict[str, int]:

@@ -1,4 +1,7 @@
-"""Store evaluation: daily DSR snapshots, metrics against configured rules, warnings, suspension proposals."""
+"""Store evaluation: metrics against configured rules, warnings, suspension proposals.
+
+The metrics come from every app (`portal.hooks.store_metrics`); the daily DSR snapshots are after-sales'.
+"""
 
 from __future__ import annotations
 
@@ -12,112 +15,49 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aftersales.models import AftersalesRequest, Complaint, ComplaintStatus, Decision, DsrSnapshot
-from aftersales.selectors import dsr_rows
+from portal import hooks
 from portal.events import emit
 from portal.fsm import transition
-from shipping.models import Shipment
 from shop.models import EvaluationRule, Order, Store, StoreEvaluation, StoreStatus, SuspensionProposal
-from shop.models.evaluation import Metric
+from shop.models.evaluation import Metric as Metric  # the metrics' names, for the apps that compute them
 from shop.services.stores import store_suspend
 
 
-def _pct(part: int, whole: int) -> Decimal | None:
+def pct(part: int, whole: int) -> Decimal | None:
+    """part / whole in percent with two decimals (None when there is no whole): the metrics' rates."""
     return (Decimal(part) * 100 / whole).quantize(Decimal("0.01")) if whole else None
 
 
-def _pickup_sla_breaches(store_ids: list[int], since: datetime, now: datetime) -> dict[int, int]:
-    """Parcels booked in the window that the courier failed to collect in time (shipping's SLA watch)."""
-    return dict(
-        Shipment.objects.filter(store_id__in=store_ids, pickup_overdue=True, created_at__gt=since, created_at__lte=now)
-        .values("store_id")
-        .annotate(n=Count("id"))
-        .values_list("store_id", "n")
-    )
-
-
-def store_metrics(*, store_ids: list[int], now: datetime) -> dict[int, dict[str, Decimal | int | None]]:
-    """Every metric of many stores over the DSR window, with a fixed number of aggregate queries."""
-    since = now - settings.PORTAL_TIME_RULES["dsr_window"]
-    ratings = dsr_rows(store_ids=store_ids, now=now)
-    shipping = {
+def own_metrics(*, store_ids: list[int], since: datetime, now: datetime) -> dict[int, dict]:
+    """Shop's own metric: the late-shipping rate of the orders shipped in the window (one query)."""
+    shipped = {
         r["store_id"]: r
         for r in Order.objects.filter(store_id__in=store_ids, shipped_at__gt=since, shipped_at__lte=now)
         .values("store_id")
         .annotate(total=Count("id"), late=Count("id", filter=Q(ship_by__isnull=False, shipped_at__gt=F("ship_by"))))
     }
-    paid = dict(
-        Order.objects.filter(store_id__in=store_ids, paid_at__gt=since, paid_at__lte=now)
-        .values("store_id")
-        .annotate(n=Count("id"))
-        .values_list("store_id", "n")
-    )
-    requests = {
-        r["store_id"]: r
-        for r in AftersalesRequest.objects.filter(store_id__in=store_ids)
-        .values("store_id")
-        .annotate(
-            opened=Count("id", filter=Q(created_at__gt=since, created_at__lte=now)),
-            lost=Count(
-                "id",
-                filter=Q(
-                    finished_at__gt=since,
-                    finished_at__lte=now,
-                    decision__in=[Decision.FULL_REFUND, Decision.PARTIAL_REFUND],
-                ),
-            ),
-        )
-    }
-    complaints = dict(
-        Complaint.objects.filter(
-            store_id__in=store_ids, status=ComplaintStatus.UPHELD, handled_at__gt=since, handled_at__lte=now
-        )
-        .values("store_id")
-        .annotate(n=Count("id"))
-        .values_list("store_id", "n")
-    )
-    breaches = _pickup_sla_breaches(store_ids, since, now)
     out = {}
     for pk in store_ids:
-        r = ratings.get(pk, {})
-        s = shipping.get(pk, {"total": 0, "late": 0})
-        a = requests.get(pk, {"opened": 0, "lost": 0})
-        out[pk] = {
-            Metric.DSR_DESCRIPTION: r.get("description"),
-            Metric.DSR_LOGISTICS: r.get("logistics"),
-            Metric.DSR_SERVICE: r.get("service"),
-            Metric.LATE_SHIPPING_RATE: _pct(s["late"], s["total"]),
-            Metric.PICKUP_SLA_BREACHES: breaches.get(pk, 0),
-            Metric.AFTERSALES_RATE: _pct(a["opened"], paid.get(pk, 0)),
-            Metric.DISPUTES_LOST: a["lost"],
-            Metric.COMPLAINTS: complaints.get(pk, 0),
-        }
+        s = shipped.get(pk, {"total": 0, "late": 0})
+        out[pk] = {Metric.LATE_SHIPPING_RATE: pct(s["late"], s["total"])}
     return out
 
 
-def dsr_snapshot_all(*, day: date | None = None, now: datetime | None = None) -> int:
-    """Store every store's rolling DSR for `day` (one aggregate query, one upsert). Idempotent."""
-    now = now or timezone.now()
-    day = day or timezone.localdate(now)
-    rows = dsr_rows(now=now)
-    snapshots = [
-        DsrSnapshot(
-            store_id=pk,
-            day=day,
-            description=r["description"],
-            logistics=r["logistics"],
-            service=r["service"],
-            review_count=r["count"],
-        )
-        for pk, r in rows.items()
-    ]
-    DsrSnapshot.objects.bulk_create(
-        snapshots,
-        update_conflicts=True,
-        unique_fields=["store", "day"],
-        update_fields=["description", "logistics", "service", "review_count"],
-    )
-    return len(snapshots)
+def store_metrics(*, store_ids: list[int], now: datetime) -> dict[int, dict[str, Decimal | int | None]]:
+    """Every metric of many stores over the DSR window, with a fixed number of aggregate queries.
+
+    Each metric is computed by the app whose data it describes: shop's own here, the others through
+    `portal.hooks.store_metrics` (shipping: pickup SLA breaches; after-sales: DSR, after-sales rate,
+    disputes lost, complaints). A metric nobody answers is None.
+    """
+    since = now - settings.PORTAL_TIME_RULES["dsr_window"]
+    merged: dict[int, dict] = {pk: {} for pk in store_ids}
+    parts = [own_metrics(store_ids=store_ids, since=since, now=now)]
+    parts += hooks.store_metrics.run(store_ids=store_ids, since=since, now=now)
+    for part in parts:
+        for pk, values in part.items():
+            merged[pk].update(values)
+    return {pk: {m: merged[pk].get(m) for m in Metric.values} for pk in store_ids}
 
 
 def _json(value):

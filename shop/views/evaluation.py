@@ -6,7 +6,7 @@ from django.urls import path
 from django.utils import timezone
 from django.views.generic import TemplateView
 
-from aftersales.selectors import dsr
+from portal import hooks
 from portal.tenancy import MerchantMixin
 from shop.models import EvaluationRule, StoreEvaluation
 from shop.models.evaluation import Metric
@@ -48,7 +48,7 @@ class EvaluationView(MerchantMixin, TemplateView):
                 }
             )
         latest = history[-1] if history else None
-        return super().get_context_data(rows=rows, latest=latest, dsr=dsr(store), **kwargs)
+        return super().get_context_data(rows=rows, latest=latest, dsr=hooks.store_rating.call(store), **kwargs)
 
 
 def _float(value) -> float | None:

@@ -44,7 +44,7 @@ def test_partial_refund_decision_with_deposit_deduction(admin_client, escalated,
     assert response.status_code == 302
     escalated.refresh_from_db()
     assert escalated.status == S.DECIDED and escalated.refund.amount == 1500 and escalated.refund.status == "succeeded"
-    assert DepositEntry.objects.get(ref=escalated.request_sn, kind="deduct").amount == 500
+    assert DepositEntry.objects.get(ref=f"aftersales:{escalated.request_sn}", kind="deduct").amount == 500
 
 
 def test_bad_decision_input_changes_nothing(admin_client, escalated):

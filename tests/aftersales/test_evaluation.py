@@ -9,11 +9,11 @@ from django.utils import timezone
 from aftersales import services
 from aftersales.models import DsrSnapshot
 from aftersales.selectors import dsr
+from aftersales.services.evaluation import dsr_snapshot_all
 from portal.exceptions import IllegalTransition
 from portal.models import Event
 from shop.models import EvaluationRule, StoreEvaluation, SuspensionProposal
 from shop.services.evaluation import (
-    dsr_snapshot_all,
     evaluation_run,
     store_metrics,
     suspension_confirm,

@@ -388,7 +388,7 @@ def escalated(order, merchant, django_capture_on_commit_callbacks):
 @pytest.fixture
 def deposit_calls(monkeypatch):
     calls = []
-    monkeypatch.setattr(services.intervention, "deposit_deduct", lambda **kw: calls.append(kw))
+    monkeypatch.setattr(services.intervention, "penalty_charge", lambda **kw: calls.append(kw))
     return calls
 
 
@@ -408,7 +408,8 @@ def test_decide_full_refund_with_deposit_deduction(
             "amount": 500,
             "reason": f"售后纠纷平台判定：{req.request_sn}",
             "by": staff_user,
-            "ref": req.request_sn,
+            "ref_type": "aftersales",
+            "ref_label": req.request_sn,
         }
     ]
     assert Event.objects.filter(type="aftersales.closed").exists()
@@ -439,7 +440,7 @@ def test_decision_deducts_from_the_deposit_ledger(escalated, staff_user):
 
     before = deposit_balance(escalated.store)
     services.aftersales_decide(request=escalated, decision=Decision.FULL_REFUND, deposit_deduction=700, by=staff_user)
-    entry = DepositEntry.objects.get(store=escalated.store, ref=escalated.request_sn)
+    entry = DepositEntry.objects.get(store=escalated.store, ref=f"aftersales:{escalated.request_sn}")
     assert entry.amount == 700
     assert deposit_balance(escalated.store) == before - 700
 

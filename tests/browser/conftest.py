@@ -10,6 +10,15 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+INSTALL = "apt-get install -y chromium (as root), or: .venv/bin/python -m playwright install chromium"
+
+
+def pytest_collection_modifyitems(config, items):
+    """No browser: stop before the first test with the one command that gets one, never a wall of errors.
+    (`make test` finds or installs one itself: .ci/ensure_chromium.sh.)"""
+    here = Path(__file__).parent
+    if not os.access(CHROMIUM, os.X_OK) and any(here in Path(str(item.path)).parents for item in items):
+        raise pytest.UsageError(f"No Chromium for the browser tests at {CHROMIUM}. Install it with: {INSTALL}")
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from aftersales import dashboard as aftersales_dashboard
 from portal import dashboard
+from shipping import dashboard as shipping_dashboard
+from shop import dashboard as shop_dashboard
 from shop.models import Order
 from tests.conftest import force_status
 from tests.factories import OrderFactory
@@ -69,12 +72,12 @@ def test_orders_per_day_fills_every_day_and_sums_sales(store, other_store, time_
     paid_order(store, ship_by=now, paid_amount=700, paid_at=now - timedelta(days=2))
     paid_order(store, ship_by=now, paid_amount=999, paid_at=now - timedelta(days=8))  # outside 7 days
     paid_order(other_store, ship_by=now, paid_amount=5000, paid_at=now)
-    chart = dashboard.orders_per_day(store, 7)
+    chart = shop_dashboard.orders_per_day(store, 7)
     assert len(chart.rows) == 7
     assert chart.rows[-1] == ["2026-11-21", 2, "35.00"]
     assert chart.rows[-3] == ["2026-11-19", 1, "7.00"]
     assert sum(r[1] for r in chart.rows) == 3
-    assert len(dashboard.orders_per_day(store, 30).rows) == 30
+    assert len(shop_dashboard.orders_per_day(store, 30).rows) == 30
     assert chart.svg.count('class="bar"') == 7
 
 
@@ -84,7 +87,7 @@ def test_funnel_counts_each_step(store, time_machine):
     shipped = OrderFactory(store=store)
     force_status(shipped, "completed")
     Order.objects.filter(pk=shipped.pk).update(paid_at=timezone.now(), shipped_at=timezone.now())
-    rows = {row[0]: row[1] for row in dashboard.order_funnel(store, 7).rows}
+    rows = {row[0]: row[1] for row in shop_dashboard.order_funnel(store, 7).rows}
     assert (rows["下单"], rows["支付"], rows["发货"], rows["完成"]) == (5, 4, 1, 1)
 
 
@@ -260,24 +263,24 @@ def test_courier_aftersales_and_dsr_charts(store, time_machine):
         delivered_at=now + timedelta(hours=53),
     )
     Shipment.objects.filter(pk=late.pk).update(confirmed_at=now + timedelta(hours=3))
-    (row,) = dashboard.courier_performance(store, 7).rows
+    (row,) = shipping_dashboard.courier_performance(store, 7).rows
     assert row[1:] == [2, "50.0", "50.0", "48.0"]
 
     _aftersales_request(store, reason="quality")
     _aftersales_request(store, reason="quality")
     _aftersales_request(store, reason="damaged")
-    chart = dashboard.aftersales_rate(store, 7)
+    chart = aftersales_dashboard.aftersales_rate(store, 7)
     assert [r[:2] for r in chart.rows] == [["质量问题", 2], ["包装或商品破损", 1]]
     assert "3 个售后" in chart.note
 
     DsrSnapshot.objects.create(
         store=store, day=timezone.localdate(), description="4.80", logistics="4.50", service="4.90"
     )
-    dsr = dashboard.dsr_trend(store, 7)
+    dsr = aftersales_dashboard.dsr_trend(store, 7)
     assert dsr.rows[-1][1:] == [Decimal("4.80"), Decimal("4.50"), Decimal("4.90")]
     assert dsr.svg.count("<polyline") == 3
     assert not dsr.empty
-    assert dashboard.dsr_trend(store, 7, now - timedelta(days=30)).empty
+    assert aftersales_dashboard.dsr_trend(store, 7, now - timedelta(days=30)).empty
 
 
 def test_staff_overview_counts_interventions_proposals_and_sla_breaches(admin_client, store, other_store):

@@ -324,7 +324,6 @@ def test_api_lists_and_replays_only_the_stores_own_deliveries(
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_a_retry_and_the_sweep_racing_send_a_due_delivery_once(store, merchant, receiver):
     endpoint = webhook_endpoint_create(store=store, url=receiver.url, event_types=["order.paid"], by=merchant)

@@ -102,7 +102,7 @@ def test_scans_of_unknown_waybills_are_kept_for_fake_shipping_checks(client, shi
 
 
 def test_the_fake_shipping_hook_of_orders_is_answered_from_tracking_events(client, store):
-    from shop.services import orders as order_services
+    from portal import hooks
 
     from .conftest import paid_order
 
@@ -113,4 +113,4 @@ def test_the_fake_shipping_hook_of_orders_is_answered_from_tracking_events(clien
         message_id="y", kind="track", waybill_no="73100000000011", occurred_at=timezone.now(), action="GOT"
     )
     post(client, *SandboxAdapter().signed_request([update]))
-    assert order_services.deadlines.PICKUP_SCAN_LOOKUP([scanned, silent]) == {scanned.pk}
+    assert hooks.pickup_scanned_orders.call([scanned, silent]) == {scanned.pk}

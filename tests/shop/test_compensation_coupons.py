@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from portal import hooks
 from portal.exceptions import Conflict, ValidationFailed
 from portal.models import Event
 from shop.models import ClaimStatus, Compensation, CouponBatch, CouponClaim
@@ -134,7 +135,7 @@ def test_not_shipped_complaint_also_grants_its_coupon(store, clock):
 def test_fake_shipping_also_grants_its_coupon(store, clock, monkeypatch):
     from shop.services.orders import order_ship
 
-    monkeypatch.setattr(services.deadlines, "PICKUP_SCAN_LOOKUP", lambda orders: set())
+    monkeypatch.setattr(hooks.pickup_scanned_orders, "_impls", [lambda orders: set()])
     order = pay(place(store, on_sale_sku(store)))
     order_ship(order=order, courier_code="SF", waybill_no="SF1234567890123", by="m")
     later(clock, hours=25)

@@ -12,7 +12,6 @@ from tests.shop.orders_support import on_sale_sku, place
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks"),
 ]
 
 

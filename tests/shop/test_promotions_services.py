@@ -4,7 +4,6 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from portal.exceptions import Conflict, IllegalTransition, ValidationFailed
@@ -245,7 +244,6 @@ def test_redeem_refuses_when_activity_stock_ran_out(store, sku, now):
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_overlapping_discounts_only_one_wins(store, sku):
     now = timezone.now()
@@ -274,7 +272,6 @@ def test_concurrent_overlapping_discounts_only_one_wins(store, sku):
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_claims_never_exceed_quantity(store):
     now = timezone.now()

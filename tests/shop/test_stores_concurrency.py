@@ -15,7 +15,6 @@ from tests.shop.store_helpers import approved_store, staff, submitted_store
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
 ]
 
 

@@ -15,32 +15,39 @@ from .deadlines import (
     warn_ship_by_near,
 )
 from .groups import group_fail
+from .items import order_close_if_fully_refunded, order_item_lock, order_item_refund_record, order_item_refundable
 from .lifecycle import (
-    ORDER_CANCELLED_HOOKS,
     courier_choices,
     order_cancel,
     order_cancel_transition,
     order_confirm_receipt,
     order_deliver,
+    order_deliver_booked,
     order_extend_receipt,
     order_reship,
     order_set_risk_hold,
     order_ship,
+    order_ship_booked,
 )
 from .placement import LineIn, order_pay, order_place
 
 __all__ = [
+    "order_close_if_fully_refunded",
+    "order_item_lock",
+    "order_item_refund_record",
+    "order_item_refundable",
     "LineIn",
     "order_place",
     "order_pay",
     "group_fail",
-    "ORDER_CANCELLED_HOOKS",
     "order_cancel",
     "order_cancel_transition",
     "courier_choices",
     "order_ship",
+    "order_ship_booked",
     "order_reship",
     "order_deliver",
+    "order_deliver_booked",
     "order_confirm_receipt",
     "order_extend_receipt",
     "order_set_risk_hold",

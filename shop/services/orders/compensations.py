@@ -11,8 +11,9 @@ from portal.events import emit
 from portal.exceptions import Conflict, DomainError, IllegalTransition
 from portal.fsm import transition
 from shop.models import Compensation, Order
+from shop.models.funds import RefType
 from shop.models.orders import CompensationKind, OrderStatus
-from shop.services.deposit import deposit_deduct
+from shop.services.funds import penalty_charge
 from shop.services.promotions import (
     coupon_grant,
 )
@@ -60,7 +61,7 @@ def _compensate(order: Order, kind: str, *, by) -> Compensation | None:
         type="order.late_shipping" if kind == CompensationKind.LATE_SHIPPING else "order.compensated",
         store_id=order.store_id,
         title=_("订单 %(sn)s 产生赔付：%(kind)s") % {"sn": order.order_sn, "kind": compensation.get_kind_display()},
-        body=_("赔付 ¥%(amount).2f 给买家，从保证金扣除。") % {"amount": compensation.amount / 100},
+        body=_("赔付 ¥%(amount).2f 给买家，从货款或保证金扣除。") % {"amount": compensation.amount / 100},
         url=_order_url(order),
         data={"order_sn": order.order_sn, "kind": kind, "amount": compensation.amount},
     )
@@ -68,16 +69,18 @@ def _compensate(order: Order, kind: str, *, by) -> Compensation | None:
 
 
 def _settle(compensation: Compensation, *, by) -> bool:
-    """Deduct the compensation from the store's deposit; if the ledger refuses, it stays pending for staff."""
+    """Charge the compensation to the store (`funds.penalty_charge`: payouts first, then the deposit); if the
+    ledgers refuse, it stays pending for staff."""
     try:
         with transaction.atomic():
-            deposit_deduct(
+            penalty_charge(
                 store=compensation.store,
                 amount=compensation.amount,
                 reason=_("订单 %(sn)s %(kind)s赔付")
                 % {"sn": compensation.order.order_sn, "kind": compensation.get_kind_display()},
                 by=by,
-                ref=f"compensation:{compensation.pk}",
+                ref_type=RefType.COMPENSATION,
+                ref_id=compensation.pk,
             )
             transition(compensation, "settle", by=by)
     except DomainError:

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import hooks
 from portal.events import emit
 from portal.exceptions import DomainError
 from portal.fsm import BATCH_SIZE, transition, transition_many
@@ -27,12 +28,6 @@ from .groups import group_fail
 from .lifecycle import _cancel_locked
 
 logger = logging.getLogger(__name__)
-
-
-# The shipping app answers "which of these self-shipped orders has a pickup scan?" (tracking events):
-# set it to a function taking orders and returning the ids of those with a pickup (GOT) scan.
-# Until it is set, the fake-shipping rule cannot judge and flags nothing.
-PICKUP_SCAN_LOOKUP: Callable[[list[Order]], set[int]] | None = None
 
 
 def _each_locked(ids: Iterable[int], still: dict, action: Callable[[Order], None]) -> int:
@@ -158,10 +153,12 @@ def auto_confirm_receipt(*, now: datetime | None = None) -> int:
 
 
 def fake_shipping_check(*, now: datetime | None = None, lookup: Callable[[list[Order]], set[int]] | None = None) -> int:
-    """Self-shipped waybills with no pickup scan within the window are fake shipping: flag and compensate."""
-    lookup = lookup or PICKUP_SCAN_LOOKUP
-    if lookup is None:
-        return 0
+    """Self-shipped waybills with no pickup scan within the window are fake shipping: flag and compensate.
+
+    Which waybills have a pickup scan is shipping's knowledge (`portal.hooks.pickup_scanned_orders`);
+    without an answer the rule cannot judge and flags nothing.
+    """
+    lookup = lookup or hooks.pickup_scanned_orders.call
     now = now or timezone.now()
     deadline = now - _rules()["fake_shipping_no_scan"]
     still = {
@@ -186,5 +183,7 @@ def fake_shipping_check(*, now: datetime | None = None, lookup: Callable[[list[O
     while batch := list(candidates.filter(pk__gt=last_pk)[:BATCH_SIZE]):
         last_pk = batch[-1].pk
         scanned = lookup(batch)
+        if scanned is None:
+            return done  # no tracking to judge by
         done += _each_locked([o.pk for o in batch if o.pk not in scanned], still, flag)
     return done

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from portal import hooks
 from portal.events import emit
 from portal.exceptions import Conflict, IllegalTransition, ValidationFailed
 from portal.fsm import transition
 from portal.models import Payment, PaymentStatus
 from portal.payments.services import refund_create
-from shipping.waybills import WAYBILL_FORMATS, validate_waybill
 from shop.models import Order
 from shop.models.orders import OrderStatus
 from shop.services.promotions import (
@@ -21,12 +19,6 @@ from shop.services.promotions import (
 )
 
 from .common import PAYMENT_PURPOSE, _order_url, _release_stock
-
-# Run, keyword-only as hook(order=..., by=...), inside the transaction of every order cancellation,
-# right after the order's cancel transition (the order is locked). The shipping app registers the
-# cancellation of the order's booked parcel; a hook refuses by raising a DomainError, which rolls
-# the whole cancellation back.
-ORDER_CANCELLED_HOOKS: list[Callable[..., object]] = []
 
 
 @transaction.atomic
@@ -42,14 +34,13 @@ def order_cancel(*, order: Order, reason: str, by) -> Order:
 
 
 def order_cancel_transition(*, order: Order, reason: str, by) -> Order:
-    """The one place an order is cancelled: its FSM cancel, then ORDER_CANCELLED_HOOKS (a booked parcel
+    """The one place an order is cancelled: its FSM cancel, then `portal.hooks.order_cancelled` (a booked parcel
     is cancelled with it, or the cancellation is refused once the parcel was picked up).
 
     The caller holds the order's row lock inside its transaction and settles stock, promotions and money.
     """
     transition(order, "cancel", by=by, reason=reason, cancel_reason=reason)
-    for hook in ORDER_CANCELLED_HOOKS:
-        hook(order=order, by=by)
+    hooks.order_cancelled.run(order=order, by=by)
     return order
 
 
@@ -76,15 +67,14 @@ def _cancel_locked(order: Order, *, reason: str, by) -> None:
     )
 
 
-def courier_choices() -> list[str]:
-    """Courier codes a merchant may self-ship with (the shipping app's Courier model will replace this)."""
-    return list(WAYBILL_FORMATS)
+def courier_choices() -> list[tuple[str, str]]:
+    """(code, name) of the couriers a merchant may self-ship with (shipping's Courier table, via a hook)."""
+    return hooks.courier_choices.call()
 
 
 def _checked_waybill(courier_code: str, waybill_no: str) -> str:
-    if courier_code not in WAYBILL_FORMATS:
-        raise ValidationFailed(_("请选择快递公司。"), fields={"courier_code": [_("不支持的快递公司。")]})
-    return validate_waybill(courier_code, waybill_no)
+    """The courier's own waybill format (shipping owns the formats; an unknown courier is refused)."""
+    return hooks.waybill_validate.call(courier_code, waybill_no)
 
 
 @transaction.atomic
@@ -112,6 +102,24 @@ def order_ship(*, order: Order, courier_code: str, waybill_no: str, by, via: str
         via=via,
     )
     return order
+
+
+@transaction.atomic
+def order_ship_booked(*, order_id: int, courier_code: str, waybill_no: str, by) -> Order | None:
+    """A booked parcel was picked up: ship its order if it is still to ship (else nothing changes)."""
+    order = Order.objects.select_for_update().get(pk=order_id)
+    if order.status != OrderStatus.PAID:
+        return None
+    return order_ship(order=order, courier_code=courier_code, waybill_no=waybill_no, by=by, via="booking")
+
+
+@transaction.atomic
+def order_deliver_booked(*, order_id: int, by) -> Order | None:
+    """A booked parcel was signed for: its shipped order is delivered (else nothing changes)."""
+    order = Order.objects.select_for_update().get(pk=order_id)
+    if order.status != OrderStatus.SHIPPED:
+        return None
+    return order_deliver(order=order, by=by)
 
 
 @transaction.atomic

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shipping', '0002_couriers'),
+        ('shipping', '0003_courier_waybill_pattern'),
         ('shop', '0010_order_list_and_sweep_indexes'),
     ]
 
