@@ -61,7 +61,6 @@ class OrderFilters:
         return bool(self.date_from or self.date_to or self.product_id or self.province or self.overdue or self.q)
 
 
-PHONE_RE = re.compile(r"^1\d{10}$")
 ORDER_SN_RE = re.compile(r"^[A-Z]{0,2}\d[\d-]*$")
 
 
@@ -70,7 +69,7 @@ def search_q(term: str) -> Q:
     recipient's phone (exact), digits (and the dash) an order-number prefix, anything else the recipient's
     name (prefix). One OR over the three would defeat every index."""
     term = term.strip()
-    if PHONE_RE.match(term):
+    if len(term) == 11 and term.isdigit() and term.startswith("1"):  # a mainland mobile number
         return Q(recipient_phone=term)
     if ORDER_SN_RE.match(term):
         return Q(order_sn__startswith=term)
