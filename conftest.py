@@ -16,6 +16,7 @@ REFERENCE_DATA = [
     ("shop.migrations.0006_evaluation", "shop.EvaluationRule"),
     ("shipping.migrations.0002_couriers", "shipping.Courier"),
     ("shipping.migrations.0003_courier_waybill_pattern", "shipping.Courier"),
+    ("shipping.migrations.0005_courier_table_kuaidi100", "shipping.Courier"),
 ]
 
 

@@ -7,37 +7,15 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from portal.admin_scale import LargeTableAdmin, StoreFilter, choices_filter
+from portal.audit import timeline_html
 from portal.exceptions import DomainError
-from portal.fsm import audit_for
 
 from . import services
 from .models import AftersalesRequest, Complaint, Decision, DsrSnapshot, Evidence, Review
-
-
-def timeline_html(obj) -> str:
-    rows = audit_for(obj)
-    return format_html(
-        "<ol>{}</ol>",
-        format_html_join(
-            "",
-            "<li>{} · <b>{}</b> · {}: {} → {} <i>{}</i></li>",
-            (
-                (
-                    e.created_at.strftime("%Y-%m-%d %H:%M"),
-                    e.actor_label,
-                    e.transition,
-                    e.from_state,
-                    e.to_state,
-                    e.reason,
-                )
-                for e in rows
-            ),
-        ),
-    )
 
 
 def _fen(value: str) -> int:

@@ -15,8 +15,9 @@ from portal.fsm import audit_for
 from portal.tenancy import MerchantMixin
 
 from . import selectors, services
+from .actions import request_actions
 from .forms import ApproveForm, ReceiveForm, RejectForm, ReplyForm, ReturnAddressForm, ShipForm
-from .models import AftersalesRequest, AftersalesStatus, Review
+from .models import AftersalesRequest, Review
 
 PAGE_SIZE = 20
 
@@ -37,25 +38,21 @@ class RequestListView(MerchantMixin, TemplateView):
         return super().get_context_data(page=page, tab=tab, tabs=tabs, q=q, **kwargs)
 
 
-def _actions(req: AftersalesRequest) -> dict:
-    """The forms the merchant may use in the request's state."""
-    s = req.status
+def _forms(req: AftersalesRequest, actions: frozenset[str]) -> dict:
+    """The form of each action the state machine offers the merchant now (aftersales.actions)."""
     forms = {}
-    if s == AftersalesStatus.REQUESTED:
+    if "approve" in actions:
         address = services.default_return_address(req.store) if req.is_return_type() else ""
         forms["approve"] = ApproveForm(initial={"return_address": address})
+    if "reject" in actions:
         forms["reject"] = RejectForm()
-    if s == AftersalesStatus.APPROVED and req.is_return_type():
+    if "return_address" in actions:
         forms["return_address"] = ReturnAddressForm(
             initial={"return_address": services.default_return_address(req.store)}
         )
-    if s == AftersalesStatus.AWAITING_RETURN and req.return_waybill_no:
+    if "receive" in actions:
         forms["receive"] = ReceiveForm()
-    if s == AftersalesStatus.RETURN_RECEIVED:
-        forms["reject"] = RejectForm()
-        if req.is_exchange():
-            forms["ship"] = ShipForm()
-    if s == AftersalesStatus.APPROVED and req.is_resend():
+    if "ship" in actions:
         forms["ship"] = ShipForm()
     return forms
 
@@ -70,7 +67,7 @@ class RequestDetailView(MerchantMixin, View):
             raise Http404
 
     def render_page(self, req: AftersalesRequest, bound: dict | None = None, status: int = 200) -> HttpResponse:
-        forms = {**_actions(req), **(bound or {})}
+        forms = {**_forms(req, request_actions(req, self.request.user)), **(bound or {})}
         context = {
             "req": req,
             "forms": forms,
@@ -93,7 +90,7 @@ class RequestDetailView(MerchantMixin, View):
             "receive": ReceiveForm,
             "ship": ShipForm,
         }.get(action)
-        if form_class is None or action not in _actions(req):
+        if form_class is None or action not in request_actions(req, request.user):
             messages.error(request, _("当前状态不允许此操作。"))
             return redirect("aftersales:request_detail", pk=req.pk)
         form = form_class(request.POST, request.FILES)

@@ -1,7 +1,7 @@
 """The one path a state changes by: transition(...) → save → audit row.
 
-Every service calls `transition`; nothing else writes AuditEntry, so the audit
-trail is complete by construction.
+Every service calls `transition` for a state change; other user-visible writes call
+`portal.audit.audit_record`, which `transition` uses too, so the audit trail has one writer.
 """
 
 from __future__ import annotations
@@ -9,21 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed, can_proceed
 
+from .audit import actor_label, audit_entry, audit_for, audit_record, store_id_of
 from .exceptions import IllegalTransition
 from .models import AuditEntry
 
-
-def actor_label(by: Any) -> str:
-    if by is None:
-        return "system"
-    if isinstance(by, str):
-        return by
-    return getattr(by, "get_username", lambda: str(by))()
+__all__ = ["actor_label", "audit_for", "audit_record", "store_id_of", "transition", "transition_many"]
 
 
 def transition(
@@ -53,39 +47,16 @@ def transition(
     except TransitionNotAllowed as exc:  # a guard changed between the check and the call
         raise IllegalTransition(message=str(exc))
     obj.save()
-    user = by if hasattr(by, "pk") and not isinstance(by, str) else None
-    AuditEntry.objects.create(
-        actor=user,
-        actor_label=actor_label(by),
-        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
-        object_id=obj.pk,
-        object_repr=str(obj)[:200],
-        store_id=store_id_of(obj),
-        transition=name,
+    audit_record(
+        obj,
+        name,
+        by=by,
+        reason=reason,
+        data={**(data or {}), "field": field} if field != "status" else data,
         from_state=str(source),
         to_state=str(getattr(obj, field)),
-        reason=reason or "",
-        data=data or {},
     )
     return obj
-
-
-def store_id_of(obj: models.Model) -> int | None:
-    """The store an object belongs to, for scoping audit rows (the store itself included)."""
-    if obj._meta.label == "shop.Store":
-        return obj.pk
-    return getattr(obj, "store_id", None)
-
-
-def audit_for(obj: models.Model):
-    """The object's audit timeline, oldest first."""
-    return (
-        AuditEntry.objects.filter(
-            content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False), object_id=obj.pk
-        )
-        .select_related("actor")
-        .order_by("created_at", "id")
-    )
 
 
 # Rows per batch of a set-based transition: one transaction, a constant number of queries, and never
@@ -128,9 +99,6 @@ def transition_many(
     target = targets.pop()
     sources = [s for s in meta.transitions if s != "*"]
     base = queryset if "*" in meta.transitions else queryset.filter(**{f"{field}__in": sources})
-    content_type = ContentType.objects.get_for_model(model, for_concrete_model=False)
-    user = by if hasattr(by, "pk") and not isinstance(by, str) else None
-    label = actor_label(by)
     moved, last_pk = 0, None
     while True:
         with transaction.atomic():
@@ -154,18 +122,14 @@ def transition_many(
                         setattr(obj, key, value)
             AuditEntry.objects.bulk_create(
                 [
-                    AuditEntry(
-                        actor=user,
-                        actor_label=label,
-                        content_type=content_type,
-                        object_id=obj.pk,
-                        object_repr=str(obj)[:200],
-                        store_id=store_id_of(obj),
-                        transition=name,
+                    audit_entry(
+                        obj,
+                        name,
+                        by=by,
+                        reason=reason,
+                        data=data,
                         from_state=sources_of[obj.pk],
                         to_state=str(target),
-                        reason=reason or "",
-                        data=data or {},
                     )
                     for obj in batch
                 ]

@@ -17,8 +17,10 @@ has; nothing assigns another module's globals at start-up.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 
@@ -148,6 +150,82 @@ store_rating = Hook(
     default=lambda store: {"description": None, "logistics": None, "service": None, "count": 0},
 )
 
+# --- the order's whole story (story: issue 9) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoryEntry:
+    """One thing that happened to an order, as a higher app tells it (a parcel, an after-sales request).
+
+    `kind` is the section ("parcels", "aftersales"); `ref` the thing's own number (shipment id,
+    request number); `status`/`status_label` its state; `url` its page; `details` the section's fields
+    (courier, waybill, latest scan; type, amount, ...), JSON-ready for the API.
+    """
+
+    kind: str
+    ref: str
+    status: str
+    status_label: str
+    url: str
+    live: bool = False
+    details: dict[str, Any] = field(default_factory=dict)
+    at: datetime | None = None
+
+
+order_story = Hook(
+    "order_story",
+    """hook(orders: Sequence[Order]) -> {order_id: [StoryEntry, ...]}: what a higher app tells about these
+    orders, one query per app whatever their number. Shipping tells the parcels, after-sales the requests;
+    the order page and API resource show every section (`order_story_for`).""",
+    many=True,
+)
+
+STORY_SECTIONS = ("parcels", "aftersales")
+
+
+def order_story_for(orders: Sequence[Any]) -> dict[int, dict[str, list[StoryEntry]]]:
+    """Every section of these orders' story: {order_id: {section: [entries]}} (empty lists included)."""
+    story: dict[int, dict[str, list[StoryEntry]]] = {o.pk: {name: [] for name in STORY_SECTIONS} for o in orders}
+    for answer in order_story.run(orders):
+        for order_id, entries in answer.items():
+            for entry in entries:
+                story.setdefault(order_id, {}).setdefault(entry.kind, []).append(entry)
+    return story
+
+
+@dataclass(frozen=True)
+class LiveParcel:
+    """A booked parcel (在线下单) that is still live: not cancelled, failed, returned or delivered."""
+
+    shipment_id: int
+    booking_no: str
+    courier_code: str
+    waybill_no: str
+    status: str
+    picked_up: bool
+
+
+order_live_parcels = Hook(
+    "order_live_parcels",
+    """hook(order_ids: Sequence[int]) -> {order_id: LiveParcel}: the orders with a live booked parcel (one
+    query). Shipping answers; while one is live the order is neither self-shipped, plainly cancelled nor
+    re-shipped. Without shipping no order has one.""",
+    default=lambda order_ids: {},
+)
+
+
+def live_parcels(order_ids: Sequence[int]) -> dict[int, LiveParcel]:
+    return order_live_parcels.call(order_ids)
+
+
+waybill_parcel_orders = Hook(
+    "waybill_parcel_orders",
+    """hook(waybill_no: str) -> list[int]: the orders whose live booked parcel carries this waybill number
+    (one query). Shipping answers; shop refuses a self-ship waybill that another order's parcel holds.""",
+    default=lambda waybill_no: [],
+)
+
+
 ALL: tuple[Hook, ...] = (
     order_cancelled,
     pickup_scanned_orders,
@@ -158,4 +236,7 @@ ALL: tuple[Hook, ...] = (
     order_refund_status,
     store_metrics,
     store_rating,
+    order_story,
+    order_live_parcels,
+    waybill_parcel_orders,
 )

@@ -30,6 +30,7 @@ NAV: list[NavItem] = [
     NavItem(_("在线下单"), "shipping:booking_centre", _("发货中心")),
     NavItem(_("包裹跟踪"), "shipping:shipment_list", _("发货中心")),
     NavItem(_("发货地址"), "shipping:address_list", _("发货中心")),
+    NavItem(_("快递账号"), "shipping:courier_account", _("发货中心")),
     NavItem(_("售后管理"), "aftersales:request_list", _("售后")),
     NavItem(_("评价管理"), "aftersales:review_list", _("评价")),
     NavItem(_("经营数据"), "data", _("数据")),

@@ -8,6 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.audit import audit_record
+
 from .api.authentication import generate_key
 from .events import EVENT_TYPES
 from .exceptions import ValidationFailed
@@ -26,6 +28,7 @@ def api_key_create(*, store, name: str, scopes: list[str], by: User) -> tuple[Ap
     key = ApiKey.objects.create(
         store=store, name=name, prefix=prefix, hashed_key=hashed, scopes=sorted(scopes), created_by=by
     )
+    audit_record(key, "create", by=by, reason=name, data={"scopes": key.scopes, "prefix": prefix})
     return key, raw
 
 
@@ -36,6 +39,7 @@ def api_key_revoke(*, key: ApiKey, by: User) -> ApiKey:
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
+        audit_record(key, "revoke", by=by, reason=key.name)
     return key
 
 

@@ -25,6 +25,8 @@ def current_membership(request: HttpRequest) -> Membership | None:
         membership = memberships.order_by("created_at", "id").first()
         if membership is not None:
             request.session[SESSION_KEY] = membership.store_id
+    if membership is not None:
+        user._current_membership = (membership.store_id, membership.role)  # portal.actions asks it, no query
     return membership
 
 

@@ -6,17 +6,20 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from portal.admin_scale import LargeTableAdmin, StoreFilter
+from portal.audit import AuditedEditsMixin
 from portal.exceptions import DomainError
 
 from . import services
 from .models import (
     Booking,
     Courier,
+    CourierAccount,
     CourierMessage,
     PlatformTicket,
     SandboxParcel,
     SenderAddress,
     Shipment,
+    ShipmentFee,
     TrackingEvent,
     WebhookReceipt,
 )
@@ -35,13 +38,14 @@ def _run(modeladmin, request, queryset, func, done: str) -> None:
 
 
 @admin.register(Courier)
-class CourierAdmin(admin.ModelAdmin):
+class CourierAdmin(AuditedEditsMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "code",
         "platform_id",
         "service_level",
         "adapter",
+        "kuaidi100_code",
         "pushes_webhooks",
         "sandbox_scenario",
         "is_active",
@@ -93,6 +97,17 @@ class BookingAdmin(admin.ModelAdmin):
         _run(self, request, queryset, lambda b: services.booking_cancel(booking=b, by=request.user), "cancelled")
 
 
+class ShipmentFeeInline(admin.TabularInline):
+    model = ShipmentFee
+    extra = 0
+    can_delete = False
+    fields = ("carrier_status", "fee_type", "description", "amount", "weight_g", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class TrackingEventInline(admin.TabularInline):
     model = TrackingEvent
     fields = ("occurred_at", "action", "description", "node")
@@ -127,7 +142,7 @@ class ShipmentAdmin(LargeTableAdmin):
         "pickup_overdue",
     )
     raw_id_fields = ()
-    inlines = [TrackingEventInline]
+    inlines = [TrackingEventInline, ShipmentFeeInline]
     actions = ["cancel"]
 
     @admin.action(description=_("取消下单（未称重）"))
@@ -194,3 +209,43 @@ class SandboxParcelAdmin(admin.ModelAdmin):
     list_display = ("waybill_no", "courier_code", "scenario", "stage", "next_at")
     list_filter = ("courier_code", "scenario", "stage")
     search_fields = ("waybill_no", "booking_no", "order_ref")
+
+
+@admin.register(CourierAccount)
+class CourierAccountAdmin(admin.ModelAdmin):
+    """Which stores book through which courier account (never the secrets: they are not fields here)."""
+
+    list_display = ("store", "provider", "environment", "masked_key", "courier_list", "is_active", "verified_at")
+    list_filter = ("provider", "environment", "is_active")
+    search_fields = ("store__name", "key_hint", "public_id")
+    fields = (
+        "store",
+        "provider",
+        "environment",
+        "masked_key",
+        "couriers",
+        "is_active",
+        "verified_at",
+        "last_error",
+        "public_id",
+        "created_by",
+        "created_at",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("store").prefetch_related("couriers")
+
+    @admin.display(description=_("授权 key"))
+    def masked_key(self, obj) -> str:
+        return obj.masked_key
+
+    @admin.display(description=_("快递"))
+    def courier_list(self, obj) -> str:
+        return "、".join(c.name for c in obj.couriers.all())
+
+    def has_add_permission(self, request) -> bool:
+        return False  # merchants connect their own accounts on 发货中心 → 快递账号
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -12,4 +12,9 @@ urlpatterns = [
     path("shipping/shipments/<int:pk>/cancel/", views.ShipmentCancelView.as_view(), name="api-shipping-cancel"),
     path("shipping/orders/<str:order_sn>/tracking/", views.OrderTrackingView.as_view(), name="api-shipping-tracking"),
     path("shipping/webhooks/<slug:courier_code>/", views.CourierWebhookView.as_view(), name="api-shipping-webhook"),
+    path(
+        "shipping/kuaidi100/<str:public_id>/<slug:kind>/",
+        views.Kuaidi100CallbackView.as_view(),
+        name="api-shipping-kuaidi100",
+    ),
 ]

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.models import mainland_mobile
 from portal.regions import PROVINCES
 
-from .models import Courier, MessageTopic, PlatformTicket, SenderAddress
+from .models import Courier, CourierAccount, MessageTopic, PlatformTicket, SenderAddress
 
 PROVINCE_CHOICES = [("", _("请选择"))] + [(p, p) for p in PROVINCES]
 
@@ -73,3 +73,44 @@ class TicketForm(forms.Form):
     description = forms.CharField(
         label=_("说明"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class CourierAccountForm(forms.Form):
+    """Connect a kuaidi100 商家寄件 account: the secrets are write-only (never rendered back)."""
+
+    environment = forms.ChoiceField(label=_("环境"), choices=CourierAccount.Environment.choices)
+    key = forms.CharField(label=_("授权 key"), max_length=64, widget=forms.PasswordInput(render_value=False))
+    secret = forms.CharField(label=_("secret"), max_length=128, widget=forms.PasswordInput(render_value=False))
+    salt = forms.CharField(
+        label=_("回调签名 salt"),
+        max_length=100,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("自行设定的随机字符串，用于校验快递100 的回调签名。"),
+    )
+    couriers = forms.ModelMultipleChoiceField(
+        label=_("通过此账号下单的快递"),
+        queryset=Courier.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["couriers"].queryset = kuaidi100_couriers()
+
+
+class CourierChoiceForm(forms.Form):
+    couriers = forms.ModelMultipleChoiceField(
+        label=_("通过此账号下单的快递"),
+        queryset=Courier.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["couriers"].queryset = kuaidi100_couriers()
+
+
+def kuaidi100_couriers():
+    return Courier.objects.filter(is_active=True).exclude(kuaidi100_code="").order_by("sort", "platform_id")

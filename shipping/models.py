@@ -8,6 +8,7 @@ each order in it gets a Shipment whose FSM follows the parcel; the platform's bo
 from __future__ import annotations
 
 import math
+import secrets
 
 from django.conf import settings
 from django.db import models
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from portal.encryption import EncryptedTextField
 from portal.models import mainland_mobile
 from portal.regions import zone_distance, zone_of
 from shop.selectors.orders import recipient_phone_shown
@@ -40,6 +42,10 @@ SANDBOX_SCENARIOS = [
     ("exception", _("运输异常")),
     ("lost", _("包裹遗失")),
 ]
+
+
+def new_public_id() -> str:
+    return secrets.token_hex(16)
 
 
 class Courier(models.Model):
@@ -68,6 +74,13 @@ class Courier(models.Model):
     pushes_webhooks = models.BooleanField(_("推送轨迹"), default=True, help_text=_("否则由平台定时查询轨迹"))
     sandbox_scenario = models.CharField(
         _("沙箱场景"), max_length=20, choices=SANDBOX_SCENARIOS, default="normal", help_text=_("仅对沙箱快递生效")
+    )
+    # Booking through kuaidi100 商家寄件 (empty: not offered there), and what its API needs of this courier.
+    kuaidi100_code = models.CharField(_("快递100 编码"), max_length=30, blank=True)
+    needs_pickup_slot = models.BooleanField(_("必须预约揽收时段"), default=False)
+    needs_cargo = models.BooleanField(_("必须填写物品名称"), default=False)
+    waybill_on_callback = models.BooleanField(
+        _("运单号异步返回"), default=False, help_text=_("下单时不返回运单号，由快递回调补齐（如韵达）")
     )
     is_active = models.BooleanField(_("启用"), default=True)
     sort = models.PositiveSmallIntegerField(default=0)
@@ -145,6 +158,15 @@ class Booking(models.Model):
     scenario = models.CharField(_("沙箱场景"), max_length=20, choices=SANDBOX_SCENARIOS, blank=True)
     rebooked_from = models.ForeignKey(
         "self", verbose_name=_("改派自"), null=True, blank=True, on_delete=models.SET_NULL, related_name="rebookings"
+    )
+    account = models.ForeignKey(
+        "CourierAccount",
+        verbose_name=_("快递账号"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="bookings",
+        help_text=_("为空时由平台沙箱快递承运"),
     )
     dispatched_at = models.DateTimeField(_("提交快递时间"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -234,6 +256,11 @@ class Shipment(FSMModelMixin, models.Model):
     predicted_price = models.PositiveIntegerField(_("预估运费（分）"))
     real_weight_g = models.PositiveIntegerField(_("实际重量（克）"), null=True, blank=True)
     real_price = models.PositiveIntegerField(_("实际运费（分）"), null=True, blank=True)
+    # The aggregator's ids of this parcel's booking (kuaidi100 taskId / orderId) and its last status code.
+    carrier_task_id = models.CharField(_("快递100 任务 ID"), max_length=64, blank=True, db_index=True)
+    carrier_order_id = models.CharField(_("快递100 订单号"), max_length=64, blank=True)
+    carrier_status = models.SmallIntegerField(_("快递100 状态码"), null=True, blank=True)
+    carrier_reported_at = models.DateTimeField(_("最近回调时间"), null=True, blank=True)
     # Assigned by the courier on confirmation.
     outlet = models.CharField(_("揽件网点"), max_length=60, blank=True)
     courier_staff_name = models.CharField(_("快递员"), max_length=30, blank=True)
@@ -320,6 +347,28 @@ class Shipment(FSMModelMixin, models.Model):
     def is_overdue(self) -> bool:
         return self.status in (S.REQUESTED, S.CONFIRMED) and (self.is_confirm_late or self.is_pickup_late)
 
+    @property
+    def late_badge(self) -> str:
+        """Which promise is broken and still open now: "confirm", "pickup" or "" (the status badge)."""
+        if self.status == S.REQUESTED and self.is_confirm_late:
+            return "confirm"
+        if self.status in (S.REQUESTED, S.CONFIRMED) and self.is_pickup_late:
+            return "pickup"
+        return ""
+
+    def waiting_on(self) -> tuple[str, object]:
+        """The courier's promise the parcel waits on: ("confirm", confirm_by), ("pickup", pickup_by) or ("", None)."""
+        if self.status == S.REQUESTED:
+            return "confirm", self.confirm_by
+        if self.status == S.CONFIRMED:
+            return "pickup", self.pickup_by
+        return "", None
+
+    @property
+    def was_refused(self) -> bool:
+        """The courier refused the order: it went back to 未下单."""
+        return self.status == S.FAILED
+
     # Guards
     def is_unweighed(self) -> bool:
         return self.real_weight_g is None
@@ -366,6 +415,88 @@ class Shipment(FSMModelMixin, models.Model):
     @transition(field=status, source=[S.PICKED_UP, S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.EXCEPTION], target=S.RETURNED)
     def return_to_sender(self) -> None:
         self._touch()
+
+
+class CourierAccount(models.Model):
+    """A store's own courier-aggregator account (kuaidi100 商家寄件); secrets Fernet-encrypted at rest.
+
+    The couriers chosen here are booked through it; every other courier (or a store without an
+    account) stays with the sandbox adapter. Callbacks name the account by `public_id` and are
+    verified with its salt.
+    """
+
+    class Provider(models.TextChoices):
+        KUAIDI100 = "kuaidi100", _("快递100 商家寄件")
+
+    class Environment(models.TextChoices):
+        TEST = "test", _("测试环境")
+        PRODUCTION = "production", _("正式环境")
+
+    store = models.ForeignKey("shop.Store", on_delete=models.CASCADE, related_name="courier_accounts")
+    provider = models.CharField(_("服务商"), max_length=20, choices=Provider.choices, default=Provider.KUAIDI100)
+    environment = models.CharField(_("环境"), max_length=12, choices=Environment.choices, default=Environment.TEST)
+    key = EncryptedTextField(_("授权 key"))
+    secret = EncryptedTextField(_("secret"))
+    salt = EncryptedTextField(_("回调签名 salt"))
+    key_hint = models.CharField(_("key 末四位"), max_length=8, blank=True)
+    public_id = models.CharField(_("回调标识"), max_length=32, unique=True, default=new_public_id, editable=False)
+    couriers = models.ManyToManyField(Courier, verbose_name=_("通过此账号下单的快递"), blank=True, related_name="+")
+    is_active = models.BooleanField(_("启用"), default=True)
+    verified_at = models.DateTimeField(_("最近测试成功"), null=True, blank=True)
+    last_error = models.CharField(_("最近错误"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "provider"], condition=Q(is_active=True), name="courier_account_one_active_per_store"
+            )
+        ]
+        verbose_name = _("快递账号")
+        verbose_name_plural = _("快递账号")
+
+    def __str__(self) -> str:
+        return f"{self.get_provider_display()} · {self.get_environment_display()} · {self.masked_key}"
+
+    @property
+    def masked_key(self) -> str:
+        """The key as the merchant and staff see it: its last four characters only."""
+        return f"••••{self.key_hint}"
+
+    @property
+    def endpoint_url(self) -> str:
+        return settings.KUAIDI100_ENDPOINTS[self.environment]
+
+    def callback_url(self, kind: str) -> str:
+        """Where kuaidi100 calls back: `status` (order status and fees) or `trace` (tracking push)."""
+        from django.urls import reverse
+
+        return settings.SITE_URL.rstrip("/") + reverse("api-shipping-kuaidi100", args=[self.public_id, kind])
+
+
+class ShipmentFee(models.Model):
+    """A fee the courier settled for a parcel (kuaidi100 status 15, and 155 corrections); they add up."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="fees")
+    store = models.ForeignKey("shop.Store", on_delete=models.CASCADE, related_name="+")
+    carrier_status = models.SmallIntegerField(_("状态码"))
+    fee_type = models.CharField(_("费用类型"), max_length=30)
+    description = models.CharField(_("说明"), max_length=60, blank=True)
+    amount = models.IntegerField(_("金额（分）"))
+    weight_g = models.PositiveIntegerField(_("计费重量（克）"), null=True, blank=True)
+    message_digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("运费明细")
+        verbose_name_plural = _("运费明细")
+
+    def __str__(self) -> str:
+        return f"{self.shipment_id} {self.fee_type} {self.amount}"
 
 
 class TrackingAction(models.TextChoices):

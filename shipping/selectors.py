@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -20,9 +21,11 @@ from .models import (
     ZONE_LABELS,
     Booking,
     Courier,
+    CourierAccount,
     CourierMessage,
     SenderAddress,
     Shipment,
+    ShipmentFee,
     ShipmentStatus,
     TrackingAction,
     TrackingEvent,
@@ -150,8 +153,10 @@ def courier_options(orders: list[Order], sender: SenderAddress | None) -> list[C
 
 
 def pickup_days(courier: Courier, now: datetime | None = None) -> list[tuple[date, str, list[str]]]:
-    """(day, label, slots) for today, tomorrow and the day after; today's past slots (or after the cutoff) left out."""
+    """(day, label, slots) for today, tomorrow and the day after; today's slots ending within
+    `pickup_slot_lead` (2 h) and everything after the same-day cutoff left out."""
     now = timezone.localtime(now or timezone.now())
+    bookable_until = now + settings.PORTAL_TIME_RULES["pickup_slot_lead"]  # a slot must end after this
     days = []
     for offset, label in ((0, _("今天")), (1, _("明天")), (2, _("后天"))):
         day = now.date() + timedelta(days=offset)
@@ -159,7 +164,11 @@ def pickup_days(courier: Courier, now: datetime | None = None) -> list[tuple[dat
         if offset == 0:
             if courier.same_day_cutoff and now.time() >= courier.same_day_cutoff:
                 slots = []
-            slots = [s for s in slots if now.time() < time.fromisoformat(s.split("-")[1])]
+            slots = [
+                s
+                for s in slots
+                if datetime.combine(day, time.fromisoformat(s.split("-")[1]), tzinfo=now.tzinfo) >= bookable_until
+            ]
         if slots:
             days.append((day, f"{label} {day:%m-%d}", slots))
     return days
@@ -315,3 +324,28 @@ def tracking_events(*, courier_code: str, waybill_no: str) -> QuerySet[TrackingE
 def scan_exists(*, courier_code, waybill_no, actions) -> Exists:
     """An Exists expression: the courier reported one of `actions` for that waybill (values or OuterRefs)."""
     return Exists(TrackingEvent.objects.filter(courier_code=courier_code, waybill_no=waybill_no, action__in=actions))
+
+
+# --- courier accounts ----------------------------------------------------------------------------------
+def courier_account(store) -> CourierAccount | None:
+    """The store's active kuaidi100 account with the couriers it offers (one query for each)."""
+    return (
+        CourierAccount.objects.filter(store=store, is_active=True)
+        .prefetch_related(Prefetch("couriers", queryset=Courier.objects.order_by("sort", "platform_id")))
+        .first()
+    )
+
+
+def courier_account_for(store, courier: Courier) -> CourierAccount | None:
+    """The account a booking of this store with this courier goes through; None means the sandbox."""
+    if not courier.kuaidi100_code:
+        return None
+    return CourierAccount.objects.filter(store=store, is_active=True, couriers=courier).first()
+
+
+def courier_accounts_by_store() -> QuerySet[CourierAccount]:
+    return CourierAccount.objects.select_related("store").prefetch_related("couriers")
+
+
+def shipment_fees(shipment: Shipment) -> list[ShipmentFee]:
+    return list(shipment.fees.order_by("created_at", "id"))

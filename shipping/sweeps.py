@@ -5,7 +5,7 @@ from __future__ import annotations
 from portal.sweeps import sweep
 
 from .carriers import sandbox
-from .services import courier_reports, deadlines
+from .services import courier_reports, deadlines, kuaidi100
 
 
 @sweep("shipping.sla_watch")
@@ -28,3 +28,9 @@ def poll_tracking() -> int:
 def dispatch_pending() -> int:
     """Bookings not yet sent to their courier (e.g. it was unreachable) are sent again."""
     return deadlines.bookings_dispatch_pending()
+
+
+@sweep("shipping.kuaidi100_reconcile")
+def kuaidi100_reconcile() -> int:
+    """Parcels booked through a kuaidi100 account and silent for a while: read `detail` and apply it."""
+    return kuaidi100.shipments_reconcile()

@@ -14,6 +14,7 @@ urlpatterns = [
     path("shipments/", views.ShipmentListView.as_view(), name="shipment_list"),
     path("shipments/<int:pk>/", views.ShipmentDetailView.as_view(), name="shipment_detail"),
     path("shipments/<int:pk>/<slug:action>/", views.ShipmentActionView.as_view(), name="shipment_action"),
+    path("accounts/", views.CourierAccountView.as_view(), name="courier_account"),
     path("addresses/", views.AddressListView.as_view(), name="address_list"),
     path("addresses/new/", views.AddressEditView.as_view(), name="address_create"),
     path("addresses/<int:pk>/", views.AddressEditView.as_view(), name="address_edit"),

@@ -14,13 +14,25 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from portal.actions import check_action
 from portal.exceptions import DomainError, ValidationFailed
 from portal.fsm import audit_for
 from portal.tenancy import MerchantMixin
 
 from . import selectors, services
+from .actions import shipment_actions
 from .barcodes import code128_svg
-from .forms import ConfirmForm, LineFormSet, MessageForm, RebookForm, SenderAddressForm, TicketForm
+from .carriers import kuaidi100
+from .forms import (
+    ConfirmForm,
+    CourierAccountForm,
+    CourierChoiceForm,
+    LineFormSet,
+    MessageForm,
+    RebookForm,
+    SenderAddressForm,
+    TicketForm,
+)
 from .models import Courier, Shipment, ShipmentStatus
 
 
@@ -87,7 +99,9 @@ class BookingCourierView(MerchantMixin, TemplateView):
         if len(orders) != len(set(self.order_ids)):
             raise Http404
         sender = selectors.default_sender(self.store)
-        options = selectors.courier_options(orders, sender)
+        options = services.courier_options_quote(
+            store=self.store, options=selectors.courier_options(orders, sender), orders=orders, sender=sender
+        )
         parcels = {o.pk: selectors.parcel_of(o) for o in orders}
         rows = [(o, parcels[o.pk]) for o in orders]
         return super().get_context_data(
@@ -238,7 +252,7 @@ class BookingDetailView(StoreBookingMixin, TemplateView):
             summary=summary,
             polling=any(not s.is_settled for s in shipments),
             rebook_couriers=couriers,
-            cancellable=[s for s in shipments if s.status in ("requested", "confirmed") and s.is_unweighed()],
+            cancellable={s.pk for s in shipments if "cancel" in shipment_actions(s, self.request.user)},
             is_sandbox=booking.courier.adapter == "sandbox",
             ticket_form=TicketForm(),
             **kwargs,
@@ -320,10 +334,13 @@ class ShipmentDetailView(MerchantMixin, TemplateView):
         shipment = selectors.shipment_for_store(self.store, self.kwargs["pk"])
         return super().get_context_data(
             shipment=shipment,
+            actions=shipment_actions(shipment, self.request.user),
             events=sorted(shipment.events.all(), key=lambda e: (e.occurred_at, e.pk), reverse=True),
             conversation=list(shipment.messages.all()),
             message_form=kwargs.pop("message_form", None) or MessageForm(),
             timeline=audit_for(shipment),
+            fees=selectors.shipment_fees(shipment),
+            carrier_status_label=kuaidi100.status_label(shipment.carrier_status),
             **kwargs,
         )
 
@@ -333,6 +350,7 @@ class ShipmentActionView(MerchantMixin, View):
         shipment = get_object_or_404(Shipment.objects.select_related("courier"), pk=pk, store=self.store)
         try:
             if action == "cancel":
+                check_action(shipment, request.user, "cancel")
                 services.shipment_cancel(shipment=shipment, by=request.user)
                 messages.success(request, _("已取消，订单已回到未下单。"))
             elif action == "message":
@@ -395,3 +413,71 @@ class AddressDeleteView(MerchantMixin, View):
         services.sender_address_delete(address=address, by=request.user)
         messages.success(request, _("发货地址已删除。"))
         return redirect("shipping:address_list")
+
+
+class CourierAccountView(MerchantMixin, View):
+    """快递账号: connect a kuaidi100 商家寄件 account, test it, choose its couriers, disconnect. Owner only."""
+
+    owner_only = True
+    template_name = "shipping/courier_account.html"
+
+    def render(self, request, *, connect_form=None, choice_form=None, status=200):
+        account = selectors.courier_account(self.store)
+        initial = {"couriers": list(account.couriers.all())} if account else {}
+        return render(
+            request,
+            self.template_name,
+            {
+                "account": account,
+                "connect_form": connect_form or CourierAccountForm(),
+                "choice_form": choice_form or CourierChoiceForm(initial=initial),
+                "callback_urls": ([account.callback_url("status"), account.callback_url("trace")] if account else []),
+            },
+            status=status,
+        )
+
+    def get(self, request):
+        return self.render(request)
+
+    def post(self, request):
+        action = request.POST.get("action", "")
+        account = selectors.courier_account(self.store)
+        try:
+            if action == "connect":
+                form = CourierAccountForm(request.POST)
+                if not form.is_valid():
+                    return self.render(request, connect_form=form, status=400)
+                account = services.courier_account_connect(
+                    store=self.store,
+                    environment=form.cleaned_data["environment"],
+                    key=form.cleaned_data["key"],
+                    secret=form.cleaned_data["secret"],
+                    salt=form.cleaned_data["salt"],
+                    courier_ids=[c.pk for c in form.cleaned_data["couriers"]],
+                    by=request.user,
+                )
+                messages.success(request, _("快递账号已保存。"))
+                ok, message = services.courier_account_test(account=account, by=request.user)
+                (messages.success if ok else messages.error)(request, message)
+            elif account is None:
+                raise Http404
+            elif action == "test":
+                ok, message = services.courier_account_test(account=account, by=request.user)
+                (messages.success if ok else messages.error)(request, message)
+            elif action == "couriers":
+                form = CourierChoiceForm(request.POST)
+                if not form.is_valid():
+                    return self.render(request, choice_form=form, status=400)
+                services.courier_account_set_couriers(
+                    account=account, courier_ids=[c.pk for c in form.cleaned_data["couriers"]], by=request.user
+                )
+                messages.success(request, _("已更新通过快递100 下单的快递。"))
+            elif action == "disconnect":
+                services.courier_account_disconnect(account=account, by=request.user)
+                messages.success(request, _("已停用快递账号，之后的下单由平台沙箱快递承运。"))
+            else:
+                raise Http404
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return self.render(request, status=400)
+        return redirect("shipping:courier_account")

@@ -9,7 +9,12 @@ class ShopConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from . import dashboard, sweeps  # noqa: F401  register the app's to-do cards, charts and deadline sweeps
+        from . import (  # noqa: F401  register the app's to-do cards, charts, sweeps, actions, timeline phrases
+            actions,
+            dashboard,
+            sweeps,
+            timeline,
+        )
         from .permissions import grant_staff_permissions
         from .services import deposit  # noqa: F401  registers the deposit payment handler
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.audit import audit_record
 from portal.events import emit
 from portal.exceptions import Conflict, DomainError, PermissionDenied, ValidationFailed
 from portal.fsm import transition
@@ -129,6 +130,7 @@ def review_reply(*, review: Review, store: Store, text: str, by) -> Review:
     else:
         raise Conflict(_("已回复过，不能再次回复。"), code="already_replied")
     review.save(update_fields=["reply", "replied_at", "followup_reply", "followup_replied_at"])
+    audit_record(review, "reply", by=by, reason=text[:500])
     return review
 
 

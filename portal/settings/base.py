@@ -4,6 +4,8 @@ No variable set means the zero-setup laptop run: SQLite, tasks in-process,
 mail and SMS on the console, media on local disk.
 """
 
+import base64
+import hashlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -178,6 +180,20 @@ PAYMENT_PROVIDER = env("PAYMENT_PROVIDER", "sandbox")
 PAYMENT_SANDBOX_SECRET = env("PAYMENT_SANDBOX_SECRET", "sandbox-payment-secret")
 COURIER_WEBHOOK_SECRET = env("COURIER_WEBHOOK_SECRET", "sandbox-courier-secret")
 WEBHOOK_TOLERANCE_SECONDS = int(env("WEBHOOK_TOLERANCE_SECONDS", "300"))
+# Secrets kept in the database (courier accounts) are Fernet-encrypted with these keys: the first
+# encrypts, all decrypt (rotate by prepending). Development derives one from SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = [k for k in env("FIELD_ENCRYPTION_KEYS", "").split(",") if k] or [
+    base64.urlsafe_b64encode(hashlib.sha256(f"field-encryption:{SECRET_KEY}".encode()).digest()).decode()
+]
+# kuaidi100 商家寄件 (shipping/carriers/kuaidi100.py): endpoints per environment, call timeout, parallel
+# bOrder calls per booking, and how long a parcel may go without a callback before `detail` is read.
+KUAIDI100_ENDPOINTS = {
+    "production": env("KUAIDI100_PRODUCTION_URL", "https://poll.kuaidi100.com/order/borderapi.do"),
+    "test": env("KUAIDI100_TEST_URL", "http://127.0.0.1:8100/api/order/borderapi.do"),
+}
+KUAIDI100_TIMEOUT_SECONDS = float(env("KUAIDI100_TIMEOUT_SECONDS", "10"))
+KUAIDI100_BOOKING_CONCURRENCY = int(env("KUAIDI100_BOOKING_CONCURRENCY", "5"))
+KUAIDI100_RECONCILE_AFTER_SECONDS = int(env("KUAIDI100_RECONCILE_AFTER_SECONDS", "1800"))
 # Online shipping booking: orders per booking (the seeds' rule), and the sandbox courier's clock:
 # seconds from one step to the next, multiplied by SANDBOX_COURIER_CLOCK_SCALE (0 = every tick advances).
 SHIPPING_BATCH_LIMIT = int(env("SHIPPING_BATCH_LIMIT", "30"))
@@ -211,6 +227,8 @@ PORTAL_TIME_RULES = {
     "late_shipping_hard_limit": env_hours("RULE_LATE_SHIPPING_HARD_LIMIT_HOURS", 120),
     "courier_confirm": env_hours("RULE_COURIER_CONFIRM_HOURS", 2),
     "courier_pickup": env_hours("RULE_COURIER_PICKUP_HOURS", 24),
+    # a pickup slot can no longer be booked this close to its end (kuaidi100: 2 h; a slot ending 19:00 closes at 17:00)
+    "pickup_slot_lead": env_hours("RULE_PICKUP_SLOT_LEAD_HOURS", 2),
     "fake_shipping_no_scan": env_hours("RULE_FAKE_SHIPPING_HOURS", 24),
     # How far back a sweep looks for rows that just became due (covers a scheduler outage this long):
     # idle ticks touch only these, never the whole table.
@@ -276,6 +294,7 @@ SPECTACULAR_SETTINGS = {
         "DocumentKindEnum": "shop.models.stores.DocumentKind",
         "DepositEntryKindEnum": "shop.models.stores.DepositEntryKind",
         "ShipmentStatusEnum": "shipping.models.ShipmentStatus",
+        "OrderStatusEnum": "shop.models.orders.OrderStatus",
     },
 }
 

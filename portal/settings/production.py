@@ -8,6 +8,8 @@ from .base import *  # noqa: E402,F403
 from .base import env, env_bool, logging_config  # noqa: E402
 
 SECRET_KEY = env("SECRET_KEY")  # must be set; Django refuses to start with an empty key
+# Courier account secrets are encrypted with these; never derived from SECRET_KEY in production.
+FIELD_ENCRYPTION_KEYS = [k for k in env("FIELD_ENCRYPTION_KEYS", "").split(",") if k]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SESSION_COOKIE_SECURE = True

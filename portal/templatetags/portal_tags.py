@@ -10,6 +10,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from portal.actions import available_actions
+from portal.audit import timeline_rows
+from portal.status import tone_of
+
 register = template.Library()
 
 
@@ -51,3 +55,21 @@ def countdown(deadline: datetime | None):
         timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M"),
         text,
     )
+
+
+@register.filter(name="timeline_rows")
+def timeline_rows_filter(entries):
+    """`{% for e in timeline|timeline_rows %}`: local time, human actor, verb phrase (portal.audit)."""
+    return timeline_rows(entries)
+
+
+@register.filter
+def tone(obj, field: str = "status") -> str:
+    """`<span class="badge {{ order|tone }}">`: the badge tone its app declared for the status (portal.status)."""
+    return tone_of(obj, field)
+
+
+@register.filter
+def actions_for(obj, actor) -> frozenset[str]:
+    """`{% with acts=shipment|actions_for:request.user %}{% if "cancel" in acts %}`: portal.actions."""
+    return available_actions(obj, actor)

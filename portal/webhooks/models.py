@@ -76,6 +76,10 @@ class WebhookDelivery(FSMModelMixin, models.Model):
     def store_id(self) -> int:
         return self.endpoint.store_id
 
+    def is_pending(self) -> bool:
+        """Still to be delivered (a retry is due at `next_retry_at`)."""
+        return self.status == DeliveryStatus.PENDING
+
     @transition(field=status, source=DeliveryStatus.PENDING, target=DeliveryStatus.SUCCEEDED)
     def succeed(self) -> None:
         self.next_retry_at = None

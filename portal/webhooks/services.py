@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.audit import audit_record
 from portal.events import EVENT_TYPES, emit
 from portal.exceptions import ValidationFailed
 from portal.fsm import transition
@@ -66,15 +67,25 @@ def _clean(*, url: str, event_types: list[str]) -> None:
 def webhook_endpoint_create(*, store, url: str, event_types: list[str], by: User) -> WebhookEndpoint:
     """A new active endpoint with a fresh signing secret."""
     _clean(url=url, event_types=event_types)
-    return WebhookEndpoint.objects.create(store=store, url=url, event_types=sorted(event_types), created_by=by)
+    endpoint = WebhookEndpoint.objects.create(store=store, url=url, event_types=sorted(event_types), created_by=by)
+    audit_record(endpoint, "create", by=by, reason=url, data={"event_types": endpoint.event_types})
+    return endpoint
 
 
 @transaction.atomic
 def webhook_endpoint_update(*, endpoint: WebhookEndpoint, url: str, event_types: list[str], by: User):
     _clean(url=url, event_types=event_types)
     endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    before = {"url": endpoint.url, "event_types": endpoint.event_types}
     endpoint.url, endpoint.event_types = url, sorted(event_types)
     endpoint.save(update_fields=["url", "event_types"])
+    audit_record(
+        endpoint,
+        "update",
+        by=by,
+        reason=url,
+        data={"from": before, "to": {"url": url, "event_types": endpoint.event_types}},
+    )
     return endpoint
 
 
@@ -83,6 +94,7 @@ def webhook_endpoint_rotate_secret(*, endpoint: WebhookEndpoint, by: User) -> We
     endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
     endpoint.secret = new_secret()
     endpoint.save(update_fields=["secret"])
+    audit_record(endpoint, "rotate_secret", by=by, reason=endpoint.url)
     return endpoint
 
 
@@ -94,6 +106,7 @@ def webhook_endpoint_set_active(*, endpoint: WebhookEndpoint, active: bool, by) 
     endpoint.failure_streak = 0 if active else endpoint.failure_streak
     endpoint.disabled_at = None if active else timezone.now()
     endpoint.save(update_fields=["active", "failure_streak", "disabled_at"])
+    audit_record(endpoint, "enable" if active else "disable", by=by, reason=endpoint.url)
     return endpoint
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from shipping.models import SANDBOX_SCENARIOS, Booking, Courier, Shipment, TrackingEvent
+from shipping.models import SANDBOX_SCENARIOS, Booking, Courier, Shipment, ShipmentFee, TrackingEvent
 
 
 class CourierOut(serializers.ModelSerializer):
@@ -83,15 +83,25 @@ class ShipmentOut(serializers.ModelSerializer):
             "recipient_name", "recipient_phone", "province", "city", "district", "street",
             "predicted_weight_g", "real_weight_g", "predicted_price", "real_price", "outlet", "courier_staff_name",
             "courier_staff_phone", "failure_reason", "confirm_by", "pickup_by", "confirm_overdue", "pickup_overdue",
-            "created_at", "confirmed_at", "picked_up_at", "delivered_at",
+            "created_at", "confirmed_at", "picked_up_at", "delivered_at", "carrier_status",
         )  # fmt: skip
+        extra_kwargs = {
+            "carrier_status": {"help_text": "kuaidi100 商家寄件 status code (docs/shipping.md), null otherwise"}
+        }
+
+
+class FeeOut(serializers.ModelSerializer):
+    class Meta:
+        model = ShipmentFee
+        fields = ("carrier_status", "fee_type", "description", "amount", "weight_g", "created_at")
 
 
 class ShipmentDetailOut(ShipmentOut):
     events = EventOut(many=True)
+    fees = FeeOut(many=True, help_text="Fees the courier settled (they add up to real_price), in fen")
 
     class Meta(ShipmentOut.Meta):
-        fields = (*ShipmentOut.Meta.fields, "events")
+        fields = (*ShipmentOut.Meta.fields, "events", "fees")
 
 
 class BookingOut(serializers.ModelSerializer):

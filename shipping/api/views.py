@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView, RetrieveAPIView
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,7 +20,8 @@ from portal.api.permissions import request_store
 from portal.exceptions import ValidationFailed
 from portal.models import ApiKey
 from shipping import selectors, services
-from shipping.models import Booking, Courier, SenderAddress, Shipment, TrackingEvent
+from shipping.carriers.kuaidi100 import CALLBACK_OK
+from shipping.models import Booking, Courier, SenderAddress, Shipment, ShipmentFee, TrackingEvent
 from shop.selectors.orders import order_by_sn
 
 from .serializers import (
@@ -85,7 +87,9 @@ class QuoteView(IdempotentMixin, APIView):
         if "sender_address_id" in data.validated_data:
             sender = get_object_or_404(SenderAddress, store=store, pk=data.validated_data["sender_address_id"])
         sender = sender or selectors.default_sender(store)
-        options = selectors.courier_options(orders, sender)
+        options = services.courier_options_quote(
+            store=store, options=selectors.courier_options(orders, sender), orders=orders, sender=sender
+        )
         sn = {o.pk: o.order_sn for o in orders}
         body = [
             {
@@ -182,7 +186,8 @@ class ShipmentDetailView(RetrieveAPIView):
 
     def get_queryset(self):
         return _shipments(request_store(self.request)).prefetch_related(
-            Prefetch("events", queryset=TrackingEvent.objects.order_by("occurred_at", "id"))
+            Prefetch("events", queryset=TrackingEvent.objects.order_by("occurred_at", "id")),
+            Prefetch("fees", queryset=ShipmentFee.objects.order_by("created_at", "id")),
         )
 
 
@@ -222,3 +227,21 @@ class CourierWebhookView(APIView):
     def post(self, request, courier_code: str):
         stats = services.webhook_receive(courier_code=courier_code.upper(), body=request.body, headers=request.META)
         return Response(stats)
+
+
+class Kuaidi100CallbackView(APIView):
+    """Called by kuaidi100 for one store account: `status` (order status and fees) or `trace` (tracking).
+
+    Form fields `param` and `sign` = upper MD5(param + salt). Answers kuaidi100's success shape, or
+    400 (it retries) when the signature or the body is wrong; a repeated message is acknowledged.
+    """
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes: list = []  # kuaidi100 pushes every status of every parcel from a few addresses
+    parser_classes = [FormParser]
+
+    @extend_schema(request=None, responses={200: dict})
+    def post(self, request, public_id: str, kind: str):
+        services.kuaidi100_callback_receive(public_id=public_id, kind=kind, form=request.data)
+        return Response(CALLBACK_OK)

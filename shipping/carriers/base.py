@@ -1,7 +1,7 @@
 """The one interface every courier integration implements, and the data it speaks.
 
-A real courier would be one more adapter (its HTTP calls and its own signature scheme); none is
-reachable here, so every courier row points at the sandbox adapter.
+The sandbox adapter serves every courier by default; a store that connects a kuaidi100 account
+books the couriers it chose through `kuaidi100.Kuaidi100Adapter` (its HTTP calls, its signature).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -36,6 +37,7 @@ class ParcelRequest:
     weight_g: int
     goods: str = ""
     special_goods: tuple[str, ...] = ()
+    ref: str = ""  # our id of this parcel at the courier (kuaidi100 `thirdOrderId`): the same on every retry
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,11 @@ class ParcelResult:
     parcel_code: str = ""
     label: dict = field(default_factory=dict)
     failure_reason: str = ""
+    ref: str = ""
+    unknown: bool = False  # no trustworthy answer (timeout, 5xx): left as it is, retried with the same ref
+    carrier_task_id: str = ""
+    carrier_order_id: str = ""
+    predicted_price: int | None = None  # fen, when the courier quoted the parcel itself
 
 
 @dataclass(frozen=True)
@@ -111,6 +118,10 @@ class CarrierAdapter:
 
     def book_batch(self, courier, request: BatchRequest) -> list[ParcelResult]:
         raise NotImplementedError
+
+    def book_each(self, courier, request: BatchRequest) -> Iterator[ParcelResult]:
+        """Results as they arrive (an adapter calling per parcel yields each one as soon as it answers)."""
+        yield from self.book_batch(courier, request)
 
     def cancel(self, courier, *, waybill_no: str) -> bool:
         raise NotImplementedError

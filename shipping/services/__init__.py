@@ -4,6 +4,12 @@ The public service functions are re-exported here, so `shipping.services.<name>`
 new code may import from the submodule that owns the name.
 """
 
+from .accounts import (
+    courier_account_connect,
+    courier_account_disconnect,
+    courier_account_set_couriers,
+    courier_account_test,
+)
 from .addresses import sender_address_delete, sender_address_save
 from .booking import (
     MOBILE,
@@ -22,8 +28,16 @@ from .booking import (
 from .conversations import courier_message_send, ticket_report, ticket_resolve
 from .courier_reports import ADVANCE, courier_updates_apply, shipment_apply_update, shipments_poll, webhook_receive
 from .deadlines import bookings_dispatch_pending, shipments_mark_overdue
+from .kuaidi100 import courier_options_quote, kuaidi100_callback_receive, shipments_reconcile
 
 __all__ = [
+    "courier_account_connect",
+    "courier_account_disconnect",
+    "courier_account_set_couriers",
+    "courier_account_test",
+    "kuaidi100_callback_receive",
+    "courier_options_quote",
+    "shipments_reconcile",
     "sender_address_save",
     "sender_address_delete",
     "MOBILE",

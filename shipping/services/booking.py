@@ -27,7 +27,7 @@ from shop.selectors.orders import order_ship_refusal, orders_lock
 
 from .. import selectors
 from ..carriers.base import Address, BatchRequest, ParcelRequest, ParcelResult
-from ..carriers.registry import adapter_for
+from ..carriers.registry import adapter_for, adapter_for_booking
 from ..models import (
     ACTIVE,
     Booking,
@@ -176,6 +176,7 @@ def booking_submit(
         pickup_date=pickup_date,
         pickup_slot=pickup_slot,
         scenario=scenario,
+        account=selectors.courier_account_for(store, courier),
         created_by=by if getattr(by, "pk", None) else None,
         created_at=now,
     )
@@ -248,8 +249,10 @@ def _dispatch_later(booking_id: int) -> None:
 
 def booking_dispatch(*, booking_id: int) -> Booking:
     """Send the booking's undispatched shipments to the courier (no lock held), then record the outcome."""
-    booking = Booking.objects.select_related("courier").get(pk=booking_id)
-    shipments = list(booking.shipments.filter(status=S.REQUESTED, waybill_no="").select_related("order"))
+    booking = Booking.objects.select_related("courier", "account").get(pk=booking_id)
+    shipments = list(
+        booking.shipments.filter(status=S.REQUESTED, waybill_no="", carrier_task_id="").select_related("order")
+    )
     if not shipments:  # all cancelled before dispatch, or already dispatched
         Booking.objects.filter(pk=booking.pk, dispatched_at__isnull=True).update(dispatched_at=timezone.now())
         return booking
@@ -273,23 +276,32 @@ def booking_dispatch(*, booking_id: int) -> Booking:
                 weight_g=s.predicted_weight_g,
                 goods=s.goods_summary,
                 special_goods=tuple(s.special_goods),
+                ref=f"{booking.booking_no}-{s.pk}",
             )
             for s in shipments
         ],
         scenario=booking.scenario or booking.courier.sandbox_scenario,
     )
-    results = adapter_for(booking.courier).book_batch(booking.courier, request)
-    return booking_record_results(booking_id=booking.pk, results=results)
+    adapter = adapter_for_booking(booking)
+    if booking.account_id is None:
+        return booking_record_results(booking_id=booking.pk, results=adapter.book_batch(booking.courier, request))
+    # One call per parcel through the store's account (a bounded pool): each answer is recorded as it
+    # comes; an unknown outcome (timeout, 5xx) stays undispatched and is retried with the same
+    # thirdOrderId by the dispatch_pending sweep, so a parcel is never lost nor booked twice.
+    for result in adapter.book_each(booking.courier, request):
+        if not result.unknown:
+            booking_record_results(booking_id=booking.pk, results=[result])
+    return Booking.objects.get(pk=booking.pk)
 
 
 @transaction.atomic
 def booking_record_results(*, booking_id: int, results: list[ParcelResult]) -> Booking:
     """Record the courier's per-order answer: waybill and parcel code, or failure (order back to 未下单). Idempotent."""
     booking = Booking.objects.select_for_update().get(pk=booking_id)
-    by_ref = {r.order_ref: r for r in results}
+    by_ref = {r.order_ref: r for r in results if not r.unknown}
     shipments = list(
         Shipment.objects.select_for_update(of=("self",))
-        .filter(booking=booking, status=S.REQUESTED, waybill_no="")
+        .filter(booking=booking, status=S.REQUESTED, waybill_no="", carrier_task_id="")
         .select_related("order")
     )
     succeeded, failed = [], []
@@ -303,14 +315,22 @@ def booking_record_results(*, booking_id: int, results: list[ParcelResult]) -> B
                 result.parcel_code,
                 result.label,
             )
+            shipment.carrier_task_id, shipment.carrier_order_id = result.carrier_task_id, result.carrier_order_id
+            if result.predicted_price is not None:
+                shipment.predicted_price = result.predicted_price
             succeeded.append(shipment)
         else:
             shipment.failure_reason = result.failure_reason[:200] or _("快递公司拒绝下单")
             transition(shipment, "reject", by=f"courier:{booking.courier.code}", reason=shipment.failure_reason)
             failed.append(shipment)
-    Shipment.objects.bulk_update(succeeded, ["waybill_no", "parcel_code", "label_data"])
-    booking.dispatched_at = timezone.now()
-    booking.save(update_fields=["dispatched_at"])
+    Shipment.objects.bulk_update(
+        succeeded,
+        ["waybill_no", "parcel_code", "label_data", "carrier_task_id", "carrier_order_id", "predicted_price"],
+    )
+    undispatched = [s for s in shipments if s.order.order_sn not in by_ref]  # no answer yet (unknown outcome)
+    if booking.dispatched_at is None and not undispatched:
+        booking.dispatched_at = timezone.now()
+        booking.save(update_fields=["dispatched_at"])
     if failed:
         emit(
             type="shipment.exception",
@@ -332,16 +352,27 @@ def _notify_courier_cancel(courier: Courier, waybills: list[str]) -> None:
             logger.exception("courier %s refused to cancel %s", courier.code, waybill)
 
 
+def _cancel_through_account(booking: Booking, courier: Courier, task_id: str, order_id: str) -> None:
+    try:
+        adapter_for_booking(booking).cancel(courier, task_id=task_id, order_id=order_id, reason="商家取消")
+    except Exception:  # noqa: BLE001 - the platform side is cancelled; the courier is told best-effort
+        logger.exception("kuaidi100 refused to cancel %s", task_id)
+
+
 @transaction.atomic
 def shipment_cancel(*, shipment: Shipment, by, reason: str = "") -> Shipment:
     """Cancel a booked parcel until it is weighed; the order returns to 未下单; the courier is told after commit."""
-    shipment = Shipment.objects.select_for_update().select_related("courier").get(pk=shipment.pk)
+    shipment = Shipment.objects.select_for_update().select_related("courier", "booking").get(pk=shipment.pk)
     if not shipment.is_unweighed():
         raise Conflict(_("包裹已称重，不能取消。"), code="already_weighed")
     transition(shipment, "cancel", by=by, reason=reason or _("商家取消"))
-    if shipment.waybill_no:
-        courier, waybill = shipment.courier, shipment.waybill_no
-        transaction.on_commit(lambda: _notify_courier_cancel(courier, [waybill]))
+    if shipment.waybill_no or shipment.carrier_task_id:
+        courier, waybill, booking = shipment.courier, shipment.waybill_no, shipment.booking
+        if booking.account_id:
+            task = (shipment.carrier_task_id, shipment.carrier_order_id)
+            transaction.on_commit(lambda: _cancel_through_account(booking, courier, *task))
+        else:
+            transaction.on_commit(lambda: _notify_courier_cancel(courier, [waybill]))
     return shipment
 
 
@@ -423,6 +454,7 @@ def booking_rebook(*, booking: Booking, courier: Courier, by, shipment_ids: list
         pickup_date=days[0][0],
         pickup_slot=days[0][2][0],
         rebooked_from=old,
+        account=selectors.courier_account_for(old.store, courier),
         created_by=by if getattr(by, "pk", None) else None,
         created_at=now,
     )
@@ -462,6 +494,10 @@ def booking_rebook(*, booking: Booking, courier: Courier, by, shipment_ids: list
         shipment.replaced_by = copy
     Shipment.objects.bulk_update(shipments, ["replaced_by"])
     old_courier = old.courier
-    transaction.on_commit(lambda: _notify_courier_cancel(old_courier, cancelled_waybills))
+    if old.account_id:
+        for task in [(s.carrier_task_id, s.carrier_order_id) for s in shipments if s.carrier_task_id]:
+            transaction.on_commit(lambda task=task: _cancel_through_account(old, old_courier, *task))
+    else:
+        transaction.on_commit(lambda: _notify_courier_cancel(old_courier, cancelled_waybills))
     transaction.on_commit(lambda: _dispatch_later(new.pk), robust=True)
     return new

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from portal.audit import audit_record
 from portal.exceptions import Conflict, ValidationFailed
 from portal.fsm import transition
 
@@ -45,13 +46,15 @@ def ticket_report(*, shipment: Shipment, kind: str, description: str, by) -> Pla
     existing = PlatformTicket.objects.filter(shipment=shipment, kind=kind, status="open").first()
     if existing:
         return existing
-    return PlatformTicket.objects.create(
+    ticket = PlatformTicket.objects.create(
         store_id=shipment.store_id,
         shipment=shipment,
         kind=kind,
         description=description[:2000],
         created_by=by if getattr(by, "pk", None) else None,
     )
+    audit_record(ticket, "create", by=by, reason=ticket.description)
+    return ticket
 
 
 @transaction.atomic

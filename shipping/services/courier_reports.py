@@ -95,15 +95,21 @@ ADVANCE = {
 }
 
 
-def shipment_apply_update(*, courier: Courier, update: CourierUpdate) -> Shipment | None:
-    """One courier message: acceptance (outlet, courier) → confirmed; scans → tracking event and status; desk reply."""
-    shipment = (
-        Shipment.objects.select_for_update(of=("self",))
-        .select_related("order", "courier", "booking")
-        .filter(courier=courier, waybill_no=update.waybill_no)
-        .order_by("-id")
-        .first()
-    )
+def shipment_apply_update(
+    *, courier: Courier, update: CourierUpdate, shipment: Shipment | None = None
+) -> Shipment | None:
+    """One courier message: acceptance (outlet, courier) → confirmed; scans → tracking event and status; desk reply.
+
+    `shipment` is given (already locked) when the caller found the parcel another way (kuaidi100 callbacks).
+    """
+    if shipment is None:
+        shipment = (
+            Shipment.objects.select_for_update(of=("self",))
+            .select_related("order", "courier", "booking")
+            .filter(courier=courier, waybill_no=update.waybill_no)
+            .order_by("-id")
+            .first()
+        )
     by = f"courier:{courier.code}"
     if update.kind == "message":
         if shipment is not None:

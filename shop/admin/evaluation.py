@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from portal.audit import AuditedEditsMixin
 from portal.exceptions import DomainError
 from shop.models import EvaluationRule, StoreEvaluation, SuspensionProposal
 from shop.services.evaluation import suspension_confirm, suspension_dismiss
 
 
 @admin.register(EvaluationRule)
-class EvaluationRuleAdmin(admin.ModelAdmin):
+class EvaluationRuleAdmin(AuditedEditsMixin, admin.ModelAdmin):
     list_display = ("metric", "direction", "threshold", "enabled", "advice")
     list_editable = ("threshold", "enabled")
     list_filter = ("enabled", "direction")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from portal.admin_scale import LargeTableAdmin, ProvinceFilter, StoreFilter, choices_filter
+from portal.audit import timeline_html
 from portal.exceptions import DomainError
-from portal.fsm import audit_for
 from shop.models import Compensation, GroupBuy, Order, OrderItem
 from shop.services import orders as services
 
@@ -29,21 +28,7 @@ def _run(modeladmin, request, queryset, action, done_message) -> None:
 class AuditTimelineMixin:
     @admin.display(description=_("操作记录"))
     def audit_timeline(self, obj) -> str:
-        return format_html_join(
-            "",
-            "<div>{} · {} · {}: {} → {} {}</div>",
-            (
-                (
-                    e.created_at.strftime("%Y-%m-%d %H:%M:%S"),
-                    e.actor_label,
-                    e.transition,
-                    e.from_state,
-                    e.to_state,
-                    e.reason,
-                )
-                for e in audit_for(obj)
-            ),
-        )
+        return timeline_html(obj)
 
 
 class OrderItemInline(admin.TabularInline):

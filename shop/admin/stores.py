@@ -13,13 +13,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal.actions import check_action
 from portal.admin_scale import EstimatedCountPaginator, StoreFilter
+from portal.audit import AuditedEditsMixin, timeline_html
 from portal.exceptions import DomainError
-from portal.fsm import audit_for
+from shop.actions import store_actions
 from shop.forms.stores import ReasonForm, ReviewForm, TransferForm
 from shop.models import (
     AgreementSignature,
@@ -145,15 +147,7 @@ class StoreAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("操作记录"))
     def timeline(self, obj: Store) -> str:
-        rows = [
-            (e.created_at.strftime("%Y-%m-%d %H:%M"), e.actor_label, e.transition, e.from_state, e.to_state, e.reason)
-            for e in audit_for(obj)
-        ]
-        return (
-            format_html("<ol>{}</ol>", format_html_join("", "<li>{} {} · {}: {} → {} <i>{}</i></li>", rows))
-            if rows
-            else "—"
-        )
+        return timeline_html(obj)
 
     # Custom staff views ------------------------------------------------------------------------
 
@@ -198,6 +192,7 @@ class StoreAdmin(admin.ModelAdmin):
         form = ReviewForm(request.POST or None, documents=documents)
         if request.method == "POST" and form.is_valid():
             try:
+                check_action(store, request.user, "review")
                 if form.cleaned_data["decision"] == "approve":
                     services.store_approve(store=store, by=request.user, note=form.cleaned_data["note"])
                     return self._done(request, store, _("已通过“%(name)s”的开店申请。") % {"name": store.name})
@@ -217,15 +212,16 @@ class StoreAdmin(admin.ModelAdmin):
             rows=rows,
             missing=services.missing_documents(store),
             expected_review=selectors.expected_review_date(store),
-            can_review=store.status == StoreStatus.SUBMITTED,
+            can_review="review" in store_actions(store, request.user),
             status=400 if request.method == "POST" else 200,
         )
 
-    def _reason_view(self, request, object_id, *, perm, service, title, done) -> HttpResponse:
+    def _reason_view(self, request, object_id, *, perm, action, service, title, done) -> HttpResponse:
         store = self._store(request, object_id, perm)
         form = ReasonForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
+                check_action(store, request.user, action)
                 service(store=store, reason=form.cleaned_data["reason"], by=request.user)
                 return self._done(request, store, done)
             except DomainError as exc:
@@ -238,6 +234,7 @@ class StoreAdmin(admin.ModelAdmin):
             request,
             object_id,
             perm="shop.suspend_store",
+            action="suspend",
             service=services.store_suspend,
             title=_("暂停店铺"),
             done=_("店铺已暂停。"),
@@ -248,6 +245,7 @@ class StoreAdmin(admin.ModelAdmin):
             request,
             object_id,
             perm="shop.settle_deposit",
+            action="close",
             service=services.store_close,
             title=_("关闭店铺并退还保证金"),
             done=_("店铺已关闭，保证金已退还。"),
@@ -258,6 +256,7 @@ class StoreAdmin(admin.ModelAdmin):
         form = TransferForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
+                check_action(store, request.user, "transfer")
                 deposit_services.deposit_record_transfer(
                     store=store,
                     amount=form.amount_fen,
@@ -307,14 +306,13 @@ class StoreAdmin(admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         store = get_object_or_404(Store, pk=object_id)
-        user = request.user
+        actions = store_actions(store, request.user)  # the state machine and the staff member's permissions
         extra_context = {
             **(extra_context or {}),
-            "can_review": store.status == StoreStatus.SUBMITTED and user.has_perm("shop.review_store"),
-            "can_suspend": store.status == StoreStatus.OPEN and user.has_perm("shop.suspend_store"),
-            "can_close": store.status in (StoreStatus.OPEN, StoreStatus.SUSPENDED)
-            and user.has_perm("shop.settle_deposit"),
-            "can_transfer": store.status in deposit_services.PAYABLE_STATUSES and user.has_perm("shop.settle_deposit"),
+            "can_review": "review" in actions,
+            "can_suspend": "suspend" in actions,
+            "can_close": "close" in actions,
+            "can_transfer": "transfer" in actions,
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -398,7 +396,7 @@ class StoreDocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(DepositRule)
-class DepositRuleAdmin(admin.ModelAdmin):
+class DepositRuleAdmin(AuditedEditsMixin, admin.ModelAdmin):
     list_display = ("store_type", "enterprise_kind", "category", "amount_yuan", "is_active", "note")
     list_filter = ("store_type", "enterprise_kind", "is_active", "category")
     search_fields = ("note", "category__name")

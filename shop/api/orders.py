@@ -13,9 +13,11 @@ from rest_framework.views import APIView
 from portal.api.idempotency import IdempotentMixin
 from portal.api.permissions import request_store
 from portal.models import ApiKey
+from shop.actions import order_actions
 from shop.models import Order, OrderItem
 from shop.models.orders import BuyMode, OrderStatus
 from shop.selectors.orders import OrderFilters, order_get, order_list, platform_status
+from shop.selectors.story import order_story
 from shop.services import orders as services
 
 READ, WRITE = ApiKey.Scope.ORDERS_READ.value, ApiKey.Scope.ORDERS_WRITE.value
@@ -94,6 +96,57 @@ class OrderOut(serializers.ModelSerializer):
     @extend_schema_field(int)
     def get_risk_status(self, order: Order) -> int:
         return platform_status(order)["risk_status"]
+
+
+class StoryEntryOut(serializers.Serializer):
+    ref = serializers.CharField(help_text="the parcel's shipment id or the request's number")
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    live = serializers.BooleanField(help_text="a live parcel / an open request")
+    url = serializers.CharField(help_text="its page in the merchant portal")
+    details = serializers.DictField(
+        help_text="parcels: shipment_id, booking_no, courier_code, courier_name, waybill_no, booking_status, "
+        "latest_scan; after-sales: request_id, type, type_label, amount, refunded_amount, item, deadline_at"
+    )
+
+
+class OrderCompensationOut(serializers.Serializer):
+    kind = serializers.CharField()
+    amount = serializers.IntegerField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class OrderDetailOut(OrderOut):
+    """One order's whole story: the order, its parcels, its after-sales requests and its compensations."""
+
+    parcels = serializers.SerializerMethodField()
+    aftersales = serializers.SerializerMethodField()
+    compensations = OrderCompensationOut(many=True, read_only=True)
+    actions = serializers.SerializerMethodField(
+        help_text="what the caller may do to the order now (from the state machine): ship, book, reship, cancel, ..."
+    )
+
+    class Meta(OrderOut.Meta):
+        fields = (*OrderOut.Meta.fields, "parcels", "aftersales", "compensations", "actions")
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_actions(self, order: Order) -> list[str]:
+        request = self.context.get("request")
+        return sorted(order_actions(order, request.user if request else None))
+
+    def _story(self, order: Order) -> dict:
+        if not hasattr(order, "_story"):
+            order._story = order_story(order)
+        return order._story
+
+    @extend_schema_field(StoryEntryOut(many=True))
+    def get_parcels(self, order: Order) -> list[dict]:
+        return StoryEntryOut(self._story(order).get("parcels", []), many=True).data
+
+    @extend_schema_field(StoryEntryOut(many=True))
+    def get_aftersales(self, order: Order) -> list[dict]:
+        return StoryEntryOut(self._story(order).get("aftersales", []), many=True).data
 
 
 class PayOut(serializers.Serializer):
@@ -253,9 +306,9 @@ class OrderRetrieveView(APIView):
 
     required_scope = READ
 
-    @extend_schema(responses={200: OrderOut})
+    @extend_schema(responses={200: OrderDetailOut})
     def get(self, request, order_sn: str):
-        return Response(OrderOut(_order(request, order_sn)).data)
+        return Response(OrderDetailOut(_order(request, order_sn), context={"request": request}).data)
 
 
 class OrderShipView(IdempotentMixin, APIView):

@@ -15,6 +15,7 @@ class PayoutKind(models.TextChoices):
     DEBIT = "debit", _("扣款")
     COMPENSATION = "compensation", _("赔付")
     ADJUSTMENT = "adjustment", _("调账")
+    SHIPPING = "shipping", _("运费")
 
 
 class PayoutBucket(models.TextChoices):
@@ -27,6 +28,7 @@ class RefType(models.TextChoices):
     ORDER = "order", _("订单")
     AFTERSALES = "aftersales", _("售后")
     COMPENSATION = "compensation", _("赔付单")
+    SHIPMENT = "shipment", _("包裹")
 
 
 class PayoutEntry(models.Model):

@@ -181,6 +181,23 @@ class Order(FSMModelMixin, models.Model):
     def pay_by(self):
         return self.created_at + settings.PORTAL_TIME_RULES["unpaid_auto_cancel"]
 
+    def waiting_on(self) -> tuple[str, object]:
+        """What the order waits on now and until when: ("pay_by" | "group_expires_at" | "ship_by" |
+        "receipt_deadline", deadline), or ("", None) once it is completed or cancelled."""
+        if self.status == OrderStatus.PENDING_PAYMENT:
+            return "pay_by", self.pay_by
+        if self.status == OrderStatus.GROUPING:
+            return "group_expires_at", self.group.expires_at if self.group_id else None
+        if self.status == OrderStatus.PAID:
+            return "ship_by", self.ship_by
+        if self.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+            return "receipt_deadline", self.receipt_deadline
+        return "", None
+
+    def next_deadline(self):
+        """The deadline the order is waiting on now (the list's countdown column), or None."""
+        return self.waiting_on()[1]
+
     def masked_phone(self) -> str:
         """The recipient's phone as it may be shown now (`recipient_phone_shown`)."""
         return recipient_phone_shown(self.recipient_phone, order_status=self.status, shipped=bool(self.shipped_at))

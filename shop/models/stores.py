@@ -166,6 +166,23 @@ class Store(FSMModelMixin, models.Model):
     def is_open(self) -> bool:
         return self.status == StoreStatus.OPEN
 
+    def next_step(self) -> str:
+        """What the store page asks the merchant to do next: fill, wait_review, fix, pay_deposit, sign,
+        run (open), suspended, or "" (closing, closed)."""
+        return {
+            StoreStatus.DRAFT: "fill",
+            StoreStatus.SUBMITTED: "wait_review",
+            StoreStatus.REJECTED: "fix",
+            StoreStatus.APPROVED: "pay_deposit",
+            StoreStatus.DEPOSIT_PAID: "sign",
+            StoreStatus.OPEN: "run",
+            StoreStatus.SUSPENDED: "suspended",
+        }.get(self.status, "")
+
+    def is_rejected(self) -> bool:
+        """The application was rejected: the merchant corrects and resubmits it."""
+        return self.status == StoreStatus.REJECTED
+
     def is_editable(self) -> bool:
         """The application (information and documents) can be changed by the merchant."""
         return self.status in (StoreStatus.DRAFT, StoreStatus.REJECTED)
@@ -269,6 +286,9 @@ class StoreDocument(FSMModelMixin, models.Model):
         return f"{self.store_id}: {self.get_kind_display()}"
 
     @property
+    def is_rejected(self) -> bool:
+        return self.status == DocumentStatus.REJECTED
+
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
 

@@ -167,6 +167,31 @@ def payout_adjust(
     return entry
 
 
+@transaction.atomic
+def payout_shipping_fee(
+    *, store: Store, amount: int, reason: str, by: Any, ref_id: str | int, ref_label: str = ""
+) -> PayoutEntry:
+    """Shipping cost a courier settled for a parcel (online booking through the store's own account):
+    `amount` fen taken from the available payouts, or given back when negative (a weight correction
+    in the merchant's favour). Emits payout.changed."""
+    _check_amount(amount, signed=True)
+    store = Store.objects.select_for_update().get(pk=store.pk)
+    entry = _entry(
+        store,
+        PayoutKind.SHIPPING,
+        PayoutBucket.AVAILABLE,
+        -amount,
+        by=by,
+        reason=reason[:200],
+        ref_type=RefType.SHIPMENT,
+        ref_id=str(ref_id),
+        ref_label=ref_label[:64],
+    )
+    entry.save()
+    _announce(store.pk, _("运费结算 ¥%(amount).2f") % {"amount": amount / 100}, reason, amount=-amount)
+    return entry
+
+
 @on_refund_succeeded("order")
 def _order_refund_succeeded(refund: Refund, by: str) -> None:
     """A refund of an order already credited to the payouts is debited from them (a refund made

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 from PIL import Image
 
+from portal.audit import audit_record
 from portal.events import emit
 from portal.exceptions import Conflict, IllegalTransition, PermissionDenied, ValidationFailed
 from portal.fsm import transition
@@ -476,6 +477,7 @@ def membership_invite(*, store: Store, user_ref: str, by: User) -> Membership:
     if Membership.objects.filter(store=store, user=user).exists():
         raise Conflict(_("该用户已是店铺成员。"), code="already_member")
     membership = Membership.objects.create(store=store, user=user, role=Role.OPERATOR)
+    audit_record(membership, "create", by=by, reason=user.get_username(), data={"role": Role.OPERATOR})
     emit(
         type="store.member_added",
         store_id=store.pk,

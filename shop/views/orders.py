@@ -15,13 +15,16 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from portal.actions import check_action
 from portal.exceptions import DomainError
 from portal.fsm import audit_for
 from portal.keyset import PAGE_SIZES
 from portal.tenancy import MerchantMixin
+from shop.actions import order_actions
 from shop.forms.orders import CancelForm, OrderFilterForm, ShipForm
 from shop.models.orders import OrderStatus
 from shop.selectors.orders import TABS, order_get, order_list, order_page, order_tab_counts, platform_status
+from shop.selectors.story import order_clock, order_live_parcel, order_story
 from shop.services.orders import order_cancel, order_reship, order_ship
 
 
@@ -115,6 +118,10 @@ class OrderDetailView(MerchantMixin, TemplateView):
         current = {"courier_code": order.courier_code, "waybill_no": order.waybill_no} if order.shipped_at else None
         return super().get_context_data(
             order=order,
+            actions=order_actions(order, self.request.user),
+            story=order_story(order),
+            live_parcel=order_live_parcel(order),
+            clock=order_clock(order),
             platform=platform_status(order),
             timeline=audit_for(order),
             ship_form=kwargs.pop("ship_form", None) or ShipForm(initial=current),
@@ -128,12 +135,14 @@ class _OrderAction(MerchantMixin, View):
 
     form_class: type = ShipForm
     form_context = "ship_form"
+    action = ""
 
     def post(self, request, order_sn: str):
         order = order_get(store=self.store, order_sn=order_sn)
         form = self.form_class(request.POST)
         if form.is_valid():
             try:
+                check_action(order, request.user, self.action)
                 self.act(order, form.cleaned_data)
                 return redirect("shop:order_detail", order_sn=order_sn)
             except DomainError as exc:
@@ -150,12 +159,16 @@ class _OrderAction(MerchantMixin, View):
 
 
 class OrderShipView(_OrderAction):
+    action = "ship"
+
     def act(self, order, data) -> None:
         order_ship(order=order, courier_code=data["courier_code"], waybill_no=data["waybill_no"], by=self.request.user)
         messages.success(self.request, _("已发货。"))
 
 
 class OrderReshipView(_OrderAction):
+    action = "reship"
+
     def act(self, order, data) -> None:
         order_reship(
             order=order, courier_code=data["courier_code"], waybill_no=data["waybill_no"], by=self.request.user
@@ -166,6 +179,7 @@ class OrderReshipView(_OrderAction):
 class OrderCancelView(_OrderAction):
     form_class = CancelForm
     form_context = "cancel_form"
+    action = "cancel"
 
     def act(self, order, data) -> None:
         order_cancel(order=order, reason=data["reason"], by=self.request.user)

@@ -20,6 +20,7 @@ from portal.fsm import audit_for
 from portal.models import Role
 from portal.payments.services import checkout_url
 from portal.tenancy import SESSION_KEY, MerchantMixin
+from shop.actions import store_actions
 from shop.forms.stores import (
     AgreementForm,
     DocumentUploadForm,
@@ -248,6 +249,7 @@ class StoreDetailView(MerchantMixin, View):
             "signatures": selectors.store_signatures(store),
             "members": selectors.store_members(store),
             "is_owner": request.membership.role == Role.OWNER,
+            "actions": store_actions(store, request.user),
             "timeline": audit_for(store),
         }
         return render(request, "shop/stores/detail.html", context)

@@ -25,7 +25,7 @@ def escalated(order, merchant):
 
 def test_change_page_shows_evidence_of_both_sides_and_timeline(admin_client, escalated):
     html = admin_client.get(reverse("admin:aftersales_aftersalesrequest_change", args=[escalated.pk])).content.decode()
-    assert html.count("<img") >= 2 and "escalate" in html and "有破损" in html
+    assert html.count("<img") >= 2 and "买家申请平台介入" in html and "有破损" in html
     assert (
         admin_client.get(
             reverse("admin:aftersales_aftersalesrequest_changelist"), {"q": escalated.request_sn}

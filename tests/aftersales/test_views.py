@@ -70,7 +70,7 @@ def test_detail_approve_return_requires_address_then_succeeds(merchant_client, o
     req.refresh_from_db()
     assert req.status == S.AWAITING_RETURN
     page = merchant_client.get(url).content.decode()
-    assert 'data-testid="timeline"' in page and "await_return" in page
+    assert 'data-testid="timeline"' in page and "提供退货地址，等待买家退货" in page
 
 
 def test_detail_action_not_allowed_in_state(merchant_client, order, merchant):

@@ -61,7 +61,7 @@ def test_return_request_approved_tracked_refunded_and_review_replied(page, live_
     page.locator("form[data-action='receive'] button").click()
     assert page.get_by_test_id("status").inner_text() == "已退款"
     assert "已退款" in page.get_by_test_id("refund").inner_text()
-    assert "mark_refunded" in page.get_by_test_id("timeline").inner_text()
+    assert "退款完成" in page.get_by_test_id("timeline").inner_text()
     screenshot(page, "aftersales-refunded")
     req = AftersalesRequest.objects.select_related("refund").get(request_sn=sn)
     assert req.refund.status == "succeeded" and req.refund.amount == 8800

@@ -101,7 +101,7 @@ def test_signup_to_open_store_with_admin_approval(page, browser, live_server, sc
     page.wait_for_url("**/shop/store/")
     assert page.inner_text("[data-testid=store-status]") == "营业中"
     assert page.inner_text("[data-testid=deposit-balance]") == "¥1,000.00"
-    assert "sign_agreement" in page.inner_text("[data-testid=timeline]")
+    assert "签署入驻协议" in page.inner_text("[data-testid=timeline]")
     screenshot(page, "onboarding-7-open")
     store.refresh_from_db()
     assert store.status == "open"

@@ -65,3 +65,36 @@ def fast_sandbox(settings):
 @pytest.fixture
 def sender(store):
     return make_sender(store)
+
+
+# --- kuaidi100 商家寄件: the protocol double and a store account pointed at it --------------------------
+K100_KEY, K100_SECRET, K100_SALT = "TESTKEY0001", "test-secret-0001", "test-salt-0001"
+
+
+@pytest.fixture
+def fake_kuaidi100(settings):
+    """The fake kuaidi100 server on 127.0.0.1 (random port); the test environment points at it."""
+    from shipping.carriers.kuaidi100_fake import FakeKuaidi100
+
+    fake = FakeKuaidi100(accounts={K100_KEY: K100_SECRET}).start()
+    settings.KUAIDI100_ENDPOINTS = {**settings.KUAIDI100_ENDPOINTS, "test": fake.url}
+    settings.KUAIDI100_TIMEOUT_SECONDS = 2
+    settings.SITE_URL = "http://testserver"
+    yield fake
+    fake.stop()
+
+
+def connect_kuaidi100(
+    store, *, codes=("ZTO", "SF", "YUNDA", "JD", "YTO", "STO", "JTSD", "EMS", "DEPPON"), by="merchant"
+):
+    from shipping import services
+
+    return services.courier_account_connect(
+        store=store, environment="test", key=K100_KEY, secret=K100_SECRET, salt=K100_SALT,
+        courier_ids=list(Courier.objects.filter(code__in=codes).values_list("pk", flat=True)), by=by,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def k100_account(store, fake_kuaidi100):
+    return connect_kuaidi100(store)

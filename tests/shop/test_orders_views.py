@@ -152,7 +152,7 @@ def test_self_ship_from_the_detail_page(merchant_client, orders):
     assert {"courier_code", "waybill_no"} <= set(empty.context["ship_form"].errors)
     order.refresh_from_db()
     assert order.status == "paid"
-    ok = merchant_client.post(detail(order) + "ship/", {"courier_code": "SF", "waybill_no": "SF1234567890123"})
+    ok = merchant_client.post(detail(order) + "ship/", {"courier_code": "SF", "waybill_no": "SF1234567890456"})
     assert ok.status_code == 302
     order.refresh_from_db()
     assert order.status == "shipped"

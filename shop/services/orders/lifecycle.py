@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from portal import hooks
+from portal.actions import actor_kind
 from portal.events import emit
 from portal.exceptions import Conflict, IllegalTransition, ValidationFailed
 from portal.fsm import transition
+from portal.hooks import live_parcels, waybill_parcel_orders
 from portal.models import Payment, PaymentStatus
 from portal.payments.services import refund_create
 from shop.models import Order
 from shop.models.orders import OrderStatus
+from shop.selectors.story import order_in_aftersales
 from shop.services.promotions import (
     coupon_release,
     discount_release,
@@ -29,8 +33,41 @@ def order_cancel(*, order: Order, reason: str, by) -> Order:
         raise IllegalTransition(_("拼团中的订单不能取消，拼团结束后自动处理。"), code="grouping")
     if not reason.strip():
         raise ValidationFailed(_("请填写取消原因。"), fields={"reason": [_("请填写取消原因。")]})
+    if actor_kind(by) == "merchant":
+        # A merchant's plain cancel never drops a booked parcel silently: cancel or re-book it first.
+        # (A buyer's cancellation, staff and sweeps cancel the parcel with the order: hooks.order_cancelled.)
+        _refuse_beside_live_parcel(order, _("取消订单"))
     _cancel_locked(order, reason=reason, by=by)
     return order
+
+
+def _refuse_beside_live_parcel(order: Order, doing: str) -> None:
+    """No self-ship, plain cancel or re-ship while the order has a live booked parcel (在线下单)."""
+    parcel = live_parcels([order.pk]).get(order.pk)
+    if parcel is not None:
+        raise Conflict(
+            _("订单已在线下单（批次 %(booking)s，包裹 %(waybill)s），不能%(doing)s。请先取消该包裹或改派其他快递。")
+            % {"booking": parcel.booking_no, "waybill": parcel.waybill_no or parcel.shipment_id, "doing": doing},
+            code="parcel_booked",
+        )
+
+
+def _same_consignment(a: Order, b: Order) -> bool:
+    """Shipped together (合并发货): one store, one recipient at one address."""
+    keys = ("store_id", "recipient_name", "recipient_phone", "province", "city", "district", "street")
+    return all(getattr(a, k) == getattr(b, k) for k in keys)
+
+
+def _refuse_waybill_in_use(order: Order, waybill_no: str) -> None:
+    """A waybill already on a live order of any store is fake shipping (DOMAIN.md), unless it is the same
+    store shipping the same recipient and address together (合并发货)."""
+    live = Q(waybill_no=waybill_no, status__in=(OrderStatus.SHIPPED, OrderStatus.DELIVERED))
+    booked = Q(pk__in=waybill_parcel_orders.call(waybill_no))  # another order's booked parcel holds it
+    others = Order.objects.filter(live | booked).exclude(pk=order.pk)
+    for other in others:
+        if not _same_consignment(order, other):
+            message = _("运单号 %(waybill)s 已用于其他订单，不能重复使用。") % {"waybill": waybill_no}
+            raise Conflict(message, code="waybill_in_use", fields={"waybill_no": [message]})
 
 
 def order_cancel_transition(*, order: Order, reason: str, by) -> Order:
@@ -91,11 +128,15 @@ def order_ship(*, order: Order, courier_code: str, waybill_no: str, by, via: str
         return order  # the same shipment reported again (webhook or client retry): nothing changes
     if order.risk_hold:
         raise Conflict(_("订单风控审核中，暂不能发货。"), code="risk_hold")
+    if via == "self":
+        _refuse_beside_live_parcel(order, _("自己发货"))
+        _refuse_waybill_in_use(order, waybill_no)
+    how = _("在线下单") if via == "booking" else _("自己联系快递")
     transition(
         order,
         "ship",
         by=by,
-        reason=f"{via}: {courier_code} {waybill_no}",
+        reason=f"{how}：{courier_code} {waybill_no}",
         data={"via": via},
         courier_code=courier_code,
         waybill_no=waybill_no,
@@ -129,6 +170,10 @@ def order_reship(*, order: Order, courier_code: str, waybill_no: str, by) -> Ord
     order = Order.objects.select_for_update().get(pk=order.pk)
     if (order.courier_code, order.waybill_no) == (courier_code, waybill_no):
         raise ValidationFailed(_("快递公司和运单号均未改变。"), fields={"waybill_no": [_("运单号未改变。")]})
+    _refuse_beside_live_parcel(order, _("修改运单"))
+    if order_in_aftersales(order):
+        raise Conflict(_("订单售后处理中，不能修改运单。"), code="in_aftersales")
+    _refuse_waybill_in_use(order, waybill_no)
     before = f"{order.courier_code} {order.waybill_no}"
     transition(
         order,

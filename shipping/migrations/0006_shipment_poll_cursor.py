@@ -6,8 +6,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shipping', '0003_courier_waybill_pattern'),
-        ('shop', '0010_order_list_and_sweep_indexes'),
+        ('shipping', '0005_courier_table_kuaidi100'),
+        ('shop', '0011_order_list_and_sweep_indexes'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shop', '0009_compensation_coupons'),
+        ('shop', '0010_payout_shipping_kind'),
     ]
 
     operations = [

@@ -1,0 +1,131 @@
+"""What people may do to the shop's state machines, from the FSM (portal.actions).
+
+`available_actions(order, actor)` is what the order page, the admin and the API offer; a POST re-checks
+it with `check_action`. Rules beyond the FSM's source states and guards are here, named:
+a live booked parcel (在线下单) rules out self-ship, plain cancel and re-ship; an order in after-sales
+is not re-shipped.
+"""
+
+from __future__ import annotations
+
+from portal.actions import Action, any_of, available_actions, declare, is_buyer, is_member, is_owner, staff_with
+from shop.models import Order, Store
+from shop.models.orders import OrderStatus
+from shop.selectors.story import order_in_aftersales, order_live_parcel
+from shop.services.deposit import PAYABLE_STATUSES
+
+__all__ = ["available_actions", "order_actions", "store_actions"]
+
+
+def _no_live_parcel(order: Order) -> bool:
+    return order_live_parcel(order) is None
+
+
+def _not_grouping(order: Order) -> bool:
+    return order.status != OrderStatus.GROUPING  # a group's orders end with their group
+
+
+def _reshippable(order: Order) -> bool:
+    return _no_live_parcel(order) and not order_in_aftersales(order)
+
+
+def _cancellable_by_merchant(order: Order) -> bool:
+    return _not_grouping(order) and _no_live_parcel(order)
+
+
+def _live_parcel_cancellable(order: Order) -> bool:
+    parcel = order_live_parcel(order)
+    return parcel is not None and not parcel.picked_up
+
+
+def _holdable(order: Order) -> bool:
+    """Risk review matters until the order is over (completed or cancelled)."""
+    return not order.risk_hold and order.status not in (OrderStatus.COMPLETED, OrderStatus.CANCELLED)
+
+
+ORDER_STAFF = staff_with("shop.change_order")
+
+declare(
+    "shop.Order",
+    [
+        # merchant (pages, merchant API keys)
+        Action("ship", transition="ship", who=is_member, when=_no_live_parcel),
+        Action("book", transition="ship", who=is_member, when=_no_live_parcel),
+        Action("reship", transition="reship", who=is_member, when=_reshippable),
+        Action("cancel", transition="cancel", who=is_member, when=_cancellable_by_merchant),
+        Action("cancel_parcel", transition="cancel", who=is_member, when=_live_parcel_cancellable),
+        # buyer (storefront)
+        Action("buyer_cancel", transition="cancel", who=is_buyer, when=_not_grouping),
+        Action("confirm_receipt", transition="complete", who=any_of(is_buyer, ORDER_STAFF)),
+        Action("extend_receipt", transition="extend_receipt", who=is_buyer),
+        # platform staff (admin)
+        Action("hold_for_risk", transition="set_risk_hold", who=ORDER_STAFF, when=_holdable),
+        Action("release_risk_hold", transition="set_risk_hold", who=ORDER_STAFF, when=lambda o: o.risk_hold),
+        Action("cancel_and_refund", transition="cancel", who=ORDER_STAFF, when=_not_grouping),
+        Action("mark_delivered", transition="deliver", who=ORDER_STAFF),
+    ],
+)
+
+STORE_REVIEWER = staff_with("shop.review_store")
+STORE_SUSPENDER = staff_with("shop.suspend_store")
+STORE_FINANCE = staff_with("shop.settle_deposit")
+
+declare(
+    "shop.Store",
+    [
+        # merchant
+        Action("edit_application", transition="submit", who=is_member),
+        Action("submit", transition="submit", who=is_member),
+        Action("pay_deposit", transition="mark_deposit_paid", who=is_owner),
+        Action("sign_agreement", transition="sign_agreement", who=is_owner),
+        # staff
+        Action("review", transition="approve", who=STORE_REVIEWER),
+        Action("suspend", transition="suspend", who=STORE_SUSPENDER),
+        Action("reinstate", transition="reinstate", who=STORE_SUSPENDER),
+        Action("close", transition="start_closing", who=STORE_FINANCE),
+        Action("transfer", who=STORE_FINANCE, when=lambda s: s.status in PAYABLE_STATUSES),
+    ],
+)
+
+
+declare(
+    "shop.Product",
+    [
+        Action("put_on_sale", transition="put_on_sale", who=is_member),
+        Action("take_off_shelf", transition="take_off_shelf", who=is_member),
+    ],
+)
+for _promotion in ("shop.LimitedTimeDiscount", "shop.SpendAndSave", "shop.CouponBatch"):
+    declare(_promotion, [Action("end", transition="end", who=is_member)])
+declare(
+    "shop.StoreDocument",
+    [
+        Action("approve", transition="approve", who=STORE_REVIEWER),
+        Action("reject", transition="reject", who=STORE_REVIEWER),
+        Action("replace", transition="replace", who=is_member),
+    ],
+)
+declare(
+    "shop.Compensation",
+    [
+        Action("settle", transition="settle", who=STORE_FINANCE),
+        Action("waive", transition="waive", who=STORE_FINANCE),
+    ],
+)
+declare("shop.GroupBuy", [Action("fail_group", transition="fail", who=ORDER_STAFF)])
+declare(
+    "shop.SuspensionProposal",
+    [
+        Action("confirm", transition="confirm", who=STORE_SUSPENDER),
+        Action("dismiss", transition="dismiss", who=STORE_SUSPENDER),
+    ],
+)
+
+
+def order_actions(order: Order, actor) -> frozenset[str]:
+    """What `actor` may do to the order now (the selector pages, admin and API ask)."""
+    return available_actions(order, actor)
+
+
+def store_actions(store: Store, actor) -> frozenset[str]:
+    return available_actions(store, actor)

@@ -1,0 +1,116 @@
+"""The order state machine: every transition from every status (audit row on success, nothing changed on
+refusal), and who is offered what in each status (available_actions: merchant, buyer, staff, strangers)."""
+
+from datetime import timedelta
+
+import pytest
+
+from shop.models import Order, Sku
+from shop.models.orders import OrderStatus
+from tests.conftest import force_status
+from tests.factories import MembershipFactory, OrderFactory, OrderItemFactory, UserFactory
+from tests.transition_table import check_actions, check_table
+
+pytestmark = pytest.mark.django_db
+
+STATES = [s.value for s in OrderStatus]
+SHIPPING = {"shipped", "delivered"}
+ALLOWED = {
+    "pay": ({"pending_payment"}, "paid"),
+    "pay_into_group": ({"pending_payment"}, "grouping"),
+    "form_group": ({"grouping"}, "paid"),
+    "cancel": ({"pending_payment", "grouping", "paid"}, "cancelled"),
+    "ship": ({"paid"}, "shipped"),
+    "reship": (SHIPPING, None),
+    "flag_fake_shipping": (SHIPPING, None),
+    "extend_receipt": (SHIPPING, None),
+    "set_risk_hold": (set(STATES), None),
+    "deliver": ({"shipped"}, "delivered"),
+    "complete": (SHIPPING, "completed"),
+}
+KWARGS = {
+    "pay": {"ship_within": timedelta(hours=48)},
+    "form_group": {"ship_within": timedelta(hours=48)},
+    "ship": {"courier_code": "SF", "waybill_no": "SF1234567890123", "via": "self"},
+    "reship": {"courier_code": "SF", "waybill_no": "SF1234567890124"},
+    "set_risk_hold": {"hold": True},
+}
+
+
+def test_order_transition_table(store):
+    item = OrderItemFactory(order__store=store)
+
+    def make(state: str) -> Order:
+        order = OrderFactory(store=store, receipt_deadline=item.order.created_at)
+        force_status(order, state)
+        return order
+
+    def stock_and_ledgers(order: Order):
+        return list(Sku.objects.order_by("pk").values_list("stock", flat=True)), order.compensations.count()
+
+    check_table(make, ALLOWED, STATES, kwargs=KWARGS, unchanged=stock_and_ledgers)
+
+
+def test_a_risk_hold_rules_out_shipping(store):
+    order = OrderFactory(store=store, risk_hold=True)
+    check_table(lambda s: (force_status(order, s), order)[1], {"ship": (set(), "shipped")}, ["paid"], kwargs=KWARGS)
+
+
+ACTIONS = {
+    "pending_payment": {
+        "merchant": {"cancel"},
+        "buyer": {"buyer_cancel"},
+        "staff": {"hold_for_risk", "cancel_and_refund"},
+    },
+    "grouping": {"staff": {"hold_for_risk"}},
+    "paid": {
+        "merchant": {"ship", "book", "cancel"},
+        "buyer": {"buyer_cancel"},
+        "staff": {"hold_for_risk", "cancel_and_refund"},
+    },
+    "shipped": {
+        "merchant": {"reship"},
+        "buyer": {"confirm_receipt", "extend_receipt"},
+        "staff": {"hold_for_risk", "confirm_receipt", "mark_delivered"},
+    },
+    "delivered": {
+        "merchant": {"reship"},
+        "buyer": {"confirm_receipt", "extend_receipt"},
+        "staff": {"hold_for_risk", "confirm_receipt"},
+    },
+    "completed": {},
+    "cancelled": {},
+}
+
+
+@pytest.fixture
+def actors(merchant, staff_user):
+    stranger = MembershipFactory().user  # a member of another store
+    return {"merchant": merchant, "buyer": "buyer:b1", "staff": staff_user, "stranger": stranger, "system": "system"}
+
+
+def test_who_is_offered_what_in_each_status(store, actors):
+    order = OrderFactory(store=store)
+    check_actions(order, ACTIONS, actors, STATES)
+
+
+def test_a_risk_hold_offers_release_instead_of_shipping(store, actors):
+    order = OrderFactory(store=store, risk_hold=True)
+    check_actions(
+        order,
+        {
+            "paid": {
+                "merchant": {"cancel"},
+                "buyer": {"buyer_cancel"},
+                "staff": {"release_risk_hold", "cancel_and_refund"},
+            }
+        },
+        actors,
+        ["paid"],
+    )
+
+
+def test_staff_without_order_permission_are_offered_nothing(store):
+    clerk = UserFactory(is_staff=True)
+    order = OrderFactory(store=store)
+    check_actions(order, {}, {"clerk": clerk}, STATES)
