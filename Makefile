@@ -50,8 +50,9 @@ check-deploy: install
 	  FIELD_ENCRYPTION_KEYS=$$(head -c 32 /dev/urandom | base64 | tr '+/' '-_') \
 	  ALLOWED_HOSTS=portal.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
 
+## bench: the order list and admin at 2M orders against their floors (PostgreSQL; DATABASE_URL=…/portal_bench)
 bench: install
-	$(BIN)/python manage.py bench
+	$(BIN)/python manage.py bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles test-output

@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from portal.actors import Actor
+from portal.admin_scale import LargeTableAdmin, StoreFilter, choices_filter
 from portal.audit import timeline_html
 from portal.exceptions import DomainError
 
@@ -60,12 +61,11 @@ class DecisionActionForm(ActionForm):
 
 
 @admin.register(AftersalesRequest)
-class AftersalesRequestAdmin(admin.ModelAdmin):
+class AftersalesRequestAdmin(LargeTableAdmin):
     list_display = ("request_sn", "store", "order", "type", "amount", "status", "deadline_at", "decision", "created_at")
-    list_filter = ("status", "type", "reason", "decision")
-    search_fields = ("request_sn", "order__order_sn", "buyer_ref", "store__name")
+    list_filter = (StoreFilter, "status", "type", "reason", "decision")
+    search_fields = ("request_sn__startswith", "order__order_sn__exact", "buyer_ref__exact")
     list_select_related = ("store", "order")
-    date_hierarchy = "created_at"
     inlines = [EvidenceInline]
     action_form = DecisionActionForm
     actions = ["decide_full_refund", "decide_partial_refund", "decide_reject"]
@@ -183,7 +183,7 @@ class ComplaintAdmin(admin.ModelAdmin):
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(LargeTableAdmin):
     """Moderation: staff hide or show a review with a reason; the buyer's words are read-only."""
 
     list_display = (
@@ -196,8 +196,14 @@ class ReviewAdmin(admin.ModelAdmin):
         "is_default",
         "visibility",
     )
-    list_filter = ("visibility", "is_default", "has_photos", "score_description")
-    search_fields = ("text", "followup_text", "buyer_ref", "order__order_sn", "store__name")
+    list_filter = (
+        StoreFilter,
+        "visibility",
+        "is_default",
+        "has_photos",
+        choices_filter("score_description", _("描述相符"), [(str(n), str(n)) for n in range(1, 6)]),
+    )
+    search_fields = ("order__order_sn__exact", "buyer_ref__exact")
     list_select_related = ("store", "product")
     action_form = NoteActionForm
     actions = ["hide", "unhide"]

@@ -20,6 +20,7 @@ class AftersalesConfig(AppConfig):
         from .services import evaluation
 
         hooks.order_in_aftersales.register(selectors.in_aftersales)  # the 售后中 flag of shop's order lists
+        hooks.store_aftersales_order_ids.register(selectors.open_request_order_ids)  # the 售后中 tab and count
         hooks.order_refund_status.register(selectors.refund_status)  # the platform refund status (1–4)
         hooks.store_metrics.register(evaluation.store_metrics)  # DSR, after-sales rate, disputes, complaints
         hooks.store_rating.register(selectors.dsr)  # the evaluation page's DSR

@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import ApiKey, AuditEntry, Event, Membership, Notification, User
+from .admin_scale import LargeTableAdmin, StoreFilter
+from .models import ApiKey, AuditEntry, Event, Membership, Notification, Payment, Refund, User
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -65,3 +66,25 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 
 from .webhooks import admin as webhooks_admin  # noqa: E402, F401  registers the webhook screens
+
+
+class _ReadOnlyLargeTable(LargeTableAdmin, ReadOnlyAdmin):
+    pass
+
+
+@admin.register(Payment)
+class PaymentAdmin(_ReadOnlyLargeTable):
+    """Payments are written by the payment services only (checkout, signed callback)."""
+
+    list_display = ("created_at", "purpose", "reference", "store", "amount", "provider", "status", "paid_at")
+    list_filter = (StoreFilter, "status")
+    search_fields = ("reference__exact", "provider_txn__exact")
+    list_select_related = ("store",)
+
+
+@admin.register(Refund)
+class RefundAdmin(_ReadOnlyLargeTable):
+    list_display = ("created_at", "reference", "store", "amount", "status", "succeeded_at", "failure_reason")
+    list_filter = (StoreFilter, "status")
+    search_fields = ("reference__exact", "provider_ref__exact")
+    list_select_related = ("store",)

@@ -175,8 +175,27 @@ def audit_record(
 
     Transitions pass from/to states; edits, creations and deletions name their verb and leave them empty.
     """
+    entry = audit_entry(
+        obj, verb, by=by, reason=reason, data=data, from_state=from_state, to_state=to_state, store_id=store_id
+    )
+    entry.save()
+    return entry
+
+
+def audit_entry(
+    obj: models.Model,
+    verb: str,
+    *,
+    by: Any,
+    reason: str = "",
+    data: dict | None = None,
+    from_state: str = "",
+    to_state: str = "",
+    store_id: int | None = None,
+) -> AuditEntry:
+    """The unsaved audit row `audit_record` writes; set-based writers bulk-create a list of them."""
     actor = as_actor(by)
-    return AuditEntry.objects.create(
+    return AuditEntry(
         actor=actor.user,
         actor_label=actor.label[:150],
         actor_kind=actor.kind,

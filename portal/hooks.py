@@ -120,6 +120,13 @@ order_in_aftersales = Hook(
     the order has an open after-sales request. After-sales registers it; without it no order is.""",
 )
 
+store_aftersales_order_ids = Hook(
+    "store_aftersales_order_ids",
+    """hook(store) -> QuerySet of order ids: the store's orders with an open after-sales request (the order
+    list's 售后中 tab and its count, from the few open requests instead of an EXISTS per order).
+    After-sales registers it; without it no order is.""",
+)
+
 order_refund_status = Hook(
     "order_refund_status",
     """hook() -> Expression: the platform refund status of each order of an Order queryset, as an
@@ -225,6 +232,7 @@ ALL: tuple[Hook, ...] = (
     waybill_validate,
     courier_choices,
     order_in_aftersales,
+    store_aftersales_order_ids,
     order_refund_status,
     store_metrics,
     store_rating,

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from portal.actors import Actor
+from portal.admin_scale import LargeTableAdmin, StoreFilter
 from portal.audit import AuditedEditsMixin
 from portal.exceptions import DomainError
 
@@ -123,7 +124,7 @@ class TrackingEventInline(admin.TabularInline):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(admin.ModelAdmin):
+class ShipmentAdmin(LargeTableAdmin):
     list_display = (
         "waybill_no",
         "store",
@@ -134,8 +135,9 @@ class ShipmentAdmin(admin.ModelAdmin):
         "pickup_overdue",
         "created_at",
     )
-    list_filter = ("status", "courier", "confirm_overdue", "pickup_overdue")
-    search_fields = ("waybill_no", "order__order_sn", "booking__booking_no", "store__name", "recipient_name")
+    list_filter = (StoreFilter, "status", "courier", "confirm_overdue", "pickup_overdue")
+    search_fields = ("waybill_no__exact", "order__order_sn__exact", "booking__booking_no__exact")
+    list_select_related = ("store", "courier", "order")
     readonly_fields = (
         "status",
         "store",
@@ -192,10 +194,10 @@ class CourierMessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(TrackingEvent)
-class TrackingEventAdmin(admin.ModelAdmin):
+class TrackingEventAdmin(LargeTableAdmin):
     list_display = ("waybill_no", "courier_code", "action", "occurred_at", "node")
-    list_filter = ("action", "courier_code")
-    search_fields = ("waybill_no",)
+    list_filter = ("action",)
+    search_fields = ("waybill_no__exact",)
     readonly_fields = ("shipment",)
 
 

@@ -12,7 +12,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
@@ -279,6 +279,8 @@ class Shipment(FSMModelMixin, models.Model):
     confirmed_at = models.DateTimeField(_("接单时间"), null=True, blank=True)
     picked_up_at = models.DateTimeField(_("揽收时间"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    # When the polling sweep last asked the courier (oldest first, so every live parcel gets its turn).
+    tracked_at = models.DateTimeField(_("最近查询物流时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -290,6 +292,12 @@ class Shipment(FSMModelMixin, models.Model):
         indexes = [
             models.Index(fields=["store", "status", "-created_at"]),
             models.Index(fields=["courier", "waybill_no"]),
+            models.Index(
+                F("tracked_at").asc(nulls_first=True),
+                "id",
+                condition=Q(status__in=["requested", "confirmed", "picked_up", "in_transit", "out_for_delivery"]),
+                name="shipment_live_poll_order",
+            ),
         ]
         verbose_name = _("包裹")
         verbose_name_plural = _("包裹")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.utils import timezone
 from rest_framework import authentication, exceptions
@@ -22,6 +23,18 @@ def generate_key() -> tuple[str, str, str]:
     return raw, prefix, hash_secret(raw)
 
 
+# `last_used_at` is for people ("used 2 minutes ago"): a write per request would cost every API call a
+# row lock on the key; once a minute is as informative.
+LAST_USED_EVERY = timedelta(minutes=1)
+
+
+def touch_last_used(key: ApiKey) -> None:
+    now = timezone.now()
+    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_EVERY:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
@@ -36,7 +49,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         )
         if key is None or not secrets.compare_digest(key.hashed_key, hash_secret(raw)):
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
-        ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+        touch_last_used(key)
         request._request.store = key.store
         return (key.created_by or _IntegrationUser(key), key)
 

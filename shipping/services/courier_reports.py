@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
@@ -213,13 +215,19 @@ def _record_desk_reply(shipment: Shipment, update: CourierUpdate) -> None:
 
 
 def shipments_poll(*, limit: int = 500) -> int:
-    """The polling path: read tracking of live parcels whose courier does not push webhooks."""
+    """The polling path: read tracking of live parcels whose courier does not push webhooks.
+
+    One query picks the batch, least recently polled first (the `shipment_live_poll_order` index), and one
+    UPDATE stamps it, so the next tick moves on to the next parcels instead of asking about the same ones.
+    """
     shipments = list(
         Shipment.objects.filter(status__in=[S.REQUESTED, S.CONFIRMED, S.PICKED_UP, S.IN_TRANSIT, S.OUT_FOR_DELIVERY])
         .exclude(waybill_no="")
         .filter(courier__pushes_webhooks=False)
-        .select_related("courier")[:limit]
+        .select_related("courier")
+        .order_by(F("tracked_at").asc(nulls_first=True), "pk")[:limit]
     )
+    Shipment.objects.filter(pk__in=[s.pk for s in shipments]).update(tracked_at=timezone.now())
     applied = 0
     for shipment in shipments:
         updates = adapter_for(shipment.courier).track(shipment.courier, waybill_no=shipment.waybill_no)

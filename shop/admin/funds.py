@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from portal.actors import Actor
+from portal.admin_scale import LargeTableAdmin, StoreFilter
 from shop.models import PayoutEntry
 from shop.models.funds import PayoutBucket
 from shop.services.funds import payout_adjust
@@ -35,11 +36,10 @@ class AdjustmentForm(forms.ModelForm):
 
 
 @admin.register(PayoutEntry)
-class PayoutEntryAdmin(admin.ModelAdmin):
+class PayoutEntryAdmin(LargeTableAdmin):
     list_display = ("created_at", "store", "kind", "bucket", "amount", "ref_type", "ref_label", "actor_label")
-    list_filter = ("kind", "bucket", "ref_type")
-    search_fields = ("store__name", "ref_label", "ref_id", "reason")
-    date_hierarchy = "created_at"
+    list_filter = (StoreFilter, "kind", "bucket", "ref_type")
+    search_fields = ("ref_label__exact", "ref_id__exact")
     list_select_related = ("store",)
     raw_id_fields = ("store", "corrects")
     form = AdjustmentForm

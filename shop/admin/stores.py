@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from portal.actions import check_action
 from portal.actors import Actor
+from portal.admin_scale import EstimatedCountPaginator, StoreFilter
 from portal.audit import AuditedEditsMixin, timeline_html
 from portal.exceptions import DomainError
 from shop.actions import store_actions
@@ -412,10 +413,11 @@ class DepositEntryAdmin(admin.ModelAdmin):
     """The ledger is append-only: entries come from services (payments, transfers, penalties, refunds)."""
 
     list_display = ("created_at", "store", "kind", "amount", "reason", "ref", "actor_label")
-    list_filter = ("kind",)
-    search_fields = ("store__name", "ref", "reason")
+    list_filter = (StoreFilter, "kind")
+    search_fields = ("ref__exact",)
     list_select_related = ("store",)
-    date_hierarchy = "created_at"
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.keyset import PAGE_SIZES
 from portal.regions import PROVINCES
+from portal.widgets import FastSelect
 from shop.models import Product, Store
 from shop.selectors.orders import TABS, OrderFilters
 from shop.services.orders import courier_choices
@@ -16,11 +18,21 @@ class OrderFilterForm(forms.Form):
     q = forms.CharField(label=_("搜索"), required=False, max_length=40)
     date_from = forms.DateField(label=_("下单起"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("下单止"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    product = forms.ModelChoiceField(label=_("商品"), queryset=Product.objects.none(), required=False)
+    product = forms.ModelChoiceField(
+        label=_("商品"), queryset=Product.objects.none(), required=False, widget=FastSelect
+    )
     province = forms.ChoiceField(
-        label=_("省份"), required=False, choices=[("", _("全部"))] + [(p, p) for p in PROVINCES]
+        label=_("省份"), required=False, choices=[("", _("全部"))] + [(p, p) for p in PROVINCES], widget=FastSelect
     )
     overdue = forms.BooleanField(label=_("已超时未发货"), required=False)
+    size = forms.TypedChoiceField(
+        label=_("每页"),
+        required=False,
+        coerce=int,
+        empty_value=PAGE_SIZES[0],
+        choices=[(n, n) for n in PAGE_SIZES],
+        widget=FastSelect,
+    )
 
     def __init__(self, *args, store: Store, **kwargs):
         super().__init__(*args, **kwargs)
@@ -32,6 +44,9 @@ class OrderFilterForm(forms.Form):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", _("结束日期不能早于开始日期。"))
         return data
+
+    def page_size(self) -> int:
+        return self.cleaned_data.get("size") or PAGE_SIZES[0]
 
     def filters(self) -> OrderFilters:
         d = self.cleaned_data

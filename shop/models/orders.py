@@ -7,6 +7,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
@@ -136,6 +138,26 @@ class Order(FSMModelMixin, models.Model):
             # Dashboard and data page: per-store ranges by day paid / created.
             models.Index(fields=["store", "paid_at"]),
             models.Index(fields=["store", "created_at"]),
+            # Order-list search (shop.selectors.orders.search_q): exact phone, name prefix.
+            models.Index(fields=["store", "recipient_phone"], name="order_store_phone"),
+            models.Index(
+                fields=["store", "recipient_name"],
+                name="order_store_name_prefix",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            ),
+            # Sweeps (shop.services.orders.deadlines): small partial indexes holding only the rows a rule may
+            # take, so an idle tick reads a few index pages instead of scanning 2M orders.
+            models.Index(fields=["created_at"], condition=Q(status="pending_payment"), name="order_unpaid_created"),
+            models.Index(
+                fields=["receipt_deadline"], condition=Q(status__in=["shipped", "delivered"]), name="order_receipt_due"
+            ),
+            models.Index(Coalesce("grouped_at", "paid_at"), condition=Q(status="paid"), name="order_paid_clock"),
+            models.Index(fields=["shipped_at"], condition=Q(shipped_at__gt=F("ship_by")), name="order_shipped_late"),
+            models.Index(
+                fields=["waybill_at"],
+                condition=Q(shipped_via="self", fake_shipping_at__isnull=True),
+                name="order_self_waybill_open",
+            ),
         ]
         verbose_name = _("订单")
         verbose_name_plural = _("订单")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -12,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal import hooks
+from portal.keyset import PAGE_SIZES, KeysetPage, keyset_page
 from shop.models import Order, OrderItem, Store
 from shop.models.orders import BuyMode, GroupStatus
 from shop.models.orders import OrderStatus as OrderStatus  # the order statuses, for the other apps
@@ -35,9 +37,12 @@ def tab_q(tab: str) -> Q:
 
 
 def order_tab_counts(*, store: Store) -> dict[str, int]:
-    """Live count per tab, in one query."""
-    aggregates = {key: Count("pk", filter=tab_q(key)) for key, _label in TABS}
-    return Order.objects.filter(store=store).aggregate(**aggregates)
+    """Live count per tab: one index-only `GROUP BY status` plus one count of the open after-sales."""
+    counts = {key: 0 for key, _label in TABS}
+    rows = Order.objects.filter(store=store).order_by().values_list("status").annotate(n=Count("*"))
+    counts.update({status: n for status, n in rows if status in counts})
+    counts[AFTERSALES] = hooks.store_aftersales_order_ids.call(store).count()
+    return counts
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,30 @@ class OrderFilters:
     q: str = ""
     updated_since: datetime | None = None
 
+    def narrows_tab(self) -> bool:
+        """True when a filter beyond the tab applies, so the tab's count is not the list's total."""
+        return bool(self.date_from or self.date_to or self.product_id or self.province or self.overdue or self.q)
+
+
+ORDER_SN_RE = re.compile(r"^[A-Z]{0,2}\d[\d-]*$")
+
+
+def search_q(term: str) -> Q:
+    """What the term looks like decides the one indexed column it searches: an 11-digit mobile number the
+    recipient's phone (exact), digits (and the dash) an order-number prefix, anything else the recipient's
+    name (prefix). One OR over the three would defeat every index."""
+    term = term.strip()
+    if len(term) == 11 and term.isdigit() and term.startswith("1"):  # a mainland mobile number
+        return Q(recipient_phone=term)
+    if ORDER_SN_RE.match(term):
+        return Q(order_sn__startswith=term)
+    return Q(recipient_name__startswith=term)
+
+
+def local_midnight(day: date) -> datetime:
+    """The start of `day` in the portal's time zone, as an aware datetime (sargable bounds, not `__date`)."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
 
 def overdue_q(now: datetime | None = None) -> Q:
     """To-ship orders past their ship-by time, from the clock (right even between sweeps)."""
@@ -59,30 +88,70 @@ def overdue_q(now: datetime | None = None) -> Q:
 
 def order_list(*, store: Store, filters: OrderFilters | None = None) -> QuerySet[Order]:
     """The store's orders, newest first, with items and group loaded (no N+1)."""
-    f = filters or OrderFilters()
+    return (
+        _filtered(store, filters or OrderFilters())
+        .select_related("group")
+        .prefetch_related(Prefetch("items", queryset=OrderItem.objects.select_related("sku__product")))
+        .annotate(in_aftersales=hooks.order_in_aftersales.call(), refund_status=hooks.order_refund_status.call())
+    )
+
+
+def _filtered(store: Store, f: OrderFilters) -> QuerySet[Order]:
     qs = Order.objects.filter(store=store)
-    if f.tab:
+    if f.tab == AFTERSALES:
+        # A semi-join from the store's few open requests, not a correlated EXISTS per order.
+        qs = qs.filter(pk__in=hooks.store_aftersales_order_ids.call(store))
+    elif f.tab:
         qs = qs.filter(tab_q(f.tab))
     if f.date_from:
-        qs = qs.filter(created_at__date__gte=f.date_from)
+        qs = qs.filter(created_at__gte=local_midnight(f.date_from))
     if f.date_to:
-        qs = qs.filter(created_at__date__lte=f.date_to)
+        qs = qs.filter(created_at__lt=local_midnight(f.date_to + timedelta(days=1)))
     if f.product_id:
         qs = qs.filter(pk__in=OrderItem.objects.filter(sku__product_id=f.product_id).values("order_id"))
     if f.province:
         qs = qs.filter(province=f.province)
     if f.overdue:
         qs = qs.filter(overdue_q())
-    if f.q:
-        term = f.q.strip()
-        qs = qs.filter(Q(order_sn__startswith=term) | Q(recipient_phone=term) | Q(recipient_name__icontains=term))
+    if f.q.strip():
+        qs = qs.filter(search_q(f.q))
     if f.updated_since:
         qs = qs.filter(updated_at__gte=f.updated_since)
-    return (
-        qs.select_related("group")
-        .prefetch_related(Prefetch("items", queryset=OrderItem.objects.select_related("sku__product")))
-        .annotate(in_aftersales=hooks.order_in_aftersales.call(), refund_status=hooks.order_refund_status.call())
-    )
+    return qs
+
+
+# A filtered list counts at most this many rows for its total ("10000+" beyond).
+COUNT_CAP = 10_000
+
+
+@dataclass
+class OrderPage:
+    page: KeysetPage
+    total: int
+    total_capped: bool
+
+
+def order_page(
+    *,
+    store: Store,
+    filters: OrderFilters | None = None,
+    counts: dict[str, int] | None = None,
+    size: int = PAGE_SIZES[0],
+    after: str | None = None,
+    before: str | None = None,
+) -> OrderPage:
+    """One keyset page of the store's filtered orders and the list's total: the tab's count when nothing
+    else narrows the list (no second COUNT), else a count capped at COUNT_CAP."""
+    f = filters or OrderFilters()
+    # The list shows each item's own title, spec and quantity: no SKU or product rows needed.
+    items = OrderItem.objects.only("order_id", "product_title", "sku_spec", "quantity")
+    qs = order_list(store=store, filters=f).prefetch_related(None).prefetch_related(Prefetch("items", queryset=items))
+    page = keyset_page(qs, size=size, after=after, before=before)
+    if counts is not None and not f.narrows_tab():
+        total = counts[f.tab] if f.tab else sum(counts[s.value] for s in OrderStatus)
+        return OrderPage(page=page, total=total, total_capped=False)
+    total = _filtered(store, f).order_by().values("pk")[: COUNT_CAP + 1].count()
+    return OrderPage(page=page, total=min(total, COUNT_CAP), total_capped=total > COUNT_CAP)
 
 
 def paid_between(store: Store, start: datetime, end: datetime):

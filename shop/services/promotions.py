@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.exceptions import Conflict, ValidationFailed
-from portal.fsm import transition
+from portal.fsm import transition, transition_many
 from shop.models import (
     CouponBatch,
     CouponClaim,
@@ -151,6 +151,13 @@ def discount_redeem(*, quote: PriceQuote, order: Order, by) -> list[DiscountRede
 def discount_release(*, order: Order, by) -> int:
     """Give a cancelled order's discounted units back to the activity stock and the buyer's limit."""
     return DiscountRedemption.objects.filter(order=order, released_at__isnull=True).update(released_at=timezone.now())
+
+
+def discount_release_many(*, order_ids: list[int], by) -> int:
+    """`discount_release` for a batch of cancelled orders, in one UPDATE."""
+    return DiscountRedemption.objects.filter(order_id__in=order_ids, released_at__isnull=True).update(
+        released_at=timezone.now()
+    )
 
 
 # Spend-and-save ---------------------------------------------------------------------------------------------------
@@ -366,6 +373,12 @@ def coupon_release(*, order: Order, by) -> list[CouponClaim]:
     for claim in claims:
         transition(claim, "release", by=by, reason=order.order_sn)
     return claims
+
+
+def coupon_release_many(*, order_ids: list[int], by, reason: str) -> int:
+    """`coupon_release` for a batch of cancelled orders: one set-based, audited transition."""
+    used = CouponClaim.objects.filter(order_id__in=order_ids, status=ClaimStatus.USED)
+    return transition_many(used, "release", by=by, reason=reason, updates={"order": None, "used_at": None})
 
 
 def coupon_claims_expire() -> int:

@@ -4,9 +4,9 @@ self-ship, re-ship and cancel."""
 from __future__ import annotations
 
 import csv
+import hashlib
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import path
@@ -19,15 +19,14 @@ from portal.actions import check_action
 from portal.actors import merchant_actor
 from portal.exceptions import DomainError
 from portal.fsm import audit_for
+from portal.keyset import PAGE_SIZES
 from portal.tenancy import MerchantMixin
 from shop.actions import order_actions
 from shop.forms.orders import CancelForm, OrderFilterForm, ShipForm
 from shop.models.orders import OrderStatus
-from shop.selectors.orders import TABS, order_get, order_list, order_tab_counts, platform_status
+from shop.selectors.orders import TABS, order_get, order_list, order_page, order_tab_counts, platform_status
 from shop.selectors.story import order_clock, order_live_parcel, order_story
 from shop.services.orders import order_cancel, order_reship, order_ship
-
-PAGE_SIZE = 20
 
 
 class OrderListView(MerchantMixin, TemplateView):
@@ -36,26 +35,42 @@ class OrderListView(MerchantMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         form = OrderFilterForm(request.GET or None, store=self.store)
         filters = form.filters() if form.is_bound and form.is_valid() else None
-        orders = order_list(store=self.store, filters=filters)
         if request.GET.get("export") == "csv" and (filters is not None or not form.is_bound):
-            return export_csv(orders)
-        if request.htmx and request.GET.get("part") == "tabs":
-            self.template_name = "shop/orders/_tabs.html"
-        page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
-        query = request.GET.copy()
-        for key in ("page", "tab", "part", "export"):
-            query.pop(key, None)
+            return export_csv(order_list(store=self.store, filters=filters))
         counts = order_tab_counts(store=self.store)
-        tabs = [(key, label, counts[key]) for key, label in TABS]
-        context = self.get_context_data(
-            form=form,
-            page=page,
-            tabs=tabs,
-            current_tab=request.GET.get("tab", ""),
-            query=query.urlencode(),
-            total=sum(counts[s.value] for s in OrderStatus),
+        version = counts_version(counts)
+        query = request.GET.copy()
+        for key in ("tab", "part", "export", "after", "before", "v"):
+            query.pop(key, None)
+        context = {
+            "tabs": [(key, label, counts[key]) for key, label in TABS],
+            "total_all": sum(counts[s.value] for s in OrderStatus),
+            "current_tab": request.GET.get("tab", ""),
+            "query": query.urlencode(),
+            "counts_version": version,
+        }
+        if request.htmx and request.GET.get("part") == "tabs":
+            # The 30-second refresh: counts only, and nothing at all when none changed.
+            if request.GET.get("v") == version:
+                return HttpResponse(status=204)
+            self.template_name = "shop/orders/_tabs.html"
+            return self.render_to_response(self.get_context_data(**context))
+        size = form.page_size() if filters is not None else PAGE_SIZES[0]
+        listing = order_page(
+            store=self.store,
+            filters=filters,
+            counts=counts,
+            size=size,
+            after=request.GET.get("after"),
+            before=request.GET.get("before"),
         )
-        return self.render_to_response(context)
+        context.update(form=form, page=listing.page, total=listing.total, total_capped=listing.total_capped)
+        return self.render_to_response(self.get_context_data(**context))
+
+
+def counts_version(counts: dict[str, int]) -> str:
+    """A short fingerprint of the tab counts, so the refresh can answer "unchanged" with an empty 204."""
+    return hashlib.blake2s(repr(sorted(counts.items())).encode(), digest_size=6).hexdigest()
 
 
 def export_csv(orders) -> HttpResponse:

@@ -97,3 +97,30 @@ def test_api_keys_page_queries_stay_constant(merchant_client, store, django_asse
         api_client_for(store)
     with django_assert_max_num_queries(12):
         merchant_client.get(reverse("api_keys"))
+
+
+def test_last_used_at_is_written_at_most_once_a_minute(store, time_machine):
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from portal.models import ApiKey
+    from tests.conftest import api_client_for
+
+    time_machine.move_to("2026-03-01 10:00 +08:00", tick=False)
+    client = api_client_for(store)
+    key = ApiKey.objects.get(store=store)
+
+    def updates_of_the_key() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            client.get("/api/v1/orders/")
+        return sum('UPDATE "portal_apikey"' in q["sql"] for q in ctx.captured_queries)
+
+    assert updates_of_the_key() == 1
+    assert updates_of_the_key() == 0  # same minute
+    time_machine.move_to(timezone.now() + timedelta(seconds=61), tick=False)
+    assert updates_of_the_key() == 1
+    key.refresh_from_db()
+    assert key.last_used_at == timezone.now()

@@ -161,3 +161,25 @@ def test_a_ticket_is_reported_once_and_resolved_by_staff(store, booked, staff_us
     ticket.refresh_from_db()
     assert ticket.status == "resolved" and ticket.resolved_at
     assert PlatformTicket.objects.count() == 1
+
+
+def test_polling_takes_the_least_recently_polled_parcels_first(store, booked, fast_sandbox, monkeypatch):
+    # given three live parcels of a courier without webhooks
+    booking = booked(courier="EMS", n=3)
+    asked: list[str] = []
+    from shipping.carriers import registry
+
+    class Recorder:
+        def track(self, courier, *, waybill_no):
+            asked.append(waybill_no)
+            return []
+
+    monkeypatch.setattr(registry, "adapter_for", lambda courier: Recorder())
+    monkeypatch.setattr(services.courier_reports, "adapter_for", lambda courier: Recorder())
+    waybills = sorted(booking.shipments.values_list("waybill_no", flat=True))
+    # when the sweep polls two at a time, three times
+    for _ in range(3):
+        services.shipments_poll(limit=2)
+    # then every parcel is asked about before any is asked twice, and no tick asks one twice
+    assert sorted(asked[:3]) == waybills
+    assert len(asked) == 6 and all(len(set(asked[i : i + 2])) == 2 for i in (0, 2, 4))

@@ -340,3 +340,23 @@ def test_repeated_ship_and_delivery_reports_change_nothing(store):
         "ship",
         "deliver",
     ]
+
+
+def test_placement_relies_on_the_unique_order_number_without_a_probe(store, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from shop.services.orders import placement
+
+    sku = on_sale_sku(store, stock=5)
+    first = place(store, sku)
+    # when a new order number is drawn, no SELECT asks whether it exists
+    with CaptureQueriesContext(connection) as ctx:
+        place(store, sku, buyer="b2")
+    assert not any('FROM "shop_order" WHERE "shop_order"."order_sn"' in q["sql"] for q in ctx.captured_queries)
+    # and a (practically impossible) collision is a 409, with nothing placed and no stock taken
+    monkeypatch.setattr(placement, "new_order_sn", lambda: first.order_sn)
+    with pytest.raises(Conflict):
+        place(store, sku, buyer="b3")
+    sku.refresh_from_db()
+    assert sku.stock == 3 and Order.objects.filter(store=store).count() == 2

@@ -137,7 +137,8 @@ def test_other_stores_orders_are_404(client, other_store, orders):
         == 404
     )
     assert client.post(detail(order) + "cancel/", {"reason": "x"}).status_code == 404
-    assert client.get(LIST).context["page"].paginator.count == 0
+    response = client.get(LIST)
+    assert len(response.context["page"]) == 0 and response.context["total"] == 0
     order.refresh_from_db()
     assert order.status == "paid"
 

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -93,8 +93,8 @@ def order_place(
         coupon_code=coupon_code or None,
     )
     _reserve_stock(quantities)
-    order = Order.objects.create(
-        order_sn=_unique_sn(),
+    order = _create_order(
+        order_sn=new_order_sn(),
         store=store,
         buyer_ref=buyer_ref,
         buy_mode=buy_mode,
@@ -132,11 +132,15 @@ def order_place(
     return order
 
 
-def _unique_sn() -> str:
-    while True:
-        sn = new_order_sn()
-        if not Order.objects.filter(order_sn=sn).exists():
-            return sn
+def _create_order(**fields) -> Order:
+    """Insert the order; the unique constraint on `order_sn` is the only check (15 random digits a day:
+    a collision is practically never, and then the whole placement rolls back with a 409 to retry)."""
+    try:
+        return Order.objects.create(**fields)
+    except IntegrityError as exc:
+        if "order_sn" not in str(exc):
+            raise
+        raise Conflict(_("订单号冲突，请重试。"), code="order_sn_collision") from exc
 
 
 def _check_limits(*, store: Store, buyer_ref: str, skus: dict[int, Sku], quantities: dict[int, int]) -> None:

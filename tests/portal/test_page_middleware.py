@@ -1,0 +1,26 @@
+"""Page-only middleware (messages, htmx) stays off the API."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_api_requests_skip_messages_and_htmx(api, monkeypatch):
+    seen = {}
+    from shop.api import orders as orders_api
+
+    original = orders_api.OrderListView.get
+
+    def spy(self, request, *args, **kwargs):
+        seen["messages"] = hasattr(request._request, "_messages")
+        seen["htmx"] = hasattr(request._request, "htmx")
+        return original(self, request, *args, **kwargs)
+
+    monkeypatch.setattr(orders_api.OrderListView, "get", spy)
+    assert api.get("/api/v1/orders/").status_code == 200
+    assert seen == {"messages": False, "htmx": False}
+
+
+def test_pages_still_have_messages_and_htmx(merchant_client):
+    response = merchant_client.get("/shop/orders/")
+    assert hasattr(response.wsgi_request, "_messages") and hasattr(response.wsgi_request, "htmx")
