@@ -11,6 +11,7 @@ import random
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -355,7 +356,10 @@ def _notify_courier_cancel(courier: Courier, waybills: list[str]) -> None:
 
 def _cancel_through_account(booking: Booking, courier: Courier, task_id: str, order_id: str) -> None:
     try:
-        adapter_for_booking(booking).cancel(courier, task_id=task_id, order_id=order_id, reason="商家取消")
+        # an account booking's adapter is kuaidi100's, whose cancel names the task (CarrierAdapter's names a waybill)
+        adapter_for_booking(booking).cancel(  # type: ignore[call-arg]
+            courier, task_id=task_id, order_id=order_id, reason="商家取消"
+        )
     except Exception:  # noqa: BLE001 - the platform side is cancelled; the courier is told best-effort
         logger.exception("kuaidi100 refused to cancel %s", task_id)
 
@@ -497,7 +501,7 @@ def booking_rebook(*, booking: Booking, courier: Courier, by, shipment_ids: list
     old_courier = old.courier
     if old.account_id:
         for task in [(s.carrier_task_id, s.carrier_order_id) for s in shipments if s.carrier_task_id]:
-            transaction.on_commit(lambda task=task: _cancel_through_account(old, old_courier, *task))
+            transaction.on_commit(partial(_cancel_through_account, old, old_courier, *task))
     else:
         transaction.on_commit(lambda: _notify_courier_cancel(old_courier, cancelled_waybills))
     transaction.on_commit(lambda: _dispatch_later(new.pk), robust=True)

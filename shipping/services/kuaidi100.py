@@ -98,7 +98,7 @@ def kuaidi100_callback_receive(*, public_id: str, kind: str, form: dict) -> dict
     account = CourierAccount.objects.filter(public_id=public_id).first()
     if account is None:
         raise ValidationFailed("Unknown account.", code="unknown_account")
-    salt = account.salt.reveal()
+    salt = account.salt.reveal()  # type: ignore[attr-defined]  # EncryptedField reads back a Secret, not a str
     if kind == "status":
         return kuaidi100_status_apply(account=account, push=parse_status_callback(form, salt=salt))
     if kind == "trace":
@@ -296,7 +296,7 @@ def _detail_push(detail: dict) -> StatusPush:
     digest = "detail:" + hashlib.sha256(json.dumps(detail, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     fees = tuple(
         FeeLine(
-            fee_type=str(f.get("feeType", "")), description=str(f.get("feeDesc", "")), amount=to_fen(f.get("amount"))
+            fee_type=str(f.get("feeType", "")), description=str(f.get("feeDesc", "")), amount=to_fen(f.get("amount")) or 0
         )
         for f in detail.get("feeDetails") or []
         if isinstance(f, dict) and to_fen(f.get("amount")) is not None
@@ -332,6 +332,8 @@ def shipments_reconcile(*, now=None, limit: int = 200) -> int:
     applied = 0
     for shipment in shipments:
         account = shipment.booking.account
+        if account is None:  # the query selects account bookings only
+            continue
         try:
             detail = Kuaidi100Adapter(account).detail(task_id=shipment.carrier_task_id)
         except (Kuaidi100Error, Kuaidi100Unavailable) as exc:

@@ -31,8 +31,13 @@ def _release_stock(order: Order) -> None:
 def _release_stock_many(order_ids: list[int]) -> None:
     """Give back the stock of many cancelled orders: the SKUs locked in id order (as placement locks them,
     so no deadlock), then one UPDATE adding each SKU's summed quantity."""
-    per_sku = OrderItem.objects.filter(order_id__in=order_ids, sku_id=OuterRef("pk")).order_by()
-    per_sku = per_sku.values("sku_id").annotate(n=Sum("quantity")).values("n")
+    per_sku = (
+        OrderItem.objects.filter(order_id__in=order_ids, sku_id=OuterRef("pk"))
+        .order_by()
+        .values("sku_id")
+        .annotate(n=Sum("quantity"))
+        .values("n")
+    )
     sku_ids = OrderItem.objects.filter(order_id__in=order_ids).values("sku_id")
     list(Sku.objects.select_for_update().filter(pk__in=sku_ids).order_by("pk").values_list("pk", flat=True))
     Sku.objects.filter(pk__in=sku_ids).update(stock=F("stock") + Subquery(per_sku))
