@@ -297,6 +297,7 @@ def run(tmp: Path) -> None:
         beats_started = time.monotonic()
         web = Http(f"http://127.0.0.1:{web_port}")
         api = Http(web.base, setup["api_key"])
+        storefront = Http(web.base, setup["storefront_key"])
         wait_for("the web nodes to be ready", lambda: web.call("GET", "/readyz")[0] == 200, 60)
         check("/healthz answers", web.call("GET", "/healthz")[0] == 200)
         status, body, headers = web.call("GET", "/readyz")
@@ -306,7 +307,7 @@ def run(tmp: Path) -> None:
         # 1. orders placed and paid through the API
         orders = []
         for n in range(ORDERS):
-            order = api.json(
+            order = storefront.json(
                 "POST", "/api/v1/orders/place/",
                 {
                     "buyer_ref": f"stage-buyer-{n}", "items": [{"sku_id": setup["sku_ids"][n % 3], "quantity": 1}],
@@ -315,7 +316,7 @@ def run(tmp: Path) -> None:
                 },
                 headers={"Idempotency-Key": f"stage-place-{n}"},
             )  # fmt: skip
-            pay = api.json(
+            pay = storefront.json(
                 "POST", f"/api/v1/orders/{order['order_sn']}/pay/", headers={"Idempotency-Key": f"stage-pay-{n}"}
             )
             callback = json.dumps(

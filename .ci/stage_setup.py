@@ -36,6 +36,12 @@ raw, prefix, hashed = generate_key()
 ApiKey.objects.create(
     store=store, name="stage", prefix=prefix, hashed_key=hashed, scopes=[s.value for s in ApiKey.Scope], created_by=user
 )
+# Buyer operations (place, pay) are a storefront's; booking is the merchant's (the two sides of the API).
+storefront_raw, prefix, hashed = generate_key()
+ApiKey.objects.create(
+    store=store, name="stage storefront", prefix=prefix, hashed_key=hashed, kind=ApiKey.Kind.STOREFRONT,
+    scopes=[s.value for s in ApiKey.Scope], created_by=user,
+)  # fmt: skip
 endpoint = WebhookEndpoint.objects.create(
     store=store, url=os.environ["STAGE_RECEIVER_URL"], event_types=["order.paid"], created_by=user
 )
@@ -56,6 +62,7 @@ print(
     + json.dumps(
         {
             "api_key": raw,
+            "storefront_key": storefront_raw,
             "sku_ids": [s.pk for s in skus],
             "sender_address_id": sender.pk,
             "courier": courier.code,
