@@ -3,6 +3,19 @@
 from django.db import migrations, models
 
 
+POLL_INDEX = models.Index(models.OrderBy(models.F('tracked_at'), nulls_first=True), models.F('id'), condition=models.Q(('status__in', ['requested', 'confirmed', 'picked_up', 'in_transit', 'out_for_delivery'])), name='shipment_live_poll_order')
+
+
+def add_poll_index(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.add_index(apps.get_model("shipping", "Shipment"), POLL_INDEX)
+
+
+def remove_poll_index(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.remove_index(apps.get_model("shipping", "Shipment"), POLL_INDEX)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -16,8 +29,9 @@ class Migration(migrations.Migration):
             name='tracked_at',
             field=models.DateTimeField(blank=True, null=True, verbose_name='最近查询物流时间'),
         ),
-        migrations.AddIndex(
-            model_name='shipment',
-            index=models.Index(models.OrderBy(models.F('tracked_at'), nulls_first=True), models.F('id'), condition=models.Q(('status__in', ['requested', 'confirmed', 'picked_up', 'in_transit', 'out_for_delivery'])), name='shipment_live_poll_order'),
+        # SQLite (the zero-setup `make run`) cannot index NULLS FIRST: the index exists on PostgreSQL only.
+        migrations.SeparateDatabaseAndState(
+            state_operations=[migrations.AddIndex(model_name='shipment', index=POLL_INDEX)],
+            database_operations=[migrations.RunPython(add_poll_index, remove_poll_index)],
         ),
     ]
