@@ -100,7 +100,7 @@ STAFF_ROLES: dict[str, dict[str, list[str]]] = {
             "change_compensation",  # settle from the deposit, waive
         ],
         "aftersales": ["view_aftersalesrequest"],
-        "portal": ["view_auditentry"],
+        "portal": ["view_auditentry", "view_payment", "view_refund"],  # the payment provider's records, read-only
     },
 }
 

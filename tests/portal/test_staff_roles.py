@@ -29,6 +29,8 @@ PAGES: dict[str, set[str]] = {
     "portal.apikey": set(),
     "portal.webhookendpoint": {S},
     "portal.webhookdelivery": {S},
+    "portal.payment": {F},
+    "portal.refund": {F},
     "shop.store": {R, S, F},
     "shop.storeapplication": {R},
     "shop.storedocument": {R, S},
