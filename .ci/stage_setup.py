@@ -10,8 +10,8 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
 
-from portal.api.authentication import generate_key
 from portal.models import ApiKey
+from portal.services import api_key_create
 from portal.webhooks.models import WebhookEndpoint
 from shipping import selectors as shipping_selectors
 from shipping import services as shipping_services
@@ -32,16 +32,12 @@ sender = shipping_services.sender_address_save(
     },
     by=user,
 )  # fmt: skip
-raw, prefix, hashed = generate_key()
-ApiKey.objects.create(
-    store=store, name="stage", prefix=prefix, hashed_key=hashed, scopes=[s.value for s in ApiKey.Scope], created_by=user
-)
+every_scope = [s.value for s in ApiKey.Scope]
+_key, raw = api_key_create(store=store, name="stage", scopes=every_scope, by=user)
 # Buyer operations (place, pay) are a storefront's; booking is the merchant's (the two sides of the API).
-storefront_raw, prefix, hashed = generate_key()
-ApiKey.objects.create(
-    store=store, name="stage storefront", prefix=prefix, hashed_key=hashed, kind=ApiKey.Kind.STOREFRONT,
-    scopes=[s.value for s in ApiKey.Scope], created_by=user,
-)  # fmt: skip
+_key, storefront_raw = api_key_create(
+    store=store, name="stage storefront", scopes=every_scope, kind=ApiKey.Kind.STOREFRONT, by=user
+)
 endpoint = WebhookEndpoint.objects.create(
     store=store, url=os.environ["STAGE_RECEIVER_URL"], event_types=["order.paid"], created_by=user
 )
