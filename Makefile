@@ -51,6 +51,8 @@ check-deploy: install
 	@db=$$(mktemp -d); trap "rm -rf $$db" EXIT; \
 	export DJANGO_SETTINGS_MODULE=portal.settings.production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
 	  FIELD_ENCRYPTION_KEYS=$$(head -c 32 /dev/urandom | base64 | tr '+/' '-_') \
+	  PAYMENT_SANDBOX_SECRET=$$(head -c 48 /dev/urandom | base64) \
+	  COURIER_WEBHOOK_SECRETS=ZTO=$$(head -c 48 /dev/urandom | base64 | tr -d '=,'),SF=$$(head -c 48 /dev/urandom | base64 | tr -d '=,') \
 	  ALLOWED_HOSTS=portal.example.com DATABASE_URL=sqlite:///$$db/deploy.sqlite3; \
 	$(BIN)/python manage.py migrate --noinput -v0 && \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING

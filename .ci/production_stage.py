@@ -239,7 +239,9 @@ def run(tmp: Path) -> None:
         "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "PAYMENT_SANDBOX_SECRET": secrets.token_urlsafe(32),
-        "COURIER_WEBHOOK_SECRET": secrets.token_urlsafe(32),
+        "COURIER_WEBHOOK_SECRETS": ",".join(
+            f"{code}={secrets.token_urlsafe(32)}" for code in ("SF", "ZTO", "YTO", "STO", "YUNDA", "JTSD", "JD", "EMS")
+        ),
         "PAYMENT_SANDBOX_ENABLED": "true",
         "COURIER_SANDBOX_ENABLED": "true",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -252,6 +254,7 @@ def run(tmp: Path) -> None:
         "CELERY_VISIBILITY_TIMEOUT_SECONDS": "20",
         "WEBHOOK_TIMEOUT_SECONDS": "15",
         "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true",  # the merchant's receiver lives on this machine's loopback
+        "WEBHOOK_REQUIRE_HTTPS": "false",  # the stage's receiver speaks plain HTTP
         "STAGE_RECEIVER_URL": receiver.url,
         "LOG_JSON": "true",
         "MEDIA_ROOT": str(tmp / "media"),

@@ -3,6 +3,8 @@ notifications, API keys and idempotency records."""
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.models import ContentType
@@ -83,15 +85,22 @@ class AuditEntry(models.Model):
 
 
 class Event(models.Model):
-    """One business event, recorded once after commit; fans out to notifications and webhooks."""
+    """One business event, written in the transaction that caused it (the outbox); fans out to
+    notifications and webhooks once, marked by `fanned_out_at` (portal/events.py)."""
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     store = models.ForeignKey("shop.Store", null=True, blank=True, on_delete=models.CASCADE, related_name="events")
     type = models.CharField(_("事件类型"), max_length=64, db_index=True)
     payload = models.JSONField(default=dict)
+    fanned_out_at = models.DateTimeField(_("分发时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=models.Q(fanned_out_at__isnull=True), name="event_outbox_pending"
+            )
+        ]
         verbose_name = _("业务事件")
         verbose_name_plural = _("业务事件")
 
@@ -195,8 +204,15 @@ class PaymentStatus(models.TextChoices):
     CLOSED = "closed", _("已关闭")
 
 
+def new_payment_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
 class Payment(FSMModelMixin, models.Model):
     """Money a buyer or merchant pays through the payment adapter (order, deposit)."""
+
+    # The payment's public id (checkout URLs): unguessable, unlike the sequential pk.
+    token = models.CharField(max_length=40, unique=True, default=new_payment_token, editable=False)
 
     purpose = models.CharField(_("用途"), max_length=20)  # a key of portal.payments.HANDLERS
     reference = models.CharField(_("业务单号"), max_length=64, db_index=True)

@@ -25,7 +25,7 @@ urlpatterns = [
     path("settings/api-keys/", views.ApiKeysView.as_view(), name="api_keys"),
     path("settings/api-keys/<int:pk>/revoke/", views.ApiKeyRevokeView.as_view(), name="api_key_revoke"),
     path("settings/webhooks/", include("portal.webhooks.views")),
-    path("payments/sandbox/<int:payment_id>/", payment_views.sandbox_cashier, name="payment_sandbox_cashier"),
+    path("payments/sandbox/<slug:token>/", payment_views.sandbox_cashier, name="payment_sandbox_cashier"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api_urls")),

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
-from portal.exceptions import ValidationFailed
+from portal.exceptions import DomainError, ValidationFailed
 from portal.models import Payment, Refund
 
 
@@ -79,7 +80,7 @@ class SandboxProvider(PaymentProvider):
         return body, {self.timestamp_header: timestamp, self.signature_header: self.sign(body, timestamp)}
 
     def checkout(self, payment: Payment) -> Checkout:
-        return Checkout(checkout_url=reverse("payment_sandbox_cashier", args=[payment.pk]))
+        return Checkout(checkout_url=reverse("payment_sandbox_cashier", args=[payment.token]))
 
     def parse_callback(self, body: bytes, headers: dict) -> CallbackResult:
         timestamp = headers.get(self.timestamp_header, "")
@@ -106,5 +107,19 @@ class SandboxProvider(PaymentProvider):
 PROVIDERS: dict[str, PaymentProvider] = {"sandbox": SandboxProvider()}
 
 
+class UnknownProvider(DomainError):
+    status_code = 404
+    default_code = "unknown_provider"
+
+
+def enabled_providers() -> dict[str, PaymentProvider]:
+    """The providers this deployment accepts: the sandbox only where PAYMENT_SANDBOX_ENABLED."""
+    return {n: p for n, p in PROVIDERS.items() if n != "sandbox" or settings.PAYMENT_SANDBOX_ENABLED}
+
+
 def get_provider(name: str | None = None) -> PaymentProvider:
-    return PROVIDERS[name or settings.PAYMENT_PROVIDER]
+    """The named (or configured) provider; an unknown or disabled name is a 404 `unknown_provider`."""
+    provider = enabled_providers().get(name or settings.PAYMENT_PROVIDER)
+    if provider is None:
+        raise UnknownProvider(_("未知的支付渠道。"), code="unknown_provider")
+    return provider

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -11,10 +13,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal.actions import is_member
 from portal.actors import Actor
 from portal.exceptions import DomainError
+from portal.http import safe_next
 from portal.models import Payment, PaymentStatus
 
+from . import PAYERS
 from .providers import SandboxProvider, get_provider
 from .services import payment_record_callback
 
@@ -25,19 +30,29 @@ class PaymentCallbackView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=None, responses={200: dict})
+    @extend_schema(request=None, responses={200: dict, 404: dict})
     def post(self, request, provider: str):
-        result = get_provider(provider).parse_callback(request.body, request.META)
+        result = get_provider(provider).parse_callback(request.body, request.META)  # unknown name: 404
         payment = payment_record_callback(result=result, by=Actor.payment_provider(provider))
         return Response({"payment_id": payment.pk, "status": payment.status})
 
 
-def sandbox_cashier(request: HttpRequest, payment_id: int) -> HttpResponse:
-    """The sandbox's cashier: confirming sends the signed callback exactly as a provider would."""
-    payment = get_object_or_404(Payment, pk=payment_id, provider="sandbox")
-    next_url = request.GET.get("next") or request.POST.get("next") or "/"
-    if not next_url.startswith("/"):
-        next_url = "/"
+def sandbox_cashier(request: HttpRequest, token: str) -> HttpResponse:
+    """The sandbox's cashier: confirming sends the signed callback exactly as a provider would.
+
+    Off unless PAYMENT_SANDBOX_ENABLED (404). The URL carries the payment's unguessable token; a payment a
+    merchant makes (a deposit) also needs a logged-in member of its store. A buyer's order payment has no
+    portal session: the token is the capability, as a real provider's cashier link is.
+    """
+    if not settings.PAYMENT_SANDBOX_ENABLED:
+        raise Http404
+    payment = get_object_or_404(Payment, token=token, provider="sandbox")
+    if PAYERS.get(payment.purpose, "member") == "member":
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_member(payment, request.user):
+            raise Http404
+    next_url = safe_next(request)
     if request.method == "POST" and payment.status == PaymentStatus.PENDING:
         provider = get_provider("sandbox")
         assert isinstance(provider, SandboxProvider)

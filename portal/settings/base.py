@@ -6,6 +6,7 @@ mail and SMS on the console, media on local disk.
 
 import base64
 import hashlib
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -175,10 +176,32 @@ EMAIL_PORT = int(env("EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "portal@example.com")
 SMS_BACKEND = env("SMS_BACKEND", "portal.sms.ConsoleSmsBackend")
 
-# Payment and courier adapters (sandbox providers ship with the project).
+
+def env_secrets(name: str) -> dict[str, str]:
+    """A map of secrets from one variable: a JSON object or "CODE=secret,CODE=secret" (codes upper-cased)."""
+    raw = env(name).strip()
+    if not raw:
+        return {}
+    if raw.startswith("{"):
+        pairs = json.loads(raw).items()
+    else:
+        pairs = (item.split("=", 1) for item in raw.split(",") if "=" in item)
+    return {str(code).strip().upper(): str(secret).strip() for code, secret in pairs if str(secret).strip()}
+
+
+# Payment and courier adapters (sandbox providers ship with the project). The sandboxes are development
+# tools: on here, off in production settings unless PAYMENT_SANDBOX_ENABLED / COURIER_SANDBOX_ENABLED.
 PAYMENT_PROVIDER = env("PAYMENT_PROVIDER", "sandbox")
-PAYMENT_SANDBOX_SECRET = env("PAYMENT_SANDBOX_SECRET", "sandbox-payment-secret")
-COURIER_WEBHOOK_SECRET = env("COURIER_WEBHOOK_SECRET", "sandbox-courier-secret")
+PAYMENT_SANDBOX_ENABLED = env_bool("PAYMENT_SANDBOX_ENABLED", True)
+COURIER_SANDBOX_ENABLED = env_bool("COURIER_SANDBOX_ENABLED", True)
+# The repository's development secrets: accepted only outside production (production.py refuses them).
+DEV_PAYMENT_SANDBOX_SECRET = "sandbox-payment-secret"
+DEV_COURIER_WEBHOOK_SECRET = "sandbox-courier-secret"
+PAYMENT_SANDBOX_SECRET = env("PAYMENT_SANDBOX_SECRET", DEV_PAYMENT_SANDBOX_SECRET)
+# Each courier signs its webhooks with its own secret (COURIER_WEBHOOK_SECRETS="ZTO=…,SF=…" or JSON). Couriers
+# not listed get one derived from COURIER_WEBHOOK_DEV_SECRET and their code, in development only.
+COURIER_WEBHOOK_SECRETS = env_secrets("COURIER_WEBHOOK_SECRETS")
+COURIER_WEBHOOK_DEV_SECRET = env("COURIER_WEBHOOK_DEV_SECRET", DEV_COURIER_WEBHOOK_SECRET)
 WEBHOOK_TOLERANCE_SECONDS = int(env("WEBHOOK_TOLERANCE_SECONDS", "300"))
 # Secrets kept in the database (courier accounts) are Fernet-encrypted with these keys: the first
 # encrypts, all decrypt (rotate by prepending). Development derives one from SECRET_KEY.
@@ -216,6 +239,10 @@ WEBHOOK_MAX_ATTEMPTS = int(env("WEBHOOK_MAX_ATTEMPTS", "8"))
 WEBHOOK_RETRY_BASE_SECONDS = int(env("WEBHOOK_RETRY_BASE_SECONDS", "30"))
 WEBHOOK_RETRY_MAX_SECONDS = int(env("WEBHOOK_RETRY_MAX_SECONDS", "21600"))
 WEBHOOK_DISABLE_AFTER_FAILURES = int(env("WEBHOOK_DISABLE_AFTER_FAILURES", "20"))
+# Endpoint URLs must be https (production) and must not resolve to private, loopback, link-local, CGNAT,
+# multicast or metadata addresses, checked at save and again at delivery (portal/webhooks/urls.py).
+WEBHOOK_REQUIRE_HTTPS = env_bool("WEBHOOK_REQUIRE_HTTPS", False)
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)
 
 # Every platform deadline in one place (DESIGN.md "Time rules"); all configurable.
 PORTAL_TIME_RULES = {

@@ -105,6 +105,18 @@ class CourierUpdate:
             raise ValidationFailed("Malformed courier message.", code="bad_body")
 
 
+def courier_webhook_secret(courier_code: str) -> str:
+    """The courier's own webhook secret (COURIER_WEBHOOK_SECRETS); in development, one derived from
+    COURIER_WEBHOOK_DEV_SECRET and the code. A courier without a secret is refused (400), never a shared one."""
+    secret = settings.COURIER_WEBHOOK_SECRETS.get(courier_code.upper(), "")
+    if secret:
+        return secret
+    if settings.COURIER_WEBHOOK_DEV_SECRET:
+        key = settings.COURIER_WEBHOOK_DEV_SECRET.encode()
+        return hmac.new(key, f"courier:{courier_code.upper()}".encode(), hashlib.sha256).hexdigest()
+    raise ValidationFailed("No webhook secret is configured for this courier.", code="courier_not_configured")
+
+
 class CarrierAdapter:
     """quote, book a batch, cancel, track, verify and parse a webhook, and pass a question to the desk."""
 
@@ -133,24 +145,27 @@ class CarrierAdapter:
     def send_message(self, courier, *, waybill_no: str, topic: str, body: str) -> None:
         raise NotImplementedError
 
-    # Webhooks: HMAC-SHA256 over "<timestamp>.<body>" with the shared secret; stale timestamps refused.
+    # Webhooks: HMAC-SHA256 over "<timestamp>.<body>" with the courier's own secret; stale timestamps refused.
     @staticmethod
-    def sign(body: bytes, timestamp: str) -> str:
-        secret = settings.COURIER_WEBHOOK_SECRET.encode()
+    def sign(body: bytes, timestamp: str, courier_code: str) -> str:
+        secret = courier_webhook_secret(courier_code).encode()
         return hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
 
-    def signed_request(self, updates: list[CourierUpdate]) -> tuple[bytes, dict]:
+    def signed_request(self, updates: list[CourierUpdate], *, courier_code: str) -> tuple[bytes, dict]:
         body = json.dumps({"messages": [u.as_json() for u in updates]}, ensure_ascii=False).encode()
         timestamp = str(int(time.time()))
-        return body, {self.timestamp_header: timestamp, self.signature_header: self.sign(body, timestamp)}
+        return body, {
+            self.timestamp_header: timestamp,
+            self.signature_header: self.sign(body, timestamp, courier_code),
+        }
 
-    def verify_webhook(self, body: bytes, headers: dict) -> list[CourierUpdate]:
-        """Check timestamp and signature, then parse. Raises ValidationFailed (400)."""
+    def verify_webhook(self, body: bytes, headers: dict, *, courier_code: str) -> list[CourierUpdate]:
+        """Check timestamp and signature (the courier's own secret), then parse. Raises ValidationFailed (400)."""
         timestamp = str(headers.get(self.timestamp_header, ""))
         signature = str(headers.get(self.signature_header, ""))
         if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > settings.WEBHOOK_TOLERANCE_SECONDS:
             raise ValidationFailed("Stale or missing timestamp.", code="bad_timestamp")
-        if not hmac.compare_digest(self.sign(body, timestamp), signature):
+        if not hmac.compare_digest(self.sign(body, timestamp, courier_code), signature):
             raise ValidationFailed("Bad signature.", code="bad_signature")
         try:
             messages = json.loads(body)["messages"]

@@ -18,6 +18,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from portal.exceptions import ValidationFailed
+
 from .base import BatchRequest, CarrierAdapter, CourierUpdate, ParcelResult
 
 STAFF = ["王师傅", "李师傅", "张师傅", "刘师傅", "陈师傅", "杨师傅", "赵师傅", "黄师傅"]
@@ -39,6 +41,14 @@ def _pick(seq: list[str], key: str) -> str:
     return seq[zlib.crc32(key.encode()) % len(seq)]
 
 
+SANDBOX_DISABLED_REASON = "沙箱快递未启用（COURIER_SANDBOX_ENABLED）"
+
+
+def sandbox_enabled() -> bool:
+    """The sandbox courier is a development tool: off in production settings unless COURIER_SANDBOX_ENABLED."""
+    return bool(settings.COURIER_SANDBOX_ENABLED)
+
+
 class SandboxAdapter(CarrierAdapter):
     name = "sandbox"
 
@@ -46,6 +56,11 @@ class SandboxAdapter(CarrierAdapter):
     def book_batch(self, courier, request: BatchRequest) -> list[ParcelResult]:
         from shipping.models import SandboxParcel
 
+        if not sandbox_enabled():
+            return [
+                ParcelResult(order_ref=p.order_ref, ok=False, failure_reason=SANDBOX_DISABLED_REASON)
+                for p in request.parcels
+            ]
         now = timezone.now()
         confirm_in = _delay("confirm")
         if request.scenario == "late_confirm":  # later than the platform's promise, whatever the clock
@@ -83,6 +98,12 @@ class SandboxAdapter(CarrierAdapter):
             )
         SandboxParcel.objects.bulk_create(parcels)
         return results
+
+    def verify_webhook(self, body: bytes, headers: dict, *, courier_code: str) -> list[CourierUpdate]:
+        """Nothing forged reaches a deployment whose sandbox is off: its webhooks are refused outright."""
+        if not sandbox_enabled():
+            raise ValidationFailed("The sandbox courier is not enabled.", code="sandbox_disabled")
+        return super().verify_webhook(body, headers, courier_code=courier_code)
 
     def cancel(self, courier, *, waybill_no: str) -> bool:
         from shipping.models import SandboxParcel
@@ -236,6 +257,8 @@ def tick(now: datetime | None = None) -> int:
     from shipping.models import Courier, SandboxParcel
     from shipping.services import webhook_receive
 
+    if not sandbox_enabled():
+        return 0
     now = now or timezone.now()
     adapter = SandboxAdapter()
     couriers = {c.code: c for c in Courier.objects.filter(adapter="sandbox")}
@@ -256,7 +279,7 @@ def tick(now: datetime | None = None) -> int:
     sent = 0
     for code, updates in pushed.items():
         if updates:
-            body, headers = adapter.signed_request(updates)
+            body, headers = adapter.signed_request(updates, courier_code=code)
             if not _post_webhook(code, body, headers):
                 webhook_receive(courier_code=code, body=body, headers=headers)
             sent += len(updates)

@@ -37,7 +37,7 @@ def webhook_receive(*, courier_code: str, body: bytes, headers: dict) -> dict[st
     courier = Courier.objects.filter(code=courier_code).first()
     if courier is None:
         raise ValidationFailed("Unknown courier.", code="unknown_courier")
-    updates = adapter_for(courier).verify_webhook(body, headers)
+    updates = adapter_for(courier).verify_webhook(body, headers, courier_code=courier.code)
     return courier_updates_apply(courier=courier, updates=updates)
 
 

@@ -73,8 +73,9 @@ def production_settings(monkeypatch):
     """The production settings module as a web node loads it (secrets given, as production requires)."""
     import importlib
 
-    for name in ("SECRET_KEY", "PAYMENT_SANDBOX_SECRET", "COURIER_WEBHOOK_SECRET"):
+    for name in ("SECRET_KEY", "PAYMENT_SANDBOX_SECRET"):
         monkeypatch.setenv(name, f"test-{name.lower()}-0123456789abcdef0123456789abcdef")
+    monkeypatch.setenv("COURIER_WEBHOOK_SECRETS", "ZTO=test-zto-0123456789abcdef0123456789abcdef")
     from portal.settings import production
 
     return importlib.reload(production)
@@ -243,7 +244,7 @@ def test_sandbox_reports_through_the_http_webhook_endpoint(client, settings, mon
         return _Response(response.status_code)
 
     monkeypatch.setattr("urllib.request.urlopen", urlopen)
-    body, headers = sandbox.SandboxAdapter().signed_request([])
+    body, headers = sandbox.SandboxAdapter().signed_request([], courier_code="ZTO")
     # when the sandbox reports
     assert sandbox._post_webhook("ZTO", body, headers) is True
     # then it went over HTTP to the courier's webhook route and was accepted there (signature verified)

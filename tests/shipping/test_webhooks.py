@@ -37,7 +37,7 @@ def post(client, body: bytes, headers: dict):
 
 
 def test_a_signed_message_is_applied(client, shipment):
-    body, headers = SandboxAdapter().signed_request([accept(shipment)])
+    body, headers = SandboxAdapter().signed_request([accept(shipment)], courier_code="ZTO")
     response = post(client, body, headers)
     assert response.status_code == 200 and response.json() == {"applied": 1, "duplicates": 0}
     shipment.refresh_from_db()
@@ -45,7 +45,7 @@ def test_a_signed_message_is_applied(client, shipment):
 
 
 def test_a_bad_signature_is_refused_and_changes_nothing(client, shipment):
-    body, headers = SandboxAdapter().signed_request([accept(shipment)])
+    body, headers = SandboxAdapter().signed_request([accept(shipment)], courier_code="ZTO")
     headers["HTTP_X_COURIER_SIGNATURE"] = "0" * 64
     response = post(client, body, headers)
     assert response.status_code == 400 and response.json()["error"]["code"] == "bad_signature"
@@ -56,7 +56,7 @@ def test_a_bad_signature_is_refused_and_changes_nothing(client, shipment):
 
 
 def test_a_stale_timestamp_replay_is_refused(client, shipment, time_machine):
-    body, headers = SandboxAdapter().signed_request([accept(shipment)])
+    body, headers = SandboxAdapter().signed_request([accept(shipment)], courier_code="ZTO")
     time_machine.move_to(timezone.now() + timedelta(minutes=10))
     response = post(client, body, headers)
     assert response.status_code == 400 and response.json()["error"]["code"] == "bad_timestamp"
@@ -69,9 +69,9 @@ def test_a_duplicate_message_is_ignored(client, shipment):
         action="GOT", description="已揽收", real_weight_g=900,
     )  # fmt: skip
     adapter = SandboxAdapter()
-    assert post(client, *adapter.signed_request([update])).json() == {"applied": 1, "duplicates": 0}
+    assert post(client, *adapter.signed_request([update], courier_code="ZTO")).json() == {"applied": 1, "duplicates": 0}
     # the courier retries the same message (freshly signed): ignored
-    assert post(client, *adapter.signed_request([update])).json() == {"applied": 0, "duplicates": 1}
+    assert post(client, *adapter.signed_request([update], courier_code="ZTO")).json() == {"applied": 0, "duplicates": 1}
     assert TrackingEvent.objects.filter(waybill_no=shipment.waybill_no).count() == 1
     shipment.refresh_from_db()
     assert shipment.status == "picked_up" and shipment.order.status == "shipped"
@@ -81,10 +81,10 @@ def test_malformed_bodies_and_unknown_couriers_are_4xx(client, shipment):
     adapter = SandboxAdapter()
     for payload in (b"not json", json.dumps({"messages": [{"kind": "track"}]}).encode(), b"{}"):
         ts = str(int(time.time()))
-        headers = {"HTTP_X_COURIER_TIMESTAMP": ts, "HTTP_X_COURIER_SIGNATURE": adapter.sign(payload, ts)}
+        headers = {"HTTP_X_COURIER_TIMESTAMP": ts, "HTTP_X_COURIER_SIGNATURE": adapter.sign(payload, ts, "ZTO")}
         response = post(client, payload, headers)
         assert response.status_code == 400 and response.json()["error"]["code"] == "bad_body"
-    body, headers = adapter.signed_request([accept(shipment)])
+    body, headers = adapter.signed_request([accept(shipment)], courier_code="ZTO")
     response = client.post(
         reverse("api-shipping-webhook", args=["NOPE"]), data=body, content_type="application/json", **headers
     )
@@ -97,7 +97,7 @@ def test_scans_of_unknown_waybills_are_kept_for_fake_shipping_checks(client, shi
     update = CourierUpdate(
         message_id="x", kind="track", waybill_no="73100000000001", occurred_at=timezone.now(), action="GOT"
     )
-    assert post(client, *SandboxAdapter().signed_request([update])).status_code == 200
+    assert post(client, *SandboxAdapter().signed_request([update], courier_code="ZTO")).status_code == 200
     assert has_pickup_scan("ZTO", "73100000000001") and not has_pickup_scan("ZTO", "73100000000002")
 
 
@@ -112,5 +112,5 @@ def test_the_fake_shipping_hook_of_orders_is_answered_from_tracking_events(clien
     update = CourierUpdate(
         message_id="y", kind="track", waybill_no="73100000000011", occurred_at=timezone.now(), action="GOT"
     )
-    post(client, *SandboxAdapter().signed_request([update]))
+    post(client, *SandboxAdapter().signed_request([update], courier_code="ZTO"))
     assert hooks.pickup_scanned_orders.call([scanned, silent]) == {scanned.pk}

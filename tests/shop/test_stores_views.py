@@ -220,8 +220,8 @@ def test_deposit_is_paid_at_the_sandbox_cashier(client):
     assert "¥1,000.00" in page and 'data-testid="pay-deposit"' in page
     response = client.post(reverse("shop:deposit_pay"))
     payment = Payment.objects.get(purpose="deposit", store=store)
-    assert response["Location"] == f"/payments/sandbox/{payment.pk}/?next=/shop/store/"
-    response = client.post(f"/payments/sandbox/{payment.pk}/", {"outcome": "success", "next": "/shop/store/"})
+    assert response["Location"] == f"/payments/sandbox/{payment.token}/?next=/shop/store/"
+    response = client.post(f"/payments/sandbox/{payment.token}/", {"outcome": "success", "next": "/shop/store/"})
     assert response["Location"] == "/shop/store/"
     store.refresh_from_db()
     assert store.status == "deposit_paid"

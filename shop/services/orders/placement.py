@@ -201,7 +201,7 @@ def order_pay(*, order: Order, by) -> tuple[Payment, str]:
     return payment, checkout_url(payment)
 
 
-@on_payment_succeeded(PAYMENT_PURPOSE)
+@on_payment_succeeded(PAYMENT_PURPOSE, payer="buyer")
 def _order_payment_succeeded(payment: Payment, by: str) -> None:
     """Single buy → paid; group buy → grouping (the group forms when full). Late payments are refunded."""
     order = Order.objects.select_for_update().get(order_sn=payment.reference)
