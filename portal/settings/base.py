@@ -233,6 +233,10 @@ SANDBOX_COURIER_CLOCK = {
     "sign": 2 * 3600,
     "desk_reply": 2 * 60,
 }
+# Idempotency-Key: how long a duplicate waits for the first request before 409 idempotency_in_progress, and
+# after how long an unanswered claim (its process died) is taken over.
+IDEMPOTENCY_WAIT_SECONDS = float(env("IDEMPOTENCY_WAIT_SECONDS", "10"))
+IDEMPOTENCY_STALE_SECONDS = float(env("IDEMPOTENCY_STALE_SECONDS", "300"))
 # Outbound webhooks to merchants' integrations: attempts, backoff (base * 2^n, capped), disabling streak.
 WEBHOOK_TIMEOUT_SECONDS = float(env("WEBHOOK_TIMEOUT_SECONDS", "5"))
 WEBHOOK_MAX_ATTEMPTS = int(env("WEBHOOK_MAX_ATTEMPTS", "8"))
