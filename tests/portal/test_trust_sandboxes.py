@@ -175,7 +175,9 @@ def test_production_refuses_to_start_without_real_callback_secrets(monkeypatch, 
 
 
 def test_production_reads_each_couriers_secret(monkeypatch, restore_production_module):
-    production = load_production(monkeypatch, COURIER_WEBHOOK_SECRETS='{"zto": "' + "a" * 40 + '", "SF": "' + "b" * 40 + '"}')
+    production = load_production(
+        monkeypatch, COURIER_WEBHOOK_SECRETS='{"zto": "' + "a" * 40 + '", "SF": "' + "b" * 40 + '"}'
+    )
     assert production.COURIER_WEBHOOK_SECRETS == {"ZTO": "a" * 40, "SF": "b" * 40}
     assert production.COURIER_WEBHOOK_DEV_SECRET == ""
 
@@ -196,7 +198,10 @@ def test_each_courier_signs_with_its_own_secret(client, settings):
     settings.COURIER_WEBHOOK_SECRETS = {"ZTO": "z" * 40, "SF": "s" * 40}
     settings.COURIER_WEBHOOK_DEV_SECRET = ""
     body, headers = SandboxAdapter().signed_request([], courier_code="ZTO")
-    assert client.post("/api/v1/shipping/webhooks/ZTO/", body, content_type="application/json", **headers).status_code == 200
+    assert (
+        client.post("/api/v1/shipping/webhooks/ZTO/", body, content_type="application/json", **headers).status_code
+        == 200
+    )
     # ZTO's signature is no good on SF's endpoint, and a courier without a secret is refused
     wrong = client.post("/api/v1/shipping/webhooks/SF/", body, content_type="application/json", **headers)
     assert wrong.status_code == 400 and wrong.json()["error"]["code"] == "bad_signature"
