@@ -1,5 +1,8 @@
 """Fixtures for every test folder: merchants with stores, clients logged in, API key clients."""
 
+import ipaddress
+import socket
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -92,3 +95,30 @@ def other_storefront(other_store) -> APIClient:
 
 
 __all__ = ["StoreFactory", "api_client_for", "force_status"]
+
+
+FAKE_PUBLIC_ADDRESS = "93.184.215.14"
+
+
+@pytest.fixture(autouse=True)
+def fake_dns(monkeypatch) -> dict[str, list[str]]:
+    """No network in tests: outbound webhook hosts resolve from this table (IP literals as themselves,
+    example.com names to one public address, anything else unknown). A test edits the returned table to
+    point a name elsewhere; monkeypatch undoes the replacement after every test."""
+    from portal.webhooks import targets
+
+    table: dict[str, list[str]] = {"localhost": ["127.0.0.1"]}
+
+    def resolve(host: str, port: int) -> list[str]:
+        try:
+            return [str(ipaddress.ip_address(host))]
+        except ValueError:
+            pass
+        if host in table:
+            return list(table[host])
+        if host == "example.com" or host.endswith(".example.com"):
+            return [FAKE_PUBLIC_ADDRESS]
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(targets, "resolve_host", resolve)
+    return table

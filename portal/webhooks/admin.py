@@ -34,7 +34,7 @@ class WebhookAttemptInline(admin.TabularInline):
     model = WebhookAttempt
     extra = 0
     can_delete = False
-    readonly_fields = ("number", "attempted_at", "status_code", "duration_ms", "error", "response_excerpt")
+    readonly_fields = ("number", "attempted_at", "status_code", "duration_ms", "error")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

@@ -41,7 +41,7 @@ class EndpointCreatedOut(EndpointOut):
 class AttemptOut(serializers.ModelSerializer):
     class Meta:
         model = WebhookAttempt
-        fields = ("number", "attempted_at", "status_code", "duration_ms", "error", "response_excerpt")
+        fields = ("number", "attempted_at", "status_code", "duration_ms", "error")
 
 
 class DeliveryOut(serializers.ModelSerializer):

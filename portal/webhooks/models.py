@@ -90,13 +90,12 @@ class WebhookDelivery(FSMModelMixin, models.Model):
 
 
 class WebhookAttempt(models.Model):
-    """The log of one HTTP attempt of a delivery (append-only)."""
+    """The log of one HTTP attempt of a delivery (append-only): status code and timing, never the answer's body."""
 
     delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log")
     number = models.PositiveSmallIntegerField(_("第几次"))
     attempted_at = models.DateTimeField(_("时间"), auto_now_add=True)
     status_code = models.PositiveSmallIntegerField(_("响应码"), null=True, blank=True)
-    response_excerpt = models.CharField(_("响应摘要"), max_length=500, blank=True)
     duration_ms = models.PositiveIntegerField(_("耗时（毫秒）"), default=0)
     error = models.CharField(_("错误"), max_length=300, blank=True)
     next_retry_at = models.DateTimeField(_("下次重试"), null=True, blank=True)

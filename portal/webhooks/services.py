@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
 import time
-import urllib.error
-import urllib.request
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -26,6 +25,7 @@ from portal.fsm import transition
 from portal.models import Event, User
 
 from .models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint, http_url, new_secret
+from .targets import UnsafeTarget, check_url, post_pinned
 
 
 def sign(*, secret: str, timestamp: str, body: bytes) -> str:
@@ -57,6 +57,11 @@ def _clean(*, url: str, event_types: list[str]) -> None:
         http_url(url)
     except Exception as exc:  # noqa: BLE001 - Django's ValidationError carries the message
         errors["url"] = [str(m) for m in getattr(exc, "messages", [str(exc)])]
+    else:
+        try:
+            check_url(url)  # https in production, resolves to a public address
+        except UnsafeTarget as exc:
+            errors["url"] = [str(exc)]
     unknown = sorted(set(event_types) - set(EVENT_TYPES))
     if not event_types or unknown:
         errors["event_types"] = [_("请选择至少一个有效的事件类型。")]
@@ -156,24 +161,17 @@ def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
         return delivery
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None  # a redirect is an answer (3xx), not an instruction to post elsewhere
-
-
-_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect)
-
-
-def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str, str]:
-    """(status code, response excerpt, error) of one POST."""
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
+    """(status code, error) of one POST. The URL is checked again here and the connection goes to the
+    address just validated (DNS rebinding); no redirect is followed and no response body is kept."""
     try:
-        with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
-            return response.status, response.read(500).decode(errors="replace"), ""
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read(500).decode(errors="replace"), ""
-    except (OSError, ValueError) as exc:  # refused, timeout, DNS, bad URL
-        return None, "", str(getattr(exc, "reason", exc))[:300]
+        target = check_url(url)
+    except UnsafeTarget as exc:
+        return None, str(exc)[:300]
+    try:
+        return post_pinned(target, body, headers, settings.WEBHOOK_TIMEOUT_SECONDS), ""
+    except (OSError, ValueError, http.client.HTTPException) as exc:  # refused, timeout, TLS, bad answer
+        return None, (str(exc) or type(exc).__name__)[:300]
 
 
 def webhook_delivery_attempt(*, delivery_id: int) -> WebhookDelivery | None:
@@ -196,13 +194,13 @@ def webhook_delivery_attempt(*, delivery_id: int) -> WebhookDelivery | None:
         "X-Portal-Signature": sign(secret=endpoint.secret, timestamp=timestamp, body=body),
     }
     started = time.monotonic()
-    status_code, excerpt, error = _post(endpoint.url, body, headers)
+    status_code, error = _post(endpoint.url, body, headers)
     duration_ms = int((time.monotonic() - started) * 1000)
-    return _record(delivery.pk, status_code, excerpt, error, duration_ms)
+    return _record(delivery.pk, status_code, error, duration_ms)
 
 
 @transaction.atomic
-def _record(delivery_id: int, status_code: int | None, excerpt: str, error: str, duration_ms: int):
+def _record(delivery_id: int, status_code: int | None, error: str, duration_ms: int):
     delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
     endpoint = WebhookEndpoint.objects.select_for_update().get(pk=delivery.endpoint_id)
     delivery.endpoint = endpoint
@@ -230,7 +228,6 @@ def _record(delivery_id: int, status_code: int | None, excerpt: str, error: str,
         delivery=delivery,
         number=delivery.attempts,
         status_code=status_code,
-        response_excerpt=excerpt[:500],
         duration_ms=duration_ms,
         error=error[:300],
         next_retry_at=delivery.next_retry_at,

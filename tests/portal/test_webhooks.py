@@ -59,6 +59,13 @@ class Receiver:
         return hmac.compare_digest(request["headers"]["X-Portal-Signature"], f"sha256={expected.hexdigest()}")
 
 
+@pytest.fixture(autouse=True)
+def loopback_allowed(settings):
+    """The receiver lives on 127.0.0.1, which endpoints may not target unless private networks are allowed
+    (as the CI stage allows them); tests/portal/test_trust_webhooks.py proves the refusal."""
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+
+
 @pytest.fixture
 def receiver():
     r = Receiver()
@@ -92,7 +99,7 @@ def test_delivery_is_signed_verifiable_and_logged(store, endpoint, receiver, dja
     delivery = WebhookDelivery.objects.get()
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("succeeded", 1, 200)
     (attempt,) = WebhookAttempt.objects.all()
-    assert (attempt.status_code, attempt.response_excerpt, attempt.error) == (200, "ok", "")
+    assert (attempt.status_code, attempt.error) == (200, "")  # the answer's body ("ok") is never kept
 
 
 def test_unsubscribed_events_and_other_stores_are_not_sent(

@@ -36,6 +36,7 @@ class Migration(migrations.Migration):
                 default=portal.models.new_payment_token, editable=False, max_length=40, unique=True
             ),
         ),
+        migrations.RemoveField(model_name="webhookattempt", name="response_excerpt"),
         migrations.AddIndex(
             model_name="event",
             index=models.Index(
