@@ -1,20 +1,31 @@
-"""One event stream: a business event is recorded once, after commit, and fans out.
+"""One event stream: a business event is recorded in the transaction that causes it, and fans out once.
 
-Outlets: the notification centre (in-app, email, SMS per preferences) and the
-store's outbound webhooks. Apps call `emit(...)` inside their service; nothing
-is recorded if the transaction rolls back. Fan-out runs on a Celery worker
-(in-process when no broker is configured).
+Outlets: the notification centre (in-app, email, SMS per preferences) and the store's outbound webhooks.
+Apps call `emit(...)` inside their service: the `Event` row is written in that transaction (the outbox;
+nothing is recorded if it rolls back) and, after commit, a Celery task fans it out (in-process when no
+broker is configured). When the broker is away the enqueue failure is logged and counted, never raised:
+the page or callback still answers, and the `events.outbox` sweep fans out what was not. Fan-out claims
+the row (`fanned_out_at`), so the task and the sweep deliver each event exactly once.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .metrics import ENQUEUE_FAILURES
 from .models import Event
+from .sweeps import sweep
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -83,15 +94,56 @@ def emit(
     if user_ids is not None:
         payload["user_ids"] = list(user_ids)
 
-    def record() -> None:
+    event = Event.objects.create(type=type, store_id=store_id, payload=payload)
+
+    def enqueue_fan_out() -> None:
         from .tasks import fan_out_event
 
-        event = Event.objects.create(type=type, store_id=store_id, payload=payload)
-        fan_out_event.delay(event.pk)
+        enqueue(fan_out_event, event.pk)
 
-    transaction.on_commit(record)
+    transaction.on_commit(enqueue_fan_out)
+
+
+def enqueue(task: Any, *args: Any, **kwargs: Any) -> bool:
+    """`task.delay(...)`, except that a broker outage is logged and counted instead of raised: callers are
+    pages and callbacks that already committed, and an outbox or sweep keeps the work (False then)."""
+    try:
+        task.delay(*args, **kwargs)
+        return True
+    except Exception:  # noqa: BLE001 - kombu's OperationalError, a refused connection, an eager task's error
+        ENQUEUE_FAILURES.labels(getattr(task, "name", str(task))).inc()
+        logger.warning("enqueue of %s%r failed; the outbox sweep will deliver it", task, args, exc_info=True)
+        return False
 
 
 def fan_out(event: Event) -> None:
     for deliver in OUTLETS:
         deliver(event)
+
+
+def event_fan_out(*, event_id: int) -> bool:
+    """Fan one recorded event out, once: the row is claimed and marked in the outlets' transaction."""
+    with transaction.atomic():
+        event = Event.objects.select_for_update(skip_locked=True).filter(pk=event_id, fanned_out_at=None).first()
+        if event is None:
+            return False  # already fanned out, or being fanned out by the sweep right now
+        fan_out(event)
+        Event.objects.filter(pk=event.pk).update(fanned_out_at=timezone.now())
+    return True
+
+
+@sweep("events.outbox")
+def events_outbox() -> int:
+    """Fan out the events whose task never ran (broker down, worker lost) once they are OUTBOX_GRACE_SECONDS
+    old: one transaction over the oldest pending batch, rows claimed with SKIP LOCKED."""
+    now = timezone.now()
+    with transaction.atomic():
+        events = list(
+            Event.objects.select_for_update(skip_locked=True)
+            .filter(fanned_out_at=None, created_at__lte=now - timedelta(seconds=settings.OUTBOX_GRACE_SECONDS))
+            .order_by("created_at", "id")[: settings.OUTBOX_BATCH]
+        )
+        for event in events:
+            fan_out(event)
+        Event.objects.filter(pk__in=[e.pk for e in events]).update(fanned_out_at=now)
+    return len(events)

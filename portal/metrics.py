@@ -38,6 +38,11 @@ COURIER_CALL_SECONDS = Histogram(
     ["courier", "operation"],
     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30),
 )
+ENQUEUE_FAILURES = Counter(
+    "portal_task_enqueue_failures_total",
+    "Tasks that could not be sent to the broker (kept by an outbox or sweep)",
+    ["task"],
+)
 COURIER_CALL_ERRORS = Counter(
     "portal_courier_call_errors_total", "Courier API calls that raised", ["courier", "operation", "error"]
 )

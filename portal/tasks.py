@@ -9,9 +9,8 @@ from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 
-from .events import fan_out
+from .events import event_fan_out
 from .metrics import SWEEP_RUNS
-from .models import Event
 from .sweeps import run_all
 
 logger = logging.getLogger(__name__)
@@ -19,9 +18,7 @@ logger = logging.getLogger(__name__)
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def fan_out_event(event_id: int) -> None:
-    event = Event.objects.filter(pk=event_id).first()
-    if event is not None:
-        fan_out(event)
+    event_fan_out(event_id=event_id)
 
 
 SWEEP_LEASE_KEY = "portal:sweeps:lease"

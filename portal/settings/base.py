@@ -163,6 +163,17 @@ CELERY_TASK_ACKS_LATE = True
 # A task whose worker died unacknowledged is handed out again after this long (Redis). Keep it above the longest
 # countdown a task is scheduled with; the sweeps (dispatch_pending, webhook_retry_due) are the net behind it.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT_SECONDS", "3600"))}
+# Broker loss: workers and beat keep retrying the connection instead of exiting (docs/operations.md, supervisor).
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_TIMEOUT = float(env("CELERY_BROKER_CONNECTION_TIMEOUT", "2"))
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True  # acks late: the task is handed out again
+# Publishing from a page or callback gives up quickly when the broker is away (the outbox keeps the work).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# Events the broker never delivered are fanned out by the `events.outbox` sweep once this old, in batches.
+OUTBOX_GRACE_SECONDS = int(env("OUTBOX_GRACE_SECONDS", "60"))
+OUTBOX_BATCH = int(env("OUTBOX_BATCH", "500"))
 # Periodic sweeps: Celery beat at scale, `manage.py run_scheduler` in the one-command run.
 SWEEP_INTERVAL_SECONDS = int(env("SWEEP_INTERVAL_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE = {

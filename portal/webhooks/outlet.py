@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from portal.events import outlet
+from django.db import transaction
+
+from portal.events import enqueue, outlet
 from portal.models import Event
 
 from .services import deliveries_for_event
@@ -11,5 +13,8 @@ from .tasks import deliver_webhook
 
 @outlet
 def send_webhooks(event: Event) -> None:
-    for delivery in deliveries_for_event(event=event):
-        deliver_webhook.delay(delivery.pk)
+    """Deliveries are rows (due now); the POSTs go out after commit, never under the fan-out's row lock. A
+    delivery whose task cannot be sent is sent by the `webhook_retry_due` sweep."""
+    ids = [d.pk for d in deliveries_for_event(event=event)]
+    if ids:
+        transaction.on_commit(lambda: [enqueue(deliver_webhook, pk) for pk in ids])

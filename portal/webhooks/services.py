@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from portal.actors import user_of
 from portal.audit import audit_record
-from portal.events import EVENT_TYPES, emit
+from portal.events import EVENT_TYPES, emit, enqueue
 from portal.exceptions import ValidationFailed
 from portal.fsm import transition
 from portal.models import Event, User
@@ -140,7 +140,7 @@ def webhook_delivery_replay(*, delivery: WebhookDelivery, by) -> WebhookDelivery
     )
     from .tasks import deliver_webhook
 
-    transaction.on_commit(lambda: deliver_webhook.delay(replay.pk))
+    transaction.on_commit(lambda: enqueue(deliver_webhook, replay.pk))
     return replay
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
+from portal.events import enqueue
 from portal.metrics import WEBHOOK_DELIVERIES
 from portal.sweeps import sweep
 
@@ -33,5 +34,5 @@ def webhook_retry_due() -> int:
     """Send every pending delivery whose retry time has come (safety net behind Celery retries)."""
     ids = due_delivery_ids()
     for pk in ids:
-        deliver_webhook.delay(pk)
+        enqueue(deliver_webhook, pk)
     return len(ids)
