@@ -133,9 +133,10 @@ class ShipmentAdmin(LargeTableAdmin):
         "status",
         "confirm_overdue",
         "pickup_overdue",
+        "lost",
         "created_at",
     )
-    list_filter = (StoreFilter, "status", "courier", "confirm_overdue", "pickup_overdue")
+    list_filter = (StoreFilter, "status", "courier", "confirm_overdue", "pickup_overdue", "lost")
     search_fields = ("waybill_no__exact", "order__order_sn__exact", "booking__booking_no__exact")
     list_select_related = ("store", "courier", "order")
     readonly_fields = (
@@ -147,6 +148,7 @@ class ShipmentAdmin(LargeTableAdmin):
         "replaced_by",
         "confirm_overdue",
         "pickup_overdue",
+        "lost",
     )
     raw_id_fields = ()
     inlines = [TrackingEventInline, ShipmentFeeInline]

@@ -33,6 +33,7 @@ def shipping_todo(store, now: datetime) -> list[TodoItem]:
         late=Count("id", filter=late),
     )
     messages = unanswered_message_count(store)
+    lost = Shipment.objects.filter(store=store, lost=True, status=ShipmentStatus.EXCEPTION).count()
     centre = "shipping:booking_centre"
     return [
         TodoItem("bookings_awaiting_accept", _("待快递接单"), counts["accept"], link(centre, "tab=pending")),
@@ -50,6 +51,13 @@ def shipping_todo(store, now: datetime) -> list[TodoItem]:
             messages,
             link("shipping:shipment_list"),
             "warn" if messages else "",
+        ),
+        TodoItem(
+            "parcels_lost",
+            _("包裹遗失"),
+            lost,
+            link("shipping:shipment_list", "status=exception"),
+            "bad" if lost else "",
         ),
     ]
 
@@ -104,6 +112,7 @@ def courier_breaches_overview(now: datetime) -> list[TodoItem]:
         confirm=Count("id", filter=Q(status=ShipmentStatus.REQUESTED, confirm_overdue=True)),
         pickup=Count("id", filter=Q(pickup_overdue=True)),
     )
+    lost = Shipment.objects.filter(lost=True, status=ShipmentStatus.EXCEPTION).count()
     return [
         TodoItem(
             "courier_confirm_breaches",
@@ -118,5 +127,12 @@ def courier_breaches_overview(now: datetime) -> list[TodoItem]:
             breaches["pickup"],
             admin_link("shipping_shipment", "pickup_overdue__exact=1&status__in=requested,confirmed"),
             "bad" if breaches["pickup"] else "",
+        ),
+        TodoItem(
+            "parcels_lost_platform",
+            _("包裹遗失（全平台）"),
+            lost,
+            admin_link("shipping_shipment", "lost__exact=1&status__exact=exception"),
+            "bad" if lost else "",
         ),
     ]

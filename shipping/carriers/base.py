@@ -86,6 +86,7 @@ class CourierUpdate:
     real_price: int | None = None
     topic: str = ""
     body: str = ""
+    exception_kind: str = ""  # on a FAIL scan: "lost" when the courier reports the parcel lost
 
     def as_json(self) -> dict:
         data = {k: v for k, v in self.__dict__.items() if v not in ("", None)}

@@ -209,7 +209,13 @@ class SandboxAdapter(CarrierAdapter):
                 parcel.stage, parcel.next_at = "exception", None
                 return [
                     self._update(
-                        parcel, now, "track", action="FAIL", description="快件运输途中遗失，正在核实", node="干线运输"
+                        parcel,
+                        now,
+                        "track",
+                        action="FAIL",
+                        description="快件运输途中遗失，正在核实",
+                        node="干线运输",
+                        exception_kind="lost",
                     )
                 ]
             parcel.stage, parcel.next_at = "arrived", now + _delay("send")

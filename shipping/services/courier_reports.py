@@ -161,7 +161,9 @@ def shipment_apply_update(
                     data={"order_sn": shipment.order.order_sn, "waybill_no": shipment.waybill_no},
                     user_ids=[],  # a busy day delivers thousands: webhooks only, no inbox rows
                 )
-            if name == "fail":
+            if name == "fail" and update.exception_kind == "lost":
+                _flag_lost(shipment, update)
+            elif name == "fail":
                 emit(
                     type="shipment.exception",
                     store_id=shipment.store_id,
@@ -171,6 +173,22 @@ def shipment_apply_update(
                     data={"order_sn": shipment.order.order_sn, "waybill_no": shipment.waybill_no},
                 )
     return shipment
+
+
+def _flag_lost(shipment: Shipment, update: CourierUpdate) -> None:
+    """A parcel the courier reports lost: flagged on the shipment (dashboard card, admin filter, staff overview)
+    and told to the store's members (inbox, SMS by default)."""
+    shipment.lost = True
+    shipment.save(update_fields=["lost"])
+    emit(
+        type="shipment.lost",
+        store_id=shipment.store_id,
+        title=_("包裹遗失：%(w)s") % {"w": shipment.waybill_no},
+        body=_("订单 %(sn)s：%(d)s。请联系快递客服登记查件，并安抚买家。")
+        % {"sn": shipment.order.order_sn, "d": update.description},
+        url=reverse("shipping:shipment_detail", args=[shipment.pk]),
+        data={"order_sn": shipment.order.order_sn, "waybill_no": shipment.waybill_no, "courier": shipment.courier.code},
+    )
 
 
 def _emit_booking_confirmed(shipment: Shipment) -> None:

@@ -217,6 +217,7 @@ def test_an_action_a_role_is_not_offered_changes_nothing_when_posted(client):
                 "stores_proposed_for_suspension",
                 "courier_confirm_breaches",
                 "courier_pickup_breaches",
+                "parcels_lost_platform",
             },
         ),
         (F, {"interventions_open"}),
