@@ -3,6 +3,7 @@ one helper, production refuses the repository's secrets, each courier signs with
 
 import importlib
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -219,3 +220,18 @@ def test_the_disabled_sandbox_courier_refuses_its_webhooks(client, settings):
 
 def test_the_default_provider_still_resolves():
     assert get_provider().name == "sandbox"
+
+
+@pytest.mark.django_db
+def test_the_disabled_sandbox_courier_books_nothing_and_its_clock_stands_still(settings):
+    from shipping.carriers.base import BatchRequest
+    from shipping.carriers.sandbox import SANDBOX_DISABLED_REASON, tick
+
+    settings.COURIER_SANDBOX_ENABLED = False
+    assert tick() == 0
+    request = BatchRequest(
+        booking_no="B1", courier_code="ZTO", sender=None, pickup_date=None, pickup_slot="",
+        parcels=[SimpleNamespace(order_ref="O1")],
+    )  # fmt: skip
+    (result,) = SandboxAdapter().book_batch(None, request)
+    assert (result.ok, result.failure_reason) == (False, SANDBOX_DISABLED_REASON)
