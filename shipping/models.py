@@ -272,7 +272,7 @@ class Shipment(FSMModelMixin, models.Model):
     confirm_overdue = models.BooleanField(_("接单超时"), default=False)
     pickup_overdue = models.BooleanField(_("揽收超时"), default=False)
     # The courier reported the parcel lost (sandbox scenario `lost`): flagged to the merchant and the platform.
-    lost = models.BooleanField(_("包裹遗失"), default=False, db_index=True)
+    lost = models.BooleanField(_("包裹遗失"), default=False)
     replaced_by = models.ForeignKey(
         "self", verbose_name=_("改派为"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
