@@ -153,6 +153,7 @@ def any_of(*predicates: Predicate) -> Predicate:
 # --- portal's own state machines ---------------------------------------------------------------------
 
 declare("portal.Payment", [Action("pay", transition="succeed")])  # the sandbox cashier offers paying a pending payment
+declare("portal.Refund", [])  # refunds move with the provider's answer only
 declare(
     "portal.WebhookDelivery",
     [Action("give_up", transition="give_up", who=is_member)],

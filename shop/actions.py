@@ -97,6 +97,7 @@ declare(
 )
 for _promotion in ("shop.LimitedTimeDiscount", "shop.SpendAndSave", "shop.CouponBatch"):
     declare(_promotion, [Action("end", transition="end", who=is_member)])
+declare("shop.CouponClaim", [])  # claims move with their orders (use, release) and the expiry sweep only
 declare(
     "shop.StoreDocument",
     [
