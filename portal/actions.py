@@ -1,7 +1,8 @@
 """Available actions come from the state machine: `available_actions(obj, actor)`.
 
 Each app declares, per FSM model, the actions people may take (`declare(...)`): the FSM transition
-an action runs (its source states and `conditions` are the FSM's own), who may take it (`who`),
+an action runs (its source states and `conditions` are the FSM's own) or the same-state edit it makes
+(`edit`: the model's `can_<edit>()` answers, see `portal.fsm.edit`), who may take it (`who`),
 and any rule beyond the FSM (`when`, e.g. "no live booked parcel"). Pages and the admin offer exactly
 `available_actions(obj, actor)`, the API and every POST re-check it with `check_action`, so what a
 page shows cannot drift from what the service accepts.
@@ -25,6 +26,7 @@ Predicate = Callable[[Any, Any], bool]  # (obj, actor) -> bool
 class Action:
     name: str
     transition: str | None = None  # FSM transition that must be available now (None: no FSM gate)
+    edit: str | None = None  # or a same-state edit (portal.fsm.edit) its model's `can_<edit>()` must allow
     who: Predicate | None = None  # the actor may take it
     when: Callable[[Any], bool] | None = None  # the object's other rules allow it
     field: str = "status"
@@ -58,6 +60,8 @@ def available_actions(obj: Any, actor: Any, *, only: Iterable[str] | None = None
                 fsm[action.field] = fsm_transitions(obj, action.field)
             if action.transition not in fsm[action.field]:
                 continue
+        if action.edit is not None and not getattr(obj, f"can_{action.edit}")():
+            continue
         if action.who is not None and not action.who(obj, actor):
             continue
         if action.when is not None and not action.when(obj):

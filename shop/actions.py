@@ -51,16 +51,16 @@ declare(
         # merchant (pages, merchant API keys)
         Action("ship", transition="ship", who=is_member, when=_no_live_parcel),
         Action("book", transition="ship", who=is_member, when=_no_live_parcel),
-        Action("reship", transition="reship", who=is_member, when=_reshippable),
+        Action("reship", edit="reship", who=is_member, when=_reshippable),
         Action("cancel", transition="cancel", who=is_member, when=_cancellable_by_merchant),
         Action("cancel_parcel", transition="cancel", who=is_member, when=_live_parcel_cancellable),
         # buyer (storefront)
         Action("buyer_cancel", transition="cancel", who=is_buyer, when=_not_grouping),
         Action("confirm_receipt", transition="complete", who=any_of(is_buyer, ORDER_STAFF)),
-        Action("extend_receipt", transition="extend_receipt", who=is_buyer),
+        Action("extend_receipt", edit="extend_receipt", who=is_buyer),
         # platform staff (admin)
-        Action("hold_for_risk", transition="set_risk_hold", who=ORDER_STAFF, when=_holdable),
-        Action("release_risk_hold", transition="set_risk_hold", who=ORDER_STAFF, when=lambda o: o.risk_hold),
+        Action("hold_for_risk", edit="set_risk_hold", who=ORDER_STAFF, when=_holdable),
+        Action("release_risk_hold", edit="set_risk_hold", who=ORDER_STAFF, when=lambda o: o.risk_hold),
         Action("cancel_and_refund", transition="cancel", who=ORDER_STAFF, when=_not_grouping),
         Action("mark_delivered", transition="deliver", who=ORDER_STAFF),
     ],

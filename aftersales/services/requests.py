@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from portal.events import emit
 from portal.exceptions import DomainError, IllegalTransition, ValidationFailed
-from portal.fsm import transition
+from portal.fsm import edit, transition
 from shipping.selectors import default_sender
 from shipping.waybills import validate_waybill
 from shop.selectors.orders import OrderStatus
@@ -148,7 +148,7 @@ def aftersales_update(
         req.amount = _check_amount(item=req.item, type=req.type, amount=amount, exclude_pk=req.pk)
     if description is not None:
         req.description = description
-    transition(req, "revise", by=by, reason=_("买家修改申请"), data={"amount": req.amount, "reason": req.reason})
+    edit(req, "revise", by=by, reason=_("买家修改申请"), data={"amount": req.amount, "reason": req.reason})
     _save_evidence(req, photos, EvidenceSide.BUYER)
     return req
 
@@ -196,9 +196,7 @@ def aftersales_submit_return(
     if req.status == AftersalesStatus.AWAITING_RETURN and req.deadline_at and timezone.now() > req.deadline_at:
         raise IllegalTransition(_("已超过退货期限。"), code="return_window_passed")
     number = validate_waybill(courier_code, waybill_no)
-    transition(
-        req, "submit_return", by=by, reason=f"{courier_code} {number}", courier_code=courier_code, waybill_no=number
-    )
+    edit(req, "submit_return", by=by, reason=f"{courier_code} {number}", courier_code=courier_code, waybill_no=number)
     emit(
         type="aftersales.return_shipped",
         store_id=req.store_id,
@@ -216,7 +214,7 @@ def aftersales_return_delivered(*, request: AftersalesRequest, by) -> Aftersales
     req = _lock(request)
     if req.return_delivered_at is not None or req.status != AftersalesStatus.AWAITING_RETURN:
         return req
-    transition(req, "track_return_delivered", by=by, reason=_("退货包裹已签收"))
+    edit(req, "track_return_delivered", by=by, reason=_("退货包裹已签收"))
     return req
 
 

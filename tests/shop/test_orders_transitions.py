@@ -5,11 +5,13 @@ from datetime import timedelta
 
 import pytest
 
+from portal.audit import timeline_for
+from portal.fsm import edit
 from shop.models import Order, Sku
 from shop.models.orders import OrderStatus
 from tests.conftest import force_status
 from tests.factories import MembershipFactory, OrderFactory, OrderItemFactory, UserFactory
-from tests.transition_table import check_actions, check_table
+from tests.transition_table import check_actions, check_edits, check_table
 
 pytestmark = pytest.mark.django_db
 
@@ -21,10 +23,6 @@ ALLOWED = {
     "form_group": ({"grouping"}, "paid"),
     "cancel": ({"pending_payment", "grouping", "paid"}, "cancelled"),
     "ship": ({"paid"}, "shipped"),
-    "reship": (SHIPPING, None),
-    "flag_fake_shipping": (SHIPPING, None),
-    "extend_receipt": (SHIPPING, None),
-    "set_risk_hold": (set(STATES), None),
     "deliver": ({"shipped"}, "delivered"),
     "complete": (SHIPPING, "completed"),
 }
@@ -32,6 +30,15 @@ KWARGS = {
     "pay": {"ship_within": timedelta(hours=48)},
     "form_group": {"ship_within": timedelta(hours=48)},
     "ship": {"courier_code": "SF", "waybill_no": "SF1234567890123", "via": "self"},
+}
+# Same-state field edits (portal.fsm.edit): audited with their verb, no from/to state.
+EDITS = {
+    "reship": SHIPPING,
+    "flag_fake_shipping": SHIPPING,
+    "extend_receipt": SHIPPING,
+    "set_risk_hold": set(STATES),
+}
+EDIT_KWARGS = {
     "reship": {"courier_code": "SF", "waybill_no": "SF1234567890124"},
     "set_risk_hold": {"hold": True},
 }
@@ -49,6 +56,19 @@ def test_order_transition_table(store):
         return list(Sku.objects.order_by("pk").values_list("stock", flat=True)), order.compensations.count()
 
     check_table(make, ALLOWED, STATES, kwargs=KWARGS, unchanged=stock_and_ledgers)
+    check_edits(make, EDITS, STATES, kwargs=EDIT_KWARGS, unchanged=stock_and_ledgers)
+
+
+def test_the_receipt_window_is_extended_once(store):
+    order = OrderFactory(store=store, receipt_extended=True)
+    check_edits(lambda s: (force_status(order, s), order)[1], {"extend_receipt": set()}, ["shipped", "delivered"])
+
+
+def test_an_edit_in_the_timeline_reads_as_its_verb(store):
+    order = OrderFactory(store=store)
+    force_status(order, "shipped")
+    edit(order, "set_risk_hold", by="system", hold=True)
+    assert [row.verb for row in timeline_for(order)] == ["风控状态变更"]
 
 
 def test_a_risk_hold_rules_out_shipping(store):

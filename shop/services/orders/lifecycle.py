@@ -10,7 +10,7 @@ from portal import hooks
 from portal.actions import actor_kind
 from portal.events import emit
 from portal.exceptions import Conflict, IllegalTransition, ValidationFailed
-from portal.fsm import transition
+from portal.fsm import edit, transition
 from portal.hooks import live_parcels, waybill_parcel_orders
 from portal.models import Payment, PaymentStatus
 from portal.payments.services import refund_create
@@ -175,7 +175,7 @@ def order_reship(*, order: Order, courier_code: str, waybill_no: str, by) -> Ord
         raise Conflict(_("订单售后处理中，不能修改运单。"), code="in_aftersales")
     _refuse_waybill_in_use(order, waybill_no)
     before = f"{order.courier_code} {order.waybill_no}"
-    transition(
+    edit(
         order,
         "reship",
         by=by,
@@ -211,7 +211,7 @@ def order_extend_receipt(*, order: Order, by) -> Order:
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.receipt_extended:
         raise IllegalTransition(_("只能延长收货一次。"), code="already_extended")
-    transition(order, "extend_receipt", by=by)
+    edit(order, "extend_receipt", by=by)
     return order
 
 
@@ -221,5 +221,5 @@ def order_set_risk_hold(*, order: Order, hold: bool, reason: str = "", by) -> Or
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.risk_hold == hold:
         return order
-    transition(order, "set_risk_hold", by=by, reason=reason, data={"risk_hold": hold}, hold=hold)
+    edit(order, "set_risk_hold", by=by, reason=reason, data={"risk_hold": hold}, hold=hold)
     return order
