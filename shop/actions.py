@@ -88,15 +88,17 @@ declare(
 )
 
 
+PRODUCT_STAFF = staff_with("shop.change_product")  # support takes a product off the shelf in the admin
 declare(
     "shop.Product",
     [
-        Action("put_on_sale", transition="put_on_sale", who=is_member),
-        Action("take_off_shelf", transition="take_off_shelf", who=is_member),
+        Action("put_on_sale", transition="put_on_sale", who=any_of(is_member, PRODUCT_STAFF)),
+        Action("take_off_shelf", transition="take_off_shelf", who=any_of(is_member, PRODUCT_STAFF)),
     ],
 )
 for _promotion in ("shop.LimitedTimeDiscount", "shop.SpendAndSave", "shop.CouponBatch"):
-    declare(_promotion, [Action("end", transition="end", who=is_member)])
+    _staff = staff_with(f"shop.change_{_promotion.split('.')[1].lower()}")  # the admin's "end" action
+    declare(_promotion, [Action("end", transition="end", who=any_of(is_member, _staff))])
 declare("shop.CouponClaim", [])  # claims move with their orders (use, release) and the expiry sweep only
 declare(
     "shop.StoreDocument",
