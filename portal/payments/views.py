@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from portal.actors import Actor
 from portal.exceptions import DomainError
 from portal.models import Payment, PaymentStatus
+from portal.redirects import safe_next
 
 from .providers import SandboxProvider, get_provider
 from .services import payment_record_callback
@@ -35,9 +36,7 @@ class PaymentCallbackView(APIView):
 def sandbox_cashier(request: HttpRequest, payment_id: int) -> HttpResponse:
     """The sandbox's cashier: confirming sends the signed callback exactly as a provider would."""
     payment = get_object_or_404(Payment, pk=payment_id, provider="sandbox")
-    next_url = request.GET.get("next") or request.POST.get("next") or "/"
-    if not next_url.startswith("/"):
-        next_url = "/"
+    next_url = safe_next(request, "/")
     if request.method == "POST" and payment.status == PaymentStatus.PENDING:
         provider = get_provider("sandbox")
         assert isinstance(provider, SandboxProvider)

@@ -16,6 +16,7 @@ from django.views import View
 from portal.actors import merchant_actor
 from portal.exceptions import DomainError
 from portal.fsm import audit_for
+from portal.redirects import safe_next
 from portal.tenancy import MerchantMixin
 from shop.forms.catalog import (
     BulkShelfForm,
@@ -60,8 +61,8 @@ def attach_error(form: forms.BaseForm, exc: DomainError) -> None:
 
 def _back(request):
     """Redirect to the local `next` the page posted, if any."""
-    target = request.POST.get("next", "")
-    return redirect(target) if target.startswith("/") and not target.startswith("//") else None
+    target = safe_next(request, None)
+    return redirect(target) if target else None
 
 
 class ProductListView(MerchantMixin, View):
