@@ -152,7 +152,7 @@ def _has_membership(user: Any, obj: Any, role: str | None = None) -> bool:
     if current is not None and current[0] == store_id:
         return role is None or current[1] == role
     cache = getattr(user, "_store_roles", None)  # one query per request's user
-    if cache is None:
+    if cache is None or store_id not in cache:  # a miss re-reads: the user may have joined a store since
         cache = dict(Membership.objects.filter(user_id=user.pk).values_list("store_id", "role"))
         user._store_roles = cache
     return store_id in cache and (role is None or cache[store_id] == role)
