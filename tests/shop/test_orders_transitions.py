@@ -6,7 +6,9 @@ from datetime import timedelta
 import pytest
 
 from portal.audit import timeline_for
-from portal.fsm import edit
+from portal.exceptions import IllegalTransition
+from portal.fsm import edit, transition
+from portal.models import AuditEntry
 from shop.models import Order, Sku
 from shop.models.orders import OrderStatus
 from tests.conftest import force_status
@@ -134,3 +136,21 @@ def test_staff_without_order_permission_are_offered_nothing(store):
     clerk = UserFactory(is_staff=True)
     order = OrderFactory(store=store)
     check_actions(order, {}, {"clerk": clerk}, STATES)
+
+
+def test_a_caller_still_naming_an_edit_as_a_transition_gets_the_edit(store):
+    """`transition(order, "extend_receipt")` (written before edits left the FSM) runs `edit`: same audit row."""
+    order = OrderFactory(store=store, receipt_deadline=OrderFactory(store=store).created_at)
+    force_status(order, "paid")
+    with pytest.raises(IllegalTransition):
+        transition(order, "extend_receipt", by="buyer:b1")
+    force_status(order, "shipped")
+    transition(order, "extend_receipt", by="buyer:b1")
+    entry = AuditEntry.objects.order_by("-id").first()
+    assert (entry.transition, entry.from_state, entry.to_state, entry.actor_kind) == (
+        "extend_receipt",
+        "",
+        "",
+        "storefront",
+    )
+    assert Order.objects.get(pk=order.pk).receipt_extended is True
