@@ -75,10 +75,28 @@ def check_action(obj: Any, actor: Any, name: str | Iterable[str]) -> None:
 
     `name` may be several names of one service (an order's cancel is "cancel" for its merchant,
     "buyer_cancel" for the buyer, "cancel_and_refund" for staff): one of them must be available.
+    The code says why: `illegal_transition` when the object's state rules every one of them out (as
+    `transition` would say), `action_not_available` when the state allows it but not for this actor or
+    not under the object's other rules.
     """
     names = [name] if isinstance(name, str) else list(name)
-    if not available_actions(obj, actor, only=names):
-        raise IllegalTransition(_("当前状态不允许此操作。"), code="action_not_available")
+    if available_actions(obj, actor, only=names):
+        return
+    code = "action_not_available" if _state_allows(obj, names) else "illegal_transition"
+    raise IllegalTransition(_("当前状态不允许此操作。"), code=code)
+
+
+def _state_allows(obj: Any, names: list[str]) -> bool:
+    """One of the named actions passes its FSM transition or edit predicate (whoever asks)."""
+    for action in ACTIONS.get(obj._meta.label, []):
+        if action.name not in names:
+            continue
+        if action.transition is not None and action.transition not in fsm_transitions(obj, action.field):
+            continue
+        if action.edit is not None and not getattr(obj, f"can_{action.edit}")():
+            continue
+        return True
+    return False
 
 
 # Actors who choose actions on a page, the admin or the API. The system (sweeps, demo data), couriers and
@@ -121,12 +139,13 @@ def actor_kind(actor: Any) -> str:
 
 
 def is_member(obj: Any, actor: Any) -> bool:
-    """The actor is a member (any role) of the object's store (or an API key of that store whose creating
-    user is gone: a merchant Actor with the store and no user)."""
+    """The actor is a member (any role) of the object's store, or a merchant Actor acting for that store
+    (`merchant_actor`: the session's store, checked against the memberships by the tenancy middleware, or
+    an API key's own store, also when the key's creating user is gone)."""
+    if _keyed_merchant_of(obj, actor):
+        return True
     user = _user(actor)
-    if user is None or getattr(user, "pk", None) is None:
-        return _keyed_merchant_of(obj, actor)
-    return _has_membership(user, obj)
+    return user is not None and getattr(user, "pk", None) is not None and _has_membership(user, obj)
 
 
 def _keyed_merchant_of(obj: Any, actor: Any) -> bool:

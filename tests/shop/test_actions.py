@@ -108,16 +108,29 @@ def test_an_api_post_of_an_action_the_order_does_not_offer_is_409(store, storefr
     for path in ("confirm-receipt", "extend-receipt"):
         response = storefront.post(f"/api/v1/orders/{order.order_sn}/{path}/")
         assert response.status_code == 409, path
-        assert response.json()["error"]["code"] == "action_not_available", path
+        assert response.json()["error"]["code"] == "illegal_transition", path  # the state rules it out
     order.refresh_from_db()
     assert (order.status, order.receipt_extended, order.waybill_no, audit_rows(order)) == ("paid", False, "", rows)
 
 
 def test_an_api_post_after_the_order_moved_on_is_409(api, store):
+    """An integration that missed the order's move (completed meanwhile) gets 409, and nothing changes."""
     order = make_order(store, status="completed")
     response = api.post(
         f"/api/v1/orders/{order.order_sn}/ship/", {"courier_code": "SF", "waybill_no": "SF1234567890123"}
     )
     assert response.status_code == 409
-    assert response.json()["error"]["code"] == "action_not_available"
+    assert response.json()["error"]["code"] == "illegal_transition"
     assert Order.objects.get(pk=order.pk).status == "completed"
+
+
+def test_a_refusal_says_whether_the_state_or_the_actor_rules_the_action_out(store):
+    from portal.actions import check_action
+
+    order = make_order(store, status="paid")
+    clerk = Actor.staff(UserFactory(is_staff=True))  # a staff member of no role
+    with pytest.raises(IllegalTransition) as by_actor:
+        check_action(order, clerk, "cancel_and_refund")  # the state allows it; the actor may not
+    with pytest.raises(IllegalTransition) as by_state:
+        check_action(order, clerk, "mark_delivered")  # a paid order is not delivered by anyone
+    assert (by_actor.value.code, by_state.value.code) == ("action_not_available", "illegal_transition")
