@@ -71,7 +71,7 @@ def available_actions(obj: Any, actor: Any, *, only: Iterable[str] | None = None
 
 
 def check_action(obj: Any, actor: Any, name: str | Iterable[str]) -> None:
-    """The POST re-check: refuse (409, `action_not_available`) an action the page would not have offered.
+    """The POST re-check: refuse (409) an action the page would not have offered.
 
     `name` may be several names of one service (an order's cancel is "cancel" for its merchant,
     "buyer_cancel" for the buyer, "cancel_and_refund" for staff): one of them must be available.
