@@ -19,14 +19,14 @@ declare(
         Action("ship", transition="ship_exchange", who=is_member),
         Action("ship", transition="ship_resend", who=is_member),
         # buyer
-        Action("update", transition="revise", who=is_buyer),
+        Action("update", edit="revise", who=is_buyer),
         Action("cancel", transition="cancel", who=is_buyer),
         Action("escalate", transition="escalate", who=is_buyer),
-        Action("submit_return", transition="submit_return", who=is_buyer),
+        Action("submit_return", edit="submit_return", who=is_buyer),
         # platform staff
         Action("decide", transition="decide", who=STAFF),
         # couriers and sweeps
-        Action("return_delivered", transition="track_return_delivered", who=any_of(is_system, STAFF)),
+        Action("return_delivered", edit="track_return_delivered", who=any_of(is_system, STAFF)),
     ],
 )
 declare(

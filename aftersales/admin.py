@@ -5,15 +5,15 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.helpers import ActionForm
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from portal.actors import Actor
+from portal.admin_actions import run_on_each
 from portal.admin_scale import LargeTableAdmin, StoreFilter, choices_filter
 from portal.audit import timeline_html
-from portal.exceptions import DomainError
 
 from . import services
 from .models import AftersalesRequest, Complaint, Decision, DsrSnapshot, Evidence, Review
@@ -26,17 +26,11 @@ def _fen(value: str) -> int:
         return -1
 
 
-def _run(modeladmin, request, queryset, call) -> None:
-    done = 0
-    for obj in queryset:
-        try:
-            call(obj)
-            done += 1
-        except DomainError as exc:
-            fields = "; ".join(str(m) for msgs in exc.fields.values() for m in msgs)
-            modeladmin.message_user(request, f"{obj}: {exc.message} {fields}", messages.ERROR)
-    if done:
-        modeladmin.message_user(request, _("已处理 %(n)d 条。") % {"n": done}, messages.SUCCESS)
+def _run(modeladmin, request, queryset, call, action: str | None = None) -> None:
+    """`call` on each selected row offering `action` (portal.admin_actions); refusals reported by row."""
+    run_on_each(
+        modeladmin, request, queryset, call, action=action, done_message=_("已处理 %(n)d 条。"), with_fields=True
+    )
 
 
 class EvidenceInline(admin.TabularInline):
@@ -110,6 +104,7 @@ class AftersalesRequestAdmin(LargeTableAdmin):
                 deposit_deduction=deposit,
                 by=Actor.staff(request.user),
             ),
+            action="decide",
         )
 
     @admin.action(description=_("平台裁决：全额退款"), permissions=["change"])
@@ -154,6 +149,7 @@ class ComplaintAdmin(admin.ModelAdmin):
             lambda c: services.complaint_resolve(
                 complaint=c, upheld=True, resolution=note, by=Actor.staff(request.user)
             ),
+            action="uphold",
         )
 
     @admin.action(description=_("投诉不成立"), permissions=["change"])
@@ -166,6 +162,7 @@ class ComplaintAdmin(admin.ModelAdmin):
             lambda c: services.complaint_resolve(
                 complaint=c, upheld=False, resolution=note, by=Actor.staff(request.user)
             ),
+            action="dismiss",
         )
 
     def save_model(self, request, obj, form, change):
@@ -223,12 +220,18 @@ class ReviewAdmin(LargeTableAdmin):
     def hide(self, request, queryset):
         note = request.POST.get("note", "")
         _run(
-            self, request, queryset, lambda r: services.review_hide(review=r, reason=note, by=Actor.staff(request.user))
+            self,
+            request,
+            queryset,
+            lambda r: services.review_hide(review=r, reason=note, by=Actor.staff(request.user)),
+            action="hide",
         )
 
     @admin.action(description=_("恢复显示"), permissions=["change"])
     def unhide(self, request, queryset):
-        _run(self, request, queryset, lambda r: services.review_unhide(review=r, by=Actor.staff(request.user)))
+        _run(
+            self, request, queryset, lambda r: services.review_unhide(review=r, by=Actor.staff(request.user)), "unhide"
+        )
 
 
 @admin.register(DsrSnapshot)

@@ -177,10 +177,30 @@ class AftersalesRequest(FSMModelMixin, models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
-    # Transitions: in-memory only; aftersales.services persists and audits them.
-    @transition(field=status, source=AftersalesStatus.REQUESTED, target=AftersalesStatus.REQUESTED)
+    # Same-state field edits (not transitions): `portal.fsm.edit(req, verb, ...)` checks `can_<verb>()`,
+    # runs the method, saves and audits it with the verb's timeline phrase.
+    def can_revise(self) -> bool:
+        """The buyer revises a request the merchant has not answered yet."""
+        return self.status == AftersalesStatus.REQUESTED
+
     def revise(self) -> None:
-        pass
+        pass  # the service sets the revised fields
+
+    def can_submit_return(self) -> bool:
+        return self.status == AftersalesStatus.AWAITING_RETURN and self.has_no_return_waybill()
+
+    def submit_return(self, courier_code: str, waybill_no: str) -> None:
+        self.return_courier_code, self.return_waybill_no = courier_code, waybill_no
+        self.return_shipped_at = timezone.now()
+        self.deadline_at = self.return_shipped_at + settings.PORTAL_TIME_RULES["return_receive_window"]
+
+    def can_track_return_delivered(self) -> bool:
+        return self.status == AftersalesStatus.AWAITING_RETURN and self.has_return_waybill()
+
+    def track_return_delivered(self) -> None:
+        self.return_delivered_at = self.return_delivered_at or timezone.now()
+
+    # Transitions: in-memory only; aftersales.services persists and audits them.
 
     @transition(field=status, source=AftersalesStatus.REQUESTED, target=AftersalesStatus.APPROVED)
     def approve(self) -> None:
@@ -204,26 +224,6 @@ class AftersalesRequest(FSMModelMixin, models.Model):
     )
     def await_return(self) -> None:
         self.deadline_at = timezone.now() + settings.PORTAL_TIME_RULES["return_ship_window"]
-
-    @transition(
-        field=status,
-        source=AftersalesStatus.AWAITING_RETURN,
-        target=AftersalesStatus.AWAITING_RETURN,
-        conditions=[has_no_return_waybill],
-    )
-    def submit_return(self, courier_code: str, waybill_no: str) -> None:
-        self.return_courier_code, self.return_waybill_no = courier_code, waybill_no
-        self.return_shipped_at = timezone.now()
-        self.deadline_at = self.return_shipped_at + settings.PORTAL_TIME_RULES["return_receive_window"]
-
-    @transition(
-        field=status,
-        source=AftersalesStatus.AWAITING_RETURN,
-        target=AftersalesStatus.AWAITING_RETURN,
-        conditions=[has_return_waybill],
-    )
-    def track_return_delivered(self) -> None:
-        self.return_delivered_at = self.return_delivered_at or timezone.now()
 
     @transition(
         field=status,

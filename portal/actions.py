@@ -1,7 +1,8 @@
 """Available actions come from the state machine: `available_actions(obj, actor)`.
 
 Each app declares, per FSM model, the actions people may take (`declare(...)`): the FSM transition
-an action runs (its source states and `conditions` are the FSM's own), who may take it (`who`),
+an action runs (its source states and `conditions` are the FSM's own) or the same-state edit it makes
+(`edit`: the model's `can_<edit>()` answers, see `portal.fsm.edit`), who may take it (`who`),
 and any rule beyond the FSM (`when`, e.g. "no live booked parcel"). Pages and the admin offer exactly
 `available_actions(obj, actor)`, the API and every POST re-check it with `check_action`, so what a
 page shows cannot drift from what the service accepts.
@@ -25,6 +26,7 @@ Predicate = Callable[[Any, Any], bool]  # (obj, actor) -> bool
 class Action:
     name: str
     transition: str | None = None  # FSM transition that must be available now (None: no FSM gate)
+    edit: str | None = None  # or a same-state edit (portal.fsm.edit) its model's `can_<edit>()` must allow
     who: Predicate | None = None  # the actor may take it
     when: Callable[[Any], bool] | None = None  # the object's other rules allow it
     field: str = "status"
@@ -58,6 +60,8 @@ def available_actions(obj: Any, actor: Any, *, only: Iterable[str] | None = None
                 fsm[action.field] = fsm_transitions(obj, action.field)
             if action.transition not in fsm[action.field]:
                 continue
+        if action.edit is not None and not getattr(obj, f"can_{action.edit}")():
+            continue
         if action.who is not None and not action.who(obj, actor):
             continue
         if action.when is not None and not action.when(obj):
@@ -66,10 +70,48 @@ def available_actions(obj: Any, actor: Any, *, only: Iterable[str] | None = None
     return frozenset(allowed)
 
 
-def check_action(obj: Any, actor: Any, name: str) -> None:
-    """The POST re-check: refuse (409) an action the page would not have offered."""
-    if name not in available_actions(obj, actor, only=[name]):
-        raise IllegalTransition(_("当前状态不允许此操作。"), code="action_not_available")
+def check_action(obj: Any, actor: Any, name: str | Iterable[str]) -> None:
+    """The POST re-check: refuse (409) an action the page would not have offered.
+
+    `name` may be several names of one service (an order's cancel is "cancel" for its merchant,
+    "buyer_cancel" for the buyer, "cancel_and_refund" for staff): one of them must be available.
+    The code says why: `illegal_transition` when the object's state rules every one of them out (as
+    `transition` would say), `action_not_available` when the state allows it but not for this actor or
+    not under the object's other rules.
+    """
+    names = [name] if isinstance(name, str) else list(name)
+    if available_actions(obj, actor, only=names):
+        return
+    code = "action_not_available" if _state_allows(obj, names) else "illegal_transition"
+    raise IllegalTransition(_("当前状态不允许此操作。"), code=code)
+
+
+def _state_allows(obj: Any, names: list[str]) -> bool:
+    """One of the named actions passes its FSM transition or edit predicate (whoever asks)."""
+    for action in ACTIONS.get(obj._meta.label, []):
+        if action.name not in names:
+            continue
+        if action.transition is not None and action.transition not in fsm_transitions(obj, action.field):
+            continue
+        if action.edit is not None and not getattr(obj, f"can_{action.edit}")():
+            continue
+        return True
+    return False
+
+
+# Actors who choose actions on a page, the admin or the API. The system (sweeps, demo data), couriers and
+# payment providers report facts: the FSM (`transition`) and each service's own rules check those.
+PEOPLE = frozenset({"staff", "merchant", "buyer"})
+
+
+def require_action(obj: Any, by: Any, *names: str) -> None:
+    """The service's re-check, so an API POST or an admin bulk action cannot do what no page offers.
+
+    A person (`PEOPLE`) must have one of `names` in `available_actions(obj, by)`; other actors pass.
+    Call it on the locked row, after the service's own, more specific refusals (their codes name the cause).
+    """
+    if actor_kind(by) in PEOPLE:
+        check_action(obj, by, names)
 
 
 # --- who: one place that reads an actor (a user, an API key's user, a label string or a typed Actor) ----
@@ -97,9 +139,19 @@ def actor_kind(actor: Any) -> str:
 
 
 def is_member(obj: Any, actor: Any) -> bool:
-    """The actor is a member (any role) of the object's store."""
+    """The actor is a member (any role) of the object's store, or a merchant Actor acting for that store
+    (`merchant_actor`: the session's store, checked against the memberships by the tenancy middleware, or
+    an API key's own store, also when the key's creating user is gone)."""
+    if _keyed_merchant_of(obj, actor):
+        return True
     user = _user(actor)
-    return user is not None and _has_membership(user, obj)
+    return user is not None and getattr(user, "pk", None) is not None and _has_membership(user, obj)
+
+
+def _keyed_merchant_of(obj: Any, actor: Any) -> bool:
+    kind = getattr(actor, "kind", None)
+    store_id = getattr(actor, "store_id", None)
+    return kind == "merchant" and store_id is not None and store_id == _store_id(obj)
 
 
 def is_owner(obj: Any, actor: Any) -> bool:
@@ -119,7 +171,7 @@ def _has_membership(user: Any, obj: Any, role: str | None = None) -> bool:
     if current is not None and current[0] == store_id:
         return role is None or current[1] == role
     cache = getattr(user, "_store_roles", None)  # one query per request's user
-    if cache is None:
+    if cache is None or store_id not in cache:  # a miss re-reads: the user may have joined a store since
         cache = dict(Membership.objects.filter(user_id=user.pk).values_list("store_id", "role"))
         user._store_roles = cache
     return store_id in cache and (role is None or cache[store_id] == role)
@@ -153,6 +205,7 @@ def any_of(*predicates: Predicate) -> Predicate:
 # --- portal's own state machines ---------------------------------------------------------------------
 
 declare("portal.Payment", [Action("pay", transition="succeed")])  # the sandbox cashier offers paying a pending payment
+declare("portal.Refund", [])  # refunds move with the provider's answer only
 declare(
     "portal.WebhookDelivery",
     [Action("give_up", transition="give_up", who=is_member)],

@@ -1,7 +1,11 @@
-"""The one path a state changes by: transition(...) → save → audit row.
+"""The one path a state changes by: transition(...) → save → audit row; and its twin for same-state
+field edits, edit(...) → save → audit row.
 
-Every service calls `transition` for a state change; other user-visible writes call
-`portal.audit.audit_record`, which `transition` uses too, so the audit trail has one writer.
+Every service calls `transition` for a state change. A change that leaves the state where it is (re-ship
+with another waybill, extend the receipt window, a risk hold, a buyer's revision) is not a transition:
+the model has a plain method `<verb>()` and a predicate `can_<verb>()`, and the service calls
+`edit(obj, verb, by=...)`, which writes an audit row naming the verb and no from/to state. Other
+user-visible writes call `portal.audit.audit_record`, which both use, so the audit trail has one writer.
 """
 
 from __future__ import annotations
@@ -20,7 +24,41 @@ from .models import AuditEntry
 
 M = TypeVar("M", bound=models.Model)
 
-__all__ = ["actor_label", "audit_for", "audit_record", "store_id_of", "transition", "transition_many"]
+__all__ = ["actor_label", "audit_for", "audit_record", "edit", "store_id_of", "transition", "transition_many"]
+
+
+def is_transition(obj: models.Model, name: str) -> bool:
+    """`name` is an FSM transition of the object's model (not a plain method or a field edit)."""
+    return getattr(getattr(type(obj), name, None), "_django_fsm", None) is not None
+
+
+def edit(
+    obj: M,
+    verb: str,
+    *,
+    by: By = None,
+    reason: str = "",
+    data: dict | None = None,
+    **kwargs: Any,
+) -> M:
+    """Run the same-state edit `verb` on `obj` (its model's plain method), save it and write one audit row.
+
+    The edit is allowed when the model's `can_<verb>()` answers True (a model without one allows it).
+    Raises IllegalTransition (409) otherwise, with nothing changed. The audit row names the verb and has
+    no from/to state: the timeline shows the verb's phrase (`portal.audit.verbs`).
+    """
+    if is_transition(obj, verb):
+        raise TypeError(f"{type(obj).__name__}.{verb} is an FSM transition: use transition()")
+    guard = getattr(obj, f"can_{verb}", None)
+    if guard is not None and not guard():
+        raise IllegalTransition(
+            code="illegal_transition",
+            message=f"{obj._meta.verbose_name}: “{verb}” is not allowed in “{getattr(obj, 'status', '')}”.",
+        )
+    getattr(obj, verb)(**kwargs)
+    obj.save()
+    audit_record(obj, verb, by=by, reason=reason, data=data)
+    return obj
 
 
 def transition(
@@ -36,8 +74,12 @@ def transition(
     """Run the FSM transition `name` on `obj`, save it and write one audit row.
 
     `by` is an Actor (portal.actors); during the move also a user, a label such as "courier:SF", or None.
-    Raises IllegalTransition (409) when the source state or a guard refuses.
+    Raises IllegalTransition (409) when the source state or a guard refuses. A name that is a same-state
+    edit of the model (no FSM transition, see `edit`) is handed to `edit`, for callers written before the
+    edits stopped being transitions.
     """
+    if field == "status" and not is_transition(obj, name) and hasattr(obj, f"can_{name}"):
+        return edit(obj, name, by=by, reason=reason, data=data, **kwargs)
     method = getattr(obj, name)
     source = getattr(obj, field)
     if not can_proceed(method):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from portal.actors import Actor
+from portal.admin_actions import run_on_each
 from portal.admin_scale import LargeTableAdmin, StoreFilter
 from portal.audit import AuditedEditsMixin
-from portal.exceptions import DomainError
 
 from . import services
 from .models import (
@@ -26,16 +26,9 @@ from .models import (
 )
 
 
-def _run(modeladmin, request, queryset, func, done: str) -> None:
-    n = 0
-    for obj in queryset:
-        try:
-            func(obj)
-            n += 1
-        except DomainError as exc:
-            modeladmin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
-    if n:
-        modeladmin.message_user(request, f"{done}: {n}", messages.SUCCESS)
+def _run(modeladmin, request, queryset, func, done: str, action: str | None = None) -> None:
+    """`func` on each selected row offering `action` (portal.admin_actions); refusals reported by row."""
+    run_on_each(modeladmin, request, queryset, func, action=action, done_message=f"{done}: %(n)d")
 
 
 @admin.register(Courier)
@@ -162,6 +155,7 @@ class ShipmentAdmin(LargeTableAdmin):
             queryset,
             lambda s: services.shipment_cancel(shipment=s, by=Actor.staff(request.user), reason="staff"),
             "cancelled",
+            action="staff_cancel",
         )
 
 
@@ -184,6 +178,7 @@ class PlatformTicketAdmin(admin.ModelAdmin):
                 ticket=t, resolution=t.resolution or str(_("平台已处理")), by=Actor.staff(request.user)
             ),
             "resolved",
+            action="resolve",
         )
 
 

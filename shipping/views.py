@@ -18,7 +18,7 @@ from portal.actions import check_action
 from portal.actors import merchant_actor
 from portal.exceptions import DomainError, ValidationFailed
 from portal.fsm import audit_for
-from portal.http import safe_next
+from portal.redirects import safe_next
 from portal.tenancy import MerchantMixin
 
 from . import selectors, services
@@ -405,7 +405,7 @@ class AddressEditView(MerchantMixin, View):
                 store=self.store, data=form.cleaned_data, address=address, by=merchant_actor(request)
             )
             messages.success(request, _("发货地址已保存。"))
-            return redirect(safe_next(request, reverse("shipping:address_list")))
+            return redirect(safe_next(request, "shipping:address_list"))
         return render(request, self.template_name, {"form": form, "address": address}, status=400)
 
 

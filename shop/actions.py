@@ -51,16 +51,16 @@ declare(
         # merchant (pages, merchant API keys)
         Action("ship", transition="ship", who=is_member, when=_no_live_parcel),
         Action("book", transition="ship", who=is_member, when=_no_live_parcel),
-        Action("reship", transition="reship", who=is_member, when=_reshippable),
+        Action("reship", edit="reship", who=is_member, when=_reshippable),
         Action("cancel", transition="cancel", who=is_member, when=_cancellable_by_merchant),
         Action("cancel_parcel", transition="cancel", who=is_member, when=_live_parcel_cancellable),
         # buyer (storefront)
         Action("buyer_cancel", transition="cancel", who=is_buyer, when=_not_grouping),
         Action("confirm_receipt", transition="complete", who=any_of(is_buyer, ORDER_STAFF)),
-        Action("extend_receipt", transition="extend_receipt", who=is_buyer),
+        Action("extend_receipt", edit="extend_receipt", who=is_buyer),
         # platform staff (admin)
-        Action("hold_for_risk", transition="set_risk_hold", who=ORDER_STAFF, when=_holdable),
-        Action("release_risk_hold", transition="set_risk_hold", who=ORDER_STAFF, when=lambda o: o.risk_hold),
+        Action("hold_for_risk", edit="set_risk_hold", who=ORDER_STAFF, when=_holdable),
+        Action("release_risk_hold", edit="set_risk_hold", who=ORDER_STAFF, when=lambda o: o.risk_hold),
         Action("cancel_and_refund", transition="cancel", who=ORDER_STAFF, when=_not_grouping),
         Action("mark_delivered", transition="deliver", who=ORDER_STAFF),
     ],
@@ -88,15 +88,18 @@ declare(
 )
 
 
+PRODUCT_STAFF = staff_with("shop.change_product")  # support takes a product off the shelf in the admin
 declare(
     "shop.Product",
     [
-        Action("put_on_sale", transition="put_on_sale", who=is_member),
-        Action("take_off_shelf", transition="take_off_shelf", who=is_member),
+        Action("put_on_sale", transition="put_on_sale", who=any_of(is_member, PRODUCT_STAFF)),
+        Action("take_off_shelf", transition="take_off_shelf", who=any_of(is_member, PRODUCT_STAFF)),
     ],
 )
 for _promotion in ("shop.LimitedTimeDiscount", "shop.SpendAndSave", "shop.CouponBatch"):
-    declare(_promotion, [Action("end", transition="end", who=is_member)])
+    _staff = staff_with(f"shop.change_{_promotion.split('.')[1].lower()}")  # the admin's "end" action
+    declare(_promotion, [Action("end", transition="end", who=any_of(is_member, _staff))])
+declare("shop.CouponClaim", [])  # claims move with their orders (use, release) and the expiry sweep only
 declare(
     "shop.StoreDocument",
     [

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from portal.actions import require_action
 from portal.actors import require_perm, user_of
 from portal.events import emit
 from portal.fsm import transition
@@ -45,6 +46,7 @@ def complaint_resolve(*, complaint: Complaint, upheld: bool, resolution: str, by
     """Staff uphold or dismiss a complaint, with the resolution text."""
     require_perm(by, "aftersales.change_complaint")
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    require_action(complaint, by, "uphold" if upheld else "dismiss")
     complaint.resolution = resolution[:500]
     complaint.handled_by = user_of(by)
     transition(complaint, "uphold" if upheld else "dismiss", by=by, reason=resolution)

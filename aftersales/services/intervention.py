@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from portal.actions import require_action
 from portal.actors import By, require_perm, user_of
 from portal.events import emit
 from portal.exceptions import ValidationFailed
@@ -37,6 +38,7 @@ def aftersales_decide(
     """Support staff decide an intervention: full or partial refund (optionally from the deposit) or reject."""
     require_perm(by, "aftersales.change_aftersalesrequest")  # support decides (portal.roles)
     req = _lock(request)
+    require_action(req, by, "decide")
     if decision not in Decision.values:
         raise ValidationFailed(fields={"decision": [_("请选择裁决结果。")]})
     if deposit_deduction < 0 or (deposit_deduction and decision == Decision.REJECT):

@@ -14,9 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.actions import require_action
 from portal.events import emit
 from portal.exceptions import DomainError, IllegalTransition, ValidationFailed
-from portal.fsm import transition
+from portal.fsm import edit, transition
 from shipping.selectors import default_sender
 from shipping.waybills import validate_waybill
 from shop.selectors.orders import OrderStatus
@@ -141,6 +142,7 @@ def aftersales_update(
     _check_buyer(req, buyer_ref)
     if req.status != AftersalesStatus.REQUESTED:
         raise IllegalTransition()
+    require_action(req, by, "update")
     if reason is not None:
         _check_type_allowed(order=req.order, item=req.item, type=req.type, reason=reason)
         req.reason = reason
@@ -148,7 +150,7 @@ def aftersales_update(
         req.amount = _check_amount(item=req.item, type=req.type, amount=amount, exclude_pk=req.pk)
     if description is not None:
         req.description = description
-    transition(req, "revise", by=by, reason=_("买家修改申请"), data={"amount": req.amount, "reason": req.reason})
+    edit(req, "revise", by=by, reason=_("买家修改申请"), data={"amount": req.amount, "reason": req.reason})
     _save_evidence(req, photos, EvidenceSide.BUYER)
     return req
 
@@ -158,6 +160,7 @@ def aftersales_cancel(*, request: AftersalesRequest, buyer_ref: str, by) -> Afte
     """The buyer withdraws the request (not after the return has been shipped)."""
     req = _lock(request)
     _check_buyer(req, buyer_ref)
+    require_action(req, by, "cancel")
     transition(req, "cancel", by=by, reason=_("买家撤销申请"))
     return req
 
@@ -172,6 +175,7 @@ def aftersales_escalate(
     _check_buyer(req, buyer_ref)
     if not reason.strip():
         raise ValidationFailed(fields={"reason": [_("请填写申请平台介入的理由。")]})
+    require_action(req, by, "escalate")
     req.escalation_reason = reason[:500]
     transition(req, "escalate", by=by, reason=reason)
     _save_evidence(req, photos, EvidenceSide.BUYER, note=_("申请平台介入"))
@@ -196,9 +200,8 @@ def aftersales_submit_return(
     if req.status == AftersalesStatus.AWAITING_RETURN and req.deadline_at and timezone.now() > req.deadline_at:
         raise IllegalTransition(_("已超过退货期限。"), code="return_window_passed")
     number = validate_waybill(courier_code, waybill_no)
-    transition(
-        req, "submit_return", by=by, reason=f"{courier_code} {number}", courier_code=courier_code, waybill_no=number
-    )
+    require_action(req, by, "submit_return")
+    edit(req, "submit_return", by=by, reason=f"{courier_code} {number}", courier_code=courier_code, waybill_no=number)
     emit(
         type="aftersales.return_shipped",
         store_id=req.store_id,
@@ -216,7 +219,8 @@ def aftersales_return_delivered(*, request: AftersalesRequest, by) -> Aftersales
     req = _lock(request)
     if req.return_delivered_at is not None or req.status != AftersalesStatus.AWAITING_RETURN:
         return req
-    transition(req, "track_return_delivered", by=by, reason=_("退货包裹已签收"))
+    require_action(req, by, "return_delivered")
+    edit(req, "track_return_delivered", by=by, reason=_("退货包裹已签收"))
     return req
 
 
@@ -248,6 +252,7 @@ def aftersales_approve(
     req = _lock(request)
     if req.is_return_type() and req.status == AftersalesStatus.REQUESTED and not return_address.strip():
         raise ValidationFailed(fields={"return_address": [_("请填写退货地址。")]}, code="return_address_required")
+    require_action(req, by, "approve")
     req.merchant_note = note[:200]
     transition(req, "approve", by=by, reason=note)
     if req.type == AftersalesType.REFUND_ONLY:
@@ -264,6 +269,7 @@ def aftersales_request_return(*, request: AftersalesRequest, return_address: str
     req = _lock(request)
     if not return_address.strip():
         raise ValidationFailed(fields={"return_address": [_("请填写退货地址。")]}, code="return_address_required")
+    require_action(req, by, "return_address")
     _request_return(req, return_address, by)
     return req
 
@@ -277,6 +283,7 @@ def aftersales_reject(
     req = _lock(request)
     if not reason.strip():
         raise ValidationFailed(fields={"reason": [_("请填写拒绝理由。")]}, code="reason_required")
+    require_action(req, by, "reject")
     req.merchant_note = reason[:200]
     transition(req, "reject", by=by, reason=reason)
     _save_evidence(req, photos, EvidenceSide.MERCHANT, note=reason)
@@ -292,6 +299,7 @@ def aftersales_receive_return(
     if not inspection_passed and not note.strip():
         raise ValidationFailed(fields={"note": [_("验货不通过时请说明原因。")]}, code="reason_required")
     req = _lock(request)
+    require_action(req, by, "receive")
     req.inspection_note = note[:200]
     transition(req, "receive_return", by=by, reason=note)
     if not inspection_passed:
@@ -310,6 +318,7 @@ def aftersales_ship_replacement(
     """The merchant ships the exchange or resend parcel (self-ship waybill; online booking once shipping lands)."""
     req = _lock(request)
     number = validate_waybill(courier_code, waybill_no)
+    require_action(req, by, "ship")
     req.ship_courier_code, req.ship_waybill_no = courier_code, number
     name = "ship_exchange" if req.is_exchange() else "ship_resend"
     transition(req, name, by=by, reason=f"{courier_code} {number}")

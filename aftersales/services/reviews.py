@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.actions import require_action
 from portal.actors import require_perm
 from portal.audit import audit_record
 from portal.events import emit
@@ -142,6 +143,7 @@ def review_hide(*, review: Review, reason: str, by) -> Review:
     if not reason.strip():
         raise ValidationFailed(fields={"reason": [_("请填写隐藏原因。")]})
     review = _lock_review(review)
+    require_action(review, by, "hide")
     review.hidden_reason = reason[:200]
     transition(review, "hide", by=by, reason=reason, field="visibility")
     return review
@@ -151,5 +153,6 @@ def review_hide(*, review: Review, reason: str, by) -> Review:
 def review_unhide(*, review: Review, by) -> Review:
     require_perm(by, "aftersales.change_review")
     review = _lock_review(review)
+    require_action(review, by, "unhide")
     transition(review, "unhide", by=by, field="visibility")
     return review

@@ -16,8 +16,8 @@ from rest_framework.views import APIView
 from portal.actions import is_member
 from portal.actors import Actor
 from portal.exceptions import DomainError
-from portal.http import safe_next
 from portal.models import Payment, PaymentStatus
+from portal.redirects import safe_next
 
 from . import PAYERS
 from .providers import SandboxProvider, get_provider

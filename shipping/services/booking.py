@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.actions import require_action
 from portal.actors import user_of
 from portal.events import emit
 from portal.exceptions import Conflict, ValidationFailed
@@ -365,11 +366,17 @@ def _cancel_through_account(booking: Booking, courier: Courier, task_id: str, or
 
 
 @transaction.atomic
-def shipment_cancel(*, shipment: Shipment, by, reason: str = "") -> Shipment:
-    """Cancel a booked parcel until it is weighed; the order returns to 未下单; the courier is told after commit."""
+def shipment_cancel(*, shipment: Shipment, by, reason: str = "", with_order: bool = False) -> Shipment:
+    """Cancel a booked parcel until it is weighed; the order returns to 未下单; the courier is told after commit.
+
+    `with_order`: the parcel goes with its order's cancellation (`order_shipments_cancel`), which re-checked
+    the order's cancel for its actor (a buyer or staff, who are not offered the parcel's own cancel).
+    """
     shipment = Shipment.objects.select_for_update().select_related("courier", "booking").get(pk=shipment.pk)
     if not shipment.is_unweighed():
         raise Conflict(_("包裹已称重，不能取消。"), code="already_weighed")
+    if not with_order:
+        require_action(shipment, by, "cancel", "staff_cancel")
     transition(shipment, "cancel", by=by, reason=reason or _("商家取消"))
     if shipment.waybill_no or shipment.carrier_task_id:
         courier, waybill, booking = shipment.courier, shipment.waybill_no, shipment.booking
@@ -392,7 +399,7 @@ def order_shipments_cancel(*, order: Order, by) -> int:
     if any(s.status not in (S.REQUESTED, S.CONFIRMED) or not s.is_unweighed() for s in shipments):
         raise Conflict(_("订单的包裹已被快递揽收，视为已发货，不能取消。"), code="parcel_picked_up")
     for shipment in shipments:
-        shipment_cancel(shipment=shipment, by=by, reason=_("订单已取消"))
+        shipment_cancel(shipment=shipment, by=by, reason=_("订单已取消"), with_order=True)
     return len(shipments)
 
 

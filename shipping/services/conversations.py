@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from portal.actions import require_action
 from portal.actors import user_of
 from portal.audit import audit_record
 from portal.exceptions import Conflict, ValidationFailed
@@ -62,6 +63,7 @@ def ticket_report(*, shipment: Shipment, kind: str, description: str, by) -> Pla
 def ticket_resolve(*, ticket: PlatformTicket, resolution: str, by) -> PlatformTicket:
     """Staff close a ticket with their resolution; audited."""
     ticket = PlatformTicket.objects.select_for_update().get(pk=ticket.pk)
+    require_action(ticket, by, "resolve")
     ticket.resolution = resolution
     transition(ticket, "resolve", by=by, reason=resolution)
     return ticket

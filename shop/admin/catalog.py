@@ -11,7 +11,7 @@ from django.contrib.admin.helpers import ActionForm
 from django.utils.translation import gettext_lazy as _
 
 from portal.actors import Actor
-from portal.exceptions import DomainError
+from portal.admin_actions import run_on_each
 from shop.models import CouponBatch, CouponClaim, LimitedTimeDiscount, Product, ProductImage, Sku, SpendAndSave
 from shop.services.catalog import product_put_on_sale, product_take_off_shelf, sku_set_price, sku_set_stock
 from shop.services.promotions import coupon_add_quantity, coupon_end, discount_end, spend_and_save_end
@@ -19,17 +19,10 @@ from shop.services.promotions import coupon_add_quantity, coupon_end, discount_e
 STOCK_MAX = 2_147_483_647  # the column's bound (PostgreSQL integer)
 
 
-def _run(modeladmin, request, queryset, call) -> None:
-    done = 0
-    for obj in queryset:
-        try:
-            call(obj, Actor.staff(request.user))
-            done += 1
-        except DomainError as exc:
-            fields = "; ".join(str(m) for msgs in exc.fields.values() for m in msgs if str(m) != str(exc.message))
-            modeladmin.message_user(request, f"{obj}: {exc.message} {fields}".strip(), messages.ERROR)
-    if done:
-        modeladmin.message_user(request, _("已处理 %(n)d 项。") % {"n": done}, messages.SUCCESS)
+def _run(modeladmin, request, queryset, call, action: str | None = None) -> None:
+    """`call(obj, by)` on each selected row offering `action` (portal.admin_actions); refusals reported by row."""
+    by = Actor.staff(request.user)
+    run_on_each(modeladmin, request, queryset, lambda obj: call(obj, by), action=action, with_fields=True)
 
 
 def _fen(raw: str) -> int | None:
@@ -89,11 +82,19 @@ class ProductAdmin(ReadOnlyValuesMixin, admin.ModelAdmin):
 
     @admin.action(description=_("上架"), permissions=["change"])
     def put_on_sale(self, request, queryset):
-        _run(self, request, queryset, lambda p, by: product_put_on_sale(product=p, by=by, reason="admin"))
+        _run(
+            self, request, queryset, lambda p, by: product_put_on_sale(product=p, by=by, reason="admin"), "put_on_sale"
+        )
 
     @admin.action(description=_("下架"), permissions=["change"])
     def take_off_shelf(self, request, queryset):
-        _run(self, request, queryset, lambda p, by: product_take_off_shelf(product=p, by=by, reason="admin"))
+        _run(
+            self,
+            request,
+            queryset,
+            lambda p, by: product_take_off_shelf(product=p, by=by, reason="admin"),
+            "take_off_shelf",
+        )
 
 
 class SkuActionForm(ActionForm):
@@ -155,7 +156,7 @@ class _PromotionAdmin(ReadOnlyValuesMixin, admin.ModelAdmin):
 
     @admin.action(description=_("结束活动"), permissions=["change"])
     def end(self, request, queryset):
-        _run(self, request, queryset, type(self).end_service)
+        _run(self, request, queryset, type(self).end_service, "end")
 
 
 @admin.register(LimitedTimeDiscount)

@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from portal.actors import Actor
+from portal.admin_actions import run_on_each
 from portal.admin_scale import LargeTableAdmin, ProvinceFilter, StoreFilter, choices_filter
 from portal.audit import timeline_html
-from portal.exceptions import DomainError
 from shop.models import Compensation, GroupBuy, Order, OrderItem
 from shop.services import orders as services
 
 
-def _run(modeladmin, request, queryset, action, done_message) -> None:
-    """Apply a service to each selected object; report successes and refusals."""
-    done = 0
-    for obj in queryset:
-        try:
-            action(obj)
-            done += 1
-        except DomainError as exc:
-            modeladmin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
-    if done:
-        modeladmin.message_user(request, done_message % {"n": done}, messages.SUCCESS)
+def _run(modeladmin, request, queryset, action, done_message, *, name: str) -> None:
+    """Apply a service to each selected object offering the action `name`; report successes and refusals."""
+    run_on_each(modeladmin, request, queryset, action, action=name, done_message=done_message)
 
 
 class AuditTimelineMixin:
@@ -82,7 +74,7 @@ class OrderAdmin(AuditTimelineMixin, LargeTableAdmin):
         _run(
             self, request, queryset,
             lambda o: services.order_set_risk_hold(order=o, hold=True, reason=_("平台风控审核"), by=Actor.staff(request.user)),
-            _("%(n)d 个订单已进入风控审核。"),
+            _("%(n)d 个订单已进入风控审核。"), name="hold_for_risk",
         )  # fmt: skip
 
     @admin.action(description=_("解除风控"), permissions=["change"])
@@ -90,7 +82,7 @@ class OrderAdmin(AuditTimelineMixin, LargeTableAdmin):
         _run(
             self, request, queryset,
             lambda o: services.order_set_risk_hold(order=o, hold=False, reason=_("风控审核通过"), by=Actor.staff(request.user)),
-            _("%(n)d 个订单已解除风控。"),
+            _("%(n)d 个订单已解除风控。"), name="release_risk_hold",
         )  # fmt: skip
 
     @admin.action(description=_("取消订单并退款（平台介入）"), permissions=["change"])
@@ -98,7 +90,7 @@ class OrderAdmin(AuditTimelineMixin, LargeTableAdmin):
         _run(
             self, request, queryset,
             lambda o: services.order_cancel(order=o, reason=_("平台取消"), by=Actor.staff(request.user)),
-            _("%(n)d 个订单已取消。"),
+            _("%(n)d 个订单已取消。"), name="cancel_and_refund",
         )  # fmt: skip
 
     @admin.action(description=_("标记已签收"), permissions=["change"])
@@ -109,6 +101,7 @@ class OrderAdmin(AuditTimelineMixin, LargeTableAdmin):
             queryset,
             lambda o: services.order_deliver(order=o, by=Actor.staff(request.user)),
             _("%(n)d 个订单已签收。"),
+            name="mark_delivered",
         )
 
     @admin.action(description=_("确认收货（完成）"), permissions=["change"])
@@ -116,7 +109,7 @@ class OrderAdmin(AuditTimelineMixin, LargeTableAdmin):
         _run(
             self, request, queryset,
             lambda o: services.order_confirm_receipt(order=o, by=Actor.staff(request.user), reason=_("平台确认收货")),
-            _("%(n)d 个订单已完成。"),
+            _("%(n)d 个订单已完成。"), name="confirm_receipt",
         )  # fmt: skip
 
 
@@ -145,6 +138,7 @@ class GroupBuyAdmin(AuditTimelineMixin, admin.ModelAdmin):
             queryset,
             lambda g: services.group_fail(group=g, by=Actor.staff(request.user)),
             _("%(n)d 个拼团已结束。"),
+            name="fail_group",
         )
 
 
@@ -170,7 +164,7 @@ class CompensationAdmin(AuditTimelineMixin, LargeTableAdmin):
         _run(
             self, request, queryset,
             lambda c: services.compensation_settle(compensation=c, by=Actor.staff(request.user)),
-            _("%(n)d 笔赔付已扣除。"),
+            _("%(n)d 笔赔付已扣除。"), name="settle",
         )  # fmt: skip
 
     @admin.action(description=_("免除赔付"), permissions=["change"])
@@ -178,5 +172,5 @@ class CompensationAdmin(AuditTimelineMixin, LargeTableAdmin):
         _run(
             self, request, queryset,
             lambda c: services.compensation_waive(compensation=c, reason=_("平台免除"), by=Actor.staff(request.user)),
-            _("%(n)d 笔赔付已免除。"),
+            _("%(n)d 笔赔付已免除。"), name="waive",
         )  # fmt: skip

@@ -169,9 +169,6 @@ class Order(FSMModelMixin, models.Model):
     def is_shippable(self) -> bool:
         return not self.risk_hold
 
-    def can_extend_receipt(self) -> bool:
-        return not self.receipt_extended
-
     @property
     def ship_clock_at(self):
         """When the ship-by clock started: group formation, or payment for a single buy."""
@@ -233,28 +230,34 @@ class Order(FSMModelMixin, models.Model):
         self.courier_code, self.waybill_no, self.shipped_via = courier_code, waybill_no, via
         self.waybill_at = self.shipped_at
 
-    @transition(field=status, source=[OrderStatus.SHIPPED, OrderStatus.DELIVERED], target=None)
+    # Same-state field edits (not transitions): `portal.fsm.edit(order, verb, ...)` checks `can_<verb>()`,
+    # runs the method, saves and audits it with the verb's timeline phrase.
+    def can_reship(self) -> bool:
+        return self.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED)
+
     def reship(self, courier_code: str, waybill_no: str) -> None:
         """Change the courier or waybill of a shipped order; the fake-shipping clock restarts."""
         self.courier_code, self.waybill_no = courier_code, waybill_no
         self.waybill_at = timezone.now()
         self.fake_shipping_at = None
 
-    @transition(field=status, source=[OrderStatus.SHIPPED, OrderStatus.DELIVERED], target=None)
+    def can_flag_fake_shipping(self) -> bool:
+        return self.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED)
+
     def flag_fake_shipping(self) -> None:
         self.fake_shipping_at = timezone.now()
 
-    @transition(
-        field=status,
-        source=[OrderStatus.SHIPPED, OrderStatus.DELIVERED],
-        target=None,
-        conditions=[can_extend_receipt],
-    )
+    def can_extend_receipt(self) -> bool:
+        """The buyer extends the auto-confirm window once, while the order waits on receipt."""
+        return self.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED) and not self.receipt_extended
+
     def extend_receipt(self) -> None:
         self.receipt_deadline += settings.PORTAL_TIME_RULES["receipt_extension"]
         self.receipt_extended = True
 
-    @transition(field=status, source="*", target=None)
+    def can_set_risk_hold(self) -> bool:
+        return True  # staff may hold or release an order in any state
+
     def set_risk_hold(self, hold: bool) -> None:
         self.risk_hold = hold
 

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
+from portal.actions import require_action
 from portal.exceptions import Conflict, DomainError, ValidationFailed
 from portal.fsm import transition
 from shop.models import Category, OrderItem, Product, ProductImage, Sku, Store
@@ -145,6 +146,7 @@ def product_put_on_sale(*, product: Product, by, reason: str = "") -> Product:
     """上架: draft or off-shelf → on sale (store open, every SKU priced)."""
     product = Product.objects.select_for_update().select_related("store").get(pk=product.pk)
     require_open_store(product.store)
+    require_action(product, by, "put_on_sale")
     return transition(product, "put_on_sale", by=by, reason=reason)
 
 
@@ -152,6 +154,7 @@ def product_put_on_sale(*, product: Product, by, reason: str = "") -> Product:
 def product_take_off_shelf(*, product: Product, by, reason: str = "") -> Product:
     """下架: on sale → off shelf."""
     product = Product.objects.select_for_update().get(pk=product.pk)
+    require_action(product, by, "take_off_shelf")
     return transition(product, "take_off_shelf", by=by, reason=reason)
 
 

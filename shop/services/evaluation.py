@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import hooks
+from portal.actions import require_action
 from portal.actors import user_of
 from portal.events import emit
 from portal.fsm import transition
@@ -130,6 +131,7 @@ def _propose_suspensions(*, store_ids: list[int], day: date, labels: dict) -> No
 def suspension_confirm(*, proposal: SuspensionProposal, by) -> SuspensionProposal:
     """Staff confirm a proposal: the store is suspended and the merchant notified with the reasons."""
     proposal = SuspensionProposal.objects.select_for_update(of=("self",)).select_related("store").get(pk=proposal.pk)
+    require_action(proposal, by, "confirm")
     reason = _("店铺评估持续不达标：%(r)s") % {"r": "、".join(proposal.reasons)}
     proposal.decided_by = user_of(by)
     transition(proposal, "confirm", by=by, reason=reason)
@@ -141,6 +143,7 @@ def suspension_confirm(*, proposal: SuspensionProposal, by) -> SuspensionProposa
 def suspension_dismiss(*, proposal: SuspensionProposal, reason: str = "", by) -> SuspensionProposal:
     """Staff decide not to suspend."""
     proposal = SuspensionProposal.objects.select_for_update().get(pk=proposal.pk)
+    require_action(proposal, by, "dismiss")
     proposal.decided_by = user_of(by)
     transition(proposal, "dismiss", by=by, reason=reason)
     return proposal

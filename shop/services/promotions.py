@@ -15,6 +15,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.actions import require_action
 from portal.exceptions import Conflict, ValidationFailed
 from portal.fsm import transition, transition_many
 from shop.models import (
@@ -116,6 +117,7 @@ def discount_create(
 def discount_end(*, discount: LimitedTimeDiscount, by) -> LimitedTimeDiscount:
     """End a discount now (audited)."""
     discount = LimitedTimeDiscount.objects.select_for_update().get(pk=discount.pk)
+    require_action(discount, by, "end")
     return transition(discount, "end", by=by)
 
 
@@ -207,6 +209,7 @@ def spend_and_save_create(
 def spend_and_save_end(*, campaign: SpendAndSave, by) -> SpendAndSave:
     """End a campaign now (audited)."""
     campaign = SpendAndSave.objects.select_for_update().get(pk=campaign.pk)
+    require_action(campaign, by, "end")
     return transition(campaign, "end", by=by)
 
 
@@ -277,6 +280,7 @@ def coupon_create(
 def coupon_end(*, coupon: CouponBatch, by) -> CouponBatch:
     """Stop claims of a batch now (audited); coupons already claimed stay usable until they expire."""
     coupon = CouponBatch.objects.select_for_update().get(pk=coupon.pk)
+    require_action(coupon, by, "end")
     return transition(coupon, "end", by=by)
 
 

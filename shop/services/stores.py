@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 from PIL import Image
 
+from portal.actions import require_action
 from portal.actors import require_perm, user_of
 from portal.audit import audit_record
 from portal.events import emit
@@ -264,6 +265,7 @@ def store_submit(*, store: Store, by: Any) -> Store:
     """Submit (or resubmit) the application for review; notifies the merchant with the expected date."""
     store = Store.objects.select_for_update().get(pk=store.pk)
     require_transition(store, "submit")
+    require_action(store, by, "submit")
     errors = application_errors(store)
     missing = missing_documents(store)
     if missing:
@@ -294,6 +296,7 @@ def store_approve(*, store: Store, by: Any, note: str = "") -> Store:
     require_perm(by, "shop.review_store")
     store = Store.objects.select_for_update().get(pk=store.pk)
     require_transition(store, "approve")
+    require_action(store, by, "review")
     for document in current_documents(store).select_for_update().filter(status=DocumentStatus.PENDING):
         _review(document, "approve", by=by)
     store.reviewed_by = user_of(by)
@@ -316,6 +319,7 @@ def store_reject(*, store: Store, reasons: dict[str, str], by: Any, note: str = 
     require_perm(by, "shop.review_store")
     store = Store.objects.select_for_update().get(pk=store.pk)
     require_transition(store, "reject")
+    require_action(store, by, "review")
     documents = {d.kind: d for d in current_documents(store).select_for_update()}
     reasons = {kind: (reason or "").strip() for kind, reason in reasons.items() if (reason or "").strip()}
     unknown = [kind for kind in reasons if kind not in documents]
@@ -363,6 +367,7 @@ def store_sign_agreement(
     store = Store.objects.select_for_update().get(pk=store.pk)
     require_transition(store, "sign_agreement")
     require_owner(store, by)
+    require_action(store, by, "sign_agreement")
     current = current_agreement()
     if current is None or current.pk != version.pk:
         raise Conflict(_("协议已更新，请阅读最新版本后再签署。"), code="agreement_outdated")
@@ -393,6 +398,7 @@ def store_suspend(*, store: Store, reason: str, by: Any) -> Store:
     require_perm(by, "shop.suspend_store")
     store = Store.objects.select_for_update().get(pk=store.pk)
     require_transition(store, "suspend")
+    require_action(store, by, "suspend")
     if not (reason or "").strip():
         raise ValidationFailed(_("请填写暂停原因。"), fields={"reason": [_("请填写暂停原因。")]})
     store.status_reason = reason.strip()
@@ -407,6 +413,7 @@ def store_reinstate(*, store: Store, by: Any, reason: str = "") -> Store:
     require_perm(by, "shop.suspend_store")
     store = Store.objects.select_for_update().get(pk=store.pk)
     require_transition(store, "reinstate")
+    require_action(store, by, "reinstate")
     transition(store, "reinstate", by=by, reason=reason)
     _notify_status(store, _("店铺已恢复经营"), reason)
     return store
@@ -432,6 +439,7 @@ def store_close(*, store: Store, reason: str, by: Any) -> Store:
     require_perm(by, "shop.settle_deposit")
     store = Store.objects.select_for_update().get(pk=store.pk)
     require_transition(store, "start_closing")
+    require_action(store, by, "close")
     if not (reason or "").strip():
         raise ValidationFailed(_("请填写关店原因。"), fields={"reason": [_("请填写关店原因。")]})
     blockers = close_blockers(store)

@@ -16,7 +16,7 @@ from django.views import View
 from portal.actors import merchant_actor
 from portal.exceptions import DomainError
 from portal.fsm import audit_for
-from portal.http import safe_next
+from portal.redirects import safe_next
 from portal.tenancy import MerchantMixin
 from shop.forms.catalog import (
     BulkShelfForm,
@@ -61,7 +61,7 @@ def attach_error(form: forms.BaseForm, exc: DomainError) -> None:
 
 def _back(request):
     """Redirect to the local `next` the page posted, if any."""
-    target = request.POST.get("next") and safe_next(request, default="")
+    target = safe_next(request, None)
     return redirect(target) if target else None
 
 

@@ -6,7 +6,7 @@ import pytest
 from aftersales.models import AftersalesRequest, AftersalesStatus
 from tests.conftest import force_status
 from tests.factories import MembershipFactory, UserFactory
-from tests.transition_table import check_actions, check_table
+from tests.transition_table import check_actions, check_edits, check_table
 
 from .conftest import make_order
 
@@ -49,6 +49,27 @@ def test_request_transition_table(order):
         ALLOWED,
         STATES,
         unchanged=lambda req: type(item).objects.get(pk=item.pk).refunded_amount,
+    )
+
+
+def test_request_edits_keep_the_state_and_are_audited_by_verb(order):
+    item = order.items.get()
+
+    def refunded(req):
+        return type(item).objects.get(pk=item.pk).refunded_amount, AftersalesRequest.objects.get(pk=req.pk).amount
+
+    check_edits(lambda state: request_in(order, state), {"revise": {"requested"}}, STATES, unchanged=refunded)
+    # the return waybill: submitted once while awaiting the return, then its delivery is tracked
+    check_edits(
+        lambda state: request_in(order, state, "return_refund"),
+        {"submit_return": {"awaiting_return"}, "track_return_delivered": set()},
+        STATES,
+        kwargs={"submit_return": {"courier_code": "SF", "waybill_no": "SF1234567890123"}},
+    )
+    check_edits(
+        lambda state: request_in(order, state, "return_refund", return_waybill_no="SF1234567890123"),
+        {"submit_return": set(), "track_return_delivered": {"awaiting_return"}},
+        STATES,
     )
 
 

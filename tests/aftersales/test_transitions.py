@@ -13,7 +13,6 @@ ALLOWED = {
     ("reject", T.REFUND_ONLY, False): {S.REQUESTED, S.RETURN_RECEIVED},
     ("await_return", T.RETURN_REFUND, False): {S.APPROVED},
     ("await_return", T.REFUND_ONLY, False): set(),
-    ("submit_return", T.RETURN_REFUND, False): {S.AWAITING_RETURN},
     ("receive_return", T.RETURN_REFUND, True): {S.AWAITING_RETURN},
     ("receive_return", T.RETURN_REFUND, False): set(),
     ("mark_refunded", T.REFUND_ONLY, False): {S.APPROVED},
@@ -34,3 +33,20 @@ ALLOWED = {
 def test_transition_table(name, type, waybill, source):
     req = AftersalesRequest(type=type, status=source, return_waybill_no="SF1234567890123" if waybill else "")
     assert can_proceed(getattr(req, name)) is (source in ALLOWED[(name, type, waybill)])
+
+
+EDITS = {
+    # same-state edits (portal.fsm.edit), (verb, type, has_return_waybill): states `can_<verb>()` allows
+    ("revise", T.REFUND_ONLY, False): {S.REQUESTED},
+    ("submit_return", T.RETURN_REFUND, False): {S.AWAITING_RETURN},
+    ("submit_return", T.RETURN_REFUND, True): set(),
+    ("track_return_delivered", T.RETURN_REFUND, True): {S.AWAITING_RETURN},
+    ("track_return_delivered", T.RETURN_REFUND, False): set(),
+}
+
+
+@pytest.mark.parametrize(("name", "type", "waybill"), list(EDITS))
+@pytest.mark.parametrize("source", list(S))
+def test_edit_table(name, type, waybill, source):
+    req = AftersalesRequest(type=type, status=source, return_waybill_no="SF1234567890123" if waybill else "")
+    assert getattr(req, f"can_{name}")() is (source in EDITS[(name, type, waybill)])

@@ -127,3 +127,39 @@ def test_waybill_formats_live_in_the_courier_table():
     """No code dict of courier formats: a pattern like SF + 13 digits appears only in migrations' data."""
     assert where(r"WAYBILL_FORMATS", sources()) == set()
     assert where(r"\\d\{1[0-9]\}", sources()) == set()
+
+
+def test_the_safe_next_redirect_has_one_owner():
+    """Pages follow `next` only through portal.redirects.safe_next (url_has_allowed_host_and_scheme)."""
+    code = sources()
+    assert where(r"url_has_allowed_host_and_scheme", code) == {"portal/redirects.py"}
+    assert where(r"""\.get\(\s*["']next["']""", code) == set()
+    assert where(r"""startswith\(\s*["']/["']\s*\)""", code) == set()  # the hand-written check it replaced
+
+
+def test_every_state_machine_declares_its_actions():
+    """Each FSM model says what people may do to it (portal.actions.declare, possibly nothing), and no
+    transition stays in its state: same-state changes are edits (portal.fsm.edit), not transitions."""
+    from django.apps import apps
+    from django_fsm import FSMField
+
+    from portal.actions import ACTIONS
+
+    machines = {
+        m._meta.label
+        for m in apps.get_models()
+        if not m._meta.proxy and any(isinstance(f, FSMField) for f in m._meta.fields)
+    }
+    assert machines - set(ACTIONS) == set()
+    assert {"shop.Order", "aftersales.AftersalesRequest", "portal.WebhookDelivery"} <= machines
+    same_state, seen = [], 0
+    for label in machines:
+        model = apps.get_model(label)
+        for field in model._meta.fields:
+            if not isinstance(field, FSMField):
+                continue
+            for t in getattr(model, f"get_all_{field.name}_transitions")(model()):
+                seen += 1
+                if t.target is None or t.target == t.source:
+                    same_state.append(f"{label}.{t.name}")
+    assert seen > 60 and same_state == []

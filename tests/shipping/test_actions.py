@@ -46,3 +46,12 @@ def test_the_parcel_page_offers_cancel_only_while_it_is_cancellable(merchant_cli
     assert 'data-testid="cancel-parcel"' in merchant_client.get(url).content.decode()
     force_status(shipment, "picked_up")
     assert 'data-testid="cancel-parcel"' not in merchant_client.get(url).content.decode()
+
+
+def test_a_posted_next_is_followed_only_within_the_site(merchant_client, shipment):
+    url = reverse("shipping:shipment_action", args=[shipment.pk, "cancel"])
+    detail = reverse("shipping:shipment_detail", args=[shipment.pk])
+    for evil in ("//evil.example/x", "https://evil.example/", "javascript:alert(1)"):
+        response = merchant_client.post(url, {"next": evil})
+        assert response.status_code == 302 and response["Location"] == detail, evil
+    assert merchant_client.post(url, {"next": "/orders/"})["Location"] == "/orders/"

@@ -5,11 +5,15 @@ from datetime import timedelta
 
 import pytest
 
+from portal.audit import timeline_for
+from portal.exceptions import IllegalTransition
+from portal.fsm import edit, transition
+from portal.models import AuditEntry
 from shop.models import Order, Sku
 from shop.models.orders import OrderStatus
 from tests.conftest import force_status
 from tests.factories import MembershipFactory, OrderFactory, OrderItemFactory, UserFactory
-from tests.transition_table import check_actions, check_table
+from tests.transition_table import check_actions, check_edits, check_table
 
 pytestmark = pytest.mark.django_db
 
@@ -21,10 +25,6 @@ ALLOWED = {
     "form_group": ({"grouping"}, "paid"),
     "cancel": ({"pending_payment", "grouping", "paid"}, "cancelled"),
     "ship": ({"paid"}, "shipped"),
-    "reship": (SHIPPING, None),
-    "flag_fake_shipping": (SHIPPING, None),
-    "extend_receipt": (SHIPPING, None),
-    "set_risk_hold": (set(STATES), None),
     "deliver": ({"shipped"}, "delivered"),
     "complete": (SHIPPING, "completed"),
 }
@@ -32,6 +32,15 @@ KWARGS = {
     "pay": {"ship_within": timedelta(hours=48)},
     "form_group": {"ship_within": timedelta(hours=48)},
     "ship": {"courier_code": "SF", "waybill_no": "SF1234567890123", "via": "self"},
+}
+# Same-state field edits (portal.fsm.edit): audited with their verb, no from/to state.
+EDITS = {
+    "reship": SHIPPING,
+    "flag_fake_shipping": SHIPPING,
+    "extend_receipt": SHIPPING,
+    "set_risk_hold": set(STATES),
+}
+EDIT_KWARGS = {
     "reship": {"courier_code": "SF", "waybill_no": "SF1234567890124"},
     "set_risk_hold": {"hold": True},
 }
@@ -49,6 +58,19 @@ def test_order_transition_table(store):
         return list(Sku.objects.order_by("pk").values_list("stock", flat=True)), order.compensations.count()
 
     check_table(make, ALLOWED, STATES, kwargs=KWARGS, unchanged=stock_and_ledgers)
+    check_edits(make, EDITS, STATES, kwargs=EDIT_KWARGS, unchanged=stock_and_ledgers)
+
+
+def test_the_receipt_window_is_extended_once(store):
+    order = OrderFactory(store=store, receipt_extended=True)
+    check_edits(lambda s: (force_status(order, s), order)[1], {"extend_receipt": set()}, ["shipped", "delivered"])
+
+
+def test_an_edit_in_the_timeline_reads_as_its_verb(store):
+    order = OrderFactory(store=store)
+    force_status(order, "shipped")
+    edit(order, "set_risk_hold", by="system", hold=True)
+    assert [row.verb for row in timeline_for(order)] == ["风控状态变更"]
 
 
 def test_a_risk_hold_rules_out_shipping(store):
@@ -114,3 +136,21 @@ def test_staff_without_order_permission_are_offered_nothing(store):
     clerk = UserFactory(is_staff=True)
     order = OrderFactory(store=store)
     check_actions(order, {}, {"clerk": clerk}, STATES)
+
+
+def test_a_caller_still_naming_an_edit_as_a_transition_gets_the_edit(store):
+    """`transition(order, "extend_receipt")` (written before edits left the FSM) runs `edit`: same audit row."""
+    order = OrderFactory(store=store, receipt_deadline=OrderFactory(store=store).created_at)
+    force_status(order, "paid")
+    with pytest.raises(IllegalTransition):
+        transition(order, "extend_receipt", by="buyer:b1")
+    force_status(order, "shipped")
+    transition(order, "extend_receipt", by="buyer:b1")
+    entry = AuditEntry.objects.order_by("-id").first()
+    assert (entry.transition, entry.from_state, entry.to_state, entry.actor_kind) == (
+        "extend_receipt",
+        "",
+        "",
+        "storefront",
+    )
+    assert Order.objects.get(pk=order.pk).receipt_extended is True

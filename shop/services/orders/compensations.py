@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.actions import require_action
 from portal.events import emit
 from portal.exceptions import Conflict, DomainError, IllegalTransition
 from portal.fsm import transition
@@ -91,6 +92,7 @@ def _settle(compensation: Compensation, *, by) -> bool:
 @transaction.atomic
 def compensation_settle(*, compensation: Compensation, by) -> Compensation:
     compensation = Compensation.objects.select_for_update().select_related("store", "order").get(pk=compensation.pk)
+    require_action(compensation, by, "settle")
     if not _settle(compensation, by=by):
         raise Conflict(_("保证金暂不能扣除。"), code="deposit_unavailable")
     return compensation
@@ -99,6 +101,7 @@ def compensation_settle(*, compensation: Compensation, by) -> Compensation:
 @transaction.atomic
 def compensation_waive(*, compensation: Compensation, reason: str, by) -> Compensation:
     compensation = Compensation.objects.select_for_update().get(pk=compensation.pk)
+    require_action(compensation, by, "waive")
     transition(compensation, "waive", by=by, reason=reason)
     return compensation
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from portal import hooks
 from portal.events import emit
 from portal.exceptions import DomainError
-from portal.fsm import BATCH_SIZE, transition, transition_many
+from portal.fsm import BATCH_SIZE, edit, transition_many
 from shop.models import GroupBuy, Order
 from shop.models.orders import CompensationKind, GroupStatus, OrderStatus
 from shop.services.promotions import coupon_release_many, discount_release_many
@@ -176,7 +176,7 @@ def fake_shipping_check(*, now: datetime | None = None, lookup: Callable[[list[O
     )
 
     def flag(order: Order) -> None:
-        transition(order, "flag_fake_shipping", by="system", reason=_("运单号 24 小时内无揽收记录"))
+        edit(order, "flag_fake_shipping", by="system", reason=_("运单号 24 小时内无揽收记录"))
         _compensate(order, CompensationKind.FAKE_SHIPPING, by="system")
 
     done, last_pk = 0, 0

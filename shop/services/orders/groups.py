@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.actions import require_action
 from portal.events import emit
 from portal.exceptions import Conflict, ValidationFailed
 from portal.fsm import transition
@@ -64,6 +65,7 @@ def _group_form(group: GroupBuy, *, by) -> None:
 def group_fail(*, group: GroupBuy, by) -> GroupBuy:
     """The window closed before the group filled: cancel (and refund) every live order in it."""
     group = GroupBuy.objects.select_for_update().get(pk=group.pk)
+    require_action(group, by, "fail_group")
     transition(group, "fail", by=by, reason=_("拼团超时未成团"))
     live = Order.objects.select_for_update().filter(
         group=group, status__in=[OrderStatus.PENDING_PAYMENT, OrderStatus.GROUPING]

@@ -7,10 +7,10 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from portal import hooks
-from portal.actions import actor_kind
+from portal.actions import actor_kind, require_action
 from portal.events import emit
 from portal.exceptions import Conflict, IllegalTransition, ValidationFailed
-from portal.fsm import transition
+from portal.fsm import edit, transition
 from portal.hooks import live_parcels, waybill_parcel_orders
 from portal.models import Payment, PaymentStatus
 from portal.payments.services import refund_create
@@ -37,6 +37,7 @@ def order_cancel(*, order: Order, reason: str, by) -> Order:
         # A merchant's plain cancel never drops a booked parcel silently: cancel or re-book it first.
         # (A buyer's cancellation, staff and sweeps cancel the parcel with the order: hooks.order_cancelled.)
         _refuse_beside_live_parcel(order, _("取消订单"))
+    require_action(order, by, "cancel", "buyer_cancel", "cancel_and_refund")
     _cancel_locked(order, reason=reason, by=by)
     return order
 
@@ -131,6 +132,7 @@ def order_ship(*, order: Order, courier_code: str, waybill_no: str, by, via: str
     if via == "self":
         _refuse_beside_live_parcel(order, _("自己发货"))
         _refuse_waybill_in_use(order, waybill_no)
+        require_action(order, by, "ship")
     how = _("在线下单") if via == "booking" else _("自己联系快递")
     transition(
         order,
@@ -174,8 +176,9 @@ def order_reship(*, order: Order, courier_code: str, waybill_no: str, by) -> Ord
     if order_in_aftersales(order):
         raise Conflict(_("订单售后处理中，不能修改运单。"), code="in_aftersales")
     _refuse_waybill_in_use(order, waybill_no)
+    require_action(order, by, "reship")
     before = f"{order.courier_code} {order.waybill_no}"
-    transition(
+    edit(
         order,
         "reship",
         by=by,
@@ -193,6 +196,7 @@ def order_deliver(*, order: Order, by) -> Order:
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.delivered_at or order.status == OrderStatus.COMPLETED:
         return order  # already signed for, or the buyer confirmed receipt first
+    require_action(order, by, "mark_delivered")
     transition(order, "deliver", by=by)
     return order
 
@@ -201,6 +205,7 @@ def order_deliver(*, order: Order, by) -> Order:
 def order_confirm_receipt(*, order: Order, by, reason: str = "") -> Order:
     """The buyer confirms receipt (or the window ran out): the order completes."""
     order = Order.objects.select_for_update().get(pk=order.pk)
+    require_action(order, by, "confirm_receipt")
     transition(order, "complete", by=by, reason=reason)
     return order
 
@@ -211,7 +216,8 @@ def order_extend_receipt(*, order: Order, by) -> Order:
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.receipt_extended:
         raise IllegalTransition(_("只能延长收货一次。"), code="already_extended")
-    transition(order, "extend_receipt", by=by)
+    require_action(order, by, "extend_receipt")
+    edit(order, "extend_receipt", by=by)
     return order
 
 
@@ -221,5 +227,6 @@ def order_set_risk_hold(*, order: Order, hold: bool, reason: str = "", by) -> Or
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.risk_hold == hold:
         return order
-    transition(order, "set_risk_hold", by=by, reason=reason, data={"risk_hold": hold}, hold=hold)
+    require_action(order, by, "hold_for_risk" if hold else "release_risk_hold")
+    edit(order, "set_risk_hold", by=by, reason=reason, data={"risk_hold": hold}, hold=hold)
     return order
