@@ -21,6 +21,7 @@ from django.views.generic import FormView, TemplateView, View
 from portal.actors import merchant_actor
 
 from . import dashboard
+from .bounds import parse_id, parse_ids
 from .events import EVENT_TYPES
 from .exceptions import DomainError
 from .forms import ApiKeyForm, QuietHoursForm, SignupForm
@@ -69,7 +70,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _period(request: HttpRequest) -> int:
     days = request.GET.get("days", "")
-    return int(days) if days.isdigit() and int(days) in dashboard.PERIODS else dashboard.PERIODS[0]
+    number = parse_id(days)
+    return number if number in dashboard.PERIODS else dashboard.PERIODS[0]
 
 
 class HomeTodoView(MerchantMixin, TemplateView):
@@ -112,11 +114,11 @@ class DataCsvView(MerchantMixin, View):
 @login_required
 @require_POST
 def store_switch(request: HttpRequest) -> HttpResponse:
-    raw = request.POST.get("store_id", "")
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:  # a bigint id, nothing else
+    store_id = parse_id(request.POST.get("store_id", ""))
+    if store_id is None:  # a bigint id, nothing else
         message = _("无效的店铺编号。")
         return render(request, "portal/bad_request.html", {"message": message}, status=400)
-    if not switch_store(request, int(raw)):
+    if not switch_store(request, store_id):
         messages.error(request, _("您不是该店铺的成员。"))
     return redirect("home")
 
@@ -141,7 +143,7 @@ class InboxView(LoginRequiredMixin, TemplateView):
 @login_required
 @require_POST
 def inbox_mark_read(request: HttpRequest) -> HttpResponse:
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()] or None
+    ids = parse_ids(request.POST.getlist("ids")) or None
     mark_read(user=request.user, ids=ids)
     if request.htmx and ids:  # one row read in place; the badge refreshes itself from the trigger
         response = render(

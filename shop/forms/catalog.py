@@ -8,7 +8,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.bounds import INT_MAX, YUAN_MAX
+from portal.bounds import INT_MAX, YUAN_MAX, parse_id
 from shop.models import Product, Sku
 from shop.services.catalog import spec_combinations
 
@@ -213,9 +213,10 @@ class IdListField(forms.Field):
 
     def to_python(self, value) -> list[int]:
         values = value or []
-        if not all(str(v).isdigit() for v in values):
+        ids = [parse_id(v) for v in values]
+        if any(i is None for i in ids):
             raise forms.ValidationError(_("选择无效。"))
-        return [int(v) for v in values]
+        return [i for i in ids if i is not None]
 
 
 class BulkShelfForm(forms.Form):
