@@ -145,6 +145,8 @@ class SkuRowForm(forms.Form):
             values = json.loads(spec) if isinstance(spec, str) else spec
         except json.JSONDecodeError:
             return ""
+        if not isinstance(values, dict):  # posted JSON that is not a spec ("0", "[]"): the row shows no label
+            return ""
         return " / ".join(str(v) for v in values.values()) or str(_("默认"))
 
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shop.models import Sku
+from shop.models import Product, Sku
 from shop.services.promotions import coupon_create
 from tests.aftersales.conftest import make_order
 from tests.conftest import force_status
@@ -246,6 +246,16 @@ def test_onboarding_steps_never_answer_500():
 
         fuzz(client, case)
     assert client.post(reverse("shop:onboarding_start"), kind.valid).status_code < 500
+
+
+@pytest.mark.parametrize("spec", ["0", "[]", '"x"', "null", "{", "1e999"])
+def test_a_sku_row_whose_spec_is_not_an_object_is_a_field_error(store, merchant, spec):
+    """Found by this fuzz: a posted spec of valid JSON that is not an object broke the row's label (500)."""
+    case = catalogue(store)[0]
+    response = lenient(merchant).post(case.url, {**case.valid, "form-0-spec": spec})
+    assert response.status_code == 200  # the form again, with the row's error
+    assert "规格无效" in response.content.decode()
+    assert not Product.objects.filter(store=store, title="纯棉T恤").exists()
 
 
 def test_the_fuzz_reaches_the_forms(store, merchant):
