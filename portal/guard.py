@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -30,9 +30,8 @@ def _has_nul(values: Iterable[str]) -> bool:
     return any(NUL in value for value in values)
 
 
-def _query_has_nul(query: dict[str, list[str]] | object) -> bool:
-    lists = query.lists()  # type: ignore[attr-defined]
-    return any(NUL in key or _has_nul(values) for key, values in lists)
+def _query_has_nul(query: QueryDict) -> bool:
+    return any(NUL in key or _has_nul(values) for key, values in query.lists())
 
 
 def bad_input(request: HttpRequest) -> str | None:

@@ -75,8 +75,9 @@ def _shipment_for(account: CourierAccount, push: StatusPush) -> Shipment | None:
         .filter(booking__account=account)
     )
     booking_no, _sep, pk = push.third_order_id.rpartition("-")
-    if parse_id(pk) is not None:
-        found = qs.filter(pk=parse_id(pk), booking__booking_no=booking_no).first()
+    shipment_id = parse_id(pk)
+    if shipment_id is not None:
+        found = qs.filter(pk=shipment_id, booking__booking_no=booking_no).first()
         if found:
             return found
     if push.order_id:
