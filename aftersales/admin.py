@@ -45,7 +45,7 @@ class EvidenceInline(admin.TabularInline):
 
     @admin.display(description=_("图片"))
     def preview(self, obj):
-        return format_html('<a href="{0}" target="_blank"><img src="{0}" style="height:80px"></a>', obj.image.url)
+        return format_html('<a href="{0}" target="_blank"><img src="{0}" class="thumb-80" alt=""></a>', obj.image.url)
 
 
 class DecisionActionForm(ActionForm):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.bounds import YUAN_MAX
 from shipping.waybills import courier_choices
 
 from .models import Decision
@@ -63,10 +64,10 @@ class DecisionForm(forms.Form):
 
     decision = forms.ChoiceField(label=_("裁决"), choices=Decision.choices)
     amount_yuan = forms.DecimalField(
-        label=_("部分退款金额（元）"), required=False, min_value=0, decimal_places=2, max_digits=10
+        label=_("部分退款金额（元）"), required=False, min_value=0, max_value=YUAN_MAX, decimal_places=2, max_digits=10
     )
     deposit_deduction_yuan = forms.DecimalField(
-        label=_("扣除保证金（元）"), required=False, min_value=0, decimal_places=2, max_digits=10
+        label=_("扣除保证金（元）"), required=False, min_value=0, max_value=YUAN_MAX, decimal_places=2, max_digits=10
     )
     note = forms.CharField(label=_("裁决说明"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
 

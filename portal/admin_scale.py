@@ -15,6 +15,7 @@ from django.db import connections
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from portal.bounds import parse_id
 from portal.regions import PROVINCE_ZONES
 
 # Above this many rows an unfiltered changelist shows the planner's estimate instead of counting.
@@ -87,7 +88,7 @@ class StoreFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         value = request.GET.get(self.parameter_name, "")
-        if not value.isdigit():
+        if parse_id(value) is None:
             return []
         store_model = model_admin.model._meta.get_field("store").related_model
         name = store_model.objects.filter(pk=int(value)).values_list("name", flat=True).first()
@@ -95,6 +96,6 @@ class StoreFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         value = self.value()
-        if value and value.isdigit():
-            return queryset.filter(store_id=int(value))
+        if value and parse_id(value) is not None:
+            return queryset.filter(store_id=parse_id(value))
         return queryset

@@ -27,7 +27,7 @@ def decode_cursor(raw: str | None) -> tuple[datetime, int] | None:
     if not raw:
         return None
     micros, _dot, pk = raw.partition(".")
-    if not (micros.lstrip("-").isdigit() and pk.isdigit()) or len(micros) > 20 or len(pk) > 19:
+    if not (raw.isascii() and micros.lstrip("-").isdigit() and pk.isdigit()) or len(micros) > 20 or len(pk) > 19:
         return None
     try:
         moment = _EPOCH + int(micros) * _MICRO

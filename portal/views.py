@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView, View
@@ -20,6 +21,7 @@ from django.views.generic import FormView, TemplateView, View
 from portal.actors import merchant_actor
 
 from . import dashboard
+from .bounds import parse_id, parse_ids
 from .events import EVENT_TYPES
 from .exceptions import DomainError
 from .forms import ApiKeyForm, QuietHoursForm, SignupForm
@@ -68,7 +70,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _period(request: HttpRequest) -> int:
     days = request.GET.get("days", "")
-    return int(days) if days.isdigit() and int(days) in dashboard.PERIODS else dashboard.PERIODS[0]
+    number = parse_id(days)
+    return number if number in dashboard.PERIODS else dashboard.PERIODS[0]
 
 
 class HomeTodoView(MerchantMixin, TemplateView):
@@ -111,7 +114,11 @@ class DataCsvView(MerchantMixin, View):
 @login_required
 @require_POST
 def store_switch(request: HttpRequest) -> HttpResponse:
-    if not switch_store(request, int(request.POST.get("store_id", "0") or 0)):
+    store_id = parse_id(request.POST.get("store_id", ""))
+    if store_id is None:  # a bigint id, nothing else
+        message = _("无效的店铺编号。")
+        return render(request, "portal/bad_request.html", {"message": message}, status=400)
+    if not switch_store(request, store_id):
         messages.error(request, _("您不是该店铺的成员。"))
     return redirect("home")
 
@@ -136,7 +143,7 @@ class InboxView(LoginRequiredMixin, TemplateView):
 @login_required
 @require_POST
 def inbox_mark_read(request: HttpRequest) -> HttpResponse:
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()] or None
+    ids = parse_ids(request.POST.getlist("ids")) or None
     mark_read(user=request.user, ids=ids)
     if request.htmx and ids:  # one row read in place; the badge refreshes itself from the trigger
         response = render(
@@ -186,22 +193,23 @@ class ApiKeysView(MerchantMixin, FormView):
     owner_only = True
     template_name = "portal/api_keys.html"
     form_class = ApiKeyForm
-    SESSION_KEY = "new_api_key"
 
     def get_context_data(self, **kwargs):
         keys = ApiKey.objects.filter(store=self.store).select_related("created_by").order_by("-created_at")
-        return super().get_context_data(
-            keys=keys, new_key=self.request.session.pop(self.SESSION_KEY, None), settings_tab="api_keys", **kwargs
-        )
+        return super().get_context_data(keys=keys, settings_tab="api_keys", **kwargs)
 
     def form_valid(self, form):
         try:
             key, raw = api_key_create(store=self.store, by=merchant_actor(self.request), **form.cleaned_data)
         except DomainError as exc:
             return self.form_invalid(attach_errors(form, exc))
-        self.request.session[self.SESSION_KEY] = {"name": key.name, "raw": raw}
+        # The raw secret is shown once, in the answer to this POST itself: it is never stored in the session
+        # (nor anywhere else but as a hash), and the answer is not cached.
         messages.success(self.request, _("已创建 API 密钥，请立即复制保存，它只显示这一次。"))
-        return redirect("api_keys")
+        blank = self.get_form_class()(initial=self.get_initial(), prefix=self.get_prefix())
+        response = self.render_to_response(self.get_context_data(form=blank, new_key={"name": key.name, "raw": raw}))
+        add_never_cache_headers(response)
+        return response
 
 
 class ApiKeyRevokeView(MerchantMixin, View):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.bounds import BIGINT_MAX
 from portal.models import mainland_mobile
 from portal.regions import PROVINCES
 
@@ -44,7 +45,7 @@ class ConfirmForm(forms.Form):
 class LineForm(forms.Form):
     """One order on the confirmation page: predicted weight and the recipient, editable."""
 
-    order_id = forms.IntegerField(widget=forms.HiddenInput)
+    order_id = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=BIGINT_MAX)
     weight_g = forms.IntegerField(label=_("预估重量（克）"), min_value=1, max_value=100_000)
     recipient_name = forms.CharField(label=_("收件人"), max_length=30)
     recipient_phone = forms.CharField(label=_("手机"), max_length=11, validators=[mainland_mobile])

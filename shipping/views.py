@@ -16,6 +16,7 @@ from django.views.generic import TemplateView
 
 from portal.actions import check_action
 from portal.actors import merchant_actor
+from portal.bounds import parse_ids
 from portal.exceptions import DomainError, ValidationFailed
 from portal.fsm import audit_for
 from portal.redirects import safe_next
@@ -40,7 +41,7 @@ from .models import Courier, Shipment, ShipmentStatus
 
 def _order_ids(request) -> list[int]:
     source = request.POST if request.method == "POST" else request.GET
-    return [int(v) for v in source.getlist("order") if v.isdigit()]
+    return parse_ids(source.getlist("order"))
 
 
 def _selection_query(order_ids: list[int], **extra) -> str:
@@ -181,7 +182,7 @@ class BookingConfirmView(MerchantMixin, View):
         return self.render(request, confirm, lines)
 
     def post(self, request):
-        self.order_ids = [int(v) for v in request.POST.getlist("order") if v.isdigit()]
+        self.order_ids = parse_ids(request.POST.getlist("order"))
         self.courier = get_object_or_404(Courier, code=request.GET.get("courier", ""), is_active=True)
         self.orders = selectors.orders_for_booking(self.store, self.order_ids)
         self.days = selectors.pickup_days(self.courier)
@@ -275,7 +276,7 @@ class BookingActionView(StoreBookingMixin, View):
                 if not form.is_valid():
                     messages.error(request, _("请选择改派的快递公司。"))
                     return redirect("shipping:booking_detail", booking_no)
-                ids = [int(i) for i in request.POST.getlist("shipment") if i.isdigit()] or None
+                ids = parse_ids(request.POST.getlist("shipment")) or None
                 new = services.booking_rebook(
                     booking=booking, courier=form.cleaned_data["courier"], by=merchant_actor(request), shipment_ids=ids
                 )

@@ -85,7 +85,10 @@ class SandboxProvider(PaymentProvider):
     def parse_callback(self, body: bytes, headers: dict) -> CallbackResult:
         timestamp = headers.get(self.timestamp_header, "")
         signature = headers.get(self.signature_header, "")
-        if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > settings.WEBHOOK_TOLERANCE_SECONDS:
+        if (
+            not (timestamp.isascii() and timestamp.isdigit())
+            or abs(time.time() - int(timestamp)) > settings.WEBHOOK_TOLERANCE_SECONDS
+        ):
             raise ValidationFailed("Stale or missing timestamp.", code="bad_timestamp")
         if not hmac.compare_digest(self.sign(body, timestamp), signature):
             raise ValidationFailed("Bad signature.", code="bad_signature")

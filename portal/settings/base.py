@@ -348,3 +348,45 @@ LOGGING = logging_config(json_lines=LOG_JSON, level=env("LOG_LEVEL", "INFO"))
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 # /metrics is open to the private network only: a comma-separated list of client IPs allowed (empty: everyone).
 METRICS_ALLOWED_IPS = [ip for ip in env("METRICS_ALLOWED_IPS", "").split(",") if ip]
+
+# Guards (portal/guard.py, docs/operations.md "Login throttling and Content-Security-Policy").
+# A NUL byte in a path, query string or page form answers 400 before any view runs.
+MIDDLEWARE.insert(MIDDLEWARE.index("portal.tenancy.CurrentStoreMiddleware") + 1, "portal.guard.BadInputMiddleware")
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one account, or from one
+# address, that account / address is locked for AXES_COOLOFF_MINUTES (429 and a page saying so).
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(env("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: per account and per address
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "portal.guard.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "portal.guard.client_ip"
+PORTAL_PROXY_COUNT = int(env("PROXY_COUNT", "0"))  # proxies in front that append to X-Forwarded-For
+AXES_ENABLE_ADMIN = False  # attempts and lockouts are operations data: `manage.py axes_reset[_username|_ip]`
+
+# Content-Security-Policy (django-csp): no inline script, handler or style anywhere; the API docs pages
+# (Swagger UI, Redoc) relax style-src only (portal/urls.py). CSP_IMG_SRC_EXTRA: e.g. the media bucket's origin;
+# CSP_REPORT_URI: where browsers report violations.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+INSTALLED_APPS += ["csp"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *[s for s in env("CSP_IMG_SRC_EXTRA", "").split(",") if s]],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        # a form may post (and be redirected after posting) to the portal only, plus e.g. a payment provider's cashier
+        "form-action": ["'self'", *[s for s in env("CSP_FORM_ACTION_EXTRA", "").split(",") if s]],
+        **({"report-uri": env("CSP_REPORT_URI")} if env("CSP_REPORT_URI") else {}),
+    },
+}

@@ -164,7 +164,10 @@ class CarrierAdapter:
         """Check timestamp and signature (the courier's own secret), then parse. Raises ValidationFailed (400)."""
         timestamp = str(headers.get(self.timestamp_header, ""))
         signature = str(headers.get(self.signature_header, ""))
-        if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > settings.WEBHOOK_TOLERANCE_SECONDS:
+        if (
+            not (timestamp.isascii() and timestamp.isdigit())
+            or abs(time.time() - int(timestamp)) > settings.WEBHOOK_TOLERANCE_SECONDS
+        ):
             raise ValidationFailed("Stale or missing timestamp.", code="bad_timestamp")
         if not hmac.compare_digest(self.sign(body, timestamp, courier_code), signature):
             raise ValidationFailed("Bad signature.", code="bad_signature")

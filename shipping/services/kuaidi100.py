@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
+from portal.bounds import parse_id
 from portal.events import emit
 from portal.exceptions import ValidationFailed
 from portal.fsm import transition
@@ -74,8 +75,9 @@ def _shipment_for(account: CourierAccount, push: StatusPush) -> Shipment | None:
         .filter(booking__account=account)
     )
     booking_no, _sep, pk = push.third_order_id.rpartition("-")
-    if pk.isdigit():
-        found = qs.filter(pk=int(pk), booking__booking_no=booking_no).first()
+    shipment_id = parse_id(pk)
+    if shipment_id is not None:
+        found = qs.filter(pk=shipment_id, booking__booking_no=booking_no).first()
         if found:
             return found
     if push.order_id:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.actors import Actor
 from portal.admin_scale import LargeTableAdmin, StoreFilter
+from portal.bounds import BIGINT_MAX
 from shop.models import PayoutEntry
 from shop.models.funds import PayoutBucket
 from shop.services.funds import payout_adjust
@@ -17,7 +18,9 @@ class AdjustmentForm(forms.ModelForm):
     """The only way to add a line in the admin: an adjustment, written by the service."""
 
     bucket = forms.ChoiceField(label=_("账户"), choices=PayoutBucket.choices)
-    amount = forms.IntegerField(label=_("金额（分）"), help_text=_("正数入账，负数扣减"))
+    amount = forms.IntegerField(
+        label=_("金额（分）"), help_text=_("正数入账，负数扣减"), min_value=-BIGINT_MAX, max_value=BIGINT_MAX
+    )
 
     class Meta:
         model = PayoutEntry

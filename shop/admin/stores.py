@@ -348,7 +348,7 @@ class StoreApplicationAdmin(StoreAdmin):
         if expected is None:
             return "—"
         overdue = expected < timezone.localdate()
-        return format_html('<span style="{}">{}</span>', "color:#dc2626;font-weight:600" if overdue else "", expected)
+        return format_html('<span class="{}">{}</span>', "review-overdue" if overdue else "", expected)
 
     @admin.display(description=gettext_lazy("审核"))
     def review_link(self, obj: Store) -> str:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.bounds import INT_MAX, YUAN_MAX, parse_id
 from shop.models import Product, Sku
 from shop.services.catalog import spec_combinations
 
@@ -23,6 +24,7 @@ class YuanField(forms.DecimalField):
         kwargs.setdefault("max_digits", 10)
         kwargs.setdefault("decimal_places", 2)
         kwargs.setdefault("min_value", Decimal("0"))
+        kwargs.setdefault("max_value", YUAN_MAX)  # its fen fit the integer column
         super().__init__(**kwargs)
 
     def prepare_value(self, value):
@@ -112,11 +114,11 @@ class SkuRowForm(forms.Form):
     code = forms.CharField(label=_("SKU 编码"), max_length=40, required=False)
     price = YuanField(label=_("单买价（元）"), min_value=Decimal("0.01"))
     group_price = YuanField(label=_("拼团价（元）"), min_value=Decimal("0.01"))
-    stock = forms.IntegerField(label=_("库存"), min_value=0)
-    weight_g = forms.IntegerField(label=_("重量（克）"), min_value=1, initial=500)
-    length_mm = forms.IntegerField(label=_("长（毫米）"), min_value=0, initial=0)
-    width_mm = forms.IntegerField(label=_("宽（毫米）"), min_value=0, initial=0)
-    height_mm = forms.IntegerField(label=_("高（毫米）"), min_value=0, initial=0)
+    stock = forms.IntegerField(label=_("库存"), min_value=0, max_value=INT_MAX)
+    weight_g = forms.IntegerField(label=_("重量（克）"), min_value=1, max_value=INT_MAX, initial=500)
+    length_mm = forms.IntegerField(label=_("长（毫米）"), min_value=0, max_value=INT_MAX, initial=0)
+    width_mm = forms.IntegerField(label=_("宽（毫米）"), min_value=0, max_value=INT_MAX, initial=0)
+    height_mm = forms.IntegerField(label=_("高（毫米）"), min_value=0, max_value=INT_MAX, initial=0)
 
     def clean_spec(self) -> dict:
         try:
@@ -142,6 +144,8 @@ class SkuRowForm(forms.Form):
         try:
             values = json.loads(spec) if isinstance(spec, str) else spec
         except json.JSONDecodeError:
+            return ""
+        if not isinstance(values, dict):  # posted JSON that is not a spec ("0", "[]"): the row shows no label
             return ""
         return " / ".join(str(v) for v in values.values()) or str(_("默认"))
 
@@ -182,7 +186,7 @@ class StockForm(forms.Form):
         self.skus = skus
         for sku in skus:
             self.fields[f"stock_{sku.pk}"] = forms.IntegerField(
-                label=sku.spec_label or _("默认"), min_value=0, initial=sku.stock
+                label=sku.spec_label or _("默认"), min_value=0, max_value=INT_MAX, initial=sku.stock
             )
 
     def changed_stock(self) -> list[tuple[Sku, int]]:
@@ -211,9 +215,10 @@ class IdListField(forms.Field):
 
     def to_python(self, value) -> list[int]:
         values = value or []
-        if not all(str(v).isdigit() for v in values):
+        ids = [parse_id(v) for v in values]
+        if any(i is None for i in ids):
             raise forms.ValidationError(_("选择无效。"))
-        return [int(v) for v in values]
+        return [i for i in ids if i is not None]
 
 
 class BulkShelfForm(forms.Form):

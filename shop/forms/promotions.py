@@ -8,6 +8,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.bounds import INT_MAX, YUAN_MAX
 from shop.models import CouponKind, DiscountKind, Product, Sku, Store
 
 from .catalog import YuanField
@@ -49,8 +50,8 @@ class DiscountForm(_WindowForm):
         max_value=999,
         help_text=_("300 即 3 折，850 即 8.5 折。"),
     )
-    activity_stock = forms.IntegerField(label=_("活动库存"), required=False, min_value=1)
-    per_buyer_limit = forms.IntegerField(label=_("每人限购"), required=False, min_value=1)
+    activity_stock = forms.IntegerField(label=_("活动库存"), required=False, min_value=1, max_value=INT_MAX)
+    per_buyer_limit = forms.IntegerField(label=_("每人限购"), required=False, min_value=1, max_value=INT_MAX)
     field_order = ["sku", "kind", "price", "permille", "starts_at", "ends_at", "activity_stock", "per_buyer_limit"]
 
     def __init__(self, *args, store: Store, **kwargs):
@@ -77,6 +78,8 @@ def parse_tiers(text: str) -> list[dict]:
         if not match:
             raise forms.ValidationError(_("无法识别“%(l)s”，请写成“满100减10”。") % {"l": line.strip()})
         threshold, discount = (int(Decimal(g) * 100) for g in match.groups())
+        if threshold > YUAN_MAX * 100 or discount > YUAN_MAX * 100:
+            raise forms.ValidationError(_("金额不能超过 %(max)s 元。") % {"max": YUAN_MAX})
         tiers.append({"threshold": threshold, "discount": discount})
     if not tiers:
         raise forms.ValidationError(_("至少设置一个满减档位。"))

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.bounds import BIGINT_MAX, YUAN_MAX
 from shop.models import Category, DocumentKind, EnterpriseKind, Store, StoreDocument, StoreType
 
 
@@ -88,7 +89,7 @@ class DocumentUploadForm(forms.Form):
 
 
 class AgreementForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=BIGINT_MAX)
     agree = forms.BooleanField(label=_("我已阅读并同意以上协议"), required=True)
 
 
@@ -137,7 +138,9 @@ class ReasonForm(forms.Form):
 
 
 class TransferForm(forms.Form):
-    amount = forms.DecimalField(label=_("金额（元）"), min_value=Decimal("0.01"), max_digits=12, decimal_places=2)
+    amount = forms.DecimalField(
+        label=_("金额（元）"), min_value=Decimal("0.01"), max_value=YUAN_MAX, max_digits=12, decimal_places=2
+    )
     ref = forms.CharField(label=_("银行流水号"), max_length=64)
     reason = forms.CharField(label=_("备注"), max_length=200, required=False)
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from portal.actions import require_action
+from portal.bounds import INT_MAX, parse_id
 from portal.exceptions import Conflict, DomainError, ValidationFailed
 from portal.fsm import transition
 from shop.models import Category, OrderItem, Product, ProductImage, Sku, Store
@@ -266,7 +267,7 @@ def _fen(raw: str, label: str, errors: list[str]) -> int | None:
 
 
 def _count(raw: str, label: str, errors: list[str]) -> int | None:
-    if not raw.strip().isdigit():
+    if parse_id(raw, max_value=INT_MAX) is None:
         errors.append(_("%(f)s须为非负整数：%(v)s") % {"f": label, "v": raw})
         return None
     return int(raw.strip())

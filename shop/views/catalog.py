@@ -14,11 +14,13 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from portal.actors import merchant_actor
+from portal.bounds import parse_id
 from portal.exceptions import DomainError
 from portal.fsm import audit_for
 from portal.redirects import safe_next
 from portal.tenancy import MerchantMixin
 from shop.forms.catalog import (
+    MAX_SKUS,
     BulkShelfForm,
     ImageUploadForm,
     ImportForm,
@@ -104,9 +106,9 @@ class ProductBulkView(MerchantMixin, View):
 
 def _posted_rows(data) -> list[dict]:
     """The SKU rows as posted (raw strings), to keep what the merchant typed when the matrix is regenerated."""
-    total = data.get("form-TOTAL_FORMS", "0")
+    total = min(parse_id(data.get("form-TOTAL_FORMS", "0")) or 0, MAX_SKUS)  # never loop on a forged count
     rows = []
-    for i in range(int(total) if total.isdigit() else 0):
+    for i in range(total):
         rows.append({name: data.get(f"form-{i}-{name}", "") for name in SkuRowForm.base_fields})
     return rows
 
