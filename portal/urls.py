@@ -1,10 +1,11 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from . import health, views
+from .api import errors as api_errors
 from .payments import views as payment_views
 
 urlpatterns = [
@@ -32,6 +33,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    re_path(r"^api/", api_errors.not_found),  # unknown API routes: a JSON 404 in the error shape
     path("shop/", include("shop.urls")),
     path("shipping/", include("shipping.urls")),
     path("aftersales/", include("aftersales.urls")),

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from shipping.models import SANDBOX_SCENARIOS, Booking, Courier, Shipment, ShipmentFee, TrackingEvent
+from portal.api.fields import IdField
+from shipping.models import SANDBOX_SCENARIOS, Booking, Courier, Shipment, ShipmentFee, ShipmentStatus, TrackingEvent
+
+
+class ShipmentFiltersIn(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ShipmentStatus.choices, required=False)
+    booking_no = serializers.CharField(max_length=32, required=False)
+    waybill_no = serializers.CharField(max_length=30, required=False)
+    order_sn = serializers.CharField(max_length=22, required=False)
 
 
 class CourierOut(serializers.ModelSerializer):
@@ -18,7 +26,7 @@ class CourierOut(serializers.ModelSerializer):
 
 class QuoteIn(serializers.Serializer):
     order_sns = serializers.ListField(child=serializers.CharField(max_length=22), min_length=1, max_length=500)
-    sender_address_id = serializers.IntegerField(required=False)
+    sender_address_id = IdField(required=False)
 
 
 class QuotePriceOut(serializers.Serializer):
@@ -48,7 +56,7 @@ class BookLineIn(serializers.Serializer):
 
 class BookIn(serializers.Serializer):
     courier_code = serializers.CharField(max_length=10)
-    sender_address_id = serializers.IntegerField()
+    sender_address_id = IdField()
     pickup_date = serializers.DateField()
     pickup_slot = serializers.CharField(max_length=20)
     orders = BookLineIn(many=True, help_text="At most 30 (SHIPPING_BATCH_LIMIT); more is refused, never cut.")
@@ -60,6 +68,8 @@ class BookIn(serializers.Serializer):
 
 
 class EventOut(serializers.ModelSerializer):
+    """A tracking event; lists of events are newest first everywhere in the API."""
+
     class Meta:
         model = TrackingEvent
         fields = ("action", "occurred_at", "description", "node")

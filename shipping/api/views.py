@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.actors import merchant_actor
+from portal.api.filters import query
 from portal.api.idempotency import IdempotentMixin
 from portal.api.permissions import BOTH, request_store
 from portal.exceptions import ValidationFailed
@@ -33,6 +34,7 @@ from .serializers import (
     QuoteIn,
     QuoteOut,
     ShipmentDetailOut,
+    ShipmentFiltersIn,
     ShipmentOut,
 )
 
@@ -162,32 +164,35 @@ def _shipments(store):
 
 
 class ShipmentListView(ListAPIView):
-    """The store's shipments; filter with ?status=, ?booking_no=, ?waybill_no=."""
+    """The store's shipments; filter with ?status=, ?booking_no=, ?waybill_no=, ?order_sn=."""
 
     required_scope = SCOPE
     serializer_class = ShipmentOut
+    filters_in = ShipmentFiltersIn
 
     def get_queryset(self):
         qs = _shipments(request_store(self.request))
-        params = self.request.query_params
-        if params.get("status"):
-            qs = qs.filter(status=params["status"])
-        if params.get("booking_no"):
-            qs = qs.filter(booking__booking_no=params["booking_no"])
-        if params.get("waybill_no"):
-            qs = qs.filter(waybill_no=params["waybill_no"])
+        f = query(self)
+        if f.get("status"):
+            qs = qs.filter(status=f["status"])
+        if f.get("booking_no"):
+            qs = qs.filter(booking__booking_no=f["booking_no"])
+        if f.get("waybill_no"):
+            qs = qs.filter(waybill_no=f["waybill_no"])
+        if f.get("order_sn"):
+            qs = qs.filter(order__order_sn=f["order_sn"])
         return qs
 
 
 class ShipmentDetailView(RetrieveAPIView):
-    """One shipment with its tracking events."""
+    """One shipment with its tracking events, newest first (as everywhere in the API)."""
 
     required_scope = SCOPE
     serializer_class = ShipmentDetailOut
 
     def get_queryset(self):
         return _shipments(request_store(self.request)).prefetch_related(
-            Prefetch("events", queryset=TrackingEvent.objects.order_by("occurred_at", "id")),
+            Prefetch("events", queryset=TrackingEvent.objects.order_by("-occurred_at", "-id")),
             Prefetch("fees", queryset=ShipmentFee.objects.order_by("created_at", "id")),
         )
 
