@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.events import emit
-from portal.exceptions import DomainError, IllegalTransition, ValidationFailed
+from portal.exceptions import Conflict, DomainError, IllegalTransition, ValidationFailed
 from portal.fsm import transition
 from shipping.selectors import default_sender
 from shipping.waybills import validate_waybill
@@ -25,6 +25,8 @@ from shop.services.orders.items import (
 )
 
 from ..models import (
+    MONEY_TYPES,
+    OPEN_STATUSES,
     AftersalesReason,
     AftersalesRequest,
     AftersalesStatus,
@@ -72,6 +74,15 @@ def _check_type_allowed(*, order: Order, item: OrderItem, type: str, reason: str
             )
 
 
+def _check_duplicate(*, item: OrderItem, type: str) -> None:
+    """A second request on an item already in after-sales: refused as a duplicate unless it asks for money the
+    open ones leave (partial refunds may run side by side)."""
+    if not AftersalesRequest.objects.filter(item=item, status__in=OPEN_STATUSES).exists():
+        return
+    if type not in MONEY_TYPES or refundable_amount(item) == 0:
+        raise Conflict(_("该商品已有处理中的售后申请。"), code="aftersales_duplicate")
+
+
 @transaction.atomic
 def aftersales_open(
     *,
@@ -92,6 +103,7 @@ def aftersales_open(
         raise ValidationFailed(fields={"item_id": [_("订单中没有该商品。")]}, code="unknown_item")
     order = item.order
     _check_buyer(order, buyer_ref)
+    _check_duplicate(item=item, type=type)
     _check_type_allowed(order=order, item=item, type=type, reason=reason)
     if order.status == OrderStatus.PAID:
         # Before shipment a refund takes the whole item back (and cancels it).

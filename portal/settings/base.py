@@ -280,7 +280,10 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min"},
+    "DEFAULT_THROTTLE_CLASSES": ["portal.api.throttling.ApiKeyRateThrottle"],
 }
+# Requests per API key (or per logged-in user on the API) and period; empty disables (docs/api.md).
+API_RATE_LIMIT = env("API_RATE_LIMIT", "600/min")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Merchant portal API",
     "DESCRIPTION": "Integrations for storefronts, ERPs and couriers. Errors: "
