@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from portal.api.fields import IdField
@@ -19,6 +20,7 @@ from shipping.models import (
     ShipmentStatus,
     TrackingEvent,
 )
+from shipping.selectors import pickup_days
 from shipping.waybills import FALLBACK
 
 
@@ -29,7 +31,13 @@ class ShipmentFiltersIn(serializers.Serializer):
     order_sn = serializers.CharField(max_length=22, required=False)
 
 
+class PickupDayOut(serializers.Serializer):
+    date = serializers.DateField()
+    slots = serializers.ListField(child=serializers.CharField())
+
+
 class CourierOut(serializers.ModelSerializer):
+    pickup_days = serializers.SerializerMethodField(help_text="bookable pickup dates and slots (pickup_date/slot)")
     waybill_pattern = serializers.SerializerMethodField(
         help_text="the regular expression a waybill number of this courier must match in full (self-ship, returns)"
     )
@@ -39,8 +47,12 @@ class CourierOut(serializers.ModelSerializer):
         fields = (
             "code", "platform_id", "name", "service_level", "cold_chain_levels", "accepts", "excluded_zones",
             "price_table", "pickup_slots", "same_day_cutoff", "waybill_prefix", "waybill_digits", "waybill_pattern",
-            "service_phone", "needs_pickup_slot",
+            "service_phone", "needs_pickup_slot", "pickup_days",
         )  # fmt: skip
+
+    @extend_schema_field(PickupDayOut(many=True))
+    def get_pickup_days(self, courier: Courier) -> list[dict]:
+        return [{"date": day, "slots": slots} for day, _label, slots in pickup_days(courier)]
 
     def get_waybill_pattern(self, courier: Courier) -> str:
         return courier.waybill_pattern or FALLBACK
