@@ -7,6 +7,8 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from rest_framework import exceptions
+
 from .permissions import MERCHANT
 
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -23,6 +25,13 @@ def _handler(view: type, method: str):
     return handler
 
 
+def _initial(self, request, *args, **kwargs):
+    """A method the route does not serve is a 405 before any side or scope is checked."""
+    if request.method.lower() not in ("options", "head") and not hasattr(self, request.method.lower()):
+        raise exceptions.MethodNotAllowed(request.method)
+    return super(type(self), self).initial(request, *args, **kwargs)
+
+
 def route(*views: type) -> type:
     sides: dict[str, Any] = {}
     scopes: dict[str, Any] = {}
@@ -34,6 +43,6 @@ def route(*views: type) -> type:
                 scopes[method.upper()] = getattr(view, "required_scope", None)
                 handlers[method] = _handler(view, method)
     name = "".join(v.__name__.removesuffix("View") for v in views) + "Route"
-    attrs = {"side": sides, "required_scope": scopes, "__doc__": views[0].__doc__, **handlers}
+    attrs = {"side": sides, "required_scope": scopes, "__doc__": views[0].__doc__, "initial": _initial, **handlers}
     attrs["__module__"] = views[0].__module__
     return type(name, views, attrs)

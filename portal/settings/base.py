@@ -303,6 +303,9 @@ SPECTACULAR_SETTINGS = {
         "DepositEntryKindEnum": "shop.models.stores.DepositEntryKind",
         "ShipmentStatusEnum": "shipping.models.ShipmentStatus",
         "OrderStatusEnum": "shop.models.orders.OrderStatus",
+        "PromotionStatusEnum": "shop.models.promotions.PromotionStatus",
+        "TicketStatusEnum": "shipping.models.TicketStatus",
+        "TicketKindEnum": "shipping.models.PlatformTicket.Kind",
     },
 }
 

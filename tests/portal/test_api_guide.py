@@ -49,7 +49,10 @@ def test_the_worked_journey_runs_as_written(
         store, scopes=["catalog", "orders:read", "shipping", "aftersales", "webhooks"], user=merchant
     )
     storefront_client = api_client_for(
-        store, scopes=["orders:write", "catalog", "aftersales"], user=merchant, kind=ApiKey.Kind.STOREFRONT
+        store,
+        scopes=["orders:write", "orders:read", "catalog", "aftersales"],
+        user=merchant,
+        kind=ApiKey.Kind.STOREFRONT,
     )
     keys = {
         c._credentials["HTTP_AUTHORIZATION"].removeprefix("Bearer "): c for c in (merchant_client, storefront_client)

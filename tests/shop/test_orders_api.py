@@ -71,7 +71,7 @@ def test_place_is_idempotent(store, storefront):
     ("overrides", "field"),
     [
         ({"items": []}, "items"),
-        ({"items": [{"sku_id": 1, "quantity": 0}]}, "items"),
+        ({"items": [{"sku_id": 1, "quantity": 0}]}, "items[0].quantity"),
         ({"buy_mode": "auction"}, "buy_mode"),
         ({"recipient_phone": "1381234567x"}, "recipient_phone"),
         ({"province": "火星省"}, "province"),
