@@ -37,6 +37,9 @@ class PickupDayOut(serializers.Serializer):
 
 
 class CourierOut(serializers.ModelSerializer):
+    same_day_cutoff = serializers.CharField(
+        allow_null=True, help_text="HH:MM:SS, Asia/Shanghai: later bookings are picked up the next day; null if none"
+    )
     pickup_days = serializers.SerializerMethodField(help_text="bookable pickup dates and slots (pickup_date/slot)")
     waybill_pattern = serializers.SerializerMethodField(
         help_text="the regular expression a waybill number of this courier must match in full (self-ship, returns)"
