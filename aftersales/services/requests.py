@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.events import emit
-from portal.exceptions import Conflict, DomainError, IllegalTransition, ValidationFailed
+from portal.exceptions import DomainError, IllegalTransition, ValidationFailed
 from portal.fsm import transition
 from shipping.selectors import default_sender
 from shipping.waybills import validate_waybill
@@ -74,13 +74,20 @@ def _check_type_allowed(*, order: Order, item: OrderItem, type: str, reason: str
             )
 
 
+class DuplicateRequest(ValidationFailed):
+    """Another request on an item already fully in after-sales: its own code, and a conflict (409)."""
+
+    status_code = 409
+    default_code = "aftersales_duplicate"
+
+
 def _check_duplicate(*, item: OrderItem, type: str) -> None:
     """A second request on an item already in after-sales: refused as a duplicate unless it asks for money the
     open ones leave (partial refunds may run side by side)."""
     if not AftersalesRequest.objects.filter(item=item, status__in=OPEN_STATUSES).exists():
         return
     if type not in MONEY_TYPES or refundable_amount(item) == 0:
-        raise Conflict(_("该商品已有处理中的售后申请。"), code="aftersales_duplicate")
+        raise DuplicateRequest(_("该商品已有处理中的售后申请。"))
 
 
 @transaction.atomic
