@@ -311,7 +311,7 @@ def run(tmp: Path) -> None:
         orders = []
         for n in range(ORDERS):
             order = storefront.json(
-                "POST", "/api/v1/orders/place/",
+                "POST", "/api/v1/orders/",
                 {
                     "buyer_ref": f"stage-buyer-{n}", "items": [{"sku_id": setup["sku_ids"][n % 3], "quantity": 1}],
                     "recipient_name": "李娜", "recipient_phone": "13912340001", "province": "浙江省",

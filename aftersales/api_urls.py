@@ -2,15 +2,19 @@
 
 from django.urls import path
 
+from portal.api.routing import route
+
 from .api import views
 
 SN = "aftersales/requests/<str:request_sn>"
 
 urlpatterns = [
-    path("aftersales/requests/", views.RequestListView.as_view(), name="api-aftersales-list"),
-    path("aftersales/requests/open/", views.RequestOpenView.as_view(), name="api-aftersales-open"),
-    path(f"{SN}/", views.RequestDetailView.as_view(), name="api-aftersales-detail"),
-    path(f"{SN}/update/", views.RequestUpdateView.as_view(), name="api-aftersales-update"),
+    path(
+        "aftersales/requests/",
+        route(views.RequestListView, views.RequestOpenView).as_view(),
+        name="api-aftersales-requests",
+    ),
+    path(f"{SN}/", route(views.RequestDetailView, views.RequestUpdateView).as_view(), name="api-aftersales-request"),
     path(f"{SN}/cancel/", views.RequestCancelView.as_view(), name="api-aftersales-cancel"),
     path(f"{SN}/escalate/", views.RequestEscalateView.as_view(), name="api-aftersales-escalate"),
     path(f"{SN}/return-waybill/", views.RequestReturnWaybillView.as_view(), name="api-aftersales-return-waybill"),
@@ -20,8 +24,7 @@ urlpatterns = [
     path(f"{SN}/receive/", views.RequestReceiveView.as_view(), name="api-aftersales-receive"),
     path(f"{SN}/ship/", views.RequestShipView.as_view(), name="api-aftersales-ship"),
     path("complaints/", views.ComplaintFileView.as_view(), name="api-complaint-file"),
-    path("reviews/", views.ReviewListView.as_view(), name="api-review-list"),
-    path("reviews/create/", views.ReviewCreateView.as_view(), name="api-review-create"),
+    path("reviews/", route(views.ReviewListView, views.ReviewCreateView).as_view(), name="api-reviews"),
     path("reviews/<int:pk>/followup/", views.ReviewFollowupView.as_view(), name="api-review-followup"),
     path("reviews/<int:pk>/reply/", views.ReviewReplyView.as_view(), name="api-review-reply"),
 ]

@@ -2,10 +2,11 @@ from csp.decorators import csp_update
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from . import health, views
+from .api import errors as api_errors
 from .payments import views as payment_views
 
 API_DOCS_CSP = {"style-src": ["'unsafe-inline'"], "worker-src": ["'self'", "blob:"]}
@@ -40,6 +41,7 @@ urlpatterns = [
         name="api-docs",
     ),
     path("api/redoc/", csp_update(API_DOCS_CSP)(SpectacularRedocView.as_view(url_name="api-schema")), name="api-redoc"),
+    re_path(r"^api/", api_errors.not_found),  # unknown API routes: a JSON 404 in the error shape
     path("shop/", include("shop.urls")),
     path("shipping/", include("shipping.urls")),
     path("aftersales/", include("aftersales.urls")),

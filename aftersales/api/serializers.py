@@ -5,11 +5,14 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework import serializers
 
+from portal.api.fields import AmountField, IdField
+from portal.api.filters import Flag
 from shipping.waybills import courier_choices
 
 from ..models import (
     AftersalesReason,
     AftersalesRequest,
+    AftersalesStatus,
     AftersalesType,
     Complaint,
     ComplaintCategory,
@@ -17,6 +20,19 @@ from ..models import (
     PlatformStatus,
     Review,
 )
+from ..selectors import SCORE_FILTERS
+
+
+class RequestFiltersIn(serializers.Serializer):
+    status = serializers.ChoiceField(choices=AftersalesStatus.choices, required=False)
+    order_sn = serializers.CharField(max_length=22, required=False)
+
+
+class ReviewFiltersIn(serializers.Serializer):
+    score = serializers.ChoiceField(choices=list(SCORE_FILTERS), required=False, help_text="good, medium or bad")
+    photos = Flag(help_text="1: only reviews with photos")
+    unanswered = Flag(help_text="1: only reviews waiting for the merchant's reply")
+
 
 photos_field = serializers.ListField(child=serializers.FileField(), required=False, max_length=9, allow_empty=True)
 
@@ -27,17 +43,17 @@ class AftersalesBuyerIn(serializers.Serializer):
 
 class AftersalesOpenIn(AftersalesBuyerIn):
     order_sn = serializers.CharField(max_length=22)
-    item_id = serializers.IntegerField(min_value=1)
+    item_id = IdField()
     type = serializers.ChoiceField(choices=AftersalesType.choices)
     reason = serializers.ChoiceField(choices=AftersalesReason.choices)
-    amount = serializers.IntegerField(min_value=0, required=False, default=0, help_text="fen")
+    amount = AmountField(required=False, default=0, help_text="fen")
     description = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     photos = photos_field
 
 
 class AftersalesUpdateIn(AftersalesBuyerIn):
     reason = serializers.ChoiceField(choices=AftersalesReason.choices, required=False)
-    amount = serializers.IntegerField(min_value=0, required=False, help_text="fen")
+    amount = AmountField(required=False, help_text="fen")
     description = serializers.CharField(max_length=500, required=False, allow_blank=True)
     photos = photos_field
 
@@ -93,7 +109,9 @@ class AftersalesEvidenceOut(serializers.ModelSerializer):
 class AftersalesRequestOut(serializers.ModelSerializer):
     order_sn = serializers.CharField(source="order.order_sn")
     platform_status = serializers.ChoiceField(choices=PlatformStatus.choices)
-    refund_status = serializers.CharField(source="refund.status", default=None)
+    refund_status = serializers.CharField(
+        source="refund.status", default=None, allow_null=True, help_text="the refund's status; null without a refund"
+    )
     evidence = AftersalesEvidenceOut(many=True, read_only=True)
 
     class Meta:
@@ -109,7 +127,7 @@ class AftersalesRequestOut(serializers.ModelSerializer):
 
 class ReviewIn(AftersalesBuyerIn):
     order_sn = serializers.CharField(max_length=22)
-    item_id = serializers.IntegerField(min_value=1)
+    item_id = IdField()
     score_description = serializers.IntegerField(min_value=1, max_value=5)
     score_logistics = serializers.IntegerField(min_value=1, max_value=5)
     score_service = serializers.IntegerField(min_value=1, max_value=5)

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.actors import Actor, merchant_actor
+from portal.api.filters import query
 from portal.api.idempotency import IdempotentMixin
 from portal.api.permissions import BOTH, BUYER, request_store
 from portal.models import ApiKey
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from shop.models import Order
 
 from .. import selectors, services
-from ..models import AftersalesRequest, AftersalesStatus, Review
+from ..models import AftersalesRequest, Review
 from . import serializers as s
 
 SCOPE = ApiKey.Scope.AFTERSALES
@@ -52,13 +53,15 @@ class RequestListView(ListAPIView):
     side = BOTH
     required_scope = SCOPE
     serializer_class = s.AftersalesRequestOut
+    filters_in = s.RequestFiltersIn
 
     def get_queryset(self):
+        f = query(self)
         qs = selectors.request_list(store=request_store(self.request)).prefetch_related("evidence")
-        if (wanted := self.request.query_params.get("status")) in AftersalesStatus.values:
-            qs = qs.filter(status=wanted)
-        if order_sn := self.request.query_params.get("order_sn"):
-            qs = qs.filter(order__order_sn=order_sn)
+        if f.get("status"):
+            qs = qs.filter(status=f["status"])
+        if f.get("order_sn"):
+            qs = qs.filter(order__order_sn=f["order_sn"])
         return qs
 
 
@@ -106,8 +109,8 @@ class RequestOpenView(IdempotentMixin, APIView):
         return Response(s.AftersalesRequestOut(_request(request, req.request_sn)).data, status=status.HTTP_201_CREATED)
 
 
-class _RequestAction(IdempotentMixin, APIView):
-    """POST on one request: validate `input_class`, run `perform`, answer the request."""
+class _RequestChange(APIView):
+    """A change to one request: validate `input_class`, run `perform`, answer the request."""
 
     required_scope = SCOPE
     input_class = None
@@ -115,20 +118,30 @@ class _RequestAction(IdempotentMixin, APIView):
     def perform(self, req: AftersalesRequest, data: dict, request) -> None:
         raise NotImplementedError
 
-    def post(self, request, request_sn: str):
+    def change(self, request, request_sn: str):
         req = _request(request, request_sn)
         self.perform(req, _valid(self.input_class, request), request)
         return Response(s.AftersalesRequestOut(_request(request, request_sn)).data)
+
+
+class _RequestAction(IdempotentMixin, _RequestChange):
+    """POST /aftersales/requests/{sn}/{action}/: a transition."""
+
+    def post(self, request, request_sn: str):
+        return self.change(request, request_sn)
 
 
 def _action(input_class, doc: str):
     return extend_schema(request=input_class, responses=s.AftersalesRequestOut, description=doc)
 
 
-@_action(s.AftersalesUpdateIn, "Buyer: revise a request not answered yet.")
-class RequestUpdateView(_RequestAction):
+@_action(s.AftersalesUpdateIn, "Buyer: revise a request not answered yet (partial update).")
+class RequestUpdateView(_RequestChange):
     side = BUYER
     input_class = s.AftersalesUpdateIn
+
+    def patch(self, request, request_sn: str):
+        return self.change(request, request_sn)
 
     def perform(self, req, data, request):
         services.aftersales_update(
@@ -255,13 +268,15 @@ class ReviewListView(ListAPIView):
     required_scope = SCOPE
     serializer_class = s.ReviewOut
 
+    filters_in = s.ReviewFiltersIn
+
     def get_queryset(self):
-        p = self.request.query_params
+        f = query(self)
         return selectors.review_list(
             store=request_store(self.request),
-            score=p.get("score", ""),
-            photos=p.get("photos") == "1",
-            unanswered=p.get("unanswered") == "1",
+            score=f.get("score", ""),
+            photos=f.get("photos", False),
+            unanswered=f.get("unanswered", False),
         )
 
 

@@ -26,6 +26,8 @@ from shop.services.orders.items import (
 )
 
 from ..models import (
+    MONEY_TYPES,
+    OPEN_STATUSES,
     AftersalesReason,
     AftersalesRequest,
     AftersalesStatus,
@@ -73,6 +75,22 @@ def _check_type_allowed(*, order: Order, item: OrderItem, type: str, reason: str
             )
 
 
+class DuplicateRequest(ValidationFailed):
+    """Another request on an item already fully in after-sales: its own code, and a conflict (409)."""
+
+    status_code = 409
+    default_code = "aftersales_duplicate"
+
+
+def _check_duplicate(*, item: OrderItem, type: str) -> None:
+    """A second request on an item already in after-sales: refused as a duplicate unless it asks for money the
+    open ones leave (partial refunds may run side by side)."""
+    if not AftersalesRequest.objects.filter(item=item, status__in=OPEN_STATUSES).exists():
+        return
+    if type not in MONEY_TYPES or refundable_amount(item) == 0:
+        raise DuplicateRequest(_("该商品已有处理中的售后申请。"))
+
+
 @transaction.atomic
 def aftersales_open(
     *,
@@ -93,6 +111,7 @@ def aftersales_open(
         raise ValidationFailed(fields={"item_id": [_("订单中没有该商品。")]}, code="unknown_item")
     order = item.order
     _check_buyer(order, buyer_ref)
+    _check_duplicate(item=item, type=type)
     _check_type_allowed(order=order, item=item, type=type, reason=reason)
     if order.status == OrderStatus.PAID:
         # Before shipment a refund takes the whole item back (and cancels it).

@@ -37,13 +37,25 @@ def caller_side(request) -> str:
     return MERCHANT if key is None else KIND_SIDE.get(key.kind, MERCHANT)
 
 
-def view_sides(view: Any) -> tuple[str, ...]:
-    side = getattr(view, "side", MERCHANT)
+def _for_method(view: Any, attribute: str, default, method: str | None):
+    """A view's `side` / `required_scope`: one value, or a dict by HTTP method (a route serving a collection's
+    list and create, see portal.api.routing.route)."""
+    value = getattr(view, attribute, default)
+    if isinstance(value, dict):
+        if method is None:
+            request = getattr(view, "request", None)
+            method = request.method if request is not None else "GET"
+        return value.get(method.upper(), default)
+    return value
+
+
+def view_sides(view: Any, method: str | None = None) -> tuple[str, ...]:
+    side = _for_method(view, "side", MERCHANT, method)
     return tuple(side) if isinstance(side, (list, tuple)) else (side,)
 
 
-def view_scopes(view: Any) -> list[str]:
-    scope = getattr(view, "required_scope", None)
+def view_scopes(view: Any, method: str | None = None) -> list[str]:
+    scope = _for_method(view, "required_scope", None, method)
     if not scope:
         return []
     return [str(s) for s in scope] if isinstance(scope, (list, tuple)) else [str(scope)]
@@ -78,7 +90,7 @@ class _SideAndScope(BasePermission):
 class HasStore(_SideAndScope):
     """Authenticated, acting for a store, on the operation's side, with its scope (API keys)."""
 
-    message = "Authentication with a store is required."
+    message = _("需要登录并选择店铺。")
 
     def has_permission(self, request, view) -> bool:
         if not (request.user and request.user.is_authenticated) or request_store(request) is None:

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from portal.models import ApiKey, Notification
 from portal.notifications import inbox, mark_read
 
+from .fields import IdField
 from .idempotency import IdempotentMixin
 from .permissions import AuthenticatedOnly, request_key, request_store
 
@@ -21,7 +22,7 @@ class NotificationOut(serializers.ModelSerializer):
 
 
 class MarkReadIn(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=500)
+    ids = serializers.ListField(child=IdField(), required=False, max_length=500)
 
 
 def _scope(request) -> dict:

@@ -316,8 +316,16 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "portal.api.schema.PortalAutoSchema",
     "EXCEPTION_HANDLER": "portal.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "portal.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min"},
+    "DEFAULT_THROTTLE_CLASSES": ["portal.api.throttling.ApiKeyRateThrottle"],
 }
+# Requests per API key (or per logged-in user on the API) and period; empty disables (docs/api.md).
+API_RATE_LIMIT = env("API_RATE_LIMIT", "600/min")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Merchant portal API",
     "DESCRIPTION": "Integrations for storefronts, ERPs and couriers. Errors: "
@@ -337,6 +345,9 @@ SPECTACULAR_SETTINGS = {
         "DepositEntryKindEnum": "shop.models.stores.DepositEntryKind",
         "ShipmentStatusEnum": "shipping.models.ShipmentStatus",
         "OrderStatusEnum": "shop.models.orders.OrderStatus",
+        "PromotionStatusEnum": "shop.models.promotions.PromotionStatus",
+        "TicketStatusEnum": "shipping.models.TicketStatus",
+        "TicketKindEnum": "shipping.models.PlatformTicket.Kind",
     },
 }
 

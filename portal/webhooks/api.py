@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from portal.actors import merchant_actor
 from portal.api.idempotency import IdempotentMixin
 from portal.api.permissions import request_store
+from portal.api.routing import route
 from portal.events import EVENT_TYPES
 from portal.models import ApiKey
 
@@ -121,8 +122,7 @@ class DeliveryReplayView(IdempotentMixin, APIView):
 
 
 urlpatterns = [
-    path("webhooks/endpoints/", EndpointListView.as_view(), name="api-webhook-endpoints"),
-    path("webhooks/endpoints/create/", EndpointCreateView.as_view(), name="api-webhook-endpoint-create"),
+    path("webhooks/endpoints/", route(EndpointListView, EndpointCreateView).as_view(), name="api-webhook-endpoints"),
     path("webhooks/deliveries/", DeliveryListView.as_view(), name="api-webhook-deliveries"),
     path("webhooks/deliveries/<int:pk>/replay/", DeliveryReplayView.as_view(), name="api-webhook-delivery-replay"),
 ]

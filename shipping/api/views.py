@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView, RetrieveAPIView
@@ -16,24 +17,44 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.actors import merchant_actor
+from portal.api.filters import query
 from portal.api.idempotency import IdempotentMixin
 from portal.api.permissions import BOTH, request_store
 from portal.exceptions import ValidationFailed
 from portal.models import ApiKey
 from shipping import selectors, services
 from shipping.carriers.kuaidi100 import CALLBACK_OK
-from shipping.models import Booking, Courier, SenderAddress, Shipment, ShipmentFee, TrackingEvent
+from shipping.models import (
+    Booking,
+    Courier,
+    CourierMessage,
+    PlatformTicket,
+    SenderAddress,
+    Shipment,
+    ShipmentFee,
+    TrackingEvent,
+)
 from shop.selectors.orders import order_by_sn
 
 from .serializers import (
     BookIn,
     BookingOut,
+    CourierMessageIn,
+    CourierMessageOut,
     CourierOut,
     OrderTrackingOut,
     QuoteIn,
     QuoteOut,
+    RebookIn,
+    SenderAddressIn,
+    SenderAddressOut,
     ShipmentDetailOut,
+    ShipmentFiltersIn,
     ShipmentOut,
+    TicketIn,
+    TicketOut,
+    UnbookedFiltersIn,
+    UnbookedOrderOut,
 )
 
 if TYPE_CHECKING:
@@ -162,32 +183,35 @@ def _shipments(store):
 
 
 class ShipmentListView(ListAPIView):
-    """The store's shipments; filter with ?status=, ?booking_no=, ?waybill_no=."""
+    """The store's shipments; filter with ?status=, ?booking_no=, ?waybill_no=, ?order_sn=."""
 
     required_scope = SCOPE
     serializer_class = ShipmentOut
+    filters_in = ShipmentFiltersIn
 
     def get_queryset(self):
         qs = _shipments(request_store(self.request))
-        params = self.request.query_params
-        if params.get("status"):
-            qs = qs.filter(status=params["status"])
-        if params.get("booking_no"):
-            qs = qs.filter(booking__booking_no=params["booking_no"])
-        if params.get("waybill_no"):
-            qs = qs.filter(waybill_no=params["waybill_no"])
+        f = query(self)
+        if f.get("status"):
+            qs = qs.filter(status=f["status"])
+        if f.get("booking_no"):
+            qs = qs.filter(booking__booking_no=f["booking_no"])
+        if f.get("waybill_no"):
+            qs = qs.filter(waybill_no=f["waybill_no"])
+        if f.get("order_sn"):
+            qs = qs.filter(order__order_sn=f["order_sn"])
         return qs
 
 
 class ShipmentDetailView(RetrieveAPIView):
-    """One shipment with its tracking events."""
+    """One shipment with its tracking events, newest first (as everywhere in the API)."""
 
     required_scope = SCOPE
     serializer_class = ShipmentDetailOut
 
     def get_queryset(self):
         return _shipments(request_store(self.request)).prefetch_related(
-            Prefetch("events", queryset=TrackingEvent.objects.order_by("occurred_at", "id")),
+            Prefetch("events", queryset=TrackingEvent.objects.order_by("-occurred_at", "-id")),
             Prefetch("fees", queryset=ShipmentFee.objects.order_by("created_at", "id")),
         )
 
@@ -217,6 +241,147 @@ class OrderTrackingView(APIView):
             s for s in selectors.shipments_for_order(order) if s.waybill_no
         ]}  # fmt: skip
         return Response(OrderTrackingOut(body).data)
+
+
+class SenderAddressListView(ListAPIView):
+    """The store's sender addresses (default first): `sender_address_id` of quotes and bookings."""
+
+    required_scope = SCOPE
+    serializer_class = SenderAddressOut
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.sender_addresses(request_store(self.request)).order_by("-is_default", "id")
+
+
+class SenderAddressCreateView(IdempotentMixin, APIView):
+    """Add a sender address; the first one (or one sent with `is_default`) becomes the default."""
+
+    required_scope = SCOPE
+
+    @extend_schema(request=SenderAddressIn, responses={201: SenderAddressOut})
+    def post(self, request):
+        data = SenderAddressIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        address = services.sender_address_save(
+            store=request_store(request), data=dict(data.validated_data), by=merchant_actor(request)
+        )
+        return Response(SenderAddressOut(address).data, status=status.HTTP_201_CREATED)
+
+
+class UnbookedOrderListView(ListAPIView):
+    """Paid orders with no live parcel (未下单), with the reason the last booking failed; book them in batches
+    of at most 30 with POST /shipping/bookings/. Filter by `province`, `failed`, `overdue`, `risk_hold`."""
+
+    required_scope = SCOPE
+    serializer_class = UnbookedOrderOut
+    filters_in = UnbookedFiltersIn
+
+    def get_queryset(self):
+        f = query(self)
+        qs = selectors.unbooked_orders(request_store(self.request))
+        if f.get("province"):
+            qs = qs.filter(province=f["province"])
+        if f.get("failed"):
+            qs = qs.filter(last_failure__isnull=False)
+        if f.get("overdue"):
+            qs = qs.filter(ship_by__lt=timezone.now())
+        if "risk_hold" in f:
+            qs = qs.filter(risk_hold=f["risk_hold"])
+        return qs
+
+
+def _booking(request, booking_no: str) -> Booking:
+    return get_object_or_404(Booking.objects.filter(store=request_store(request)), booking_no=booking_no)
+
+
+class BookingRebookView(IdempotentMixin, APIView):
+    """Re-book the booking's waiting parcels (all, or `shipment_ids`) with another courier; the first is cancelled."""
+
+    required_scope = SCOPE
+
+    @extend_schema(request=RebookIn, responses={201: BookingOut})
+    def post(self, request, booking_no: str):
+        booking = _booking(request, booking_no)
+        data = RebookIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        courier = Courier.objects.filter(code=data.validated_data["courier_code"], is_active=True).first()
+        if courier is None:
+            raise ValidationFailed("Unknown courier.", code="unknown_courier", fields={"courier_code": ["unknown"]})
+        new = services.booking_rebook(
+            booking=booking, courier=courier, by=merchant_actor(request),
+            shipment_ids=data.validated_data.get("shipment_ids"),
+        )  # fmt: skip
+        store = request_store(request)
+        return Response(BookingOut(_bookings(store).get(pk=new.pk)).data, status=status.HTTP_201_CREATED)
+
+
+class BookingCancelView(IdempotentMixin, APIView):
+    """Cancel every parcel of the booking not yet weighed; the orders return to the unbooked list."""
+
+    required_scope = SCOPE
+
+    @extend_schema(request=None, responses={200: BookingOut})
+    def post(self, request, booking_no: str):
+        booking = _booking(request, booking_no)
+        services.booking_cancel(booking=booking, by=merchant_actor(request))
+        return Response(BookingOut(_bookings(request_store(request)).get(pk=booking.pk)).data)
+
+
+def _shipment(request, pk: int) -> Shipment:
+    return get_object_or_404(_shipments(request_store(request)), pk=pk)
+
+
+class CourierMessageListView(ListAPIView):
+    """The conversation with the courier's service desk about one parcel, newest first."""
+
+    required_scope = SCOPE
+    serializer_class = CourierMessageOut
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return CourierMessage.objects.none()
+        return CourierMessage.objects.filter(shipment=_shipment(self.request, self.kwargs["pk"]))
+
+
+class CourierMessageSendView(IdempotentMixin, APIView):
+    """Ask the courier's service desk about the parcel (it must have a waybill number); the reply arrives later."""
+
+    required_scope = SCOPE
+
+    @extend_schema(request=CourierMessageIn, responses={201: CourierMessageOut})
+    def post(self, request, pk: int):
+        shipment = _shipment(request, pk)
+        data = CourierMessageIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = services.courier_message_send(shipment=shipment, by=merchant_actor(request), **data.validated_data)
+        return Response(CourierMessageOut(message).data, status=status.HTTP_201_CREATED)
+
+
+class TicketListView(ListAPIView):
+    """Platform tickets about one parcel (a courier's broken promise), newest first."""
+
+    required_scope = SCOPE
+    serializer_class = TicketOut
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return PlatformTicket.objects.none()
+        return PlatformTicket.objects.filter(shipment=_shipment(self.request, self.kwargs["pk"]))
+
+
+class TicketReportView(IdempotentMixin, APIView):
+    """Report the parcel to the platform (one open ticket per parcel and kind: the open one is answered again)."""
+
+    required_scope = SCOPE
+
+    @extend_schema(request=TicketIn, responses={201: TicketOut})
+    def post(self, request, pk: int):
+        shipment = _shipment(request, pk)
+        data = TicketIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        ticket = services.ticket_report(shipment=shipment, by=merchant_actor(request), **data.validated_data)
+        return Response(TicketOut(ticket).data, status=status.HTTP_201_CREATED)
 
 
 class CourierWebhookView(APIView):

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView, RetrieveAPIView
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.actors import Actor, merchant_actor
+from portal.api.fields import INT_MAX, AmountField, IdField
+from portal.api.filters import query
 from portal.api.idempotency import IdempotentMixin
 from portal.api.permissions import BOTH, BUYER, request_store
+from portal.api.routing import route
 from portal.models import ApiKey
-from shop.models import CouponClaim, ProductStatus
+from shop.models import Category, CouponClaim, ProductStatus
 from shop.selectors.catalog import (
     claimable_coupons,
     claims_for_buyer,
@@ -22,7 +27,15 @@ from shop.selectors.catalog import (
     products_for_store,
     skus_for_store,
 )
-from shop.services.catalog import sku_set_stock
+from shop.services.catalog import (
+    product_create,
+    product_image_add,
+    product_put_on_sale,
+    product_take_off_shelf,
+    product_update,
+    sku_set_price,
+    sku_set_stock,
+)
 from shop.services.promotions import coupon_claim
 
 Scope = ApiKey.Scope
@@ -61,7 +74,14 @@ class ProductOut(serializers.Serializer):
     description = serializers.CharField()
     status = serializers.CharField()
     spec_attributes = serializers.JSONField()
-    special_goods = serializers.SerializerMethodField()
+    special_goods = serializers.SerializerMethodField(
+        help_text="fresh, frozen, bulky, fragile: what couriers must accept"
+    )
+    is_fresh = serializers.BooleanField()
+    is_frozen = serializers.BooleanField()
+    is_bulky = serializers.BooleanField()
+    is_fragile = serializers.BooleanField()
+    seven_day_return = serializers.BooleanField()
     ship_within_hours = serializers.IntegerField()
     group_size = serializers.IntegerField()
     per_buyer_limit = serializers.IntegerField(allow_null=True)
@@ -76,32 +96,98 @@ class ProductOut(serializers.Serializer):
 
 class ProductFilterIn(serializers.Serializer):
     status = serializers.ChoiceField(choices=ProductStatus.values, required=False)
-    updated_since = serializers.DateTimeField(required=False)
+    updated_since = serializers.DateTimeField(required=False, help_text="ISO 8601 time")
+    q = serializers.CharField(max_length=60, required=False, help_text="title or SKU code contains")
 
 
 class ProductListView(ListAPIView):
-    """The store's products with their SKUs and images; filter by `status`, `updated_since` (ISO time)."""
+    """The store's products with their SKUs and images; filter by `status`, `updated_since` (ISO time), `q`."""
 
     side = BOTH
     serializer_class = ProductOut
     required_scope = Scope.CATALOG
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("status", str, enum=ProductStatus.values),
-            OpenApiParameter("updated_since", str, description="ISO 8601 time"),
-        ]
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    filters_in = ProductFilterIn
 
     def get_queryset(self):
-        params = ProductFilterIn(data=self.request.query_params)
-        params.is_valid(raise_exception=True)
-        qs = products_for_store(request_store(self.request), status=params.validated_data.get("status", ""))
-        if since := params.validated_data.get("updated_since"):
+        f = query(self)
+        qs = products_for_store(request_store(self.request), q=f.get("q", ""), status=f.get("status", ""))
+        if since := f.get("updated_since"):
             qs = qs.filter(updated_at__gte=since)
         return qs
+
+
+class SpecAttributeIn(serializers.Serializer):
+    name = serializers.CharField(max_length=20)
+    values = serializers.ListField(child=serializers.CharField(max_length=30), max_length=20)
+
+
+class SkuIn(serializers.Serializer):
+    spec = serializers.DictField(child=serializers.CharField(max_length=30), required=False, default=dict)
+    code = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    price = AmountField(min_value=1, help_text="single-buy price, fen")
+    group_price = AmountField(min_value=1, help_text="group-buy price, fen (at most the price)")
+    stock = AmountField(required=False, default=0)
+    weight_g = AmountField(required=False, default=500)
+    length_mm = AmountField(required=False, default=0)
+    width_mm = AmountField(required=False, default=0)
+    height_mm = AmountField(required=False, default=0)
+
+
+class ProductIn(serializers.Serializer):
+    """A product and its SKU matrix: one SKU per combination of `spec_attributes` (one SKU without spec)."""
+
+    title = serializers.CharField(max_length=60)
+    category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.all(), help_text="code")
+    brand = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    spec_attributes = SpecAttributeIn(many=True, required=False, max_length=5)
+    is_fresh = serializers.BooleanField(required=False, help_text="special goods: fresh (生鲜)")
+    is_frozen = serializers.BooleanField(required=False, help_text="special goods: frozen (冷冻)")
+    is_bulky = serializers.BooleanField(required=False, help_text="special goods: bulky (大件)")
+    is_fragile = serializers.BooleanField(required=False, help_text="special goods: fragile (易碎)")
+    ship_within_hours = serializers.IntegerField(min_value=1, max_value=720, required=False)
+    seven_day_return = serializers.BooleanField(required=False)
+    group_size = serializers.IntegerField(min_value=2, max_value=100, required=False)
+    per_buyer_limit = serializers.IntegerField(min_value=1, max_value=INT_MAX, required=False, allow_null=True)
+    per_order_limit = serializers.IntegerField(min_value=1, max_value=INT_MAX, required=False, allow_null=True)
+    skus = SkuIn(many=True, allow_empty=False, max_length=200)
+
+
+def _product_fields(data: dict) -> dict:
+    fields = {k: v for k, v in data.items() if k != "skus"}
+    if "spec_attributes" in fields:
+        fields["spec_attributes"] = [dict(a) for a in fields["spec_attributes"]]
+    return fields
+
+
+def _product_out(request, product) -> Response:
+    product = products_for_store(product.store).get(pk=product.pk)
+    return Response(ProductOut(product, context={"request": request}).data)
+
+
+class ProductCreateView(IdempotentMixin, APIView):
+    """Create a draft product with its SKUs (prices in fen); put it on sale with `put-on-sale`."""
+
+    required_scope = Scope.CATALOG
+
+    @extend_schema(request=ProductIn, responses={201: ProductOut})
+    def post(self, request):
+        data = ProductIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        product = product_create(
+            store=request_store(request),
+            fields=_product_fields(d),
+            skus=[dict(sku) for sku in d["skus"]],
+            by=merchant_actor(request),
+        )
+        response = _product_out(request, product)
+        response.status_code = 201
+        return response
+
+
+def _product(request, pk: int):
+    return get_object_or_404(products_for_store(request_store(request)), pk=pk)
 
 
 class ProductDetailView(RetrieveAPIView):
@@ -115,25 +201,101 @@ class ProductDetailView(RetrieveAPIView):
         return products_for_store(request_store(self.request))
 
 
+class ProductUpdateView(APIView):
+    """Change a product (partial); `skus`, when given, replaces the SKU matrix (SKUs matched by spec keep stock)."""
+
+    required_scope = Scope.CATALOG
+
+    @extend_schema(request=ProductIn(partial=True), responses={200: ProductOut})
+    def patch(self, request, pk: int):
+        product = _product(request, pk)
+        data = ProductIn(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        skus = [dict(sku) for sku in d["skus"]] if "skus" in d else None
+        product = product_update(product=product, fields=_product_fields(d), skus=skus, by=merchant_actor(request))
+        return _product_out(request, product)
+
+
+class ShelfReasonIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class ProductPutOnSaleView(IdempotentMixin, APIView):
+    """上架: a draft or off-shelf product goes on sale (open store, every SKU priced)."""
+
+    required_scope = Scope.CATALOG
+
+    @extend_schema(request=ShelfReasonIn, responses={200: ProductOut})
+    def post(self, request, pk: int):
+        data = ShelfReasonIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        product = _product(request, pk)
+        product_put_on_sale(product=product, by=merchant_actor(request), reason=data.validated_data["reason"])
+        return _product_out(request, product)
+
+
+class ProductTakeOffShelfView(IdempotentMixin, APIView):
+    """下架: an on-sale product is taken off shelf (buyers can no longer order it)."""
+
+    required_scope = Scope.CATALOG
+
+    @extend_schema(request=ShelfReasonIn, responses={200: ProductOut})
+    def post(self, request, pk: int):
+        data = ShelfReasonIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        product = _product(request, pk)
+        product_take_off_shelf(product=product, by=merchant_actor(request), reason=data.validated_data["reason"])
+        return _product_out(request, product)
+
+
+class ImageIn(serializers.Serializer):
+    image = serializers.FileField(help_text="JPEG, PNG or WEBP, at most 5 MB; 10 images per product")
+
+
+class ProductImageUploadView(IdempotentMixin, APIView):
+    """Add a picture to a product: multipart/form-data with `image` (415 for any other content type)."""
+
+    required_scope = Scope.CATALOG
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request={"multipart/form-data": ImageIn}, responses={201: ProductOut})
+    def post(self, request, pk: int):
+        product = _product(request, pk)
+        data = ImageIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        product_image_add(product=product, upload=data.validated_data["image"], by=merchant_actor(request))
+        response = _product_out(request, product)
+        response.status_code = 201
+        return response
+
+
+class SkuFilterIn(serializers.Serializer):
+    code = serializers.CharField(max_length=40, required=False)
+    product_id = IdField(required=False)
+
+
 class SkuListView(ListAPIView):
-    """The store's SKUs (for stock sync); filter by `code`."""
+    """The store's SKUs (for stock sync); filter by `code`, `product_id`."""
 
     side = BOTH
     serializer_class = SkuOut
     required_scope = Scope.CATALOG
-
-    @extend_schema(parameters=[OpenApiParameter("code", str)])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    filters_in = SkuFilterIn
 
     def get_queryset(self):
+        f = query(self)
         qs = skus_for_store(request_store(self.request))
-        if code := self.request.query_params.get("code"):
-            qs = qs.filter(code=code)
+        if f.get("code"):
+            qs = qs.filter(code=f["code"])
+        if f.get("product_id"):
+            qs = qs.filter(product_id=f["product_id"])
         return qs
 
 
 class SkuDetailView(RetrieveAPIView):
+    """One SKU of the store."""
+
     side = BOTH
     serializer_class = SkuOut
     required_scope = Scope.CATALOG
@@ -142,21 +304,35 @@ class SkuDetailView(RetrieveAPIView):
         return skus_for_store(request_store(self.request))
 
 
-class StockIn(serializers.Serializer):
-    stock = serializers.IntegerField(min_value=0, max_value=10_000_000)
+class SkuPatchIn(serializers.Serializer):
+    stock = AmountField(required=False, max_value=10_000_000)
+    price = AmountField(min_value=1, required=False, help_text="fen; send with group_price")
+    group_price = AmountField(min_value=1, required=False, help_text="fen; at most the price")
+
+    def validate(self, attrs):
+        if ("price" in attrs) != ("group_price" in attrs):
+            raise serializers.ValidationError({"group_price": [_("单买价和拼团价须一起修改。")]})
+        if not attrs:
+            raise serializers.ValidationError(_("请提供 stock 或 price 与 group_price。"))
+        return attrs
 
 
-class SkuStockView(IdempotentMixin, APIView):
-    """Set a SKU's stock (ERP sync). Send an Idempotency-Key to retry safely."""
+class SkuUpdateView(APIView):
+    """Set a SKU's stock (ERP sync) and/or its prices (fen; both together, live discounts stay below)."""
 
     required_scope = Scope.CATALOG
 
-    @extend_schema(request=StockIn, responses={200: SkuOut})
-    def post(self, request, pk: int):
+    @extend_schema(request=SkuPatchIn, responses={200: SkuOut})
+    def patch(self, request, pk: int):
         sku = get_object_or_404(skus_for_store(request_store(request)), pk=pk)
-        data = StockIn(data=request.data)
+        data = SkuPatchIn(data=request.data)
         data.is_valid(raise_exception=True)
-        sku = sku_set_stock(sku=sku, stock=data.validated_data["stock"], by=merchant_actor(request))
+        d = data.validated_data
+        by = merchant_actor(request)
+        if "price" in d:
+            sku = sku_set_price(sku=sku, price=d["price"], group_price=d["group_price"], by=by)
+        if "stock" in d:
+            sku = sku_set_stock(sku=sku, stock=d["stock"], by=by)
         return Response(SkuOut(sku).data)
 
 
@@ -215,17 +391,12 @@ class ClaimListView(ListAPIView):
     side = BUYER
     serializer_class = ClaimOut
     required_scope = Scope.ORDERS_WRITE
-
-    @extend_schema(parameters=[OpenApiParameter("buyer_ref", str, required=True)])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    filters_in = ClaimFilterIn
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return CouponClaim.objects.none()
-        params = ClaimFilterIn(data=self.request.query_params)
-        params.is_valid(raise_exception=True)
-        return claims_for_buyer(request_store(self.request), params.validated_data["buyer_ref"])
+        return claims_for_buyer(request_store(self.request), query(self)["buyer_ref"])
 
 
 class CouponClaimView(IdempotentMixin, APIView):
@@ -245,11 +416,13 @@ class CouponClaimView(IdempotentMixin, APIView):
 
 
 urlpatterns: list = [
-    path("products/", ProductListView.as_view(), name="api-products"),
-    path("products/<int:pk>/", ProductDetailView.as_view(), name="api-product"),
+    path("products/", route(ProductListView, ProductCreateView).as_view(), name="api-products"),
+    path("products/<int:pk>/", route(ProductDetailView, ProductUpdateView).as_view(), name="api-product"),
+    path("products/<int:pk>/put-on-sale/", ProductPutOnSaleView.as_view(), name="api-product-put-on-sale"),
+    path("products/<int:pk>/take-off-shelf/", ProductTakeOffShelfView.as_view(), name="api-product-take-off-shelf"),
+    path("products/<int:pk>/images/", ProductImageUploadView.as_view(), name="api-product-images"),
     path("skus/", SkuListView.as_view(), name="api-skus"),
-    path("skus/<int:pk>/", SkuDetailView.as_view(), name="api-sku"),
-    path("skus/<int:pk>/stock/", SkuStockView.as_view(), name="api-sku-stock"),
+    path("skus/<int:pk>/", route(SkuDetailView, SkuUpdateView).as_view(), name="api-sku"),
     path("coupons/", CouponListView.as_view(), name="api-coupons"),
     path("coupons/<int:pk>/claim/", CouponClaimView.as_view(), name="api-coupon-claim"),
     path("coupon-claims/", ClaimListView.as_view(), name="api-coupon-claims"),

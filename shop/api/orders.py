@@ -4,15 +4,18 @@ receipt, complain about a late shipment. Merchant side (ERPs): list, retrieve, s
 from __future__ import annotations
 
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.actors import Actor, merchant_actor
+from portal.api.fields import IdField
+from portal.api.filters import query
 from portal.api.idempotency import IdempotentMixin
 from portal.api.permissions import BOTH, BUYER, request_store
+from portal.api.routing import route
 from portal.models import ApiKey
 from shop.actions import order_actions
 from shop.models import Order, OrderItem
@@ -28,7 +31,7 @@ READ, WRITE = ApiKey.Scope.ORDERS_READ.value, ApiKey.Scope.ORDERS_WRITE.value
 
 
 class LineIn(serializers.Serializer):
-    sku_id = serializers.IntegerField(min_value=1)
+    sku_id = IdField()
     quantity = serializers.IntegerField(min_value=1, max_value=999)
 
 
@@ -36,7 +39,7 @@ class OrderPlaceIn(serializers.Serializer):
     buyer_ref = serializers.CharField(max_length=64)
     items = LineIn(many=True, allow_empty=False, max_length=50)
     buy_mode = serializers.ChoiceField(choices=BuyMode.choices, default=BuyMode.SINGLE)
-    group_id = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    group_id = IdField(required=False, allow_null=True)
     recipient_name = serializers.CharField(max_length=30)
     recipient_phone = serializers.CharField(max_length=11)
     province = serializers.CharField(max_length=20)
@@ -50,7 +53,7 @@ class OrderPlaceIn(serializers.Serializer):
 class OrderItemOut(serializers.ModelSerializer):
     class Meta:
         model = OrderItem
-        fields = ("sku_id", "product_title", "sku_spec", "quantity", "unit_price", "discount", "paid_amount")
+        fields = ("id", "sku_id", "product_title", "sku_spec", "quantity", "unit_price", "discount", "paid_amount")
 
 
 class OrderOut(serializers.ModelSerializer):
@@ -280,32 +283,22 @@ class OrderComplainView(IdempotentMixin, APIView):
         return Response(CompensationOut(compensation).data, status=status.HTTP_201_CREATED)
 
 
+class FiltersIn(serializers.Serializer):
+    status = serializers.ChoiceField(choices=OrderStatus.choices, required=False)
+    updated_since = serializers.DateTimeField(required=False, help_text="ISO 8601 date-time")
+
+
 class OrderListView(ListAPIView):
     """The store's orders, newest first, cursor-paginated; filter by `status` and `updated_since`."""
 
     required_scope = READ
     serializer_class = OrderOut
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("status", str, enum=[s.value for s in OrderStatus]),
-            OpenApiParameter("updated_since", str, description="ISO 8601 date-time"),
-        ]
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    filters_in = FiltersIn
 
     def get_queryset(self):
-        params = FiltersIn(data=self.request.query_params)
-        params.is_valid(raise_exception=True)
-        d = params.validated_data
+        d = query(self)
         filters = OrderFilters(tab=d.get("status", ""), updated_since=d.get("updated_since"))
         return order_list(store=request_store(self.request), filters=filters)
-
-
-class FiltersIn(serializers.Serializer):
-    status = serializers.ChoiceField(choices=OrderStatus.choices, required=False)
-    updated_since = serializers.DateTimeField(required=False)
 
 
 class OrderRetrieveView(APIView):
@@ -334,8 +327,7 @@ class OrderShipView(IdempotentMixin, APIView):
 
 
 urlpatterns = [
-    path("orders/", OrderListView.as_view(), name="api-order-list"),
-    path("orders/place/", OrderPlaceView.as_view(), name="api-order-place"),
+    path("orders/", route(OrderListView, OrderPlaceView).as_view(), name="api-orders"),
     path("orders/<str:order_sn>/", OrderRetrieveView.as_view(), name="api-order-detail"),
     path("orders/<str:order_sn>/pay/", OrderPayView.as_view(), name="api-order-pay"),
     path("orders/<str:order_sn>/cancel/", OrderCancelView.as_view(), name="api-order-cancel"),

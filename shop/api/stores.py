@@ -8,13 +8,14 @@ from django.urls import path
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.actors import merchant_actor
 from portal.api.idempotency import IdempotentMixin
 from portal.api.permissions import AuthenticatedOnly, request_store
+from portal.api.routing import route
 from portal.exceptions import PermissionDenied
 from portal.models import ApiKey, User
 from portal.payments.services import checkout_url
@@ -203,9 +204,10 @@ class DocumentDetailView(StoreMixin, APIView):
 
 
 class DocumentUploadView(IdempotentMixin, StoreMixin, APIView):
-    """Upload (or replace) one document: multipart with `kind` and `file` (jpg/png/pdf, 5 MB)."""
+    """Upload (or replace) one document: multipart/form-data with `kind` and `file` (jpg/png/pdf, 5 MB); any
+    other content type is a 415."""
 
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
 
     @extend_schema(request={"multipart/form-data": DocumentIn}, responses={201: DocumentOut})
     def post(self, request):
@@ -252,8 +254,7 @@ urlpatterns = [
     path("store/", StoreView.as_view(), name="api-store"),
     path("store/applications/", ApplicationCreateView.as_view(), name="api-store-application-create"),
     path("store/application/", ApplicationUpdateView.as_view(), name="api-store-application"),
-    path("store/documents/", DocumentListView.as_view(), name="api-store-documents"),
-    path("store/documents/upload/", DocumentUploadView.as_view(), name="api-store-document-upload"),
+    path("store/documents/", route(DocumentListView, DocumentUploadView).as_view(), name="api-store-documents"),
     path("store/documents/<int:pk>/", DocumentDetailView.as_view(), name="api-store-document"),
     path("store/submit/", SubmitView.as_view(), name="api-store-submit"),
     path("store/deposit/entries/", DepositEntryListView.as_view(), name="api-store-deposit-entries"),

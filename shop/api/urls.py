@@ -1,5 +1,5 @@
 """The shop app's API routes; each area keeps its own list."""
 
-from . import catalog, orders, stores
+from . import catalog, orders, promotions, stores
 
-urlpatterns = stores.urlpatterns + catalog.urlpatterns + orders.urlpatterns
+urlpatterns = stores.urlpatterns + catalog.urlpatterns + promotions.urlpatterns + orders.urlpatterns

@@ -24,7 +24,7 @@ def last_entry(obj):
 def test_storefront_and_merchant_keys_write_their_kind(storefront, api, order):
     # given a request the buyer opens through the storefront key
     r = storefront.post(
-        reverse("api-aftersales-open"),
+        reverse("api-aftersales-requests"),
         {"order_sn": order.order_sn, "item_id": order.items.get().pk, "buyer_ref": order.buyer_ref,
          "type": "refund_only", "reason": "damaged", "amount": 100},
         format="json",

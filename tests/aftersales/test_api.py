@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def act(sn: str, action: str) -> str:
-    return reverse(f"api-aftersales-{action}", args=[sn])
+    return reverse("api-aftersales-request" if action == "detail" else f"api-aftersales-{action}", args=[sn])
 
 
 def open_body(order, **kw):
@@ -33,14 +33,14 @@ def open_body(order, **kw):
 
 def test_buyer_opens_with_photos_and_merchant_runs_the_return(api, order, django_capture_on_commit_callbacks, storefront):
     body = open_body(order, photos=[png("a.png"), png("b.png")])
-    response = storefront.post(reverse("api-aftersales-open"), body, format="multipart", HTTP_IDEMPOTENCY_KEY="open-1")
+    response = storefront.post(reverse("api-aftersales-requests"), body, format="multipart", HTTP_IDEMPOTENCY_KEY="open-1")
     assert response.status_code == 201, response.json()
     data = response.json()
     assert data["status"] == "requested" and data["platform_status"] == P.AWAITING_MERCHANT_RETURN
     assert len(data["evidence"]) == 2
     sn = data["request_sn"]
     replay = storefront.post(
-        reverse("api-aftersales-open"),
+        reverse("api-aftersales-requests"),
         body | {"photos": [png("a.png"), png("b.png")]},
         format="multipart",
         HTTP_IDEMPOTENCY_KEY="open-1",
@@ -71,9 +71,9 @@ def test_buyer_opens_with_photos_and_merchant_runs_the_return(api, order, django
 
 def test_update_cancel_and_escalate(api, order, storefront):
     sn = open_req(order, amount=1000).request_sn
-    r = storefront.post(act(sn, "update"), {"buyer_ref": order.buyer_ref, "amount": 2000}, format="json")
+    r = storefront.patch(act(sn, "detail"), {"buyer_ref": order.buyer_ref, "amount": 2000}, format="json")
     assert r.status_code == 200 and r.json()["amount"] == 2000
-    r = storefront.post(act(sn, "update"), {"buyer_ref": order.buyer_ref, "amount": 99999}, format="json")
+    r = storefront.patch(act(sn, "detail"), {"buyer_ref": order.buyer_ref, "amount": 99999}, format="json")
     assert r.status_code == 400 and r.json()["error"]["code"] == "refund_exceeds_paid"
     r = api.post(act(sn, "reject"), {"reason": "不同意"}, format="json")
     assert r.status_code == 200 and r.json()["platform_status"] == P.MERCHANT_REJECTED
@@ -114,7 +114,7 @@ def test_resend_ship_and_return_address(api, order, merchant):
     ],
 )
 def test_open_bad_input_is_400_with_error_body(order, body, storefront):
-    r = storefront.post(reverse("api-aftersales-open"), open_body(order, **body), format="json")
+    r = storefront.post(reverse("api-aftersales-requests"), open_body(order, **body), format="json")
     assert r.status_code == 400
     assert r.json()["error"]["code"] == "validation_failed" and r.json()["error"]["fields"]
 
@@ -123,7 +123,7 @@ def test_open_bad_photo_is_400(order, storefront):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     r = storefront.post(
-        reverse("api-aftersales-open"),
+        reverse("api-aftersales-requests"),
         open_body(order, photos=[SimpleUploadedFile("x.png", b"xx")]),
         format="multipart",
     )
@@ -135,7 +135,7 @@ def test_other_stores_objects_are_404(api, other_store, store, storefront):
     sn = open_req(other_order).request_sn
     assert api.get(act(sn, "detail")).status_code == 404
     assert api.post(act(sn, "approve"), {}, format="json").status_code == 404
-    assert storefront.post(reverse("api-aftersales-open"), open_body(other_order), format="json").status_code == 404
+    assert storefront.post(reverse("api-aftersales-requests"), open_body(other_order), format="json").status_code == 404
     r = review(make_order(other_store))
     assert api.post(reverse("api-review-reply", args=[r.pk]), {"text": "x"}, format="json").status_code == 404
     assert (
@@ -144,14 +144,14 @@ def test_other_stores_objects_are_404(api, other_store, store, storefront):
         ).status_code
         == 404
     )
-    assert api.get(reverse("api-aftersales-list")).json()["results"] == []
-    assert api.get(reverse("api-review-list")).json()["results"] == []
+    assert api.get(reverse("api-aftersales-requests")).json()["results"] == []
+    assert api.get(reverse("api-reviews")).json()["results"] == []
 
 
 def test_scope_is_required(store, order):
     client = api_client_for(store, scopes=["orders:read"])
-    assert client.get(reverse("api-aftersales-list")).status_code == 403
-    assert client.post(reverse("api-aftersales-open"), open_body(order), format="json").status_code == 403
+    assert client.get(reverse("api-aftersales-requests")).status_code == 403
+    assert client.post(reverse("api-aftersales-requests"), open_body(order), format="json").status_code == 403
 
 
 @pytest.mark.parametrize("size", [1, 5])
@@ -161,10 +161,10 @@ def test_lists_use_constant_queries(api, store, size, django_assert_max_num_quer
         open_req(order, photos=[png()])
         review(order, photos=[png()])
     with django_assert_max_num_queries(6):
-        r = api.get(reverse("api-aftersales-list"))
+        r = api.get(reverse("api-aftersales-requests"))
     assert len(r.json()["results"]) == size
     with django_assert_max_num_queries(6):
-        r = api.get(reverse("api-review-list"), {"unanswered": "1"})
+        r = api.get(reverse("api-reviews"), {"unanswered": "1"})
     assert len(r.json()["results"]) == size
 
 
@@ -179,11 +179,11 @@ def test_reviews_through_the_api(api, order, storefront):
         "text": "好",
         "anonymous": True,
     }
-    r = storefront.post(reverse("api-review-create"), body, format="json", HTTP_IDEMPOTENCY_KEY="rv-1")
+    r = storefront.post(reverse("api-reviews"), body, format="json", HTTP_IDEMPOTENCY_KEY="rv-1")
     assert r.status_code == 201 and r.json()["buyer"] == "匿名买家"
-    assert storefront.post(reverse("api-review-create"), body, format="json", HTTP_IDEMPOTENCY_KEY="rv-1").status_code == 201
-    assert storefront.post(reverse("api-review-create"), body, format="json").status_code == 409
-    assert storefront.post(reverse("api-review-create"), body | {"score_service": 6}, format="json").status_code == 400
+    assert storefront.post(reverse("api-reviews"), body, format="json", HTTP_IDEMPOTENCY_KEY="rv-1").status_code == 201
+    assert storefront.post(reverse("api-reviews"), body, format="json").status_code == 409
+    assert storefront.post(reverse("api-reviews"), body | {"score_service": 6}, format="json").status_code == 400
     pk = r.json()["id"]
     r = api.post(reverse("api-review-reply", args=[pk]), {"text": "谢谢"}, format="json")
     assert r.status_code == 200 and r.json()["reply"] == "谢谢"
@@ -198,7 +198,7 @@ def test_reviews_through_the_api(api, order, storefront):
 def test_schema_generates(client):
     response = client.get(reverse("api-schema"))
     assert response.status_code == 200
-    assert b"/api/v1/aftersales/requests/open/" in response.content
+    assert b"/api/v1/aftersales/requests/" in response.content
 
 
 def test_buyer_files_a_complaint(order, other_store, storefront):

@@ -20,7 +20,7 @@ def test_return_request_approved_tracked_refunded_and_review_replied(page, live_
 
     # Given a buyer's return-and-refund request arrives through the API
     r = buyer.post(
-        reverse("api-aftersales-open"),
+        reverse("api-aftersales-requests"),
         {"order_sn": order.order_sn, "item_id": item.pk, "buyer_ref": order.buyer_ref, "type": "return_refund",
          "reason": "quality", "amount": 8800, "description": "开线了"},
         format="json",
@@ -68,7 +68,7 @@ def test_return_request_approved_tracked_refunded_and_review_replied(page, live_
 
     # And a review arrives (API); the merchant replies inline
     r = buyer.post(
-        reverse("api-review-create"),
+        reverse("api-reviews"),
         {"order_sn": order.order_sn, "item_id": item.pk, "buyer_ref": order.buyer_ref, "score_description": 4,
          "score_logistics": 5, "score_service": 5, "text": "退款很快，好评"},
         format="json",

@@ -16,7 +16,7 @@ def test_order_from_api_to_shipped(page, live_server, merchant, store, screensho
     api = api_client_for(store, scopes=["orders:read", "orders:write"], kind="storefront")
     # when a storefront places and pays an order for a buyer
     placed = api.post(
-        "/api/v1/orders/place/",
+        "/api/v1/orders/",
         {
             "buyer_ref": "buyer-42",
             "items": [{"sku_id": sku.pk, "quantity": 2}],

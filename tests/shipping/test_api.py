@@ -73,6 +73,9 @@ def test_book_read_track_and_cancel(api, store, sender, fast_sandbox, django_cap
     )
     tracking = api.get(reverse("api-shipping-tracking", args=[first["order_sn"]])).json()
     assert tracking["order_status"] == "shipped" and tracking["shipments"][0]["events"][0]["action"] == "GOT"
+    # tracking events come newest first on the shipment and on the buyer's endpoint alike
+    times = [e["occurred_at"] for e in detail["events"]]
+    assert times == sorted(times, reverse=True) and tracking["shipments"][0]["events"] == detail["events"]
     listed = api.get(reverse("api-shipping-shipments"), {"status": "picked_up"}).json()["results"]
     assert len(listed) == 2
     # collected parcels cannot be cancelled

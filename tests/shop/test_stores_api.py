@@ -68,7 +68,7 @@ def test_whole_application_through_the_api():
     for kind in data["missing_documents"]:
         name, content = ("list.pdf", PDF_BYTES) if kind == "product_list" else ("doc.png", png_bytes())
         response = client.post(
-            "/api/v1/store/documents/upload/",
+            "/api/v1/store/documents/",
             {"kind": kind, "file": SimpleUploadedFile(name, content)},
             format="multipart",
         )
@@ -145,7 +145,7 @@ def test_upload_bad_input_answers_400(body, field):
     if "file" in body:
         name, content = body["file"]
         body = {**body, "file": SimpleUploadedFile(name, png_bytes() if content is None else content)}
-    response = client.post("/api/v1/store/documents/upload/", body, format="multipart")
+    response = client.post("/api/v1/store/documents/", body, format="multipart")
     assert response.status_code == 400
     assert field in response.json()["error"]["fields"]
     assert not StoreDocument.objects.exists()
@@ -207,4 +207,4 @@ def test_api_key_without_the_store_scope_is_refused():
 def test_schema_generates_with_the_store_endpoints(client):
     response = client.get("/api/schema/")
     assert response.status_code == 200
-    assert b"/api/v1/store/documents/upload/" in response.content
+    assert b"/api/v1/store/documents/" in response.content

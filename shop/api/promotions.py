@@ -1,0 +1,204 @@
+"""API: the store's promotions for ERPs (merchant side, scope catalog): read and create 限时折扣 (limited-time
+discounts on one SKU), 满减 (spend-and-save campaigns) and coupon batches. Thin over shop.services.promotions;
+amounts in fen, times ISO 8601."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from portal.actors import merchant_actor
+from portal.api.fields import AmountField, IdField
+from portal.api.idempotency import IdempotentMixin
+from portal.api.permissions import request_store
+from portal.api.routing import route
+from portal.models import ApiKey
+from shop.models.promotions import CouponBatch, CouponKind, DiscountKind, LimitedTimeDiscount, SpendAndSave
+from shop.selectors.catalog import (
+    coupons_for_store,
+    discounts_for_store,
+    products_for_store,
+    skus_for_store,
+    spend_and_saves_for_store,
+)
+from shop.services import promotions as services
+
+SCOPE = ApiKey.Scope.CATALOG
+
+
+class DiscountOut(serializers.ModelSerializer):
+    class Meta:
+        model = LimitedTimeDiscount
+        fields = (
+            "id", "sku", "kind", "price", "permille", "activity_stock", "per_buyer_limit", "status", "starts_at",
+            "ends_at", "created_at",
+        )  # fmt: skip
+
+
+class DiscountIn(serializers.Serializer):
+    sku_id = IdField()
+    kind = serializers.ChoiceField(choices=DiscountKind.choices, help_text="price: a fixed price; permille: ‰ off")
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    price = AmountField(min_value=1, required=False, allow_null=True, help_text="fen (kind price)")
+    permille = serializers.IntegerField(min_value=1, max_value=999, required=False, allow_null=True)
+    activity_stock = AmountField(min_value=1, required=False, allow_null=True)
+    per_buyer_limit = AmountField(min_value=1, required=False, allow_null=True)
+
+
+class TierIn(serializers.Serializer):
+    threshold = AmountField(min_value=1, help_text="fen")
+    discount = AmountField(min_value=1, help_text="fen")
+
+
+class TierOut(serializers.Serializer):
+    threshold = serializers.IntegerField()
+    discount = serializers.IntegerField()
+
+
+class SpendAndSaveOut(serializers.ModelSerializer):
+    tiers = TierOut(many=True)
+
+    class Meta:
+        model = SpendAndSave
+        fields = ("id", "name", "tiers", "status", "starts_at", "ends_at", "created_at")
+
+
+class SpendAndSaveIn(serializers.Serializer):
+    name = serializers.CharField(max_length=60)
+    tiers = TierIn(many=True, allow_empty=False, max_length=10)
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+
+
+class CouponBatchOut(serializers.ModelSerializer):
+    product_ids = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CouponBatch
+        fields = (
+            "id", "name", "kind", "threshold", "amount", "percent_off", "cap", "quantity", "claimed_count",
+            "per_user_limit", "valid_days", "status", "starts_at", "ends_at", "product_ids", "created_at",
+        )  # fmt: skip
+
+    def get_product_ids(self, obj) -> list[int]:
+        return [p.pk for p in obj.products.all()]
+
+
+class CouponBatchIn(serializers.Serializer):
+    name = serializers.CharField(max_length=60)
+    kind = serializers.ChoiceField(choices=CouponKind.choices)
+    quantity = AmountField(min_value=1)
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    threshold = AmountField(required=False, default=0, help_text="fen")
+    amount = AmountField(min_value=1, required=False, allow_null=True, help_text="fen (threshold coupons)")
+    percent_off = serializers.IntegerField(min_value=1, max_value=99, required=False, allow_null=True)
+    cap = AmountField(min_value=1, required=False, allow_null=True)
+    per_user_limit = serializers.IntegerField(min_value=1, max_value=100, required=False, default=1)
+    valid_days = serializers.IntegerField(min_value=1, max_value=365, required=False, allow_null=True)
+    product_ids = serializers.ListField(child=IdField(), required=False, max_length=100)
+
+
+class DiscountListView(ListAPIView):
+    """The store's limited-time discounts (限时折扣), newest first."""
+
+    required_scope = SCOPE
+    serializer_class = DiscountOut
+
+    def get_queryset(self):
+        return discounts_for_store(request_store(self.request))
+
+
+class DiscountCreateView(IdempotentMixin, APIView):
+    """Create a limited-time discount on one SKU (windows of one SKU may not overlap)."""
+
+    required_scope = SCOPE
+
+    @extend_schema(request=DiscountIn, responses={201: DiscountOut})
+    def post(self, request):
+        data = DiscountIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = dict(data.validated_data)
+        store = request_store(request)
+        sku = get_object_or_404(skus_for_store(store), pk=d.pop("sku_id"))
+        discount = services.discount_create(store=store, sku=sku, by=merchant_actor(request), **d)
+        return Response(DiscountOut(discount).data, status=status.HTTP_201_CREATED)
+
+
+class SpendAndSaveListView(ListAPIView):
+    """The store's spend-and-save campaigns (满减), newest first."""
+
+    required_scope = SCOPE
+    serializer_class = SpendAndSaveOut
+
+    def get_queryset(self):
+        return spend_and_saves_for_store(request_store(self.request))
+
+
+class SpendAndSaveCreateView(IdempotentMixin, APIView):
+    """Create a spend-and-save campaign (one live campaign at a time per store)."""
+
+    required_scope = SCOPE
+
+    @extend_schema(request=SpendAndSaveIn, responses={201: SpendAndSaveOut})
+    def post(self, request):
+        data = SpendAndSaveIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        campaign = services.spend_and_save_create(
+            store=request_store(request), name=d["name"], tiers=[dict(t) for t in d["tiers"]],
+            starts_at=d["starts_at"], ends_at=d["ends_at"], by=merchant_actor(request),
+        )  # fmt: skip
+        return Response(SpendAndSaveOut(campaign).data, status=status.HTTP_201_CREATED)
+
+
+class CouponBatchListView(ListAPIView):
+    """The store's coupon batches (store-funded), newest first."""
+
+    required_scope = SCOPE
+    serializer_class = CouponBatchOut
+
+    def get_queryset(self):
+        return coupons_for_store(request_store(self.request))
+
+
+class CouponBatchCreateView(IdempotentMixin, APIView):
+    """Create a coupon batch: threshold (满减券, `amount` off above `threshold`) or percent (折扣券)."""
+
+    required_scope = SCOPE
+
+    @extend_schema(request=CouponBatchIn, responses={201: CouponBatchOut})
+    def post(self, request):
+        data = CouponBatchIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = dict(data.validated_data)
+        store = request_store(request)
+        ids = d.pop("product_ids", None)
+        products = list(products_for_store(store).filter(pk__in=ids)) if ids else None
+        if ids and len(products or []) != len(set(ids)):
+            raise serializers.ValidationError({"product_ids": ["unknown product"]})
+        coupon = services.coupon_create(store=store, products=products, by=merchant_actor(request), **d)
+        return Response(CouponBatchOut(coupon).data, status=status.HTTP_201_CREATED)
+
+
+urlpatterns = [
+    path(
+        "promotions/discounts/", route(DiscountListView, DiscountCreateView).as_view(), name="api-promotion-discounts"
+    ),
+    path(
+        "promotions/spend-and-save/",
+        route(SpendAndSaveListView, SpendAndSaveCreateView).as_view(),
+        name="api-promotion-spend-and-save",
+    ),
+    path(
+        "promotions/coupons/",
+        route(CouponBatchListView, CouponBatchCreateView).as_view(),
+        name="api-promotion-coupons",
+    ),
+]
