@@ -84,7 +84,8 @@ def transition_many(
     queries (lock the batch, one UPDATE, one bulk insert of audit rows of the same shape as `transition`'s).
 
     `updates` are the fields the transition method sets (e.g. `{"completed_at": now}`): the method does not
-    run per row. Transitions with guards (`conditions`) are refused: say the guard in the queryset.
+    run per row. Transitions with guards (`conditions`) are refused: say the guard in the queryset. A transition
+    that keeps the state (`target=None`, e.g. a flag) writes only `updates`, audited from and to the row's state.
     Rows locked by someone else are skipped (the next tick takes them). `on_batch(objects)` runs inside each
     batch's transaction with the moved objects (in their new state), for the batch's own side effects.
     Returns how many rows moved.
@@ -97,9 +98,9 @@ def transition_many(
     if any(t.conditions for t in transitions):
         raise TypeError(f"{model.__name__}.{name} has guards: filter the queryset instead")
     targets = {t.target for t in transitions}
-    if len(targets) != 1 or None in targets:
+    if len(targets) != 1:
         raise TypeError(f"{model.__name__}.{name} must have one target state")
-    target = targets.pop()
+    target = targets.pop()  # None: the state stays what it is
     sources = [s for s in meta.transitions if s != "*"]
     base = queryset if "*" in meta.transitions else queryset.filter(**{f"{field}__in": sources})
     moved, last_pk = 0, None
@@ -112,14 +113,15 @@ def transition_many(
             if not batch:
                 return moved
             last_pk = batch[-1].pk
-            values = {field: target, **(updates or {})}
+            values = {**({} if target is None else {field: target}), **(updates or {})}
             for f in model._meta.concrete_fields:
                 if getattr(f, "auto_now", False) and f.name not in values:
                     values[f.name] = timezone.now()
             model._default_manager.filter(pk__in=[o.pk for o in batch]).update(**values)
             sources_of = {o.pk: str(getattr(o, field)) for o in batch}
             for obj in batch:
-                obj.__dict__[field] = target  # past the protected field's guard: the row already moved
+                if target is not None:
+                    obj.__dict__[field] = target  # past the protected field's guard: the row already moved
                 for key, value in values.items():
                     if key != field:
                         setattr(obj, key, value)
@@ -132,7 +134,7 @@ def transition_many(
                         reason=reason,
                         data=data,
                         from_state=sources_of[obj.pk],
-                        to_state=str(target),
+                        to_state=sources_of[obj.pk] if target is None else str(target),
                     )
                     for obj in batch
                 ]
@@ -140,3 +142,5 @@ def transition_many(
             if on_batch is not None:
                 on_batch(batch)
             moved += len(batch)
+        if len(batch) < batch_size:
+            return moved  # a short batch was the last: no query for an empty one

@@ -349,6 +349,46 @@ def coupon_grant(*, store: Store, buyer_ref: str, amount: int, reason: str, by) 
     )
 
 
+def coupon_grant_many(grants: list[tuple[int, str, int, str]], *, by) -> list[CouponClaim]:
+    """`coupon_grant` for many compensations at once (sweeps): `grants` are (store_id, buyer_ref, amount, reason);
+    two bulk inserts (the hidden batches, then their claims), returned claims in the order of `grants`."""
+    if not grants:
+        return []
+    now = timezone.now()
+    expires_at = now + settings.PORTAL_TIME_RULES["compensation_coupon_validity"]
+    batches = CouponBatch.objects.bulk_create(
+        [
+            CouponBatch(
+                store_id=store_id,
+                name=reason[:60],
+                kind=CouponKind.THRESHOLD,
+                threshold=0,
+                amount=amount,
+                quantity=1,
+                claimed_count=1,
+                per_user_limit=1,
+                starts_at=now,
+                ends_at=expires_at,
+                platform_funded=True,
+            )
+            for store_id, _buyer, amount, reason in grants
+        ]
+    )
+    return CouponClaim.objects.bulk_create(
+        [
+            CouponClaim(
+                coupon=batch,
+                store_id=store_id,
+                buyer_ref=buyer_ref,
+                code=_new_code(),
+                claimed_at=now,
+                expires_at=expires_at,
+            )
+            for batch, (store_id, buyer_ref, _amount, _reason) in zip(batches, grants, strict=True)
+        ]
+    )
+
+
 @transaction.atomic
 def coupon_mark_used(*, claim_id: int, order: Order, by) -> CouponClaim:
     """Mark the buyer's coupon used on `order` (idempotent for the same order)."""
