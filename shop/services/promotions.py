@@ -34,6 +34,7 @@ from shop.models import (
 from shop.models.promotions import ClaimStatus
 
 from .pricing import PriceQuote
+from .promotions_cache import promotions_changed
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
@@ -99,6 +100,7 @@ def discount_create(
             "e": timezone.localtime(clash.ends_at).strftime("%Y-%m-%d %H:%M"),
         }
         raise Conflict(msg, code="discount_overlap", fields={"starts_at": [msg]})
+    promotions_changed(store.pk)
     return LimitedTimeDiscount.objects.create(
         store=store,
         sku=sku,
@@ -116,6 +118,7 @@ def discount_create(
 def discount_end(*, discount: LimitedTimeDiscount, by) -> LimitedTimeDiscount:
     """End a discount now (audited)."""
     discount = LimitedTimeDiscount.objects.select_for_update().get(pk=discount.pk)
+    promotions_changed(discount.store_id)
     return transition(discount, "end", by=by)
 
 
@@ -200,6 +203,7 @@ def spend_and_save_create(
     ):
         msg = _("该时间段已有满减活动，活动时间不能重叠。")
         raise Conflict(msg, code="spend_and_save_overlap", fields={"starts_at": [msg]})
+    promotions_changed(store.pk)
     return SpendAndSave.objects.create(store=store, name=name, tiers=cleaned, starts_at=starts_at, ends_at=ends_at)
 
 
@@ -207,6 +211,7 @@ def spend_and_save_create(
 def spend_and_save_end(*, campaign: SpendAndSave, by) -> SpendAndSave:
     """End a campaign now (audited)."""
     campaign = SpendAndSave.objects.select_for_update().get(pk=campaign.pk)
+    promotions_changed(campaign.store_id)
     return transition(campaign, "end", by=by)
 
 
