@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext, override_settings
 
+from aftersales.bench import api as bench_api
 from aftersales.bench import cases as bench
 from aftersales.bench.dataset import Size, analyze, build, existing
 from portal.fsm import BATCH_SIZE
@@ -24,6 +25,8 @@ from portal.sweeps import SWEEPS
 
 TARGET_LIST = 2.0
 TARGET_IDLE_MS = 500
+TARGET_API = 0.40
+MAX_PLACE_QUERIES = 8
 TARGET_DUE_MS = 60_000
 # The four order sweeps the due-orders case times, in the order a tick runs them.
 ORDER_SWEEPS = (
@@ -50,8 +53,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--sweeps", action="store_true", help="also time an idle tick and bulk due orders (rolled back)"
         )
+        parser.add_argument(
+            "--api", type=int, default=0, metavar="N", help="also time N API placements against a minimal create"
+        )
 
-    def handle(self, *args, orders, stores, big, repeat, rebuild, build_only, force, sweeps, **options):
+    def handle(self, *args, orders, stores, big, repeat, rebuild, build_only, force, sweeps, api, **options):
         if connection.vendor != "postgresql":
             raise CommandError("The bench needs PostgreSQL (DATABASE_URL=postgres://…/portal_bench).")
         name = connection.settings_dict["NAME"] or ""
@@ -73,6 +79,23 @@ class Command(BaseCommand):
             self.run_cases(ds, repeat)
         if sweeps:
             self.run_sweeps(ds)
+        if api:
+            with override_settings(DEBUG=False, ALLOWED_HOSTS=hosts, ROOT_URLCONF="aftersales.bench.urls"):
+                self.run_api(ds, api)
+
+    def run_api(self, ds, n: int) -> None:
+        """API placement against a minimal DRF create (the test client, one process); rolled back."""
+        out = self.stdout
+        with transaction.atomic():
+            r = bench_api.run(ds, n)
+            transaction.set_rollback(True)
+        out.write(f"\n{'API create (test client, 1 process)':<40}{'req/s':>9}{'ms/req':>9}{'queries':>9}")
+        out.write(f"{'order placement':<40}{r['place_rps']:>9.0f}{r['place_ms']:>9.2f}{r['place_queries']:>9}")
+        out.write(f"{'minimal DRF create':<40}{r['minimal_rps']:>9.0f}{r['minimal_ms']:>9.2f}{r['minimal_queries']:>9}")
+        ok = r["ratio"] >= TARGET_API and r["place_queries"] <= MAX_PLACE_QUERIES
+        line = f"{'placement / minimal':<40}{r['ratio']:>8.0%}"
+        target = f"(≥{TARGET_API:.0%}, ≤{MAX_PLACE_QUERIES} queries)"
+        out.write(self.style.SUCCESS(f"{line}  OK {target}") if ok else self.style.WARNING(f"{line}  SLOW {target}"))
 
     def run_sweeps(self, ds) -> None:
         """Every registered sweep twice (the first tick does what became due since the build, the second is the
