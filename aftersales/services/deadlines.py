@@ -135,12 +135,14 @@ def _each(requests: Iterable[AftersalesRequest], action: Callable[[AftersalesReq
 
 
 def _overdue(**filters):
+    """Overdue requests, oldest deadline first, at most one batch per tick (memory stays bounded; the next
+    tick takes the rest)."""
     return AftersalesRequest.objects.filter(deadline_at__lte=timezone.now(), **filters).order_by("deadline_at")
 
 
 def auto_approve_overdue() -> int:
     """Requests unanswered past the response window are approved."""
-    return _each(_overdue(status=AftersalesStatus.REQUESTED), lambda r: aftersales_auto_approve(request=r))
+    return _each(_overdue(status=AftersalesStatus.REQUESTED)[:BATCH_SIZE], lambda r: aftersales_auto_approve(request=r))
 
 
 def returns_mark_delivered() -> int:
@@ -154,7 +156,7 @@ def returns_mark_delivered() -> int:
 def auto_receive_overdue() -> int:
     """Returns shipped but not confirmed within the receipt window are received (and refunded)."""
     return _each(
-        _overdue(status=AftersalesStatus.AWAITING_RETURN).exclude(return_waybill_no=""),
+        _overdue(status=AftersalesStatus.AWAITING_RETURN).exclude(return_waybill_no="")[:BATCH_SIZE],
         lambda r: aftersales_auto_receive(request=r),
     )
 
@@ -163,8 +165,10 @@ def expire_overdue() -> int:
     """Returns never shipped and rejections never escalated are closed."""
     return _each(
         list(
-            _overdue(status=AftersalesStatus.AWAITING_RETURN, return_waybill_no="")
-            | _overdue(status=AftersalesStatus.REJECTED)
+            (
+                _overdue(status=AftersalesStatus.AWAITING_RETURN, return_waybill_no="")
+                | _overdue(status=AftersalesStatus.REJECTED)
+            )[:BATCH_SIZE]
         ),
         lambda r: aftersales_expire(request=r),
     )
