@@ -77,7 +77,7 @@ def transition_many(
     updates: dict[str, Any] | None = None,
     data: dict | None = None,
     batch_size: int = BATCH_SIZE,
-    on_batch: Callable[[list[Any]], None] | None = None,
+    on_batch: Callable[[list[Any]], object] | None = None,
 ) -> int:
     """The set-based twin of `transition` for sweeps: move every row of `queryset` that the FSM allows
     through `name`, in batches of `batch_size`, each batch in one transaction with a constant number of

@@ -88,7 +88,7 @@ def fail_expired_groups(*, now: datetime | None = None, batch_size: int = BATCH_
 
     def note(orders: list[Order]) -> None:
         for order in orders:
-            if order.paid_at:
+            if order.paid_at and order.group_id is not None:
                 refunded[order.store_id].add(order.group_id)
 
     def cancel_members(batch: list[GroupBuy]) -> None:
@@ -231,7 +231,8 @@ def _compensate_many(orders: list[Order], kind: str, *, by, now: datetime, talli
     try:
         with transaction.atomic():
             split = penalty_charge_many(
-                [(c.store_id, c.amount, reason, c.pk) for c, reason in zip(compensations, reasons, strict=True)], by=by
+                [(c.store_id, c.amount, reason, str(c.pk)) for c, reason in zip(compensations, reasons, strict=True)],
+                by=by,
             )
             transition_many(
                 Compensation.objects.filter(pk__in=[c.pk for c in compensations]),

@@ -140,10 +140,10 @@ def _in_hand(order: Order, items: list[OrderItem]) -> Order:
     the prefetched relation, its group already set, and the platform refund status of a new order (none)."""
     prefetched = OrderItem.objects.filter(order=order)
     prefetched._result_cache = items
-    prefetched._prefetch_done = True
-    order._prefetched_objects_cache = {"items": prefetched}
-    order.refund_status = REFUND_NONE
-    order.in_aftersales = False
+    prefetched._prefetch_done = True  # type: ignore[attr-defined]  # what prefetch_related leaves behind
+    order.__dict__.update(
+        _prefetched_objects_cache={"items": prefetched}, refund_status=REFUND_NONE, in_aftersales=False
+    )
     return order
 
 
