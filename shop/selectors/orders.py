@@ -219,15 +219,14 @@ def order_ship_refusal(order: Order) -> str:
 
 def items_received_before(cutoff: datetime, *, since: datetime | None = None) -> QuerySet[OrderItem]:
     """Items of orders received (delivered, or completed without a delivery scan) at or before `cutoff`, and
-    after `since` when given (a sweep's window: the `order_received_at` partial index)."""
-    received = Coalesce("order__delivered_at", "order__completed_at")
-    qs = OrderItem.objects.filter(order__status__in=[OrderStatus.DELIVERED, OrderStatus.COMPLETED]).alias(
-        received=received
+    after `since` when given (a sweep's window, read from the orders' `order_received_at` partial index)."""
+    orders = Order.objects.filter(status__in=[OrderStatus.DELIVERED, OrderStatus.COMPLETED]).alias(
+        received=Coalesce("delivered_at", "completed_at")
     )
-    qs = qs.filter(received__lte=cutoff)
+    orders = orders.filter(received__lte=cutoff)
     if since is not None:
-        qs = qs.filter(received__gt=since)
-    return qs.select_related("order", "sku")
+        orders = orders.filter(received__gt=since)
+    return OrderItem.objects.filter(order_id__in=orders.values("pk")).select_related("order", "sku")
 
 
 def order_by_sn(*, store: Store, order_sn: str) -> Order:

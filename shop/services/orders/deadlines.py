@@ -294,13 +294,13 @@ def compensate_late_shipping(*, now: datetime | None = None, batch_size: int = B
         .order_by("pk")
     )
     tallies: dict[int, _Tally] = defaultdict(_Tally)
-    done, last_pk = 0, 0
-    while True:
+    done = 0
+    # Ids first without ORDER BY/LIMIT, so each branch is read from its index (not the primary key walked).
+    pks = sorted(late.order_by().values_list("pk", flat=True))
+    for start in range(0, len(pks), batch_size):
         with transaction.atomic():
-            batch = list(late.filter(pk__gt=last_pk).select_for_update(of=("self",), skip_locked=True)[:batch_size])
-            if not batch:
-                break
-            last_pk = batch[-1].pk
+            page = late.filter(pk__in=pks[start : start + batch_size])
+            batch = list(page.select_for_update(of=("self",), skip_locked=True))
             done += _compensate_many(batch, CompensationKind.LATE_SHIPPING, by="system", now=now, tallies=tallies)
     _announce_compensations(CompensationKind.LATE_SHIPPING, tallies)
     return done
@@ -323,9 +323,10 @@ def cancel_unshipped_past_hard_limit(*, now: datetime | None = None, batch_size:
         for order in orders:
             tallies[order.store_id].add(order.order_sn)
 
-    done, last_pk = 0, 0
-    while ids := list(due.filter(pk__gt=last_pk).order_by("pk").values_list("pk", flat=True)[:batch_size]):
-        last_pk = ids[-1]
+    done = 0
+    pks = sorted(due.order_by().values_list("pk", flat=True))  # from `order_paid_clock`, not the primary key
+    for start in range(0, len(pks), batch_size):
+        ids = pks[start : start + batch_size]
         booked = set(live_parcels(ids))
         plain = [pk for pk in ids if pk not in booked]
         done += _cancel_many(
