@@ -53,11 +53,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--sweeps", action="store_true", help="also time an idle tick and bulk due orders (rolled back)"
         )
+        parser.add_argument("--no-cases", action="store_true", help="skip the list and admin cases")
         parser.add_argument(
             "--api", type=int, default=0, metavar="N", help="also time N API placements against a minimal create"
         )
 
-    def handle(self, *args, orders, stores, big, repeat, rebuild, build_only, force, sweeps, api, **options):
+    def handle(self, *args, orders, stores, big, repeat, rebuild, build_only, force, sweeps, api, no_cases, **options):
         if connection.vendor != "postgresql":
             raise CommandError("The bench needs PostgreSQL (DATABASE_URL=postgres://…/portal_bench).")
         name = connection.settings_dict["NAME"] or ""
@@ -75,8 +76,9 @@ class Command(BaseCommand):
         if build_only:
             return
         hosts = [*settings.ALLOWED_HOSTS, "testserver"]
-        with override_settings(DEBUG=False, ALLOWED_HOSTS=hosts):
-            self.run_cases(ds, repeat)
+        if not no_cases:
+            with override_settings(DEBUG=False, ALLOWED_HOSTS=hosts):
+                self.run_cases(ds, repeat)
         if sweeps:
             self.run_sweeps(ds)
         if api:
