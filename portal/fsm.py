@@ -119,49 +119,59 @@ def transition_many(
     updates: dict[str, Any] | None = None,
     data: dict | None = None,
     batch_size: int = BATCH_SIZE,
-    on_batch: Callable[[list[Any]], None] | None = None,
+    on_batch: Callable[[list[Any]], object] | None = None,
 ) -> int:
     """The set-based twin of `transition` for sweeps: move every row of `queryset` that the FSM allows
     through `name`, in batches of `batch_size`, each batch in one transaction with a constant number of
     queries (lock the batch, one UPDATE, one bulk insert of audit rows of the same shape as `transition`'s).
 
     `updates` are the fields the transition method sets (e.g. `{"completed_at": now}`): the method does not
-    run per row. Transitions with guards (`conditions`) are refused: say the guard in the queryset.
+    run per row. Transitions with guards (`conditions`) are refused: say the guard in the queryset. A transition
+    that keeps the state (`target=None`) writes only `updates`, audited from and to the row's state; a same-state
+    edit (a model method with `can_<verb>()`, see `edit`) writes only `updates`, audited as `edit` audits it.
     Rows locked by someone else are skipped (the next tick takes them). `on_batch(objects)` runs inside each
     batch's transaction with the moved objects (in their new state), for the batch's own side effects.
     Returns how many rows moved.
     """
     model = queryset.model
     meta = getattr(getattr(model, name), "_django_fsm", None)
-    if meta is None:
-        raise TypeError(f"{model.__name__}.{name} is not an FSM transition")
-    transitions = list(meta.transitions.values())
-    if any(t.conditions for t in transitions):
-        raise TypeError(f"{model.__name__}.{name} has guards: filter the queryset instead")
-    targets = {t.target for t in transitions}
-    if len(targets) != 1 or None in targets:
-        raise TypeError(f"{model.__name__}.{name} must have one target state")
-    target = targets.pop()
-    sources = [s for s in meta.transitions if s != "*"]
-    base = queryset if "*" in meta.transitions else queryset.filter(**{f"{field}__in": sources})
-    moved, last_pk = 0, None
-    while True:
+    is_edit = meta is None and hasattr(model, f"can_{name}")
+    if meta is None and not is_edit:
+        raise TypeError(f"{model.__name__}.{name} is neither an FSM transition nor a same-state edit")
+    if is_edit:
+        # A same-state edit (see `edit`): the queryset says its `can_<verb>()`; audited with no from/to state.
+        target, base = None, queryset
+    else:
+        transitions = list(meta.transitions.values())
+        if any(t.conditions for t in transitions):
+            raise TypeError(f"{model.__name__}.{name} has guards: filter the queryset instead")
+        targets = {t.target for t in transitions}
+        if len(targets) != 1:
+            raise TypeError(f"{model.__name__}.{name} must have one target state")
+        target = targets.pop()  # None: the state stays what it is
+        sources = [s for s in meta.transitions if s != "*"]
+        base = queryset if "*" in meta.transitions else queryset.filter(**{f"{field}__in": sources})
+    # The due rows' ids first, in one query the planner serves from the rule's (partial) index: an ORDER BY pk
+    # with a LIMIT would walk the primary key over the whole table instead. Ids only: the model instances
+    # are loaded one batch at a time.
+    pks = sorted(base.order_by().values_list("pk", flat=True))
+    moved = 0
+    for start in range(0, len(pks), batch_size):
         with transaction.atomic():
-            page = base.order_by("pk")
-            if last_pk is not None:
-                page = page.filter(pk__gt=last_pk)
-            batch = list(page.select_for_update(skip_locked=True)[:batch_size])
+            # Locked and checked again: a row that changed since (or is locked by someone else) is left out.
+            page = base.filter(pk__in=pks[start : start + batch_size]).order_by("pk")
+            batch = list(page.select_for_update(skip_locked=True))
             if not batch:
-                return moved
-            last_pk = batch[-1].pk
-            values = {field: target, **(updates or {})}
+                continue
+            values = {**({} if target is None else {field: target}), **(updates or {})}
             for f in model._meta.concrete_fields:
                 if getattr(f, "auto_now", False) and f.name not in values:
                     values[f.name] = timezone.now()
             model._default_manager.filter(pk__in=[o.pk for o in batch]).update(**values)
             sources_of = {o.pk: str(getattr(o, field)) for o in batch}
             for obj in batch:
-                obj.__dict__[field] = target  # past the protected field's guard: the row already moved
+                if target is not None:
+                    obj.__dict__[field] = target  # past the protected field's guard: the row already moved
                 for key, value in values.items():
                     if key != field:
                         setattr(obj, key, value)
@@ -173,8 +183,8 @@ def transition_many(
                         by=by,
                         reason=reason,
                         data=data,
-                        from_state=sources_of[obj.pk],
-                        to_state=str(target),
+                        from_state="" if is_edit else sources_of[obj.pk],
+                        to_state="" if is_edit else sources_of[obj.pk] if target is None else str(target),
                     )
                     for obj in batch
                 ]
@@ -182,3 +192,4 @@ def transition_many(
             if on_batch is not None:
                 on_batch(batch)
             moved += len(batch)
+    return moved

@@ -101,6 +101,15 @@ pickup_scanned_orders = Hook(
     default=lambda orders: None,
 )
 
+pickup_scan_exists = Hook(
+    "pickup_scan_exists",
+    """hook() -> Expression | None: a boolean expression for an Order queryset, true when the order's
+    (courier_code, waybill_no) has a pickup (GOT) scan, so the fake-shipping rule finds the suspicious
+    waybills in SQL instead of loading parcels. Shipping answers from its tracking events. None (the
+    default, no shipping app): the rule cannot judge and flags nothing.""",
+    default=lambda: None,
+)
+
 waybill_validate = Hook(
     "waybill_validate",
     """hook(courier_code: str, waybill_no: str) -> str: the normalised waybill number, or ValidationFailed
@@ -229,6 +238,7 @@ waybill_parcel_orders = Hook(
 ALL: tuple[Hook, ...] = (
     order_cancelled,
     pickup_scanned_orders,
+    pickup_scan_exists,
     waybill_validate,
     courier_choices,
     order_in_aftersales,

@@ -280,6 +280,16 @@ def orders_with_pickup_scan(orders: list[Order]) -> set[int]:
     return {pairs[key] for key in scanned if key in pairs}
 
 
+def pickup_scan_exists() -> Exists:
+    """For an Order queryset: its waybill has a pickup scan (orders' hook; the sweep's NOT EXISTS on the
+    `(courier_code, waybill_no, action)` index)."""
+    return Exists(
+        TrackingEvent.objects.filter(
+            courier_code=OuterRef("courier_code"), waybill_no=OuterRef("waybill_no"), action=TrackingAction.GOT
+        )
+    )
+
+
 def unanswered_message_count(store) -> int:
     """Merchant questions the courier desks have not answered yet (for the dashboard)."""
     return CourierMessage.objects.filter(

@@ -238,21 +238,42 @@ def clients(ds: Dataset) -> tuple[Client, Client]:
     return merchant, staff
 
 
-def make_due(ds: Dataset, unpaid: int = 30_000, to_confirm: int = 33_000) -> str:
-    """Turn completed orders into due work for the bulk sweeps (inside the caller's rolled-back transaction):
-    `unpaid` orders left unpaid an hour ago, `to_confirm` shipped orders past their receipt deadline."""
+# The due work of the sweeps case: 100,000 orders across the four order sweeps.
+DUE = {"unpaid": 30_000, "late": 34_000, "hard_limit": 3_000, "to_confirm": 33_000}
+
+_MAKE_DUE = {
+    # unpaid an hour ago: past the 30-minute window
+    "unpaid": "status = 'pending_payment', paid_at = NULL, ship_by = NULL, shipped_at = NULL, delivered_at = NULL, "
+    "completed_at = NULL, receipt_deadline = NULL, shipped_via = '', waybill_at = NULL, "
+    "created_at = now() - interval '1 hour'",
+    # paid 50 hours ago and unshipped: past ship-by (48 h), before the hard limit
+    "late": "status = 'paid', grouped_at = NULL, paid_at = now() - interval '50 hours', "
+    "ship_by = now() - interval '2 hours', shipped_at = NULL, delivered_at = NULL, completed_at = NULL, "
+    "receipt_deadline = NULL, shipped_via = '', waybill_at = NULL",
+    # paid 130 hours ago and unshipped: past the hard limit (120 h)
+    "hard_limit": "status = 'paid', grouped_at = NULL, paid_at = now() - interval '130 hours', "
+    "ship_by = now() - interval '82 hours', shipped_at = NULL, delivered_at = NULL, completed_at = NULL, "
+    "receipt_deadline = NULL, shipped_via = '', waybill_at = NULL",
+    # shipped, past the receipt deadline
+    "to_confirm": "status = 'shipped', completed_at = NULL, receipt_deadline = now() - interval '1 hour'",
+}
+
+
+def make_due(ds: Dataset, due: dict[str, int] | None = None) -> dict[str, int]:
+    """Turn completed orders (each with its item and payment) into due work for the order sweeps, inside the
+    caller's rolled-back transaction; disjoint slices of the completed orders, spread over every store."""
+    due = due or DUE
+    made = {}
     with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE shop_order SET status = 'pending_payment', paid_at = NULL, ship_by = NULL, shipped_at = NULL, "
-            "completed_at = NULL, created_at = now() - interval '1 hour' "
-            "WHERE id IN (SELECT id FROM shop_order WHERE status = 'completed' ORDER BY id LIMIT %s)",
-            [unpaid],
-        )
-        a = cursor.rowcount
-        cursor.execute(
-            "UPDATE shop_order SET status = 'shipped', completed_at = NULL, receipt_deadline = now() - interval '1 hour' "
-            "WHERE id IN (SELECT id FROM shop_order WHERE status = 'completed' ORDER BY id DESC LIMIT %s)",
-            [to_confirm],
-        )
-        b = cursor.rowcount
-    return f"{a:,} unpaid past the window, {b:,} shipped past the receipt deadline"
+        cursor.execute("SELECT count(*) FROM shop_order WHERE status = 'completed'")
+        scale = min(1.0, cursor.fetchone()[0] / sum(due.values()))  # a small data set gets its share of each
+        for kind, n in due.items():
+            n = int(n * scale)
+            cursor.execute(
+                f"UPDATE shop_order SET {_MAKE_DUE[kind]} WHERE id IN (SELECT id FROM shop_order "  # noqa: S608
+                "WHERE status = 'completed' ORDER BY id DESC LIMIT %s)",
+                [n],
+            )
+            made[kind] = cursor.rowcount
+        cursor.execute("ANALYZE shop_order")
+    return made

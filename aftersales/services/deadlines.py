@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from portal.events import emit
 from portal.exceptions import DomainError
-from portal.fsm import transition
+from portal.fsm import BATCH_SIZE, transition
 from shop.selectors.orders import items_received_before
 
 from .. import selectors
@@ -85,27 +85,37 @@ def aftersales_auto_receive(*, request: AftersalesRequest, by="system") -> After
     return req
 
 
-def reviews_default_positive(*, now: datetime | None = None) -> int:
-    """Items received longer than the review window ago and never reviewed get a default 5/5/5 (set-based)."""
+def reviews_default_positive(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> int:
+    """Items received longer than the review window ago and never reviewed get a default 5/5/5: set-based, in
+    batches, and only over the orders whose window ended within the lookback (an idle tick reads a few index
+    pages of `order_received_at`, not every item ever received)."""
     now = now or timezone.now()
     cutoff = now - rules()["review_window"]
-    items = items_received_before(cutoff).filter(review__isnull=True)
-    reviews = [
-        Review(
-            store_id=i.order.store_id,
-            order_id=i.order_id,
-            item=i,
-            product_id=i.sku.product_id,
-            buyer_ref=i.order.buyer_ref,
-            score_description=5,
-            score_logistics=5,
-            score_service=5,
-            is_default=True,
-            created_at=now,
-        )
-        for i in items
-    ]
-    return len(Review.objects.bulk_create(reviews, ignore_conflicts=True))
+    items = (
+        items_received_before(cutoff, since=cutoff - settings.PORTAL_TIME_RULES["sweep_lookback"])
+        .filter(review__isnull=True)
+        .order_by("pk")
+    )
+    made, last_pk = 0, 0
+    while batch := list(items.filter(pk__gt=last_pk)[:batch_size]):
+        last_pk = batch[-1].pk
+        reviews = [
+            Review(
+                store_id=i.order.store_id,
+                order_id=i.order_id,
+                item=i,
+                product_id=i.sku.product_id,
+                buyer_ref=i.order.buyer_ref,
+                score_description=5,
+                score_logistics=5,
+                score_service=5,
+                is_default=True,
+                created_at=now,
+            )
+            for i in batch
+        ]
+        made += len(Review.objects.bulk_create(reviews, ignore_conflicts=True))
+    return made
 
 
 # ---------------------------------------------------------------------------- the sweeps' entry points
@@ -125,12 +135,14 @@ def _each(requests: Iterable[AftersalesRequest], action: Callable[[AftersalesReq
 
 
 def _overdue(**filters):
+    """Overdue requests, oldest deadline first, at most one batch per tick (memory stays bounded; the next
+    tick takes the rest)."""
     return AftersalesRequest.objects.filter(deadline_at__lte=timezone.now(), **filters).order_by("deadline_at")
 
 
 def auto_approve_overdue() -> int:
     """Requests unanswered past the response window are approved."""
-    return _each(_overdue(status=AftersalesStatus.REQUESTED), lambda r: aftersales_auto_approve(request=r))
+    return _each(_overdue(status=AftersalesStatus.REQUESTED)[:BATCH_SIZE], lambda r: aftersales_auto_approve(request=r))
 
 
 def returns_mark_delivered() -> int:
@@ -144,7 +156,7 @@ def returns_mark_delivered() -> int:
 def auto_receive_overdue() -> int:
     """Returns shipped but not confirmed within the receipt window are received (and refunded)."""
     return _each(
-        _overdue(status=AftersalesStatus.AWAITING_RETURN).exclude(return_waybill_no=""),
+        _overdue(status=AftersalesStatus.AWAITING_RETURN).exclude(return_waybill_no="")[:BATCH_SIZE],
         lambda r: aftersales_auto_receive(request=r),
     )
 
@@ -153,8 +165,10 @@ def expire_overdue() -> int:
     """Returns never shipped and rejections never escalated are closed."""
     return _each(
         list(
-            _overdue(status=AftersalesStatus.AWAITING_RETURN, return_waybill_no="")
-            | _overdue(status=AftersalesStatus.REJECTED)
+            (
+                _overdue(status=AftersalesStatus.AWAITING_RETURN, return_waybill_no="")
+                | _overdue(status=AftersalesStatus.REJECTED)
+            )[:BATCH_SIZE]
         ),
         lambda r: aftersales_expire(request=r),
     )
@@ -176,7 +190,10 @@ def warn_near_timeout() -> int:
                 title=_("售后申请即将超时：%(sn)s") % {"sn": req.request_sn},
                 body=_("请在截止时间前处理，超时将自动同意。"),
                 url=reverse("aftersales:request_detail", args=[req.pk]),
-                data={"request_sn": req.request_sn, "deadline_at": req.deadline_at.isoformat() if req.deadline_at else None},
+                data={
+                    "request_sn": req.request_sn,
+                    "deadline_at": req.deadline_at.isoformat() if req.deadline_at else None,
+                },
             )
         AftersalesRequest.objects.filter(pk__in=[r.pk for r in requests]).update(near_timeout_notified=True)
     return len(requests)

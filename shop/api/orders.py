@@ -213,7 +213,7 @@ class OrderPlaceView(IdempotentMixin, APIView):
             coupon_code=d["coupon_code"],
             by=Actor.storefront(d["buyer_ref"]),
         )
-        return _out(order, status.HTTP_201_CREATED)
+        return Response(OrderOut(order).data, status=status.HTTP_201_CREATED)  # from the objects in hand
 
 
 class OrderPayView(IdempotentMixin, APIView):

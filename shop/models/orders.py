@@ -158,6 +158,12 @@ class Order(FSMModelMixin, models.Model):
                 condition=Q(shipped_via="self", fake_shipping_at__isnull=True),
                 name="order_self_waybill_open",
             ),
+            # Default reviews (aftersales.services.deadlines): orders received, by when (delivery or completion).
+            models.Index(
+                Coalesce("delivered_at", "completed_at"),
+                condition=Q(status__in=["delivered", "completed"]),
+                name="order_received_at",
+            ),
         ]
         verbose_name = _("订单")
         verbose_name_plural = _("订单")

@@ -147,6 +147,62 @@ def penalty_charge(
     return payout, deposit
 
 
+def penalty_charge_many(charges: list[tuple[int, int, str, str]], *, by: Any) -> dict[str, tuple[int, int]]:
+    """`penalty_charge` for many penalties at once (sweeps), in a constant number of queries: `charges` are
+    (store_id, amount, reason, ref_id) of `RefType.COMPENSATION`. The stores are locked in id order, each
+    store's available payouts (one GROUP BY) cover its penalties in turn, the deposit the rest; one bulk
+    insert per ledger. Emits nothing: the caller tells each store once. Returns {ref_id: (from payouts,
+    from deposit)}."""
+    if not charges:
+        return {}
+    for _store, amount, _reason, _ref in charges:
+        _check_amount(amount)
+    store_ids = sorted({c[0] for c in charges})
+    list(Store.objects.select_for_update().filter(pk__in=store_ids).order_by("pk").values_list("pk", flat=True))
+    available = dict(
+        PayoutEntry.objects.filter(store_id__in=store_ids, bucket=PayoutBucket.AVAILABLE)
+        .order_by()
+        .values("store_id")
+        .annotate(total=Sum("amount"))
+        .values_list("store_id", "total")
+    )
+    payouts, deposits, split = [], [], {}
+    created_by, label = user_of(by), actor_label(by)
+    for store_id, amount, reason, ref_id in charges:
+        from_payouts = min(max(available.get(store_id, 0), 0), amount)
+        available[store_id] = available.get(store_id, 0) - from_payouts
+        if from_payouts:
+            payouts.append(
+                PayoutEntry(
+                    store_id=store_id,
+                    kind=PayoutKind.COMPENSATION,
+                    bucket=PayoutBucket.AVAILABLE,
+                    amount=-from_payouts,
+                    reason=reason[:200],
+                    ref_type=RefType.COMPENSATION,
+                    ref_id=str(ref_id),
+                    created_by=created_by,
+                    actor_label=label,
+                )
+            )
+        if amount > from_payouts:
+            deposits.append(
+                DepositEntry(
+                    store_id=store_id,
+                    kind="deduct",
+                    amount=amount - from_payouts,
+                    reason=reason[:200],
+                    ref=f"{RefType.COMPENSATION}:{ref_id}"[:64],
+                    created_by=created_by,
+                    actor_label=label,
+                )
+            )
+        split[str(ref_id)] = (from_payouts, amount - from_payouts)
+    PayoutEntry.objects.bulk_create(payouts)
+    DepositEntry.objects.bulk_create(deposits)
+    return split
+
+
 @transaction.atomic
 def payout_adjust(
     *, store: Store, bucket: str, amount: int, reason: str, by: Any, corrects: PayoutEntry | None = None

@@ -27,9 +27,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.exceptions import ValidationFailed
-from shop.models import CouponClaim, DiscountRedemption, LimitedTimeDiscount, Sku, SpendAndSave, Store
+from shop.models import CouponClaim, DiscountRedemption, Sku, SpendAndSave, Store
 from shop.models.orders import BuyMode
 from shop.models.promotions import ClaimStatus
+
+from .promotions_cache import active_promotions
 
 
 @dataclass
@@ -126,7 +128,7 @@ def _spread(quote: PriceQuote, lines: list[PricedLine], amount: int) -> int:
 
 def _apply_limited_time(quote: PriceQuote, *, store: Store, buyer_ref: str, at: datetime) -> None:
     sku_ids = {line.sku.pk for line in quote.lines}
-    discounts = {d.sku_id: d for d in LimitedTimeDiscount.objects.in_force(at).filter(store=store, sku_id__in=sku_ids)}
+    discounts = {p.sku_id: p for p in active_promotions(store=store, at=at)[0] if p.sku_id in sku_ids}
     if not discounts:
         return
     used = (
@@ -137,11 +139,11 @@ def _apply_limited_time(quote: PriceQuote, *, store: Store, buyer_ref: str, at: 
     sold = {row["discount_id"]: row["total"] or 0 for row in used}
     mine = {row["discount_id"]: (row["mine"] or 0) if buyer_ref else 0 for row in used}
     left: dict[int, float] = defaultdict(lambda: float("inf"))
-    for d in discounts.values():
-        if d.activity_stock is not None:
-            left[d.pk] = d.activity_stock - sold.get(d.pk, 0)
-        if d.per_buyer_limit is not None:
-            left[d.pk] = min(left[d.pk], d.per_buyer_limit - mine.get(d.pk, 0))
+    for live in discounts.values():
+        if live.activity_stock is not None:
+            left[live.pk] = live.activity_stock - sold.get(live.pk, 0)
+        if live.per_buyer_limit is not None:
+            left[live.pk] = min(left[live.pk], live.per_buyer_limit - mine.get(live.pk, 0))
     for line in quote.lines:
         d = discounts.get(line.sku.pk)
         if d is None:
@@ -168,7 +170,7 @@ def _apply_limited_time(quote: PriceQuote, *, store: Store, buyer_ref: str, at: 
 def _apply_spend_and_save(quote: PriceQuote, *, store: Store, at: datetime) -> None:
     subtotal = sum(line.paid_amount for line in quote.lines)
     best: tuple[dict, SpendAndSave] | None = None
-    for campaign in SpendAndSave.objects.in_force(at).filter(store=store):
+    for campaign in active_promotions(store=store, at=at)[1]:
         tier = campaign.best_tier(subtotal)
         if tier and (best is None or tier["discount"] > best[0]["discount"]):
             best = (tier, campaign)

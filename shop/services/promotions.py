@@ -35,6 +35,7 @@ from shop.models import (
 from shop.models.promotions import ClaimStatus
 
 from .pricing import PriceQuote
+from .promotions_cache import promotions_changed
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
@@ -100,6 +101,7 @@ def discount_create(
             "e": timezone.localtime(clash.ends_at).strftime("%Y-%m-%d %H:%M"),
         }
         raise Conflict(msg, code="discount_overlap", fields={"starts_at": [msg]})
+    promotions_changed(store.pk)
     return LimitedTimeDiscount.objects.create(
         store=store,
         sku=sku,
@@ -118,6 +120,7 @@ def discount_end(*, discount: LimitedTimeDiscount, by) -> LimitedTimeDiscount:
     """End a discount now (audited)."""
     discount = LimitedTimeDiscount.objects.select_for_update().get(pk=discount.pk)
     require_action(discount, by, "end")
+    promotions_changed(discount.store_id)
     return transition(discount, "end", by=by)
 
 
@@ -202,6 +205,7 @@ def spend_and_save_create(
     ):
         msg = _("该时间段已有满减活动，活动时间不能重叠。")
         raise Conflict(msg, code="spend_and_save_overlap", fields={"starts_at": [msg]})
+    promotions_changed(store.pk)
     return SpendAndSave.objects.create(store=store, name=name, tiers=cleaned, starts_at=starts_at, ends_at=ends_at)
 
 
@@ -210,6 +214,7 @@ def spend_and_save_end(*, campaign: SpendAndSave, by) -> SpendAndSave:
     """End a campaign now (audited)."""
     campaign = SpendAndSave.objects.select_for_update().get(pk=campaign.pk)
     require_action(campaign, by, "end")
+    promotions_changed(campaign.store_id)
     return transition(campaign, "end", by=by)
 
 
@@ -350,6 +355,46 @@ def coupon_grant(*, store: Store, buyer_ref: str, amount: int, reason: str, by) 
     )
     return CouponClaim.objects.create(
         coupon=coupon, store=store, buyer_ref=buyer_ref, code=_new_code(), claimed_at=now, expires_at=expires_at
+    )
+
+
+def coupon_grant_many(grants: list[tuple[int, str, int, str]], *, by) -> list[CouponClaim]:
+    """`coupon_grant` for many compensations at once (sweeps): `grants` are (store_id, buyer_ref, amount, reason);
+    two bulk inserts (the hidden batches, then their claims), returned claims in the order of `grants`."""
+    if not grants:
+        return []
+    now = timezone.now()
+    expires_at = now + settings.PORTAL_TIME_RULES["compensation_coupon_validity"]
+    batches = CouponBatch.objects.bulk_create(
+        [
+            CouponBatch(
+                store_id=store_id,
+                name=reason[:60],
+                kind=CouponKind.THRESHOLD,
+                threshold=0,
+                amount=amount,
+                quantity=1,
+                claimed_count=1,
+                per_user_limit=1,
+                starts_at=now,
+                ends_at=expires_at,
+                platform_funded=True,
+            )
+            for store_id, _buyer, amount, reason in grants
+        ]
+    )
+    return CouponClaim.objects.bulk_create(
+        [
+            CouponClaim(
+                coupon=batch,
+                store_id=store_id,
+                buyer_ref=buyer_ref,
+                code=_new_code(),
+                claimed_at=now,
+                expires_at=expires_at,
+            )
+            for batch, (store_id, buyer_ref, _amount, _reason) in zip(batches, grants, strict=True)
+        ]
     )
 
 

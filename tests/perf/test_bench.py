@@ -17,13 +17,15 @@ pytestmark = [
 
 def test_bench_builds_a_data_set_and_matches_every_floor():
     out = StringIO()
-    call_command("bench", orders=600, stores=6, big=200, repeat=1, sweeps=True, stdout=out)
+    call_command("bench", orders=600, stores=6, big=200, repeat=1, sweeps=True, api=3, stdout=out)
     report = out.getvalue()
     assert "Built 600 orders over 6 stores" in report
     for name in ("default", "tab paid", "tab aftersales", "search phone", "7-day date range", "admin: store + phone"):
         assert name in report
     assert "match the floor in every case" in report
     assert "idle tick, all sweeps" in report and "Sweeps rolled back" in report
+    assert "four order sweeps, 100k due" in report
+    assert "order placement" in report and "minimal DRF create" in report and "placement / minimal" in report
     big = Store.objects.get(name="bench-big")
     assert Order.objects.filter(store=big).count() == 200
     assert User.objects.filter(username="bench-owner", memberships__store=big).exists()

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db.models import Q
 
 from portal import hooks
 from portal.exceptions import Conflict, IllegalTransition, ValidationFailed
@@ -49,7 +50,6 @@ def test_every_order_sweep_is_registered():
 
 
 def test_running_every_sweep_twice_changes_nothing_the_second_time(store, clock, monkeypatch):
-    monkeypatch.setattr(hooks.pickup_scanned_orders, "_impls", [lambda orders: set()])
     sku = on_sale_sku(store, stock=50)
     place(store, sku, buyer="unpaid")
     pay(place(store, sku, buyer="late"))
@@ -159,10 +159,11 @@ def test_late_shipping_is_compensated_once_whether_still_unshipped_or_shipped_la
 
 
 def test_a_refused_deduction_stays_pending_until_staff_settle_it(store, clock, monkeypatch):
-    def refuse(**kwargs):
+    def refuse(*args, **kwargs):
         raise ValidationFailed("ledger unavailable")
 
-    monkeypatch.setattr(services.compensations, "penalty_charge", refuse)
+    monkeypatch.setattr(services.deadlines, "penalty_charge_many", refuse)  # the sweep's bulk charge
+    monkeypatch.setattr(services.compensations, "penalty_charge", refuse)  # staff's one-by-one settle
     pay(place(store, on_sale_sku(store)))
     later(clock, hours=49)
     assert services.compensate_late_shipping() == 1
@@ -221,7 +222,7 @@ def test_receipt_auto_confirms_after_15_days_or_18_when_extended(store, clock):
 
 def test_fake_shipping_without_pickup_scan_is_flagged_and_compensated(store, clock, monkeypatch):
     scanned_orders: set[int] = set()
-    monkeypatch.setattr(hooks.pickup_scanned_orders, "_impls", [lambda orders: {o.pk for o in orders} & scanned_orders])
+    monkeypatch.setattr(hooks.pickup_scan_exists, "_impls", [lambda: Q(pk__in=scanned_orders)])
     fake = pay(place(store, on_sale_sku(store)))
     real = pay(place(store, on_sale_sku(store), buyer="b2"))
     order_ship(order=fake, courier_code="SF", waybill_no="SF1234567890123", by="m")
@@ -244,16 +245,15 @@ def test_reship_restarts_the_fake_shipping_clock_and_no_lookup_means_no_judgemen
     later(clock, hours=20)
     order_reship(order=order, courier_code="SF", waybill_no="SF1234567890999", by="m")
     later(clock, hours=10)
-    monkeypatch.setattr(hooks.pickup_scanned_orders, "_impls", [])
+    monkeypatch.setattr(hooks.pickup_scan_exists, "_impls", [])
     assert services.fake_shipping_check() == 0  # without a tracking lookup the rule cannot judge
-    monkeypatch.setattr(hooks.pickup_scanned_orders, "_impls", [lambda orders: set()])
+    monkeypatch.undo()  # shipping's answer: no pickup scan for this waybill
     assert services.fake_shipping_check() == 0  # 10 h since the new waybill
     later(clock, hours=15)
     assert services.fake_shipping_check() == 1
 
 
-def test_booked_shipments_are_not_judged_as_self_shipped(store, clock, monkeypatch):
-    monkeypatch.setattr(hooks.pickup_scanned_orders, "_impls", [lambda orders: set()])
+def test_booked_shipments_are_not_judged_as_self_shipped(store, clock):
     order = pay(place(store, on_sale_sku(store)))
     order_ship(order=order, courier_code="SF", waybill_no="SF1234567890123", by="courier:SF", via="booking")
     later(clock, hours=30)

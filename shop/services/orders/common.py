@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import F, OuterRef, Subquery, Sum
+from django.db.models import Case, F, Sum, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -29,18 +29,22 @@ def _release_stock(order: Order) -> None:
 
 
 def _release_stock_many(order_ids: list[int]) -> None:
-    """Give back the stock of many cancelled orders: the SKUs locked in id order (as placement locks them,
-    so no deadlock), then one UPDATE adding each SKU's summed quantity."""
-    per_sku = (
-        OrderItem.objects.filter(order_id__in=order_ids, sku_id=OuterRef("pk"))
+    """Give back the stock of many cancelled orders: each SKU's summed quantity in one GROUP BY, the SKUs locked
+    in id order (as placement locks them, so no deadlock), then one UPDATE adding each SKU's sum (a CASE over
+    the batch's SKUs, not a correlated subquery per SKU)."""
+    per_sku = dict(
+        OrderItem.objects.filter(order_id__in=order_ids)
         .order_by()
         .values("sku_id")
         .annotate(n=Sum("quantity"))
-        .values("n")
+        .values_list("sku_id", "n")
     )
-    sku_ids = OrderItem.objects.filter(order_id__in=order_ids).values("sku_id")
-    list(Sku.objects.select_for_update().filter(pk__in=sku_ids).order_by("pk").values_list("pk", flat=True))
-    Sku.objects.filter(pk__in=sku_ids).update(stock=F("stock") + Subquery(per_sku))
+    if not per_sku:
+        return
+    list(Sku.objects.select_for_update().filter(pk__in=per_sku).order_by("pk").values_list("pk", flat=True))
+    Sku.objects.filter(pk__in=per_sku).update(
+        stock=F("stock") + Case(*(When(pk=pk, then=Value(n)) for pk, n in per_sku.items()), default=Value(0))
+    )
 
 
 def _ship_within(order: Order) -> timedelta:

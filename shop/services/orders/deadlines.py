@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
@@ -17,14 +18,16 @@ from django.utils.translation import gettext as _
 from portal import hooks
 from portal.events import emit
 from portal.exceptions import DomainError
-from portal.fsm import BATCH_SIZE, edit, transition_many
-from shop.models import GroupBuy, Order
+from portal.fsm import BATCH_SIZE, transition_many
+from portal.hooks import live_parcels
+from portal.payments.services import refund_create_many
+from shop.models import Compensation, GroupBuy, Order
 from shop.models.orders import CompensationKind, GroupStatus, OrderStatus
-from shop.services.promotions import coupon_release_many, discount_release_many
+from shop.services.funds import penalty_charge_many
+from shop.services.promotions import coupon_grant_many, coupon_release_many, discount_release_many
 
-from .common import _release_stock_many, _rules
-from .compensations import _compensate
-from .groups import group_fail
+from .common import PAYMENT_PURPOSE, _release_stock_many, _rules
+from .compensations import compensation_amount
 from .lifecycle import _cancel_locked
 
 logger = logging.getLogger(__name__)
@@ -74,16 +77,46 @@ def cancel_unpaid(*, now: datetime | None = None) -> int:
     )
 
 
-def fail_expired_groups(*, now: datetime | None = None) -> int:
+def fail_expired_groups(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> int:
+    """Open groups past their window fail in audited set-based batches; the live orders of each batch of groups
+    are cancelled in bulk (stock, discounts, coupons back; the paid ones refunded), and each store hears once
+    per tick how many of its groups failed and were refunded."""
     now = now or timezone.now()
+    by, reason = "system", _("拼团失败")
     groups = GroupBuy.objects.filter(status=GroupStatus.OPEN, expires_at__lte=now)
-    done = 0
-    for group in groups:
-        with transaction.atomic():
-            if GroupBuy.objects.select_for_update().filter(pk=group.pk, status=GroupStatus.OPEN).exists():
-                group_fail(group=group, by="system")
-                done += 1
-    return done
+    refunded: dict[int, set[int]] = defaultdict(set)  # store -> its failed groups that had paid members
+
+    def note(orders: list[Order]) -> None:
+        for order in orders:
+            if order.paid_at and order.group_id is not None:
+                refunded[order.store_id].add(order.group_id)
+
+    def cancel_members(batch: list[GroupBuy]) -> None:
+        live = Order.objects.filter(
+            group_id__in=[g.pk for g in batch], status__in=[OrderStatus.PENDING_PAYMENT, OrderStatus.GROUPING]
+        )
+        _cancel_many(live, reason=reason, by=by, now=now, batch_size=batch_size, then=note)
+
+    moved = transition_many(
+        groups,
+        "fail",
+        by=by,
+        reason=_("拼团超时未成团"),
+        updates={"failed_at": now},
+        batch_size=batch_size,
+        on_batch=cancel_members,
+    )
+    for store_id, group_ids in refunded.items():
+        numbers = sorted(group_ids)
+        emit(
+            type="group.failed",
+            store_id=store_id,
+            title=_("%(n)d 个拼团失败") % {"n": len(numbers)},
+            body=_("%(groups)s 未在时限内成团，已全部退款。")
+            % {"groups": ", ".join(f"G{pk}" for pk in numbers[:NOTICE_LIST])},
+            data={"group_ids": numbers[:NOTICE_DATA], "count": len(numbers)},
+        )
+    return moved
 
 
 @transaction.atomic
@@ -116,33 +149,207 @@ def warn_ship_by_near(*, now: datetime | None = None) -> int:
     return len(due)
 
 
-def compensate_late_shipping(*, now: datetime | None = None) -> int:
-    """Paid orders past ship-by, and orders shipped after it, each compensated once."""
+# How many order numbers a per-store notice lists in its text, and carries in its data.
+NOTICE_LIST, NOTICE_DATA = 10, 500
+
+
+@dataclass
+class _Tally:
+    """What one rule did to one store during a tick: the one notice the store gets for it."""
+
+    count: int = 0
+    amount: int = 0
+    from_payouts: int = 0
+    from_deposit: int = 0
+    order_sns: list[str] = field(default_factory=list)
+
+    def add(self, order_sn: str, amount: int = 0) -> None:
+        self.count += 1
+        self.amount += amount
+        if len(self.order_sns) < NOTICE_DATA:
+            self.order_sns.append(order_sn)
+
+
+def _cancel_many(
+    orders,
+    *,
+    reason: str,
+    by,
+    now: datetime,
+    batch_size: int = BATCH_SIZE,
+    then: Callable[[list[Order]], None] | None = None,
+) -> int:
+    """Cancel the (parcel-less) orders of `orders` in audited set-based batches: per batch the stock back per SKU
+    in one UPDATE, discounted units and coupons released in bulk, what was paid refunded in one insert (sent to
+    the provider after commit). `then(batch)` runs last inside the batch's transaction."""
+
+    def settle(batch: list[Order]) -> None:
+        ids = [o.pk for o in batch]
+        _release_stock_many(ids)
+        discount_release_many(order_ids=ids, by=by)
+        coupon_release_many(order_ids=ids, by=by, reason=reason)
+        refund_create_many(
+            purpose=PAYMENT_PURPOSE, references=[o.order_sn for o in batch if o.paid_at], reason=reason, by=by
+        )
+        if then is not None:
+            then(batch)
+
+    return transition_many(
+        orders,
+        "cancel",
+        by=by,
+        reason=reason,
+        updates={"cancelled_at": now, "cancel_reason": reason[:200]},
+        batch_size=batch_size,
+        on_batch=settle,
+    )
+
+
+def _compensate_many(orders: list[Order], kind: str, *, by, now: datetime, tallies: dict[int, _Tally]) -> int:
+    """Compensate each order once for `kind`, in a constant number of queries whatever the batch: the buyers'
+    coupons and the compensations in bulk, the stores charged (payouts first, then deposit) in one
+    `penalty_charge_many`, the compensations settled in one audited `transition_many`. If the ledgers refuse,
+    the batch's compensations stay pending for staff. The caller holds the orders' row locks."""
+    if not orders:
+        return 0
+    label = str(CompensationKind(kind).label)
+    reasons = [_("订单 %(sn)s %(kind)s赔付") % {"sn": o.order_sn, "kind": label} for o in orders]
+    amounts = [compensation_amount(kind, o.paid_amount) for o in orders]
+    claims = coupon_grant_many(
+        [(o.store_id, o.buyer_ref, amount, reason) for o, amount, reason in zip(orders, amounts, reasons, strict=True)],
+        by=by,
+    )
+    compensations = Compensation.objects.bulk_create(
+        [
+            Compensation(
+                store_id=o.store_id, order_id=o.pk, buyer_ref=o.buyer_ref, kind=kind, amount=amount, coupon=claim
+            )
+            for o, amount, claim in zip(orders, amounts, claims, strict=True)
+        ]
+    )
+    split: dict[str, tuple[int, int]] = {}
+    try:
+        with transaction.atomic():
+            split = penalty_charge_many(
+                [(c.store_id, c.amount, reason, str(c.pk)) for c, reason in zip(compensations, reasons, strict=True)],
+                by=by,
+            )
+            transition_many(
+                Compensation.objects.filter(pk__in=[c.pk for c in compensations]),
+                "settle",
+                by=by,
+                updates={"settled_at": now},
+                batch_size=len(compensations),
+            )
+    except DomainError as exc:
+        logger.warning("compensations stay pending (%s): %s", kind, exc.message)
+        split = {}
+    for order, compensation in zip(orders, compensations, strict=True):
+        tally = tallies[order.store_id]
+        tally.add(order.order_sn, compensation.amount)
+        payouts, deposit = split.get(str(compensation.pk), (0, 0))
+        tally.from_payouts += payouts
+        tally.from_deposit += deposit
+    return len(compensations)
+
+
+def _announce_compensations(kind: str, tallies: dict[int, _Tally]) -> None:
+    """One notice (SMS by default) per store per tick and rule, never one per order."""
+    label = str(CompensationKind(kind).label)
+    for store_id, t in tallies.items():
+        emit(
+            type="order.late_shipping" if kind == CompensationKind.LATE_SHIPPING else "order.compensated",
+            store_id=store_id,
+            title=_("%(n)d 个订单产生赔付：%(kind)s，合计 ¥%(amount).2f")
+            % {"n": t.count, "kind": label, "amount": t.amount / 100},
+            body=_("从货款扣除 ¥%(payouts).2f，从保证金扣除 ¥%(deposit).2f。订单：%(sns)s")
+            % {
+                "payouts": t.from_payouts / 100,
+                "deposit": t.from_deposit / 100,
+                "sns": ", ".join(t.order_sns[:NOTICE_LIST]),
+            },
+            url=reverse("shop:funds"),
+            data={
+                "kind": kind,
+                "count": t.count,
+                "amount": t.amount,
+                "from_payouts": t.from_payouts,
+                "from_deposit": t.from_deposit,
+                "order_sns": t.order_sns,
+            },
+        )
+
+
+def compensate_late_shipping(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> int:
+    """Paid orders past ship-by, and orders shipped after it, each compensated once: in batches (one transaction
+    each, the orders locked, constant queries), and one notice per store for the whole tick."""
     now = now or timezone.now()
     # Shipped late: only orders shipped within the lookback (the `order_shipped_late` partial index); the
     # tick after their shipment compensates them, so the whole history need not be scanned every minute.
     shipped_late = Q(shipped_at__gt=F("ship_by"), shipped_at__gte=now - _rules()["sweep_lookback"])
-    late = Order.objects.filter(Q(status=OrderStatus.PAID, ship_by__lt=now) | shipped_late).exclude(
-        compensations__kind=CompensationKind.LATE_SHIPPING
+    late = (
+        Order.objects.filter(Q(status=OrderStatus.PAID, ship_by__lt=now) | shipped_late)
+        .exclude(compensations__kind=CompensationKind.LATE_SHIPPING)
+        .only("pk", "store_id", "buyer_ref", "order_sn", "paid_amount")
+        .order_by("pk")
     )
-    count = 0
-    for order in late:
+    tallies: dict[int, _Tally] = defaultdict(_Tally)
+    done = 0
+    # Ids first without ORDER BY/LIMIT, so each branch is read from its index (not the primary key walked).
+    pks = sorted(late.order_by().values_list("pk", flat=True))
+    for start in range(0, len(pks), batch_size):
         with transaction.atomic():
-            count += _compensate(order, CompensationKind.LATE_SHIPPING, by="system") is not None
-    return count
+            page = late.filter(pk__in=pks[start : start + batch_size])
+            batch = list(page.select_for_update(of=("self",), skip_locked=True))
+            done += _compensate_many(batch, CompensationKind.LATE_SHIPPING, by="system", now=now, tallies=tallies)
+    _announce_compensations(CompensationKind.LATE_SHIPPING, tallies)
+    return done
 
 
-def cancel_unshipped_past_hard_limit(*, now: datetime | None = None) -> int:
-    """Paid orders still unshipped past the hard limit (from payment or group formation): cancel and refund."""
+def cancel_unshipped_past_hard_limit(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> int:
+    """Paid orders still unshipped past the hard limit (from payment or group formation): cancelled and refunded
+    in audited set-based batches, one notice per store per tick. An order with a booked parcel goes the
+    one-order way (its parcel is cancelled with it, or the cancellation refused once picked up)."""
     now = now or timezone.now()
-    ids = list(
+    by, reason = "system", _("超过发货最终时限未发货，自动取消并退款")
+    due = (
         Order.objects.filter(status=OrderStatus.PAID)
         .annotate(clock=Coalesce("grouped_at", "paid_at"))
         .filter(clock__lte=now - _rules()["late_shipping_hard_limit"])
-        .values_list("pk", flat=True)
     )
-    reason = _("超过发货最终时限未发货，自动取消并退款")
-    return _each_locked(ids, {"status": OrderStatus.PAID}, lambda o: _cancel_locked(o, reason=reason, by="system"))
+    tallies: dict[int, _Tally] = defaultdict(_Tally)
+
+    def note(orders: list[Order]) -> None:
+        for order in orders:
+            tallies[order.store_id].add(order.order_sn)
+
+    done = 0
+    pks = sorted(due.order_by().values_list("pk", flat=True))  # from `order_paid_clock`, not the primary key
+    for start in range(0, len(pks), batch_size):
+        ids = pks[start : start + batch_size]
+        booked = set(live_parcels(ids))
+        plain = [pk for pk in ids if pk not in booked]
+        done += _cancel_many(
+            Order.objects.filter(pk__in=plain, status=OrderStatus.PAID),
+            reason=reason,
+            by=by,
+            now=now,
+            batch_size=batch_size,
+            then=note,
+        )
+        done += _each_locked(
+            sorted(booked), {"status": OrderStatus.PAID}, lambda o: _cancel_locked(o, reason=reason, by=by)
+        )
+    for store_id, t in tallies.items():
+        emit(
+            type="order.cancelled",
+            store_id=store_id,
+            title=_("%(n)d 个订单超过发货最终时限，已取消并退款") % {"n": t.count},
+            body=", ".join(t.order_sns[:NOTICE_LIST]),
+            url=reverse("shop:order_list") + "?tab=cancelled",
+            data={"order_sns": t.order_sns, "count": t.count, "reason": reason},
+        )
+    return done
 
 
 def auto_confirm_receipt(*, now: datetime | None = None) -> int:
@@ -152,38 +359,41 @@ def auto_confirm_receipt(*, now: datetime | None = None) -> int:
     return transition_many(due, "complete", by="system", reason=_("超时自动确认收货"), updates={"completed_at": now})
 
 
-def fake_shipping_check(*, now: datetime | None = None, lookup: Callable[[list[Order]], set[int]] | None = None) -> int:
-    """Self-shipped waybills with no pickup scan within the window are fake shipping: flag and compensate.
+def fake_shipping_check(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> int:
+    """Self-shipped waybills with no pickup scan within the window are fake shipping: flagged (audited, set-based)
+    and compensated in bulk, one notice per store per tick.
 
-    Which waybills have a pickup scan is shipping's knowledge (`portal.hooks.pickup_scanned_orders`);
-    without an answer the rule cannot judge and flags nothing.
+    SQL finds only the suspicious waybills: those whose window just ended (within the lookback; partial index
+    `order_self_waybill_open`) with NOT EXISTS a pickup scan (shipping's `portal.hooks.pickup_scan_exists`).
+    Without that answer the rule cannot judge and flags nothing.
     """
-    lookup = lookup or hooks.pickup_scanned_orders.call
+    scanned = hooks.pickup_scan_exists.call()
+    if scanned is None:
+        return 0
     now = now or timezone.now()
     deadline = now - _rules()["fake_shipping_no_scan"]
-    still = {
-        "status__in": [OrderStatus.SHIPPED, OrderStatus.DELIVERED],
-        "shipped_via": "self",
-        "fake_shipping_at__isnull": True,
-        "waybill_at__lte": deadline,
-    }
-    # Only waybills whose window just ended (within the lookback; partial index `order_self_waybill_open`):
-    # one judged once with a scan is never judged again, so parcels long in transit are not reloaded.
-    candidates = (
-        Order.objects.filter(**still, waybill_at__gt=deadline - _rules()["sweep_lookback"])
+    suspicious = (
+        Order.objects.filter(
+            status__in=[OrderStatus.SHIPPED, OrderStatus.DELIVERED],
+            shipped_via="self",
+            fake_shipping_at__isnull=True,
+            waybill_at__lte=deadline,
+            waybill_at__gt=deadline - _rules()["sweep_lookback"],
+        )
+        .filter(~scanned)
         .exclude(compensations__kind=CompensationKind.FAKE_SHIPPING)
-        .order_by("pk")
     )
-
-    def flag(order: Order) -> None:
-        edit(order, "flag_fake_shipping", by="system", reason=_("运单号 24 小时内无揽收记录"))
-        _compensate(order, CompensationKind.FAKE_SHIPPING, by="system")
-
-    done, last_pk = 0, 0
-    while batch := list(candidates.filter(pk__gt=last_pk)[:BATCH_SIZE]):
-        last_pk = batch[-1].pk
-        scanned = lookup(batch)
-        if scanned is None:
-            return done  # no tracking to judge by
-        done += _each_locked([o.pk for o in batch if o.pk not in scanned], still, flag)
-    return done
+    tallies: dict[int, _Tally] = defaultdict(_Tally)
+    moved = transition_many(
+        suspicious,
+        "flag_fake_shipping",
+        by="system",
+        reason=_("运单号 24 小时内无揽收记录"),
+        updates={"fake_shipping_at": now},
+        batch_size=batch_size,
+        on_batch=lambda batch: _compensate_many(
+            batch, CompensationKind.FAKE_SHIPPING, by="system", now=now, tallies=tallies
+        ),
+    )
+    _announce_compensations(CompensationKind.FAKE_SHIPPING, tallies)
+    return moved

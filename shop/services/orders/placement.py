@@ -33,6 +33,8 @@ from .common import PAYMENT_PURPOSE, _emit_paid, _ship_within
 from .groups import _group_for, _group_form
 from .lifecycle import _cancel_locked
 
+REFUND_NONE = 1  # DOMAIN.md refund status: 1 none or closed
+
 
 @dataclass(frozen=True)
 class LineIn:
@@ -113,7 +115,7 @@ def order_place(
         paid_amount=quote.paid_amount,
         discounts=quote.discounts,
     )
-    OrderItem.objects.bulk_create(
+    items = OrderItem.objects.bulk_create(
         OrderItem(
             order=order,
             sku=line.sku,
@@ -126,9 +128,22 @@ def order_place(
         )
         for line in quote.lines
     )
-    discount_redeem(quote=quote, order=order, by=by)
+    if any(d["kind"] == "limited_time" for d in quote.discounts):
+        discount_redeem(quote=quote, order=order, by=by)
     if quote.coupon_claim_id:
         coupon_mark_used(claim_id=quote.coupon_claim_id, order=order, by=by)
+    return _in_hand(order, items)
+
+
+def _in_hand(order: Order, items: list[OrderItem]) -> Order:
+    """The placed order as `order_list` would load it, from the objects in hand (no re-read): its items as
+    the prefetched relation, its group already set, and the platform refund status of a new order (none)."""
+    prefetched = OrderItem.objects.filter(order=order)
+    prefetched._result_cache = items
+    prefetched._prefetch_done = True  # type: ignore[attr-defined]  # what prefetch_related leaves behind
+    order.__dict__.update(
+        _prefetched_objects_cache={"items": prefetched}, refund_status=REFUND_NONE, in_aftersales=False
+    )
     return order
 
 
