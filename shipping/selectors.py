@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -349,3 +349,203 @@ def courier_accounts_by_store() -> QuerySet[CourierAccount]:
 
 def shipment_fees(shipment: Shipment) -> list[ShipmentFee]:
     return list(shipment.fees.order_by("created_at", "id"))
+
+
+# --- the 未下单 backlog: filters, keyset pages by ship-by, server-side selection -------------------------
+URGENCY_CHOICES = [("", "全部"), ("overdue", "已超时"), ("12h", "12 小时内到期"), ("24h", "24 小时内到期")]
+SPECIAL_CHOICES = [("", "全部"), ("any", "任一特殊商品"), ("fresh", "生鲜"), ("frozen", "冷冻"), ("bulky", "大件"), ("fragile", "易碎")]
+
+
+@dataclass(frozen=True)
+class BacklogFilters:
+    """The filters of 未下单; `from_query` reads them from a GET/POST QueryDict (unknown values ignored)."""
+
+    product: str = ""
+    province: str = ""
+    urgency: str = ""
+    note: bool = False
+    special: str = ""
+    failed: bool = False
+
+    KEYS = ("product", "province", "urgency", "note", "special", "failed")
+
+    @classmethod
+    def from_query(cls, data) -> BacklogFilters:
+        urgency = data.get("urgency", "")
+        special = data.get("special", "")
+        return cls(
+            product=(data.get("product") or "").strip()[:60],
+            province=(data.get("province") or "").strip()[:20],
+            urgency=urgency if urgency in dict(URGENCY_CHOICES) else "",
+            note=data.get("note") == "1",
+            special=special if special in dict(SPECIAL_CHOICES) else "",
+            failed=data.get("failed") == "1",
+        )
+
+    @property
+    def active(self) -> bool:
+        return any(getattr(self, k) for k in self.KEYS)
+
+    def as_query(self) -> list[tuple[str, str]]:
+        pairs = []
+        for key in self.KEYS:
+            value = getattr(self, key)
+            if value is True:
+                pairs.append((key, "1"))
+            elif value:
+                pairs.append((key, value))
+        return pairs
+
+
+def unbooked_filtered(store, filters: BacklogFilters, *, now: datetime | None = None) -> QuerySet[Order]:
+    """未下单 narrowed by the filters, most urgent (earliest ship-by) first."""
+    qs = unbooked_orders(store)
+    now = now or timezone.now()
+    if filters.product:
+        qs = qs.filter(items__product_title__icontains=filters.product)
+    if filters.province:
+        qs = qs.filter(province=filters.province)
+    if filters.urgency == "overdue":
+        qs = qs.filter(ship_by__lt=now)
+    elif filters.urgency in ("12h", "24h"):
+        qs = qs.filter(ship_by__lt=now + timedelta(hours=int(filters.urgency[:-1])))
+    if filters.note:
+        qs = qs.exclude(buyer_note="")
+    if filters.special == "any":
+        qs = qs.filter(
+            Q(items__sku__product__is_fresh=True)
+            | Q(items__sku__product__is_frozen=True)
+            | Q(items__sku__product__is_bulky=True)
+            | Q(items__sku__product__is_fragile=True)
+        )
+    elif filters.special:
+        qs = qs.filter(**{f"items__sku__product__is_{filters.special}": True})
+    if filters.failed:
+        qs = qs.filter(last_failure__isnull=False)
+    if filters.product or filters.special:
+        qs = qs.distinct()
+    return qs
+
+
+@dataclass
+class BacklogPage:
+    rows: list
+    next_cursor: str | None = None
+    prev_cursor: str | None = None
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def has_other_pages(self) -> bool:
+        return bool(self.next_cursor or self.prev_cursor)
+
+
+def backlog_page(qs: QuerySet[Order], *, size: int = 50, after: str | None = None, before: str | None = None) -> BacklogPage:
+    """A keyset page of 未下单 in ship-by order (earliest first): no OFFSET, no COUNT, `size + 1` rows read."""
+    from portal.keyset import decode_cursor, encode_cursor
+
+    after_key, before_key = decode_cursor(after), decode_cursor(before)
+    if before_key and not after_key:
+        moment, pk = before_key
+        bound = Q(ship_by__lte=moment) & (Q(ship_by__lt=moment) | Q(pk__lt=pk))
+        rows = list(qs.filter(bound).order_by("-ship_by", "-id")[: size + 1])
+        more = len(rows) > size
+        rows = rows[:size][::-1]
+        return BacklogPage(
+            rows=rows,
+            next_cursor=encode_cursor(rows[-1].ship_by, rows[-1].pk) if rows else None,
+            prev_cursor=encode_cursor(rows[0].ship_by, rows[0].pk) if rows and more else None,
+        )
+    if after_key:
+        moment, pk = after_key
+        qs = qs.filter(Q(ship_by__gte=moment) & (Q(ship_by__gt=moment) | Q(pk__gt=pk)))
+    rows = list(qs.order_by("ship_by", "id")[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return BacklogPage(
+        rows=rows,
+        next_cursor=encode_cursor(rows[-1].ship_by, rows[-1].pk) if rows and more else None,
+        prev_cursor=encode_cursor(rows[0].ship_by, rows[0].pk) if rows and after_key else None,
+    )
+
+
+def backlog_ids(store, filters: BacklogFilters, *, limit: int) -> list[int]:
+    """"Select all N matching": the ids of every matching, bookable order (most urgent first, at most `limit`)."""
+    qs = unbooked_filtered(store, filters).filter(risk_hold=False)
+    return list(qs.order_by("ship_by", "id").values_list("id", flat=True)[:limit])
+
+
+def bookable_count(store, filters: BacklogFilters) -> int:
+    return unbooked_filtered(store, filters).filter(risk_hold=False).count()
+
+
+# --- courier performance for a store ------------------------------------------------------------------
+@dataclass(frozen=True)
+class OnTime:
+    confirm_decided: int = 0
+    confirm_on_time: int = 0
+    pickup_decided: int = 0
+    pickup_on_time: int = 0
+
+    @staticmethod
+    def _pct(ok: int, n: int) -> int | None:
+        return round(100 * ok / n) if n else None
+
+    @property
+    def confirm_rate(self) -> int | None:
+        return self._pct(self.confirm_on_time, self.confirm_decided)
+
+    @property
+    def pickup_rate(self) -> int | None:
+        return self._pct(self.pickup_on_time, self.pickup_decided)
+
+
+def decided_q(now: datetime) -> dict[str, Q]:
+    """Which parcels are decided for each promise: a parcel still inside its window is neither late nor on time."""
+    return {
+        "confirm_decided": Q(confirmed_at__isnull=False) | Q(confirm_overdue=True) | Q(confirm_by__lt=now),
+        "confirm_on_time": Q(confirmed_at__isnull=False, confirmed_at__lte=F("confirm_by")) & Q(confirm_overdue=False),
+        "pickup_decided": Q(picked_up_at__isnull=False) | Q(pickup_overdue=True) | Q(pickup_by__lt=now),
+        "pickup_on_time": Q(picked_up_at__isnull=False, picked_up_at__lte=F("pickup_by")) & Q(pickup_overdue=False),
+    }
+
+
+def courier_on_time(store, *, days: int = 30, now: datetime | None = None) -> dict[int, OnTime]:
+    """Each courier's measured on-time rate for this store over the last `days` days (one query).
+
+    Only decided parcels count: a parcel still inside its 2-hour (or 24-hour) window is not yet a failure;
+    a parcel cancelled or refused before its promise fell due is not counted for that promise.
+    """
+    now = now or timezone.now()
+    qs = Shipment.objects.filter(store=store, created_at__gte=now - timedelta(days=days)).exclude(
+        status=ShipmentStatus.FAILED
+    )
+    cancelled_early = Q(status=ShipmentStatus.CANCELLED)
+    conds = decided_q(now)
+    rows = qs.values("courier_id").annotate(
+        confirm_decided=Count("id", filter=conds["confirm_decided"] & ~(cancelled_early & Q(confirmed_at__isnull=True, confirm_overdue=False))),
+        confirm_on_time=Count("id", filter=conds["confirm_on_time"]),
+        pickup_decided=Count("id", filter=conds["pickup_decided"] & ~(cancelled_early & Q(picked_up_at__isnull=True, pickup_overdue=False))),
+        pickup_on_time=Count("id", filter=conds["pickup_on_time"]),
+    )
+    return {
+        r["courier_id"]: OnTime(
+            r["confirm_decided"], r["confirm_on_time"], r["pickup_decided"], r["pickup_on_time"]
+        )
+        for r in rows
+    }
+
+
+def pickup_promise_conflict(*, pickup_date: date, pickup_slot: str, now: datetime | None = None) -> bool:
+    """Does the chosen slot end after the courier's 24-hour pickup promise (counted from now) expires?
+
+    Then the courier may be "late" for the very slot the merchant chose: the confirmation warns.
+    """
+    now = timezone.localtime(now or timezone.now())
+    end = time.fromisoformat(pickup_slot.split("-")[1])
+    closes = datetime.combine(pickup_date, end, tzinfo=now.tzinfo)
+    return closes > now + settings.PORTAL_TIME_RULES["courier_pickup"]

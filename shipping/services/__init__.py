@@ -19,18 +19,26 @@ from .booking import (
     booking_dispatch,
     booking_rebook,
     booking_record_results,
+    booking_chunks,
     booking_submit,
+    booking_submit_many,
     check_batch_limit,
     courier_refusal_for,
+    selection_limit,
     order_shipments_cancel,
     shipment_cancel,
 )
+from .labels import labels_mark_printed
 from .conversations import courier_message_send, ticket_report, ticket_resolve
 from .courier_reports import ADVANCE, courier_updates_apply, shipment_apply_update, shipments_poll, webhook_receive
 from .deadlines import bookings_dispatch_pending, shipments_mark_overdue
 from .kuaidi100 import courier_options_quote, kuaidi100_callback_receive, shipments_reconcile
 
 __all__ = [
+    "booking_chunks",
+    "booking_submit_many",
+    "selection_limit",
+    "labels_mark_printed",
     "courier_account_connect",
     "courier_account_disconnect",
     "courier_account_set_couriers",

@@ -149,6 +149,7 @@ def booking_submit(
     lines: list[BookingLine],
     by,
     scenario: str = "",
+    group_no: str = "",
 ) -> Booking:
     """Book up to 30 paid orders with one courier: one Booking, one requested Shipment per order.
 
@@ -178,6 +179,7 @@ def booking_submit(
         pickup_date=pickup_date,
         pickup_slot=pickup_slot,
         scenario=scenario,
+        group_no=group_no,
         account=selectors.courier_account_for(store, courier),
         created_by=user_of(by),
         created_at=now,
@@ -237,6 +239,78 @@ def booking_submit(
         raise Conflict(_("部分订单已被其他操作下单，请刷新后重试。"), code="already_booked")
     transaction.on_commit(lambda: _dispatch_later(booking.pk), robust=True)
     return booking
+
+
+def booking_chunks(lines: list, size: int | None = None) -> list[list]:
+    """A selection cut into consecutive bookings of at most SHIPPING_BATCH_LIMIT (30), in the given order."""
+    size = size or settings.SHIPPING_BATCH_LIMIT
+    return [lines[i : i + size] for i in range(0, len(lines), size)]
+
+
+def selection_limit() -> int:
+    """How many orders one confirmation may book (as consecutive bookings of 30)."""
+    return int(getattr(settings, "SHIPPING_SELECTION_LIMIT", 600))
+
+
+@transaction.atomic
+def booking_submit_many(
+    *,
+    store,
+    courier: Courier,
+    sender: SenderAddress,
+    pickup_date: date,
+    pickup_slot: str,
+    lines: list[BookingLine],
+    by,
+    scenario: str = "",
+) -> list[Booking]:
+    """Book any selection from one courier choice and one confirmation: consecutive bookings of ≤ 30 orders.
+
+    All or nothing: every booking is checked, and the refusals of all of them are reported together
+    (fields keyed by order number); nothing is booked while one order is refused. Each booking has its
+    own number and is dispatched after commit; the courier's per-order refusals then return those orders
+    to 未下单 with the reason, as for one booking. The bookings share a `group_no`.
+    """
+    if not lines:
+        check_batch_limit(0)
+    limit = selection_limit()
+    if len(lines) > limit:
+        msg = _("一次最多提交 %(limit)d 单（分批下单），您选择了 %(n)d 单。") % {"limit": limit, "n": len(lines)}
+        raise ValidationFailed(msg, code="selection_too_large", fields={"orders": [msg]})
+    ids = [line.order_id for line in lines]
+    if len(set(ids)) != len(ids):
+        raise ValidationFailed(_("订单重复。"), code="duplicate_orders")
+    group_no = _new_booking_no(timezone.now()).replace("BK", "BG", 1)
+    bookings: list[Booking] = []
+    fields: dict[str, list[str]] = {}
+    first_error = None
+    for chunk in booking_chunks(lines):
+        try:
+            bookings.append(
+                booking_submit(
+                    store=store,
+                    courier=courier,
+                    sender=sender,
+                    pickup_date=pickup_date,
+                    pickup_slot=pickup_slot,
+                    lines=chunk,
+                    by=by,
+                    scenario=scenario,
+                    group_no=group_no if len(lines) > settings.SHIPPING_BATCH_LIMIT else "",
+                )
+            )
+        except (ValidationFailed, Conflict) as exc:
+            if not exc.fields or set(exc.fields) <= {"sender", "pickup_slot", "orders"}:
+                raise  # a refusal of the whole submission (sender, slot, courier): the same for every booking
+            first_error = first_error or exc
+            fields.update(exc.fields)
+    if first_error is not None:
+        raise type(first_error)(
+            _("部分订单不能下单，全部未提交：%(sn)s") % {"sn": "、".join(fields)},
+            code=first_error.code,
+            fields=fields,
+        )
+    return bookings
 
 
 def courier_refusal_for(courier: Courier, *, goods, provinces: list[str]) -> str:
