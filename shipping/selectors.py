@@ -549,3 +549,17 @@ def pickup_promise_conflict(*, pickup_date: date, pickup_slot: str, now: datetim
     end = time.fromisoformat(pickup_slot.split("-")[1])
     closes = datetime.combine(pickup_date, end, tzinfo=now.tzinfo)
     return closes > now + settings.PORTAL_TIME_RULES["courier_pickup"]
+
+
+def bookings_of_group(store, group_no: str) -> list[Booking]:
+    """The consecutive bookings of one confirmation, with their parcels and orders (two queries)."""
+    if not group_no:
+        return []
+    return list(
+        Booking.objects.filter(store=store, group_no=group_no)
+        .select_related("courier")
+        .prefetch_related(
+            Prefetch("shipments", queryset=Shipment.objects.select_related("order", "courier").order_by("id"))
+        )
+        .order_by("created_at", "id")
+    )
