@@ -202,7 +202,11 @@ def shipment_search(store, *, q: str = "", status: str = "", overdue: bool = Fal
 
 def booking_tab_counts(store) -> dict[str, int]:
     """Counts for every tab of 在线下单 in two queries."""
-    counts = {"unbooked": unbooked_orders(store).count()}
+    counts = (
+        order_selectors.orders_to_ship(store=store)
+        .exclude(Exists(Shipment.objects.filter(order=OuterRef("pk"), status__in=ACTIVE)))
+        .aggregate(unbooked=Count("id"), unbooked_bookable=Count("id", filter=Q(risk_hold=False)))
+    )
     aggregates = {"all": Count("id")}
     for key, _label, code in BOOKED_TABS:
         if code is not None:

@@ -144,7 +144,7 @@ class BookingCentreView(MerchantMixin, TemplateView):
                 after=self.request.GET.get("after"),
                 before=self.request.GET.get("before"),
             )
-            matching = selectors.bookable_count(self.store, filters) if filters.active else counts["unbooked"]
+            matching = selectors.bookable_count(self.store, filters) if filters.active else counts["unbooked_bookable"]
             ctx.update(
                 orders=page,
                 filters=filters,
@@ -394,7 +394,7 @@ class BookingConfirmView(MerchantMixin, View):
             confirm.add_error(None, exc.message)
             return self.render(request, confirm, lines, exc.fields, status=400)
         _clear_selection(request, self.store)
-        n = sum(len(line) and 1 for line in lines)
+        n = len(lines)
         if len(bookings) == 1:
             messages.success(
                 request,
@@ -466,7 +466,6 @@ class BookingGroupView(MerchantMixin, TemplateView):
                 summary[s.get_status_display()] = summary.get(s.get_status_display(), 0) + 1
             rows.append({"booking": b, "shipments": shipments, "summary": summary})
         return super().get_context_data(
-            group_no=self.kwargs["group_no"],
             groups=rows,
             total=sum(len(r["shipments"]) for r in rows),
             polling=any(not s.is_settled for r in rows for s in r["shipments"]),
