@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -40,6 +40,7 @@ from .forms import (
     TicketForm,
 )
 from .models import Courier, Shipment, ShipmentStatus
+from .services.labels import LABEL_SIZES, labels_pdf
 
 
 def _order_ids(request) -> list[int]:
@@ -549,19 +550,83 @@ class BookingActionView(StoreBookingMixin, View):
         return redirect("shipping:booking_detail", booking_no)
 
 
-class LabelsView(StoreBookingMixin, TemplateView):
-    """电子面单: one printable label per parcel with a Code 128 barcode of the waybill number."""
+class LabelsView(StoreBookingMixin, View):
+    """电子面单: choose the labels to print (已打印 ones unticked, reprint on request), the printer's size
+    (100×150 or 76×130 mm); print the selected ones (marked printed) or download them as one PDF."""
 
     template_name = "shipping/labels.html"
 
-    def get_context_data(self, **kwargs):
-        booking = self.get_booking()
-        labels = [
-            (s, code128_svg(s.waybill_no))
+    def printable(self, booking):
+        return [
+            s
             for s in booking.shipments.all()
             if s.waybill_no and s.status not in (ShipmentStatus.CANCELLED, ShipmentStatus.FAILED)
         ]
-        return super().get_context_data(booking=booking, labels=labels, hide_sidebar=True, **kwargs)
+
+    def get(self, request, booking_no: str):
+        booking = self.get_booking()
+        size = request.GET.get("size", "100x150")
+        return render(
+            request,
+            self.template_name,
+            {
+                "booking": booking,
+                "labels": [(s, code128_svg(s.waybill_no)) for s in self.printable(booking)],
+                "size": size if size in LABEL_SIZES else "100x150",
+                "sizes": list(LABEL_SIZES),
+                "choosing": True,
+            },
+        )
+
+    def post(self, request, booking_no: str):
+        booking = self.get_booking()
+        size = request.POST.get("size", "100x150")
+        size = size if size in LABEL_SIZES else "100x150"
+        wanted = {int(v) for v in request.POST.getlist("shipment") if v.isdigit()}
+        chosen = [s for s in self.printable(booking) if s.pk in wanted]
+        if not chosen:
+            messages.error(request, _("请选择要打印的面单。"))
+            return redirect(f"{reverse('shipping:booking_labels', args=[booking_no])}?size={size}")
+        reprints = [s for s in chosen if s.label_printed_at]
+        firsts = [s for s in chosen if not s.label_printed_at]
+        by = merchant_actor(request)
+        services.labels_mark_printed(shipments=firsts, by=by)
+        services.labels_mark_printed(shipments=reprints, by=by, reprint=True)
+        if request.POST.get("format") == "pdf":
+            pdf = labels_pdf(labels=[_label_data(booking, s) for s in chosen], size=size)
+            response = HttpResponse(pdf, content_type="application/pdf")
+            response["Content-Disposition"] = f'attachment; filename="labels-{booking.booking_no}-{size}.pdf"'
+            return response
+        return render(
+            request,
+            self.template_name,
+            {
+                "booking": booking,
+                "labels": [(s, code128_svg(s.waybill_no)) for s in chosen],
+                "size": size,
+                "hide_sidebar": True,
+                "choosing": False,
+            },
+        )
+
+
+def _label_data(booking, s: Shipment) -> dict:
+    phone = booking.sender_phone
+    return {
+        "courier": booking.courier.name,
+        "parcel_code": s.parcel_code,
+        "sort_code": (s.label_data or {}).get("sort_code") or s.province,
+        "waybill_no": s.waybill_no,
+        "recipient": s.recipient_name,
+        "recipient_phone": s.masked_phone,
+        "recipient_address": s.recipient_address,
+        "sender": f"{booking.sender_name} {phone[:3]}****{phone[7:]}",
+        "sender_address": booking.sender_address,
+        "goods": s.goods_summary[:60],
+        "weight_g": s.predicted_weight_g,
+        "buyer_note": s.order.buyer_note,
+        "order_sn": s.order.order_sn,
+    }
 
 
 class ShipmentListView(MerchantMixin, TemplateView):
