@@ -567,3 +567,24 @@ def bookings_of_group(store, group_no: str) -> list[Booking]:
         )
         .order_by("created_at", "id")
     )
+
+
+def rebook_options(shipments: list[Shipment], *, sender_province: str, exclude_courier_id: int | None) -> list[CourierOption]:
+    """Couriers to re-book these parcels with: priced, or refused with the reason; cheapest capable first."""
+    goods = set().union(*(set(s.special_goods) for s in shipments)) if shipments else set()
+    provinces = sorted({s.province for s in shipments} | {sender_province})
+    options = []
+    for courier in active_couriers():
+        if courier.pk == exclude_courier_id:
+            continue
+        refusal = courier_refusal(courier, goods=goods, provinces=provinces)
+        prices = {}
+        if not refusal:
+            prices = {
+                s.pk: courier.price_for(
+                    weight_g=s.predicted_weight_g, from_province=sender_province, to_province=s.province
+                )
+                for s in shipments
+            }
+        options.append(CourierOption(courier=courier, refusal=refusal, prices=prices))
+    return sorted(options, key=lambda o: (not o.available, o.total))

@@ -474,6 +474,21 @@ class BookingGroupView(MerchantMixin, TemplateView):
         )
 
 
+def sandbox_control_allowed(request) -> bool:
+    """沙箱推进 is a development and support tool: staff, or a DEBUG (development) site, never merchants in production."""
+    return bool(settings.DEBUG or getattr(request.user, "is_staff", False))
+
+
+def breach_kind(shipment) -> str:
+    """The complaint a late parcel's form defaults to: the promise actually broken."""
+    late = shipment.late_badge
+    if late == "confirm" or (not late and shipment.is_confirm_late):
+        return "confirm_late"
+    if late == "pickup" or shipment.is_pickup_late:
+        return "pickup_missed"
+    return "other"
+
+
 class StoreBookingMixin(MerchantMixin):
     def get_booking(self):
         return selectors.booking_for_store(self.store, self.kwargs["booking_no"])
@@ -493,7 +508,12 @@ class BookingDetailView(StoreBookingMixin, TemplateView):
         booking = self.get_booking()
         shipments = list(booking.shipments.all())
         overdue = [s for s in shipments if s.is_overdue]
-        couriers = [o for o in selectors.active_couriers() if o.pk != booking.courier_id]
+        couriers = _with_on_time(
+            self.store,
+            selectors.rebook_options(
+                overdue, sender_province=booking.sender_province, exclude_courier_id=booking.courier_id
+            ),
+        )
         summary = {}
         for s in shipments:
             summary[s.get_status_display()] = summary.get(s.get_status_display(), 0) + 1
@@ -505,7 +525,7 @@ class BookingDetailView(StoreBookingMixin, TemplateView):
             polling=any(not s.is_settled for s in shipments),
             rebook_couriers=couriers,
             cancellable={s.pk for s in shipments if "cancel" in shipment_actions(s, self.request.user)},
-            is_sandbox=booking.courier.adapter == "sandbox",
+            is_sandbox=booking.courier.adapter == "sandbox" and sandbox_control_allowed(self.request),
             ticket_form=TicketForm(),
             **kwargs,
         )
@@ -530,6 +550,10 @@ class BookingActionView(StoreBookingMixin, View):
                     booking=booking, courier=form.cleaned_data["courier"], by=merchant_actor(request), shipment_ids=ids
                 )
                 messages.success(request, _("已改派%(c)s，原快递订单已取消。") % {"c": new.courier.name})
+                if request.POST.get("from") == "shipment" and ids:
+                    moved = Shipment.objects.filter(pk=ids[0], store=self.store).values_list("replaced_by_id", flat=True)
+                    if moved and moved[0]:
+                        return redirect("shipping:shipment_detail", moved[0])
                 return redirect("shipping:booking_detail", new.booking_no)
             elif action == "report":
                 form = TicketForm(request.POST)
@@ -538,7 +562,7 @@ class BookingActionView(StoreBookingMixin, View):
                     for s in overdue:
                         services.ticket_report(shipment=s, by=merchant_actor(request), **form.cleaned_data)
                     messages.success(request, _("已向平台投诉，平台客服将跟进处理。"))
-            elif action == "advance" and booking.courier.adapter == "sandbox":
+            elif action == "advance" and booking.courier.adapter == "sandbox" and sandbox_control_allowed(request):
                 from .carriers import sandbox
 
                 sandbox.tick()
@@ -648,9 +672,20 @@ class ShipmentDetailView(MerchantMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         shipment = selectors.shipment_for_store(self.store, self.kwargs["pk"])
+        actions = shipment_actions(shipment, self.request.user)
+        rebook = []
+        if "cancel" in actions and shipment.is_unweighed():
+            rebook = _with_on_time(
+                self.store,
+                selectors.rebook_options(
+                    [shipment], sender_province=shipment.booking.sender_province, exclude_courier_id=shipment.courier_id
+                ),
+            )
         return super().get_context_data(
             shipment=shipment,
-            actions=shipment_actions(shipment, self.request.user),
+            actions=actions,
+            rebook_options=rebook,
+            breach=breach_kind(shipment),
             events=sorted(shipment.events.all(), key=lambda e: (e.occurred_at, e.pk), reverse=True),
             conversation=list(shipment.messages.all()),
             message_form=kwargs.pop("message_form", None) or MessageForm(),
