@@ -357,7 +357,14 @@ def shipment_fees(shipment: Shipment) -> list[ShipmentFee]:
 
 # --- the 未下单 backlog: filters, keyset pages by ship-by, server-side selection -------------------------
 URGENCY_CHOICES = [("", "全部"), ("overdue", "已超时"), ("12h", "12 小时内到期"), ("24h", "24 小时内到期")]
-SPECIAL_CHOICES = [("", "全部"), ("any", "任一特殊商品"), ("fresh", "生鲜"), ("frozen", "冷冻"), ("bulky", "大件"), ("fragile", "易碎")]
+SPECIAL_CHOICES = [
+    ("", "全部"),
+    ("any", "任一特殊商品"),
+    ("fresh", "生鲜"),
+    ("frozen", "冷冻"),
+    ("bulky", "大件"),
+    ("fragile", "易碎"),
+]
 
 
 @dataclass(frozen=True)
@@ -448,7 +455,9 @@ class BacklogPage:
         return bool(self.next_cursor or self.prev_cursor)
 
 
-def backlog_page(qs: QuerySet[Order], *, size: int = 50, after: str | None = None, before: str | None = None) -> BacklogPage:
+def backlog_page(
+    qs: QuerySet[Order], *, size: int = 50, after: str | None = None, before: str | None = None
+) -> BacklogPage:
     """A keyset page of 未下单 in ship-by order (earliest first): no OFFSET, no COUNT, `size + 1` rows read."""
     from portal.keyset import decode_cursor, encode_cursor
 
@@ -478,7 +487,7 @@ def backlog_page(qs: QuerySet[Order], *, size: int = 50, after: str | None = Non
 
 
 def backlog_ids(store, filters: BacklogFilters, *, limit: int) -> list[int]:
-    """"Select all N matching": the ids of every matching, bookable order (most urgent first, at most `limit`)."""
+    """ "Select all N matching": the ids of every matching, bookable order (most urgent first, at most `limit`)."""
     qs = unbooked_filtered(store, filters).filter(risk_hold=False)
     return list(qs.order_by("ship_by", "id").values_list("id", flat=True)[:limit])
 
@@ -531,15 +540,19 @@ def courier_on_time(store, *, days: int = 30, now: datetime | None = None) -> di
     cancelled_early = Q(status=ShipmentStatus.CANCELLED)
     conds = decided_q(now)
     rows = qs.values("courier_id").annotate(
-        confirm_decided=Count("id", filter=conds["confirm_decided"] & ~(cancelled_early & Q(confirmed_at__isnull=True, confirm_overdue=False))),
+        confirm_decided=Count(
+            "id",
+            filter=conds["confirm_decided"] & ~(cancelled_early & Q(confirmed_at__isnull=True, confirm_overdue=False)),
+        ),
         confirm_on_time=Count("id", filter=conds["confirm_on_time"]),
-        pickup_decided=Count("id", filter=conds["pickup_decided"] & ~(cancelled_early & Q(picked_up_at__isnull=True, pickup_overdue=False))),
+        pickup_decided=Count(
+            "id",
+            filter=conds["pickup_decided"] & ~(cancelled_early & Q(picked_up_at__isnull=True, pickup_overdue=False)),
+        ),
         pickup_on_time=Count("id", filter=conds["pickup_on_time"]),
     )
     return {
-        r["courier_id"]: OnTime(
-            r["confirm_decided"], r["confirm_on_time"], r["pickup_decided"], r["pickup_on_time"]
-        )
+        r["courier_id"]: OnTime(r["confirm_decided"], r["confirm_on_time"], r["pickup_decided"], r["pickup_on_time"])
         for r in rows
     }
 
@@ -569,7 +582,9 @@ def bookings_of_group(store, group_no: str) -> list[Booking]:
     )
 
 
-def rebook_options(shipments: list[Shipment], *, sender_province: str, exclude_courier_id: int | None) -> list[CourierOption]:
+def rebook_options(
+    shipments: list[Shipment], *, sender_province: str, exclude_courier_id: int | None
+) -> list[CourierOption]:
     """Couriers to re-book these parcels with: priced, or refused with the reason; cheapest capable first."""
     goods = set().union(*(set(s.special_goods) for s in shipments)) if shipments else set()
     provinces = sorted({s.province for s in shipments} | {sender_province})

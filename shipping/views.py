@@ -299,9 +299,7 @@ class BookingConfirmView(MerchantMixin, View):
                         to_province=line["province"],
                     )
             errors = list(line_errors.get(order.order_sn, [])) + ([refusal] if refusal else [])
-            rows.append(
-                ReviewRow(order, selectors.parcel_of(order), line, price, order.pk in self.edits, errors)
-            )
+            rows.append(ReviewRow(order, selectors.parcel_of(order), line, price, order.pk in self.edits, errors))
         chunks = []
         for n, chunk in enumerate(services.booking_chunks(rows), start=1):
             chunks.append(
@@ -359,15 +357,14 @@ class BookingConfirmView(MerchantMixin, View):
                 by_id = {o.pk: o.order_sn for o in self.orders}
                 errors = {
                     by_id.get(f.cleaned_data.get("order_id") or int(f["order_id"].value() or 0), ""): [
-                        f"{f.fields[k].label}：{e}" if k != "__all__" else e
-                        for k, es in f.errors.items()
-                        for e in es
+                        f"{f.fields[k].label}：{e}" if k != "__all__" else e for k, es in f.errors.items() for e in es
                     ]
                     for f in formset.forms
                     if f.errors
                 }
                 lines = [
-                    {k: f[k].value() for k in ("order_id", *self.FIELDS)} | {"order_id": int(f["order_id"].value() or 0)}
+                    {k: f[k].value() for k in ("order_id", *self.FIELDS)}
+                    | {"order_id": int(f["order_id"].value() or 0)}
                     for f in formset.forms
                 ]
                 confirm.is_valid()
@@ -434,7 +431,9 @@ class BookingLineEditView(MerchantMixin, View):
 
     def get(self, request, pk: int):
         order = self.order(pk)
-        return render(request, self.template_name, {"order": order, "form": self.form(order), "back": self.back(request)})
+        return render(
+            request, self.template_name, {"order": order, "form": self.form(order), "back": self.back(request)}
+        )
 
     def post(self, request, pk: int):
         order = self.order(pk)
@@ -551,7 +550,9 @@ class BookingActionView(StoreBookingMixin, View):
                 )
                 messages.success(request, _("已改派%(c)s，原快递订单已取消。") % {"c": new.courier.name})
                 if request.POST.get("from") == "shipment" and ids:
-                    moved = Shipment.objects.filter(pk=ids[0], store=self.store).values_list("replaced_by_id", flat=True)
+                    moved = Shipment.objects.filter(pk=ids[0], store=self.store).values_list(
+                        "replaced_by_id", flat=True
+                    )
                     if moved and moved[0]:
                         return redirect("shipping:shipment_detail", moved[0])
                 return redirect("shipping:booking_detail", new.booking_no)

@@ -212,9 +212,7 @@ def test_review_table_shows_full_phone_address_note_products_and_totals(merchant
     order = paid_order(store, street="文一西路 969 号 3 幢 1201 室")
     order.buyer_note = "放门卫处"
     order.save(update_fields=["buyer_note"])
-    html = merchant_client.get(
-        f"{reverse('shipping:booking_confirm')}?courier=ZTO&order={order.pk}"
-    ).content.decode()
+    html = merchant_client.get(f"{reverse('shipping:booking_confirm')}?courier=ZTO&order={order.pk}").content.decode()
     assert order.recipient_phone in html  # the full phone, not masked
     assert "浙江省杭州市西湖区文一西路 969 号 3 幢 1201 室" in html
     assert "放门卫处" in html and order.items.get().product_title in html

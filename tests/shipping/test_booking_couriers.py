@@ -25,7 +25,9 @@ def test_on_time_rates_count_only_decided_parcels(store, sender, time_machine):
     zto = Courier.objects.get(code="ZTO")
     book(store, [paid_order(store) for _ in range(4)], courier=zto)
     on_time, late, waiting, cancelled = Shipment.objects.order_by("pk")
-    Shipment.objects.filter(pk=on_time.pk).update(confirmed_at=now + timedelta(hours=1), picked_up_at=now + timedelta(hours=3))
+    Shipment.objects.filter(pk=on_time.pk).update(
+        confirmed_at=now + timedelta(hours=1), picked_up_at=now + timedelta(hours=3)
+    )
     Shipment.objects.filter(pk=late.pk).update(confirmed_at=now + timedelta(hours=3), confirm_overdue=True)
     Shipment.objects.filter(pk=cancelled.pk).update(status="cancelled")
     rate = selectors.courier_on_time(store)[zto.pk]

@@ -28,7 +28,9 @@ def test_print_only_the_selected_labels_and_mark_them_printed(merchant_client, b
     url = reverse("shipping:booking_labels", args=[booking.booking_no])
     choose = merchant_client.get(url).content.decode()
     assert choose.count('class="label-pick"') == 3 and choose.count(" checked>") >= 3
-    page = merchant_client.post(url, {"shipment": [shipments[0].pk, shipments[2].pk], "format": "print"}).content.decode()
+    page = merchant_client.post(
+        url, {"shipment": [shipments[0].pk, shipments[2].pk], "format": "print"}
+    ).content.decode()
     assert page.count('data-testid="label"') == 2
     assert shipments[1].waybill_no not in page and shipments[0].waybill_no in page
     assert "放门卫处" in page and 'data-testid="label-note"' in page  # the buyer note on the label

@@ -61,8 +61,19 @@ class Command(BaseCommand):
         hosts = [*settings.ALLOWED_HOSTS, "testserver"]
         with override_settings(DEBUG=False, ALLOWED_HOSTS=hosts):
             self.run_cases(ds, repeat)
+            self.run_booking(ds, repeat)
         if sweeps:
             self.run_sweeps(ds)
+
+    def run_booking(self, ds, repeat: int) -> None:
+        """在线下单's 未下单 of the big store (aftersales/bench/booking.py)."""
+        from aftersales.bench import booking
+
+        merchant, _staff = bench.clients(ds)
+        merchant.get("/shop/orders/")  # the session learns the current store
+        self.stdout.write(f"\n{'case (big store)':<28}{'page ms':>9}{'floor ms':>10}{'ratio':>7}{'queries':>9}  size")
+        if booking.run(ds, merchant, repeat, self.stdout.write):
+            self.stdout.write(self.style.WARNING("未下单 above target"))
 
     def run_sweeps(self, ds) -> None:
         """One idle tick of every registered sweep, then bulk due orders; all rolled back."""
