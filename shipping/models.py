@@ -276,6 +276,17 @@ class Shipment(FSMModelMixin, models.Model):
     replaced_by = models.ForeignKey(
         "self", verbose_name=_("改派为"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # 合并发货: orders of one store to one recipient and address travel in one parcel with one waybill. The
+    # lead shipment is the parcel the courier knows (combined weight, goods and price); each other order's
+    # shipment points to it, shares its waybill and follows its status.
+    parcel_lead = models.ForeignKey(
+        "self",
+        verbose_name=_("合并发货包裹"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="parcel_members",
+    )
     created_at = models.DateTimeField(_("下单时间"), default=timezone.now, db_index=True)
     status_changed_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(_("接单时间"), null=True, blank=True)

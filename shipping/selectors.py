@@ -603,3 +603,54 @@ def rebook_options(
             }
         options.append(CourierOption(courier=courier, refusal=refusal, prices=prices))
     return sorted(options, key=lambda o: (not o.available, o.total))
+
+
+# --- 合并发货: orders to one recipient at one address ---------------------------------------------------
+CONSIGNEE = ("recipient_name", "recipient_phone", "province", "city", "district", "street")
+
+
+def consignee_key(obj) -> tuple:
+    """Orders (or booking lines) with the same key go to one recipient at one address."""
+    get = obj.get if isinstance(obj, dict) else lambda k: getattr(obj, k)
+    return tuple((get(k) or "").strip() for k in CONSIGNEE)
+
+
+def merge_groups(orders: list[Order], lines: dict[int, dict] | None = None) -> list[list[Order]]:
+    """Of these orders, the groups (two or more) to one recipient at one address whose special goods are
+    compatible (cold-chain goods only with the same cold-chain goods): offered as one parcel each."""
+    groups: dict[tuple, list[Order]] = {}
+    for o in orders:
+        if o.risk_hold:
+            continue
+        key = consignee_key(lines[o.pk]) if lines and o.pk in lines else consignee_key(o)
+        cold = frozenset(parcel_of(o).goods & {"fresh", "frozen"})
+        groups.setdefault((key, cold), []).append(o)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def mergeable_counts(store, orders: list[Order]) -> dict[int, int]:
+    """For a page of 未下单: how many unbooked orders of the store share each order's recipient and address (one query)."""
+    phones = {o.recipient_phone for o in orders}
+    if not phones:
+        return {}
+    rows = (
+        unbooked_orders(store)
+        .filter(recipient_phone__in=phones, risk_hold=False)
+        .order_by()
+        .values(*CONSIGNEE)
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+    )
+    counts = {tuple(r[k] for k in CONSIGNEE): r["n"] for r in rows}
+    return {o.pk: counts[key] for o in orders if (key := tuple(getattr(o, k) for k in CONSIGNEE)) in counts}
+
+
+def parcel_orders(shipment: Shipment) -> list[str]:
+    """The order numbers travelling in this shipment's parcel (合并发货), itself included; [] when alone."""
+    lead = shipment.parcel_lead_id or shipment.pk
+    sns = list(
+        Shipment.objects.filter(Q(pk=lead) | Q(parcel_lead_id=lead))
+        .order_by("id")
+        .values_list("order__order_sn", flat=True)
+    )
+    return sns if len(sns) > 1 else []

@@ -86,7 +86,7 @@ def selected_ids(request, store) -> tuple[list[int], str]:
 
     Returns the ids and the query string that carries them to the next step.
     """
-    ids = _order_ids(request)
+    ids = _order_ids(request) or [int(v) for v in request.GET.getlist("order") if v.isdigit()]
     source = request.POST if request.method == "POST" else request.GET
     if ids:
         return ids, _selection_query(ids)
@@ -148,6 +148,7 @@ class BookingCentreView(MerchantMixin, TemplateView):
             matching = selectors.bookable_count(self.store, filters) if filters.active else counts["unbooked_bookable"]
             ctx.update(
                 orders=page,
+                mergeable=selectors.mergeable_counts(self.store, page.rows),
                 filters=filters,
                 filter_query=urlencode(filters.as_query()),
                 here=self.request.get_full_path(),
@@ -243,6 +244,7 @@ class ReviewRow:
     price: int | None
     edited: bool
     errors: list[str]
+    parcel_key: str = ""
 
 
 class BookingConfirmView(MerchantMixin, View):
@@ -272,7 +274,20 @@ class BookingConfirmView(MerchantMixin, View):
             lines.append(line)
         return lines
 
-    def render(self, request, confirm, lines, line_errors=None, status=200):
+    def merges(self, lines: list[dict], data=None) -> tuple[list[dict], list[dict]]:
+        """The 合并发货 offers of this selection, and the lines with their parcel key when merged.
+
+        An offer is merged when the merchant ticks it (`merge` values); nothing is merged unasked."""
+        by_id = {line["order_id"]: line for line in lines}
+        offers = []
+        chosen = set(data.getlist("merge")) if data is not None else None
+        for group in selectors.merge_groups(self.orders, by_id):
+            key = "-".join(str(o.pk) for o in group)
+            offers.append({"key": key, "orders": group, "checked": chosen is not None and key in chosen})
+        keyed = {o.pk: offer["key"] for offer in offers if offer["checked"] for o in offer["orders"]}
+        return offers, [line | {"parcel": keyed.get(line["order_id"], "")} for line in lines]
+
+    def render(self, request, confirm, lines, line_errors=None, status=200, offers=None):
         sender = confirm["sender"].value()
         sender_obj = selectors.sender_addresses(self.store).filter(pk=sender).first() if sender else None
         if sender_obj is None:
@@ -299,7 +314,30 @@ class BookingConfirmView(MerchantMixin, View):
                         to_province=line["province"],
                     )
             errors = list(line_errors.get(order.order_sn, [])) + ([refusal] if refusal else [])
-            rows.append(ReviewRow(order, selectors.parcel_of(order), line, price, order.pk in self.edits, errors))
+            rows.append(
+                ReviewRow(
+                    order,
+                    selectors.parcel_of(order),
+                    line,
+                    price,
+                    order.pk in self.edits,
+                    errors,
+                    parcel_key=line.get("parcel", ""),
+                )
+            )
+        # a merged parcel pays one price for its combined weight, on its first order
+        parcels: dict[str, list[ReviewRow]] = {}
+        for row in rows:
+            if row.parcel_key:
+                parcels.setdefault(row.parcel_key, []).append(row)
+        for group in parcels.values():
+            if sender_obj is not None and all(r.price is not None for r in group):
+                weight = sum(int(r.line["weight_g"] or 0) for r in group)
+                group[0].price = self.courier.price_for(
+                    weight_g=weight, from_province=sender_obj.province, to_province=group[0].line["province"]
+                )
+                for r in group[1:]:
+                    r.price = 0
         chunks = []
         for n, chunk in enumerate(services.booking_chunks(rows), start=1):
             chunks.append(
@@ -334,6 +372,8 @@ class BookingConfirmView(MerchantMixin, View):
             "selection": self.selection,
             "has_addresses": selectors.sender_addresses(self.store).exists(),
             "bookings": len(chunks),
+            "offers": offers or [],
+            "parcel_numbers": {key: n for n, key in enumerate(parcels, start=1)},
         }
         return render(request, self.template_name, ctx, status=status)
 
@@ -346,7 +386,8 @@ class BookingConfirmView(MerchantMixin, View):
         if _too_many(request, ids):
             return redirect(f"{reverse('shipping:booking_centre')}?{selection}")
         self.setup_booking(request)
-        return self.render(request, self.confirm_form(), self.lines())
+        offers, lines = self.merges(self.lines())
+        return self.render(request, self.confirm_form(), lines, offers=offers)
 
     def post(self, request):
         self.setup_booking(request)
@@ -372,8 +413,12 @@ class BookingConfirmView(MerchantMixin, View):
             lines = [f.cleaned_data for f in formset.forms]
         else:
             lines = self.lines()
+        offers, lines = self.merges(lines, request.POST if "merge_offered" in request.POST else None)
+        if "preview" in request.POST:  # 应用合并: show the review with the ticked parcels, book nothing
+            confirm.is_valid()
+            return self.render(request, confirm, lines, offers=offers)
         if not confirm.is_valid():
-            return self.render(request, confirm, lines, status=400)
+            return self.render(request, confirm, lines, status=400, offers=offers)
         pickup_date, slot = confirm.pickup_value()
         try:
             bookings = services.booking_submit_many(
@@ -390,7 +435,7 @@ class BookingConfirmView(MerchantMixin, View):
                 for e in exc.fields.get(key if key == "sender" else "pickup_slot", []):
                     confirm.add_error(key, e)
             confirm.add_error(None, exc.message)
-            return self.render(request, confirm, lines, exc.fields, status=400)
+            return self.render(request, confirm, lines, exc.fields, status=400, offers=offers)
         _clear_selection(request, self.store)
         n = len(lines)
         if len(bookings) == 1:
@@ -687,6 +732,7 @@ class ShipmentDetailView(MerchantMixin, TemplateView):
             actions=actions,
             rebook_options=rebook,
             breach=breach_kind(shipment),
+            shared_parcel=selectors.parcel_orders(shipment),
             events=sorted(shipment.events.all(), key=lambda e: (e.occurred_at, e.pk), reverse=True),
             conversation=list(shipment.messages.all()),
             message_form=kwargs.pop("message_form", None) or MessageForm(),
