@@ -134,7 +134,7 @@ class BookingCentreView(MerchantMixin, TemplateView):
             "tabs": tabs,
             "counts": counts,
             "limit": settings.SHIPPING_BATCH_LIMIT,
-            "overdue": selectors.overdue_shipment_count(self.store),
+            "overdue": counts["overdue"],
         }
         if tab == "unbooked":
             filters = selectors.BacklogFilters.from_query(self.request.GET)
