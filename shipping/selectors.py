@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.keyset import decode_cursor, encode_cursor
 from portal.regions import zone_of
 from shop.selectors import orders as order_selectors
 
@@ -459,8 +460,6 @@ def backlog_page(
     qs: QuerySet[Order], *, size: int = 50, after: str | None = None, before: str | None = None
 ) -> BacklogPage:
     """A keyset page of 未下单 in ship-by order (earliest first): no OFFSET, no COUNT, `size + 1` rows read."""
-    from portal.keyset import decode_cursor, encode_cursor
-
     after_key, before_key = decode_cursor(after), decode_cursor(before)
     if before_key and not after_key:
         moment, pk = before_key

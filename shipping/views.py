@@ -681,7 +681,6 @@ class LabelsView(StoreBookingMixin, View):
 
 
 def _label_data(booking, s: Shipment) -> dict:
-    phone = booking.sender_phone
     return {
         "courier": booking.courier.name,
         "parcel_code": s.parcel_code,
@@ -690,7 +689,7 @@ def _label_data(booking, s: Shipment) -> dict:
         "recipient": s.recipient_name,
         "recipient_phone": s.masked_phone,
         "recipient_address": s.recipient_address,
-        "sender": f"{booking.sender_name} {phone[:3]}****{phone[7:]}",
+        "sender": booking.sender_name,  # the PDF prints no sender phone (the HTML label shows it masked)
         "sender_address": booking.sender_address,
         "goods": s.goods_summary[:60],
         "weight_g": s.predicted_weight_g,
