@@ -14,7 +14,7 @@ from portal.charts import Chart, hbars
 from portal.dashboard import TodoItem, admin_link, link, period_days
 
 from .models import Shipment, ShipmentStatus
-from .selectors import unanswered_message_count
+from .selectors import decided_q, unanswered_message_count
 
 
 @dashboard.todo_source(order=20)
@@ -42,7 +42,7 @@ def shipping_todo(store, now: datetime) -> list[TodoItem]:
             "bookings_overdue",
             _("接单或揽收超时"),
             counts["late"],
-            link(centre, "tab=pending"),
+            link("shipping:shipment_list", "overdue=1"),
             "bad" if counts["late"] else "",
         ),
         TodoItem(
@@ -65,16 +65,23 @@ def shipping_todo(store, now: datetime) -> list[TodoItem]:
 @dashboard.chart("couriers", order=30)
 def courier_performance(store, days: int, now: datetime | None = None) -> Chart:
     """Per courier, of the shipments booked in the period: accepted within the confirmation promise
-    (2 h), picked up within the pickup promise (24 h), average pickup-to-delivery time (one query)."""
-    _dates, start, end = period_days(days, now or timezone.now())
+    (2 h), picked up within the pickup promise (24 h), average pickup-to-delivery time (one query).
+
+    Only decided parcels count for each rate: one still inside its 2-hour (24-hour) window is not a failure.
+    """
+    now = now or timezone.now()
+    _dates, start, end = period_days(days, now)
+    decided = decided_q(now)
     transit = ExpressionWrapper(F("delivered_at") - F("picked_up_at"), output_field=DurationField())
     rows = list(
         Shipment.objects.filter(store=store, created_at__gte=start, created_at__lt=end)
         .values("courier__name")
         .annotate(
             total=Count("id"),
-            accepted=Count("id", filter=Q(confirmed_at__isnull=False, confirmed_at__lte=F("confirm_by"))),
-            picked=Count("id", filter=Q(picked_up_at__isnull=False, picked_up_at__lte=F("pickup_by"))),
+            accepted=Count("id", filter=decided["confirm_on_time"]),
+            confirm_decided=Count("id", filter=decided["confirm_decided"]),
+            picked=Count("id", filter=decided["pickup_on_time"]),
+            pickup_decided=Count("id", filter=decided["pickup_decided"]),
             delivery=Avg(transit, filter=Q(delivered_at__isnull=False, picked_up_at__isnull=False)),
         )
         .order_by("courier__name")
@@ -83,8 +90,8 @@ def courier_performance(store, days: int, now: datetime | None = None) -> Chart:
         [
             r["courier__name"],
             r["total"],
-            f"{r['accepted'] * 100 / r['total']:.1f}",
-            f"{r['picked'] * 100 / r['total']:.1f}",
+            f"{r['accepted'] * 100 / r['confirm_decided']:.1f}" if r["confirm_decided"] else "",
+            f"{r['picked'] * 100 / r['pickup_decided']:.1f}" if r["pickup_decided"] else "",
             f"{r['delivery'].total_seconds() / 3600:.1f}" if r["delivery"] else "",
         ]
         for r in rows
@@ -93,7 +100,7 @@ def courier_performance(store, days: int, now: datetime | None = None) -> Chart:
     labels, values = [], []
     for row in table:
         labels += [f"{row[0]} {_('2小时接单')}", f"{row[0]} {_('24小时揽收')}"]
-        values += [float(row[2]), float(row[3])]
+        values += [float(row[2] or 0), float(row[3] or 0)]
     return Chart(
         key="couriers",
         title=title,

@@ -169,6 +169,8 @@ class Booking(models.Model):
         help_text=_("为空时由平台沙箱快递承运"),
     )
     dispatched_at = models.DateTimeField(_("提交快递时间"), null=True, blank=True)
+    # Bookings made from one selection and one confirmation (more than 30 orders) share this number.
+    group_no = models.CharField(_("下单提交号"), max_length=24, blank=True, db_index=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("下单时间"), default=timezone.now, db_index=True)
 
@@ -276,6 +278,17 @@ class Shipment(FSMModelMixin, models.Model):
     replaced_by = models.ForeignKey(
         "self", verbose_name=_("改派为"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # 合并发货: orders of one store to one recipient and address travel in one parcel with one waybill. The
+    # lead shipment is the parcel the courier knows (combined weight, goods and price); each other order's
+    # shipment points to it, shares its waybill and follows its status.
+    parcel_lead = models.ForeignKey(
+        "self",
+        verbose_name=_("合并发货包裹"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="parcel_members",
+    )
     created_at = models.DateTimeField(_("下单时间"), default=timezone.now, db_index=True)
     status_changed_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(_("接单时间"), null=True, blank=True)
@@ -283,6 +296,8 @@ class Shipment(FSMModelMixin, models.Model):
     delivered_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
     # When the polling sweep last asked the courier (oldest first, so every live parcel gets its turn).
     tracked_at = models.DateTimeField(_("最近查询物流时间"), null=True, blank=True)
+    # When the label was last printed (已打印); reprinting on request updates it.
+    label_printed_at = models.DateTimeField(_("面单打印时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

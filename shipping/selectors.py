@@ -7,11 +7,12 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.keyset import decode_cursor, encode_cursor
 from portal.regions import zone_of
 from shop.selectors import orders as order_selectors
 
@@ -201,9 +202,13 @@ def shipment_search(store, *, q: str = "", status: str = "", overdue: bool = Fal
 
 
 def booking_tab_counts(store) -> dict[str, int]:
-    """Counts for every tab of 在线下单 in two queries."""
-    counts = {"unbooked": unbooked_orders(store).count()}
-    aggregates = {"all": Count("id")}
+    """Counts for every tab of 在线下单 in two queries (with the overdue parcels' count)."""
+    counts = (
+        order_selectors.orders_to_ship(store=store)
+        .exclude(Exists(Shipment.objects.filter(order=OuterRef("pk"), status__in=ACTIVE)))
+        .aggregate(unbooked=Count("id"), unbooked_bookable=Count("id", filter=Q(risk_hold=False)))
+    )
+    aggregates = {"all": Count("id"), "overdue": Count("id", filter=overdue_q())}
     for key, _label, code in BOOKED_TABS:
         if code is not None:
             aggregates[key] = Count("id", filter=Q(status__in=statuses_with_code(code)))
@@ -359,3 +364,302 @@ def courier_accounts_by_store() -> QuerySet[CourierAccount]:
 
 def shipment_fees(shipment: Shipment) -> list[ShipmentFee]:
     return list(shipment.fees.order_by("created_at", "id"))
+
+
+# --- the 未下单 backlog: filters, keyset pages by ship-by, server-side selection -------------------------
+URGENCY_CHOICES = [("", "全部"), ("overdue", "已超时"), ("12h", "12 小时内到期"), ("24h", "24 小时内到期")]
+SPECIAL_CHOICES = [
+    ("", "全部"),
+    ("any", "任一特殊商品"),
+    ("fresh", "生鲜"),
+    ("frozen", "冷冻"),
+    ("bulky", "大件"),
+    ("fragile", "易碎"),
+]
+
+
+@dataclass(frozen=True)
+class BacklogFilters:
+    """The filters of 未下单; `from_query` reads them from a GET/POST QueryDict (unknown values ignored)."""
+
+    product: str = ""
+    province: str = ""
+    urgency: str = ""
+    note: bool = False
+    special: str = ""
+    failed: bool = False
+
+    KEYS = ("product", "province", "urgency", "note", "special", "failed")
+
+    @classmethod
+    def from_query(cls, data) -> BacklogFilters:
+        urgency = data.get("urgency", "")
+        special = data.get("special", "")
+        return cls(
+            product=(data.get("product") or "").strip()[:60],
+            province=(data.get("province") or "").strip()[:20],
+            urgency=urgency if urgency in dict(URGENCY_CHOICES) else "",
+            note=data.get("note") == "1",
+            special=special if special in dict(SPECIAL_CHOICES) else "",
+            failed=data.get("failed") == "1",
+        )
+
+    @property
+    def active(self) -> bool:
+        return any(getattr(self, k) for k in self.KEYS)
+
+    def as_query(self) -> list[tuple[str, str]]:
+        pairs = []
+        for key in self.KEYS:
+            value = getattr(self, key)
+            if value is True:
+                pairs.append((key, "1"))
+            elif value:
+                pairs.append((key, value))
+        return pairs
+
+
+def unbooked_filtered(store, filters: BacklogFilters, *, now: datetime | None = None) -> QuerySet[Order]:
+    """未下单 narrowed by the filters, most urgent (earliest ship-by) first."""
+    qs = unbooked_orders(store)
+    now = now or timezone.now()
+    if filters.product:
+        qs = qs.filter(items__product_title__icontains=filters.product)
+    if filters.province:
+        qs = qs.filter(province=filters.province)
+    if filters.urgency == "overdue":
+        qs = qs.filter(ship_by__lt=now)
+    elif filters.urgency in ("12h", "24h"):
+        qs = qs.filter(ship_by__lt=now + timedelta(hours=int(filters.urgency[:-1])))
+    if filters.note:
+        qs = qs.exclude(buyer_note="")
+    if filters.special == "any":
+        qs = qs.filter(
+            Q(items__sku__product__is_fresh=True)
+            | Q(items__sku__product__is_frozen=True)
+            | Q(items__sku__product__is_bulky=True)
+            | Q(items__sku__product__is_fragile=True)
+        )
+    elif filters.special:
+        qs = qs.filter(**{f"items__sku__product__is_{filters.special}": True})
+    if filters.failed:
+        qs = qs.filter(last_failure__isnull=False)
+    if filters.product or filters.special:
+        qs = qs.distinct()
+    return qs
+
+
+@dataclass
+class BacklogPage:
+    rows: list
+    next_cursor: str | None = None
+    prev_cursor: str | None = None
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def has_other_pages(self) -> bool:
+        return bool(self.next_cursor or self.prev_cursor)
+
+
+def backlog_page(
+    qs: QuerySet[Order], *, size: int = 50, after: str | None = None, before: str | None = None
+) -> BacklogPage:
+    """A keyset page of 未下单 in ship-by order (earliest first): no OFFSET, no COUNT, `size + 1` rows read."""
+    after_key, before_key = decode_cursor(after), decode_cursor(before)
+    if before_key and not after_key:
+        moment, pk = before_key
+        bound = Q(ship_by__lte=moment) & (Q(ship_by__lt=moment) | Q(pk__lt=pk))
+        rows = list(qs.filter(bound).order_by("-ship_by", "-id")[: size + 1])
+        more = len(rows) > size
+        rows = rows[:size][::-1]
+        return BacklogPage(
+            rows=rows,
+            next_cursor=encode_cursor(rows[-1].ship_by, rows[-1].pk) if rows else None,
+            prev_cursor=encode_cursor(rows[0].ship_by, rows[0].pk) if rows and more else None,
+        )
+    if after_key:
+        moment, pk = after_key
+        qs = qs.filter(Q(ship_by__gte=moment) & (Q(ship_by__gt=moment) | Q(pk__gt=pk)))
+    rows = list(qs.order_by("ship_by", "id")[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return BacklogPage(
+        rows=rows,
+        next_cursor=encode_cursor(rows[-1].ship_by, rows[-1].pk) if rows and more else None,
+        prev_cursor=encode_cursor(rows[0].ship_by, rows[0].pk) if rows and after_key else None,
+    )
+
+
+def backlog_ids(store, filters: BacklogFilters, *, limit: int) -> list[int]:
+    """ "Select all N matching": the ids of every matching, bookable order (most urgent first, at most `limit`)."""
+    qs = unbooked_filtered(store, filters).filter(risk_hold=False)
+    return list(qs.order_by("ship_by", "id").values_list("id", flat=True)[:limit])
+
+
+def bookable_count(store, filters: BacklogFilters) -> int:
+    return unbooked_filtered(store, filters).filter(risk_hold=False).count()
+
+
+# --- courier performance for a store ------------------------------------------------------------------
+@dataclass(frozen=True)
+class OnTime:
+    confirm_decided: int = 0
+    confirm_on_time: int = 0
+    pickup_decided: int = 0
+    pickup_on_time: int = 0
+
+    @staticmethod
+    def _pct(ok: int, n: int) -> int | None:
+        return round(100 * ok / n) if n else None
+
+    @property
+    def confirm_rate(self) -> int | None:
+        return self._pct(self.confirm_on_time, self.confirm_decided)
+
+    @property
+    def pickup_rate(self) -> int | None:
+        return self._pct(self.pickup_on_time, self.pickup_decided)
+
+
+def decided_q(now: datetime) -> dict[str, Q]:
+    """Which parcels are decided for each promise: a parcel still inside its window is neither late nor on time."""
+    return {
+        "confirm_decided": Q(confirmed_at__isnull=False) | Q(confirm_overdue=True) | Q(confirm_by__lt=now),
+        "confirm_on_time": Q(confirmed_at__isnull=False, confirmed_at__lte=F("confirm_by")) & Q(confirm_overdue=False),
+        "pickup_decided": Q(picked_up_at__isnull=False) | Q(pickup_overdue=True) | Q(pickup_by__lt=now),
+        "pickup_on_time": Q(picked_up_at__isnull=False, picked_up_at__lte=F("pickup_by")) & Q(pickup_overdue=False),
+    }
+
+
+def courier_on_time(store, *, days: int = 30, now: datetime | None = None) -> dict[int, OnTime]:
+    """Each courier's measured on-time rate for this store over the last `days` days (one query).
+
+    Only decided parcels count: a parcel still inside its 2-hour (or 24-hour) window is not yet a failure;
+    a parcel cancelled or refused before its promise fell due is not counted for that promise.
+    """
+    now = now or timezone.now()
+    qs = Shipment.objects.filter(store=store, created_at__gte=now - timedelta(days=days)).exclude(
+        status=ShipmentStatus.FAILED
+    )
+    cancelled_early = Q(status=ShipmentStatus.CANCELLED)
+    conds = decided_q(now)
+    rows = qs.values("courier_id").annotate(
+        confirm_decided=Count(
+            "id",
+            filter=conds["confirm_decided"] & ~(cancelled_early & Q(confirmed_at__isnull=True, confirm_overdue=False)),
+        ),
+        confirm_on_time=Count("id", filter=conds["confirm_on_time"]),
+        pickup_decided=Count(
+            "id",
+            filter=conds["pickup_decided"] & ~(cancelled_early & Q(picked_up_at__isnull=True, pickup_overdue=False)),
+        ),
+        pickup_on_time=Count("id", filter=conds["pickup_on_time"]),
+    )
+    return {
+        r["courier_id"]: OnTime(r["confirm_decided"], r["confirm_on_time"], r["pickup_decided"], r["pickup_on_time"])
+        for r in rows
+    }
+
+
+def pickup_promise_conflict(*, pickup_date: date, pickup_slot: str, now: datetime | None = None) -> bool:
+    """Does the chosen slot end after the courier's 24-hour pickup promise (counted from now) expires?
+
+    Then the courier may be "late" for the very slot the merchant chose: the confirmation warns.
+    """
+    now = timezone.localtime(now or timezone.now())
+    end = time.fromisoformat(pickup_slot.split("-")[1])
+    closes = datetime.combine(pickup_date, end, tzinfo=now.tzinfo)
+    return closes > now + settings.PORTAL_TIME_RULES["courier_pickup"]
+
+
+def bookings_of_group(store, group_no: str) -> list[Booking]:
+    """The consecutive bookings of one confirmation, with their parcels and orders (two queries)."""
+    if not group_no:
+        return []
+    return list(
+        Booking.objects.filter(store=store, group_no=group_no)
+        .select_related("courier")
+        .prefetch_related(
+            Prefetch("shipments", queryset=Shipment.objects.select_related("order", "courier").order_by("id"))
+        )
+        .order_by("created_at", "id")
+    )
+
+
+def rebook_options(
+    shipments: list[Shipment], *, sender_province: str, exclude_courier_id: int | None
+) -> list[CourierOption]:
+    """Couriers to re-book these parcels with: priced, or refused with the reason; cheapest capable first."""
+    goods = set().union(*(set(s.special_goods) for s in shipments)) if shipments else set()
+    provinces = sorted({s.province for s in shipments} | {sender_province})
+    options = []
+    for courier in active_couriers():
+        if courier.pk == exclude_courier_id:
+            continue
+        refusal = courier_refusal(courier, goods=goods, provinces=provinces)
+        prices = {}
+        if not refusal:
+            prices = {
+                s.pk: courier.price_for(
+                    weight_g=s.predicted_weight_g, from_province=sender_province, to_province=s.province
+                )
+                for s in shipments
+            }
+        options.append(CourierOption(courier=courier, refusal=refusal, prices=prices))
+    return sorted(options, key=lambda o: (not o.available, o.total))
+
+
+# --- 合并发货: orders to one recipient at one address ---------------------------------------------------
+CONSIGNEE = ("recipient_name", "recipient_phone", "province", "city", "district", "street")
+
+
+def consignee_key(obj) -> tuple:
+    """Orders (or booking lines) with the same key go to one recipient at one address."""
+    get = obj.get if isinstance(obj, dict) else lambda k: getattr(obj, k)
+    return tuple((get(k) or "").strip() for k in CONSIGNEE)
+
+
+def merge_groups(orders: list[Order], lines: dict[int, dict] | None = None) -> list[list[Order]]:
+    """Of these orders, the groups (two or more) to one recipient at one address whose special goods are
+    compatible (cold-chain goods only with the same cold-chain goods): offered as one parcel each."""
+    groups: dict[tuple, list[Order]] = {}
+    for o in orders:
+        if o.risk_hold:
+            continue
+        key = consignee_key(lines[o.pk]) if lines and o.pk in lines else consignee_key(o)
+        cold = frozenset(parcel_of(o).goods & {"fresh", "frozen"})
+        groups.setdefault((key, cold), []).append(o)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def mergeable_counts(store, orders: list[Order]) -> dict[int, int]:
+    """For a page of 未下单: how many unbooked orders of the store share each order's recipient and address (one query)."""
+    phones = {o.recipient_phone for o in orders}
+    if not phones:
+        return {}
+    rows = (
+        unbooked_orders(store)
+        .filter(recipient_phone__in=phones, risk_hold=False)
+        .order_by()
+        .values(*CONSIGNEE)
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+    )
+    counts = {tuple(r[k] for k in CONSIGNEE): r["n"] for r in rows}
+    return {o.pk: counts[key] for o in orders if (key := tuple(getattr(o, k) for k in CONSIGNEE)) in counts}
+
+
+def parcel_orders(shipment: Shipment) -> list[str]:
+    """The order numbers travelling in this shipment's parcel (合并发货), itself included; [] when alone."""
+    lead = shipment.parcel_lead_id or shipment.pk
+    sns = list(
+        Shipment.objects.filter(Q(pk=lead) | Q(parcel_lead_id=lead))
+        .order_by("id")
+        .values_list("order__order_sn", flat=True)
+    )
+    return sns if len(sns) > 1 else []

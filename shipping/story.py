@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
 
 from portal.hooks import LiveParcel, StoryEntry
@@ -26,10 +26,13 @@ def order_parcels(orders: Sequence) -> dict[int, list[StoryEntry]]:
     """Each order's parcels, newest first: courier, waybill, status, latest scan, link (two queries)."""
     shipments = (
         Shipment.objects.filter(order_id__in=[o.pk for o in orders])
-        .select_related("courier", "booking")
+        .select_related("courier", "booking", "order")
         .prefetch_related(Prefetch("events", queryset=TrackingEvent.objects.order_by("-occurred_at", "-id")))
+        .annotate(n_members=Count("parcel_members"))
         .order_by("-created_at", "-id")
     )
+    shipments = list(shipments)
+    shared = _parcel_companions([s for s in shipments if s.parcel_lead_id or s.n_members])
     story: dict[int, list[StoryEntry]] = {}
     for s in shipments:
         events = list(s.events.all())
@@ -50,6 +53,8 @@ def order_parcels(orders: Sequence) -> dict[int, list[StoryEntry]]:
                     "courier_name": s.courier.name,
                     "waybill_no": s.waybill_no,
                     "booking_status": s.booking_status,
+                    # 合并发货: the other orders travelling in the same parcel (one waybill)
+                    "shared_with": [sn for sn in shared.get(s.parcel_lead_id or s.pk, []) if sn != s.order.order_sn],
                     "latest_scan": (
                         {
                             "action": latest.action,
@@ -64,6 +69,22 @@ def order_parcels(orders: Sequence) -> dict[int, list[StoryEntry]]:
             )
         )
     return story
+
+
+def _parcel_companions(shipments: list) -> dict[int, list[str]]:
+    """For merged parcels: lead shipment id → the order numbers travelling in it (one query, only when merged)."""
+    leads = {s.parcel_lead_id or s.pk for s in shipments}
+    if not leads:
+        return {}
+    rows = (
+        Shipment.objects.filter(Q(pk__in=leads) | Q(parcel_lead_id__in=leads))
+        .order_by("id")
+        .values_list("pk", "parcel_lead_id", "order__order_sn")
+    )
+    found: dict[int, list[str]] = {}
+    for pk, lead, sn in rows:
+        found.setdefault(lead or pk, []).append(sn)
+    return found
 
 
 def orders_of_waybill(waybill_no: str) -> list[int]:

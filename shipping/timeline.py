@@ -21,6 +21,8 @@ verbs(
         "cancel": _("取消下单"),
         "reject": _("快递拒绝接单"),
         "return_to_sender": _("退回寄件人"),
+        "print_label": _("打印面单"),
+        "reprint_label": _("重新打印面单"),
     },
 )
 verbs("shipping.PlatformTicket", {"create": _("向平台投诉"), "resolve": _("平台处理完毕")})

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -62,6 +63,55 @@ class BookingLine:
     city: str | None = None
     district: str | None = None
     street: str | None = None
+    # 合并发货: lines of one booking with the same non-empty key travel as one parcel (one waybill).
+    parcel: str = ""
+
+
+RECIPIENT_KEYS = ("recipient_name", "recipient_phone", "province", "city", "district", "street")
+COLD = frozenset({"fresh", "frozen"})
+
+
+def merge_refusal(shipments: list[Shipment], courier: Courier) -> str:
+    """Why these orders cannot travel as one parcel ("" when they can): one recipient at one address,
+    compatible special goods (cold-chain goods only with the same cold-chain goods), at most 100 kg."""
+    first = shipments[0]
+    if any(any(getattr(s, k) != getattr(first, k) for k in RECIPIENT_KEYS) for s in shipments[1:]):
+        return _("合并发货的订单须为同一收件人、同一地址")
+    colds = {frozenset(set(s.special_goods) & COLD) for s in shipments}
+    if len(colds) > 1:
+        return _("生鲜、冷冻商品不能与其他商品合并发货")
+    if sum(s.predicted_weight_g for s in shipments) > 100_000:
+        return _("合并后的包裹超过 100 千克")
+    goods = set().union(*(set(s.special_goods) for s in shipments))
+    return selectors.courier_refusal(courier, goods=goods, provinces=[first.province])
+
+
+def _merge_parcels(shipments: list[Shipment], keys: list[str], *, courier: Courier, sender, errors: dict) -> dict:
+    """Group the shipments by their line's parcel key: the lead carries the combined weight, goods and price."""
+    groups: dict[str, list[Shipment]] = {}
+    for shipment, key in zip(shipments, keys, strict=True):
+        if key:
+            groups.setdefault(key, []).append(shipment)
+    leads = {}
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        refusal = merge_refusal(group, courier)
+        if refusal:
+            for s in group:
+                errors.setdefault(s.order.order_sn, []).append(refusal)
+            continue
+        lead, members = group[0], group[1:]
+        lead.predicted_weight_g = sum(s.predicted_weight_g for s in group)
+        lead.goods_summary = "；".join(s.goods_summary for s in group)[:200]
+        lead.special_goods = sorted(set().union(*(set(s.special_goods) for s in group)))
+        lead.predicted_price = courier.price_for(
+            weight_g=lead.predicted_weight_g, from_province=sender.province, to_province=lead.province
+        )
+        for m in members:
+            m.predicted_price = 0
+        leads[id(lead)] = (lead, members)
+    return leads
 
 
 def _new_booking_no(now: datetime) -> str:
@@ -150,6 +200,7 @@ def booking_submit(
     lines: list[BookingLine],
     by,
     scenario: str = "",
+    group_no: str = "",
 ) -> Booking:
     """Book up to 30 paid orders with one courier: one Booking, one requested Shipment per order.
 
@@ -179,11 +230,12 @@ def booking_submit(
         pickup_date=pickup_date,
         pickup_slot=pickup_slot,
         scenario=scenario,
+        group_no=group_no,
         account=selectors.courier_account_for(store, courier),
         created_by=user_of(by),
         created_at=now,
     )
-    shipments, errors = [], {}
+    shipments, errors, keys = [], {}, []
     for line in lines:
         order = orders[line.order_id]
         parcel = selectors.parcel_of(order)
@@ -222,6 +274,8 @@ def booking_submit(
                 **recipient,
             )
         )
+        keys.append(line.parcel)
+    parcels = _merge_parcels(shipments, keys, courier=courier, sender=sender, errors=errors) if any(keys) else {}
     if errors:
         raise ValidationFailed(
             _("以下订单不能使用%(courier)s下单：%(sn)s") % {"courier": courier.name, "sn": "、".join(errors)},
@@ -236,8 +290,110 @@ def booking_submit(
             Shipment.objects.bulk_create(shipments)
     except IntegrityError:  # the unique active-shipment constraint: another booking won the race
         raise Conflict(_("部分订单已被其他操作下单，请刷新后重试。"), code="already_booked")
+    members = []
+    for lead, group in parcels.values():
+        for m in group:
+            m.parcel_lead = lead
+            members.append(m)
+    if members:
+        Shipment.objects.bulk_update(members, ["parcel_lead"])
     transaction.on_commit(lambda: _dispatch_later(booking.pk), robust=True)
     return booking
+
+
+def booking_chunks(lines: list, size: int | None = None) -> list[list]:
+    """A selection cut into consecutive bookings of at most SHIPPING_BATCH_LIMIT (30), in the given order;
+    the lines of one merged parcel (same `parcel` key) stay in one booking."""
+    size = size or settings.SHIPPING_BATCH_LIMIT
+    units: list[list] = []
+    by_key: dict[str, list] = {}
+    for line in lines:
+        key = (
+            line.get("parcel", "")
+            if isinstance(line, dict)
+            else getattr(line, "parcel_key", getattr(line, "parcel", ""))
+        )
+        key = key if isinstance(key, str) else ""
+        if key and key in by_key:
+            by_key[key].append(line)
+            continue
+        unit = [line]
+        units.append(unit)
+        if key:
+            by_key[key] = unit
+    chunks: list[list] = []
+    for unit in units:
+        if chunks and len(chunks[-1]) + len(unit) <= size:
+            chunks[-1].extend(unit)
+        else:
+            chunks.append(list(unit))
+    return chunks
+
+
+def selection_limit() -> int:
+    """How many orders one confirmation may book (as consecutive bookings of 30)."""
+    return int(getattr(settings, "SHIPPING_SELECTION_LIMIT", 600))
+
+
+@transaction.atomic
+def booking_submit_many(
+    *,
+    store,
+    courier: Courier,
+    sender: SenderAddress,
+    pickup_date: date,
+    pickup_slot: str,
+    lines: list[BookingLine],
+    by,
+    scenario: str = "",
+) -> list[Booking]:
+    """Book any selection from one courier choice and one confirmation: consecutive bookings of ≤ 30 orders.
+
+    All or nothing: every booking is checked, and the refusals of all of them are reported together
+    (fields keyed by order number); nothing is booked while one order is refused. Each booking has its
+    own number and is dispatched after commit; the courier's per-order refusals then return those orders
+    to 未下单 with the reason, as for one booking. The bookings share a `group_no`.
+    """
+    if not lines:
+        check_batch_limit(0)
+    limit = selection_limit()
+    if len(lines) > limit:
+        msg = _("一次最多提交 %(limit)d 单（分批下单），您选择了 %(n)d 单。") % {"limit": limit, "n": len(lines)}
+        raise ValidationFailed(msg, code="selection_too_large", fields={"orders": [msg]})
+    ids = [line.order_id for line in lines]
+    if len(set(ids)) != len(ids):
+        raise ValidationFailed(_("订单重复。"), code="duplicate_orders")
+    group_no = _new_booking_no(timezone.now()).replace("BK", "BG", 1)
+    bookings: list[Booking] = []
+    fields: dict[str, list[str]] = {}
+    first_error = None
+    for chunk in booking_chunks(lines):
+        try:
+            bookings.append(
+                booking_submit(
+                    store=store,
+                    courier=courier,
+                    sender=sender,
+                    pickup_date=pickup_date,
+                    pickup_slot=pickup_slot,
+                    lines=chunk,
+                    by=by,
+                    scenario=scenario,
+                    group_no=group_no if len(lines) > settings.SHIPPING_BATCH_LIMIT else "",
+                )
+            )
+        except (ValidationFailed, Conflict) as exc:
+            if not exc.fields or set(exc.fields) <= {"sender", "pickup_slot", "orders"}:
+                raise  # a refusal of the whole submission (sender, slot, courier): the same for every booking
+            first_error = first_error or exc
+            fields.update(exc.fields)
+    if first_error is not None:
+        raise type(first_error)(
+            _("部分订单不能下单，全部未提交：%(sn)s") % {"sn": "、".join(fields)},
+            code=first_error.code,
+            fields=fields,
+        )
+    return bookings
 
 
 def courier_refusal_for(courier: Courier, *, goods, provinces: list[str]) -> str:
@@ -254,7 +410,9 @@ def booking_dispatch(*, booking_id: int) -> Booking:
     """Send the booking's undispatched shipments to the courier (no lock held), then record the outcome."""
     booking = Booking.objects.select_related("courier", "account").get(pk=booking_id)
     shipments = list(
-        booking.shipments.filter(status=S.REQUESTED, waybill_no="", carrier_task_id="").select_related("order")
+        booking.shipments.filter(
+            status=S.REQUESTED, waybill_no="", carrier_task_id="", parcel_lead__isnull=True
+        ).select_related("order")
     )
     if not shipments:  # all cancelled before dispatch, or already dispatched
         Booking.objects.filter(pk=booking.pk, dispatched_at__isnull=True).update(dispatched_at=timezone.now())
@@ -308,10 +466,27 @@ def booking_record_results(*, booking_id: int, results: list[ParcelResult]) -> B
         .select_related("order")
     )
     succeeded, failed = [], []
+    members: dict[int, list[Shipment]] = {}
+    for shipment in shipments:
+        if shipment.parcel_lead_id:
+            members.setdefault(shipment.parcel_lead_id, []).append(shipment)
+    shipments = [s for s in shipments if not s.parcel_lead_id]
     for shipment in shipments:
         result = by_ref.get(shipment.order.order_sn)
         if result is None:
             continue
+        for member in members.get(shipment.pk, []):  # a merged parcel: every order shares the lead's answer
+            if result.ok:
+                member.waybill_no, member.parcel_code, member.label_data = (
+                    result.waybill_no,
+                    result.parcel_code,
+                    result.label,
+                )
+                succeeded.append(member)
+            else:
+                member.failure_reason = result.failure_reason[:200] or _("快递公司拒绝下单")
+                transition(member, "reject", by=f"courier:{booking.courier.code}", reason=member.failure_reason)
+                failed.append(member)
         if result.ok:
             shipment.waybill_no, shipment.parcel_code, shipment.label_data = (
                 result.waybill_no,
@@ -378,6 +553,14 @@ def shipment_cancel(*, shipment: Shipment, by, reason: str = "", with_order: boo
     if not with_order:
         require_action(shipment, by, "cancel", "staff_cancel")
     transition(shipment, "cancel", by=by, reason=reason or _("商家取消"))
+    if shipment.parcel_lead_id:
+        return shipment  # one order leaves a merged parcel: the parcel itself still goes
+    # The lead of a merged parcel: the courier's parcel is cancelled, so are the orders travelling in it
+    # (they return to 未下单 to be booked again).
+    for member in Shipment.objects.select_for_update().filter(
+        parcel_lead=shipment, status__in=[S.REQUESTED, S.CONFIRMED]
+    ):
+        transition(member, "cancel", by=by, reason=_("合并发货的包裹已取消"))
     if shipment.waybill_no or shipment.carrier_task_id:
         courier, waybill, booking = shipment.courier, shipment.waybill_no, shipment.booking
         if booking.account_id:
@@ -431,8 +614,8 @@ def booking_rebook(*, booking: Booking, courier: Courier, by, shipment_ids: list
     qs = Shipment.objects.select_for_update(of=("self",)).filter(
         booking=old, status__in=[S.REQUESTED, S.CONFIRMED], real_weight_g__isnull=True
     )
-    if shipment_ids is not None:
-        qs = qs.filter(pk__in=shipment_ids)
+    if shipment_ids is not None:  # a merged parcel moves whole: its orders follow the lead
+        qs = qs.filter(Q(pk__in=shipment_ids) | Q(parcel_lead_id__in=shipment_ids))
     shipments = list(qs.select_related("order").order_by("id"))
     if not shipments:
         raise Conflict(_("没有可改派的包裹（已揽收或已取消）。"), code="nothing_to_rebook")
@@ -505,6 +688,15 @@ def booking_rebook(*, booking: Booking, courier: Courier, by, shipment_ids: list
     for shipment, copy in zip(shipments, copies, strict=True):
         shipment.replaced_by = copy
     Shipment.objects.bulk_update(shipments, ["replaced_by"])
+    copy_of = {s.pk: c for s, c in zip(shipments, copies, strict=True)}
+    regrouped = []
+    for shipment, copy in zip(shipments, copies, strict=True):
+        if shipment.parcel_lead_id in copy_of:  # the merged parcel is re-booked whole
+            copy.parcel_lead = copy_of[shipment.parcel_lead_id]
+            copy.predicted_price = 0
+            regrouped.append(copy)
+    if regrouped:
+        Shipment.objects.bulk_update(regrouped, ["parcel_lead", "predicted_price"])
     old_courier = old.courier
     if old.account_id:
         for task in [(s.carrier_task_id, s.carrier_order_id) for s in shipments if s.carrier_task_id]:

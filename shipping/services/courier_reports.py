@@ -101,15 +101,30 @@ def shipment_apply_update(
     """One courier message: acceptance (outlet, courier) → confirmed; scans → tracking event and status; desk reply.
 
     `shipment` is given (already locked) when the caller found the parcel another way (kuaidi100 callbacks).
+    A merged parcel (合并发货) is found by its lead; every order travelling in it follows the same report.
     """
     if shipment is None:
         shipment = (
             Shipment.objects.select_for_update(of=("self",))
             .select_related("order", "courier", "booking")
-            .filter(courier=courier, waybill_no=update.waybill_no)
+            .filter(courier=courier, waybill_no=update.waybill_no, parcel_lead__isnull=True)
             .order_by("-id")
             .first()
         )
+    result = _apply_update(courier=courier, update=update, shipment=shipment)
+    if shipment is not None and shipment.parcel_lead_id is None and update.kind != "message":
+        members = (
+            Shipment.objects.select_for_update(of=("self",))
+            .select_related("order", "courier", "booking")
+            .filter(parcel_lead=shipment)
+            .order_by("id")
+        )
+        for member in members:
+            _apply_update(courier=courier, update=update, shipment=member)
+    return result
+
+
+def _apply_update(*, courier: Courier, update: CourierUpdate, shipment: Shipment | None) -> Shipment | None:
     by = f"courier:{courier.code}"
     if update.kind == "message":
         if shipment is not None:
@@ -142,8 +157,15 @@ def shipment_apply_update(
         if shipment.status in (S.REQUESTED, S.CONFIRMED):
             weight = update.real_weight_g or shipment.predicted_weight_g
             shipment.real_weight_g = weight
-            shipment.real_price = adapter_for(courier).quote(
-                courier, weight_g=weight, from_province=shipment.booking.sender_province, to_province=shipment.province
+            shipment.real_price = (
+                0  # an order travelling in a merged parcel: the lead's parcel is charged
+                if shipment.parcel_lead_id
+                else adapter_for(courier).quote(
+                    courier,
+                    weight_g=weight,
+                    from_province=shipment.booking.sender_province,
+                    to_province=shipment.province,
+                )
             )
             _move(shipment, "pick_up", by=by, reason=update.description)
             _ship_order(shipment, by)
@@ -241,7 +263,7 @@ def shipments_poll(*, limit: int = 500) -> int:
     shipments = list(
         Shipment.objects.filter(status__in=[S.REQUESTED, S.CONFIRMED, S.PICKED_UP, S.IN_TRANSIT, S.OUT_FOR_DELIVERY])
         .exclude(waybill_no="")
-        .filter(courier__pushes_webhooks=False)
+        .filter(courier__pushes_webhooks=False, parcel_lead__isnull=True)
         .select_related("courier")
         .order_by(F("tracked_at").asc(nulls_first=True), "pk")[:limit]
     )

@@ -51,10 +51,14 @@ def test_book_30_orders_watch_them_confirmed_collected_and_print_labels(
     page.click(".courier-card[data-courier=ZTO]")
     screenshot(page, "booking-2-choose-courier")
     page.click("[data-testid=choose-courier]")
-    # the confirmation page: every order editable; change one recipient's phone
+    # the confirmation page: a read-only review of every order; the edit action of one row changes its recipient
     page.wait_for_selector("[data-testid=confirm-lines]")
-    assert page.locator("[data-testid=confirm-lines] tbody tr").count() == 30
-    page.fill("input[name=line-0-recipient_name]", "改名收件人")
+    assert page.locator("[data-testid=review-row]").count() == 30
+    page.locator("[data-testid=edit-line]").first.click()
+    page.fill("input[name=recipient_name]", "改名收件人")
+    page.click("[data-testid=save-line]")
+    page.wait_for_selector("[data-testid=confirm-lines]")
+    assert "改名收件人" in page.inner_text("[data-testid=confirm-lines]")
     screenshot(page, "booking-3-confirm")
     page.click("[data-testid=submit-booking]")
     page.wait_for_selector("[data-testid=progress]")

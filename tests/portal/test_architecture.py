@@ -104,9 +104,10 @@ def test_recipient_phone_masking_has_one_owner():
     assert where(r"\*\*\*\*", code) == {"shop/models/orders.py"}
     templates = sources(".html", folders=("templates",))
     raw = where(r"\{\{\s*\w+\.recipient_phone\s*\}\}", templates)
-    # the booking confirmation's editable field ({{ f.recipient_phone }}) is a form input of a to-ship order
+    # the booking confirmation reviews to-ship orders with their full phone ({{ r.line.recipient_phone }}),
+    # as the courier receives it; its edit action is a form input
     assert raw <= {"templates/shipping/booking_confirm.html"}
-    assert "f.recipient_phone" in templates["templates/shipping/booking_confirm.html"]
+    assert "r.line.recipient_phone" in templates["templates/shipping/booking_confirm.html"]
 
 
 def test_penalties_are_funded_only_through_penalty_charge():

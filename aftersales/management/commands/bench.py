@@ -79,11 +79,22 @@ class Command(BaseCommand):
         if not no_cases:
             with override_settings(DEBUG=False, ALLOWED_HOSTS=hosts):
                 self.run_cases(ds, repeat)
+                self.run_booking(ds, repeat)
         if sweeps:
             self.run_sweeps(ds)
         if api:
             with override_settings(DEBUG=False, ALLOWED_HOSTS=hosts, ROOT_URLCONF="aftersales.bench.urls"):
                 self.run_api(ds, api)
+
+    def run_booking(self, ds, repeat: int) -> None:
+        """在线下单's 未下单 of the big store (aftersales/bench/booking.py)."""
+        from aftersales.bench import booking
+
+        merchant, _staff = bench.clients(ds)
+        merchant.get("/shop/orders/")  # the session learns the current store
+        self.stdout.write(f"\n{'case (big store)':<28}{'page ms':>9}{'floor ms':>10}{'ratio':>7}{'queries':>9}  size")
+        if booking.run(ds, merchant, repeat, self.stdout.write):
+            self.stdout.write(self.style.WARNING("未下单 above target"))
 
     def run_api(self, ds, n: int) -> None:
         """API placement against a minimal DRF create (the test client, one process); rolled back."""
