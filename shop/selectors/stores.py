@@ -62,7 +62,8 @@ def document_checklist(store: Store) -> list[RequiredDocument]:
     labels = dict(DocumentKind.choices)
     editable = store.is_editable()
     return [
-        RequiredDocument(kind, str(labels[kind]), by_kind.get(kind), editable) for kind in store.required_document_kinds()
+        RequiredDocument(kind, str(labels[kind]), by_kind.get(kind), editable)
+        for kind in store.required_document_kinds()
     ]
 
 

@@ -98,7 +98,9 @@ def _store_url() -> str:
 # Application ---------------------------------------------------------------------------------
 
 
-def store_name_errors(name: str, *, store_type: str, enterprise_kind: str = "", exclude_pk: int | None = None) -> list[str]:
+def store_name_errors(
+    name: str, *, store_type: str, enterprise_kind: str = "", exclude_pk: int | None = None
+) -> list[str]:
     """The shop-name rules (length, reserved words, kind suffixes, uniqueness) for a name not saved yet."""
     errors: list[str] = []
     name = (name or "").strip()

@@ -39,9 +39,7 @@ def test_a_failed_deposit_payment_never_says_paid(client):
     client.post(reverse("shop:deposit_pay"))
     payment = Payment.objects.get(purpose="deposit", store=store)
     # when the payment fails
-    response = client.post(
-        f"/payments/sandbox/{payment.pk}/", {"outcome": "fail", "next": "/shop/store/"}, follow=True
-    )
+    response = client.post(f"/payments/sandbox/{payment.pk}/", {"outcome": "fail", "next": "/shop/store/"}, follow=True)
     # then the store page says so, and nothing is paid
     shown = messages_of(response)
     assert not any("支付成功" in m for m in shown)
@@ -114,7 +112,9 @@ def test_the_type_step_posts_a_switch_through_the_page(client):
     store = draft_store(store_type="individual", enterprise_kind="", company_name="", credit_code="", name="小王杂货")
     services.document_upload(store=store, kind="id_front", file=png(), by=owner_of(store))
     login(client, store)
-    response = client.post(reverse("shop:onboarding_start"), {"store_type": "enterprise", "enterprise_kind": "ordinary"})
+    response = client.post(
+        reverse("shop:onboarding_start"), {"store_type": "enterprise", "enterprise_kind": "ordinary"}
+    )
     assert response.status_code == 302
     page = client.get(reverse("shop:onboarding_documents")).content.decode()
     assert 'data-testid="thumb-legal_id_front"' in page
@@ -183,7 +183,7 @@ def test_upload_is_one_step_and_images_show_a_thumbnail(client):
     services.document_upload(store=store, kind="business_licence", file=png(), by=owner_of(store))
     login(client, store)
     page = client.get(reverse("shop:onboarding_documents")).content.decode()
-    assert 'data-upload-on-change' in page and "js/onboarding.js" in page
+    assert "data-upload-on-change" in page and "js/onboarding.js" in page
     assert 'data-testid="thumb-business_licence"' in page
     assert "<script>" not in page
 
