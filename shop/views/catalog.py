@@ -113,6 +113,14 @@ def _posted_rows(data) -> list[dict]:
 class ProductFormView(MerchantMixin, View):
     template_name = "shop/catalog/product_form.html"
 
+    def dispatch(self, request, *args, **kwargs):
+        # 发布商品 is refused up front, before the merchant fills a form the service would refuse anyway.
+        store = getattr(request, "store", None)
+        if request.user.is_authenticated and store is not None and not store.is_open():
+            messages.error(request, _("店铺开业后才能发布和编辑商品。请先完成开店流程。"))
+            return redirect("shop:store_detail" if not store.has_opened() else "shop:product_list")
+        return super().dispatch(request, *args, **kwargs)
+
     def get_product(self, pk) -> Product | None:
         return product_for_store(self.store, pk) if pk else None
 
