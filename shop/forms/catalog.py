@@ -65,7 +65,30 @@ def format_specs(attributes: list[dict]) -> str:
     return "\n".join(f"{a['name']}: {', '.join(a['values'])}" for a in attributes)
 
 
+class MultipleImageInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleImageField(forms.FileField):
+    """Several pictures in one input; the service checks each (type, size, count)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", MultipleImageInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
 class ProductForm(forms.ModelForm):
+    images = MultipleImageField(
+        label=_("商品图片"),
+        required=False,
+        help_text=_("可一次选择多张，第一张为主图；JPG、PNG 或 WEBP，每张不超过 5 MB。没有图片的商品不能上架。"),
+    )
     specs = forms.CharField(
         label=_("规格"),
         required=False,
@@ -97,12 +120,13 @@ class ProductForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["specs"].initial = format_specs(self.instance.spec_attributes)
+            del self.fields["images"]  # an existing product's pictures are managed on its page
 
     def clean_specs(self) -> list[dict]:
         return parse_specs(self.cleaned_data.get("specs") or "")
 
     def product_fields(self) -> dict:
-        data = {k: v for k, v in self.cleaned_data.items() if k != "specs"}
+        data = {k: v for k, v in self.cleaned_data.items() if k not in ("specs", "images")}
         data["spec_attributes"] = self.cleaned_data["specs"]
         return data
 

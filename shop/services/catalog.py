@@ -8,10 +8,12 @@ import itertools
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django_fsm import can_proceed
 from PIL import Image, UnidentifiedImageError
 
 from portal.exceptions import Conflict, DomainError, ValidationFailed
@@ -112,15 +114,28 @@ def _sync_skus(product: Product, skus: list[dict]) -> None:
 
 
 @transaction.atomic
-def product_create(*, store: Store, fields: dict, skus: list[dict], by) -> Product:
-    """Create a draft product with its SKU matrix (one SKU per spec combination)."""
+def product_create(*, store: Store, fields: dict, skus: list[dict], by, images: list | tuple = ()) -> Product:
+    """Create a draft product with its SKU matrix (one SKU per spec combination) and, when given, its pictures
+    (all or nothing: a bad picture refuses the whole product, field `images`)."""
     require_open_store(store)
     product = Product(store=store, **{k: v for k, v in fields.items() if k in PRODUCT_FIELDS})
     _full_clean(product)
     _validate_skus(store, product, skus)
     product.save()
     _sync_skus(product, skus)
+    for upload in images:
+        try:
+            product_image_add(product=product, upload=upload, by=by)
+        except ValidationFailed as exc:
+            raise ValidationFailed(
+                exc.message, code=exc.code, fields={"images": exc.fields.get("image", [exc.message])}
+            )
     return product
+
+
+def product_image_required() -> bool:
+    """Whether a product needs a picture to go on sale (on unless settings.PORTAL_PRODUCT_IMAGE_REQUIRED is off)."""
+    return getattr(settings, "PORTAL_PRODUCT_IMAGE_REQUIRED", True)
 
 
 @transaction.atomic
@@ -145,6 +160,11 @@ def product_put_on_sale(*, product: Product, by, reason: str = "") -> Product:
     """上架: draft or off-shelf → on sale (store open, every SKU priced)."""
     product = Product.objects.select_for_update().select_related("store").get(pk=product.pk)
     require_open_store(product.store)
+    if can_proceed(product.put_on_sale) and product_image_required() and not product.images.exists():
+        raise Conflict(
+            _("商品“%(title)s”还没有图片，请先上传至少一张主图再上架。") % {"title": product.title},
+            code="product_without_image",
+        )
     return transition(product, "put_on_sale", by=by, reason=reason)
 
 

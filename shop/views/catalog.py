@@ -136,7 +136,7 @@ class ProductFormView(MerchantMixin, View):
 
     def post(self, request, pk=None):
         product = self.get_product(pk)
-        form = ProductForm(request.POST, instance=product)
+        form = ProductForm(request.POST, request.FILES, instance=product)
         if "regenerate" in request.POST:
             return self.render_form(form, _regenerated(request.POST), product)
         formset = SkuFormSet(request.POST)
@@ -146,7 +146,11 @@ class ProductFormView(MerchantMixin, View):
         try:
             if product is None:
                 product = product_create(
-                    store=self.store, fields=form.product_fields(), skus=skus, by=merchant_actor(request)
+                    store=self.store,
+                    fields=form.product_fields(),
+                    skus=skus,
+                    images=form.cleaned_data.get("images") or [],
+                    by=merchant_actor(request),
                 )
                 messages.success(request, _("商品已创建（草稿）。"))
             else:
