@@ -8,7 +8,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from shop.models import Product, Sku
+from shop.models import Category, Product, Sku
 from shop.services.catalog import spec_combinations
 
 MAX_SPEC_ATTRIBUTES = 3
@@ -243,3 +243,34 @@ class IdListField(forms.Field):
 class BulkShelfForm(forms.Form):
     action = forms.ChoiceField(choices=[("on_sale", _("上架")), ("off_shelf", _("下架"))])
     ids = IdListField(error_messages={"required": _("请至少选择一个商品。")})
+
+
+class ProductFilterForm(forms.Form):
+    """The product list's filters: category, stock, lowest price range (yuan), order."""
+
+    category = forms.ModelChoiceField(
+        label=_("类目"), queryset=Category.objects.none(), required=False, empty_label=_("全部类目")
+    )
+    stock = forms.ChoiceField(
+        label=_("库存"),
+        required=False,
+        choices=[("", _("全部库存")), ("out", _("已售罄")), ("low", _("库存紧张（≤10）")), ("in", _("有库存"))],
+    )
+    price_min = YuanField(label=_("最低价（元）"), required=False)
+    price_max = YuanField(label=_("最高价（元）"), required=False)
+    sort = forms.ChoiceField(
+        label=_("排序"),
+        required=False,
+        choices=[
+            ("", _("最新发布")),
+            ("sales", _("销量从高到低")),
+            ("stock", _("库存从少到多")),
+            ("price", _("价格从低到高")),
+            ("-price", _("价格从高到低")),
+        ],
+    )
+
+    def __init__(self, *args, categories=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if categories is not None:
+            self.fields["category"].queryset = categories

@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from django.db.models import Count, F, Min, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, IntegerField, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from shop.models import (
+    Category,
     CouponBatch,
     CouponClaim,
     LimitedTimeDiscount,
+    OrderItem,
     Product,
     ProductImage,
     ProductStatus,
@@ -21,22 +24,72 @@ from shop.models import (
     Store,
 )
 
+# Orders whose items count as sold (已售): paid, whatever happened after, except a cancellation.
+SOLD_ORDER_STATUSES = ("grouping", "paid", "shipped", "delivered", "completed")
+LOW_STOCK = 10
+PRODUCT_SORTS = {
+    "": ("-created_at", "-id"),
+    "sales": ("-sold", "-id"),
+    "stock": ("total_stock", "-id"),
+    "price": ("min_price", "-id"),
+    "-price": ("-min_price", "-id"),
+}
 
-def products_for_store(store: Store, *, q: str = "", status: str = "") -> QuerySet[Product]:
-    """The store's products for lists: category, images and SKUs prefetched, stock and price range annotated."""
+
+def products_for_store(
+    store: Store,
+    *,
+    q: str = "",
+    status: str = "",
+    category: int | None = None,
+    stock: str = "",
+    price_min: int | None = None,
+    price_max: int | None = None,
+    sort: str = "",
+) -> QuerySet[Product]:
+    """The store's products for lists: category, images and SKUs prefetched; stock, price range and units
+    sold (已售) annotated; filtered by category, stock (`out`, `low`, `in`) and lowest price (fen)."""
+    sold = (
+        OrderItem.objects.filter(sku__product=OuterRef("pk"), order__status__in=SOLD_ORDER_STATUSES)
+        .values("sku__product")
+        .annotate(n=Sum("quantity"))
+        .values("n")
+    )
     qs = (
         Product.objects.filter(store=store)
         .select_related("category")
         .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")), "skus")
-        .annotate(total_stock=Sum("skus__stock"), min_price=Min("skus__price"), sku_count=Count("skus"))
-        .order_by("-created_at", "-id")
+        .annotate(
+            total_stock=Coalesce(Sum("skus__stock"), 0),
+            min_price=Min("skus__price"),
+            sku_count=Count("skus"),
+            sold=Coalesce(Subquery(sold, output_field=IntegerField()), 0),
+        )
+        .order_by(*PRODUCT_SORTS.get(sort, PRODUCT_SORTS[""]))
     )
     if q:
         by_code = Sku.objects.filter(product__store=store, code=q).values("product_id")
         qs = qs.filter(Q(title__icontains=q) | Q(brand__icontains=q) | Q(pk__in=by_code))
     if status:
         qs = qs.filter(status=status)
+    if category:
+        qs = qs.filter(Q(category_id=category) | Q(category__parent_id=category))
+    if stock == "out":
+        qs = qs.filter(total_stock=0)
+    elif stock == "low":
+        qs = qs.filter(total_stock__gt=0, total_stock__lte=LOW_STOCK)
+    elif stock == "in":
+        qs = qs.filter(total_stock__gt=0)
+    if price_min is not None:
+        qs = qs.filter(min_price__gte=price_min)
+    if price_max is not None:
+        qs = qs.filter(min_price__lte=price_max)
     return qs
+
+
+def product_categories(store: Store) -> QuerySet[Category]:
+    """The categories the store's products are in, for the list's filter."""
+    return Category.objects.filter(pk__in=Product.objects.filter(store=store).values("category_id")).order_by("name")
 
 
 def product_status_counts(store: Store) -> dict[str, int]:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 from PIL import Image, UnidentifiedImageError
 
+from portal.audit import audit_record
 from portal.exceptions import Conflict, DomainError, ValidationFailed
 from portal.fsm import transition
 from shop.models import Category, OrderItem, Product, ProductImage, Sku, Store
@@ -131,6 +132,40 @@ def product_create(*, store: Store, fields: dict, skus: list[dict], by, images: 
                 exc.message, code=exc.code, fields={"images": exc.fields.get("image", [exc.message])}
             )
     return product
+
+
+COPY_FIELDS = PRODUCT_FIELDS
+SKU_COPY_FIELDS = ("spec", "price", "group_price", "weight_g", "length_mm", "width_mm", "height_mm")
+
+
+@transaction.atomic
+def product_copy(*, product: Product, by) -> Product:
+    """复制: a new draft with the product's information, SKUs (stock 0, no codes) and pictures (files copied)."""
+    source = Product.objects.select_related("store").prefetch_related("skus", "images").get(pk=product.pk)
+    require_open_store(source.store)
+    suffix = _("（副本）")
+    max_title = Product._meta.get_field("title").max_length
+    values = {name: getattr(source, name) for name in COPY_FIELDS}
+    values["title"] = source.title[: max_title - len(suffix)] + suffix
+    copy = Product(store=source.store, **values)
+    _full_clean(copy)
+    copy.save()
+    for sku in source.skus.all():
+        Sku.objects.create(product=copy, stock=0, **{name: getattr(sku, name) for name in SKU_COPY_FIELDS})
+    for image in source.images.all():
+        duplicate = ProductImage(product=copy, position=image.position)
+        for name in ("image", "thumbnail"):
+            stored = getattr(image, name)
+            try:
+                with stored.open("rb") as handle:
+                    getattr(duplicate, name).save(
+                        stored.name.rsplit("/", 1)[-1], ContentFile(handle.read()), save=False
+                    )
+            except (FileNotFoundError, OSError):
+                setattr(duplicate, name, stored.name)  # the file is gone from storage: keep the reference
+        duplicate.save()
+    audit_record(copy, "copy", by=by, reason=source.title, data={"from_product": source.pk})
+    return copy
 
 
 def product_image_required() -> bool:
