@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, F, IntegerField, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
@@ -129,6 +130,76 @@ def products_export_rows(store: Store) -> Iterator[dict]:
 
 def discounts_for_store(store: Store) -> QuerySet[LimitedTimeDiscount]:
     return LimitedTimeDiscount.objects.filter(store=store).select_related("sku__product")
+
+
+@dataclass
+class DiscountActivity:
+    """A 限时折扣 activity as the list shows it: its discounts (one per SKU) under one name and window."""
+
+    first: LimitedTimeDiscount
+    discounts: list[LimitedTimeDiscount]
+
+    @property
+    def pk(self) -> int:
+        return self.first.pk
+
+    @property
+    def name(self) -> str:
+        return self.first.name
+
+    @property
+    def starts_at(self) -> datetime:
+        return self.first.starts_at
+
+    @property
+    def ends_at(self) -> datetime:
+        return min(d.ends_at for d in self.discounts)
+
+    @property
+    def products(self) -> list[Product]:
+        return list({d.sku.product_id: d.sku.product for d in self.discounts}.values())
+
+    @property
+    def activity_stock(self) -> int | None:
+        stocks = [d.activity_stock for d in self.discounts if d.activity_stock is not None]
+        return sum(stocks) if stocks else None
+
+    @property
+    def per_buyer_limit(self) -> int | None:
+        return self.first.per_buyer_limit
+
+    @property
+    def status(self) -> str:
+        return self.live.status if self.live else self.first.status
+
+    @property
+    def live(self) -> LimitedTimeDiscount | None:
+        return next((d for d in self.discounts if d.status == "active"), None)
+
+    @property
+    def target(self) -> LimitedTimeDiscount:
+        """The discount actions are asked of (a live one while any is)."""
+        return self.live or self.first
+
+    def phase(self, at=None) -> str:
+        phases = {d.phase(at) for d in self.discounts}
+        return "running" if "running" in phases else "scheduled" if "scheduled" in phases else "over"
+
+    def describe(self) -> str:
+        labels = list(dict.fromkeys(d.describe() for d in self.discounts))
+        return labels[0] if len(labels) == 1 else " / ".join(labels[:3]) + ("…" if len(labels) > 3 else "")
+
+
+def discount_activities_for_store(store: Store) -> list[DiscountActivity]:
+    """The store's 限时折扣 grouped by activity (one row per activity; a discount without one is its own)."""
+    groups: dict[object, DiscountActivity] = {}
+    for discount in discounts_for_store(store).order_by("-starts_at", "-id"):
+        key = discount.activity or discount.pk
+        if key in groups:
+            groups[key].discounts.append(discount)
+        else:
+            groups[key] = DiscountActivity(discount, [discount])
+    return list(groups.values())
 
 
 def spend_and_saves_for_store(store: Store) -> QuerySet[SpendAndSave]:

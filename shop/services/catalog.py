@@ -144,7 +144,7 @@ def product_copy(*, product: Product, by) -> Product:
     source = Product.objects.select_related("store").prefetch_related("skus", "images").get(pk=product.pk)
     require_open_store(source.store)
     suffix = _("（副本）")
-    max_title = Product._meta.get_field("title").max_length
+    max_title = Product._meta.get_field("title").max_length or 60
     values = {name: getattr(source, name) for name in COPY_FIELDS}
     values["title"] = source.title[: max_title - len(suffix)] + suffix
     copy = Product(store=source.store, **values)

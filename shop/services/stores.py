@@ -111,7 +111,10 @@ def store_name_errors(
     for suffix, kind in KIND_SUFFIXES.items():
         if name.endswith(suffix) and not (store_type == StoreType.ENTERPRISE and enterprise_kind == kind):
             errors.append(_("只有%(kind)s的名称可以以“%(suffix)s”结尾。") % {"kind": kind.label, "suffix": suffix})
-    if name and Store.objects.filter(name__iexact=name).exclude(pk=exclude_pk).exists():
+    taken = Store.objects.filter(name__iexact=name)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    if name and taken.exists():
         errors.append(_("该店铺名称已被使用。"))
     return errors
 
