@@ -53,7 +53,7 @@ def _url(url_name: str) -> str | None:
 
 def stage_allows(item: NavItem, store) -> bool:
     """A store that has never opened (or no store yet) sees only the onboarding entries."""
-    if store is None or not store.has_opened():
+    if not store or not store.has_opened():
         return item.before_opening
     return True
 
