@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shop.models import CouponKind, DiscountKind, Product, Sku, Store
@@ -22,6 +24,13 @@ class DateTimeLocalInput(forms.DateTimeInput):
 class _WindowForm(forms.Form):
     starts_at = forms.DateTimeField(label=_("开始时间"), widget=DateTimeLocalInput())
     ends_at = forms.DateTimeField(label=_("结束时间"), widget=DateTimeLocalInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:  # a new promotion starts now and runs a week unless changed
+            now = timezone.localtime().replace(second=0, microsecond=0)
+            self.initial.setdefault("starts_at", now)
+            self.initial.setdefault("ends_at", now + timedelta(days=7))
 
     def clean(self):
         data = super().clean()
