@@ -29,7 +29,8 @@
       row.classList.toggle("chosen", chosen);
       if (isNaN(fen)) { out.textContent = "—"; return; }
       var ratio = (fen / base) * 10;
-      out.textContent = yuan(fen) + "（" + ratio.toFixed(1).replace(/\.0$/, "") + "折）";
+      var format = form.getAttribute("data-preview-format") || "{price} ({zhe})";
+      out.textContent = format.replace("{price}", yuan(fen)).replace("{zhe}", ratio.toFixed(1).replace(/\.0$/, ""));
       out.classList.toggle("error", fen >= base);
     });
   };
