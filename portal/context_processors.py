@@ -13,5 +13,5 @@ def portal(request: HttpRequest) -> dict:
         "current_store": getattr(request, "store", None),
         "current_membership": getattr(request, "membership", None),
         "unread_notifications": lambda: unread_count(user),
-        "nav_items": lambda: nav_items(request.path),
+        "nav_items": lambda: nav_items(request.path, getattr(request, "store", None), staged=True),
     }

@@ -64,13 +64,26 @@ def period_days(days: int, now: datetime) -> tuple[list[date], datetime, datetim
 
 # --- the registries -----------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class ChecklistStep:
+    """One step of a new store's getting-started checklist (新手任务)."""
+
+    key: str
+    label: str
+    done: bool
+    url: str = ""
+    detail: str = ""
+
+
 TodoSource = Callable[[Any, datetime], list[TodoItem]]
+ChecklistSource = Callable[[Any], list[ChecklistStep]]
 ChartSource = Callable[..., Chart]
 StaffSource = Callable[[datetime], list[TodoItem]]
 
 _todo_sources: dict[str, tuple[int, TodoSource]] = {}
 _staff_sources: dict[str, tuple[int, StaffSource]] = {}
 _charts: dict[str, tuple[int, ChartSource]] = {}
+_checklist_sources: dict[str, tuple[int, ChecklistSource]] = {}
 # key → chart function, in page order (kept in step with the registrations)
 CHARTS: dict[str, ChartSource] = {}
 
@@ -84,6 +97,16 @@ def todo_source(*, order: int) -> Callable[[TodoSource], TodoSource]:
 
     def register(func: TodoSource) -> TodoSource:
         _todo_sources[_name(func)] = (order, func)
+        return func
+
+    return register
+
+
+def checklist_source(*, order: int) -> Callable[[ChecklistSource], ChecklistSource]:
+    """Register `source(store) -> list[ChecklistStep]`: an app's steps of the getting-started checklist."""
+
+    def register(func: ChecklistSource) -> ChecklistSource:
+        _checklist_sources[_name(func)] = (order, func)
         return func
 
     return register
@@ -122,6 +145,11 @@ def todo(store, now: datetime | None = None) -> list[TodoItem]:
     """Every to-do count of the store, one aggregate query per area."""
     now = now or timezone.now()
     return [item for source in _ordered(_todo_sources) for item in source(store, now)]
+
+
+def checklist(store) -> list[ChecklistStep]:
+    """The getting-started checklist of the store: every app's steps, in page order."""
+    return [step for source in _ordered(_checklist_sources) for step in source(store)]
 
 
 def charts(store, days: int, now: datetime | None = None) -> list[Chart]:

@@ -55,11 +55,14 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.store.is_open():
         return redirect("shop:store_detail")
     days = _period(request)
+    steps = dashboard.checklist(request.store)
     return render(
         request,
         "portal/home.html",
         {
             "store": request.store,
+            "checklist": steps if not all(step.done for step in steps) else [],
+            "checklist_done": sum(step.done for step in steps),
             "todo": dashboard.todo(request.store),
             "charts": dashboard.charts(request.store, days),
             "days": days,

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 
 from portal import dashboard
 from portal.charts import Chart, hbars
-from portal.dashboard import TodoItem, admin_link, link, period_days
+from portal.dashboard import ChecklistStep, TodoItem, admin_link, link, period_days
 
-from .models import Shipment, ShipmentStatus
+from .models import SenderAddress, Shipment, ShipmentStatus
 from .selectors import decided_q, unanswered_message_count
 
 
@@ -143,3 +143,10 @@ def courier_breaches_overview(now: datetime) -> list[TodoItem]:
             "bad" if lost else "",
         ),
     ]
+
+
+@dashboard.checklist_source(order=20)
+def shipping_getting_started(store) -> list[ChecklistStep]:
+    """A new store's first shipping step: a sender address, needed to book a courier."""
+    has_address = SenderAddress.objects.filter(store=store).exists()
+    return [ChecklistStep("sender_address", _("添加发货地址"), has_address, link("shipping:address_list"))]

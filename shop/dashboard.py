@@ -13,8 +13,20 @@ from django.utils.translation import gettext as _
 
 from portal import dashboard
 from portal.charts import Chart, bars_and_line, hbars
-from portal.dashboard import TodoItem, admin_link, link, period_days
-from shop.models import Order, ProposalStatus, Store, StoreEvaluation, SuspensionProposal
+from portal.dashboard import ChecklistStep, TodoItem, admin_link, link, period_days
+from shop.models import (
+    CouponBatch,
+    LimitedTimeDiscount,
+    Order,
+    Product,
+    ProductImage,
+    ProposalStatus,
+    SpendAndSave,
+    Store,
+    StoreEvaluation,
+    SuspensionProposal,
+)
+from shop.models.catalog import ProductStatus
 from shop.models.evaluation import Metric
 from shop.models.orders import OrderStatus
 from shop.selectors.orders import paid_between
@@ -154,4 +166,33 @@ def proposals_overview(now: datetime) -> list[TodoItem]:
             admin_link("shop_suspensionproposal", "status__exact=proposed"),
             "bad" if proposals else "",
         )
+    ]
+
+
+@dashboard.checklist_source(order=10)
+def getting_started(store: Store) -> list[ChecklistStep]:
+    """A new store's first steps in the catalogue and promotions; done when the store has done each once."""
+    products = Product.objects.filter(store=store)
+    promotions = (
+        LimitedTimeDiscount.objects.filter(store=store).exists()
+        or SpendAndSave.objects.filter(store=store).exists()
+        or CouponBatch.objects.filter(store=store, platform_funded=False).exists()
+    )
+    return [
+        ChecklistStep("store_opened", _("完成开店"), store.has_opened(), link("shop:store_detail")),
+        ChecklistStep("product_created", _("发布第一个商品"), products.exists(), link("shop:product_create")),
+        ChecklistStep(
+            "product_image",
+            _("为商品上传主图"),
+            ProductImage.objects.filter(product__store=store).exists(),
+            link("shop:product_list"),
+            _("没有图片的商品不能上架。"),
+        ),
+        ChecklistStep(
+            "product_on_sale",
+            _("上架商品"),
+            products.filter(status=ProductStatus.ON_SALE).exists(),
+            link("shop:product_list", f"status={ProductStatus.DRAFT}"),
+        ),
+        ChecklistStep("first_promotion", _("创建一个营销活动"), promotions, link("shop:promotion_list")),
     ]

@@ -58,8 +58,14 @@ def sandbox_cashier(request: HttpRequest, token: str) -> HttpResponse:
         assert isinstance(provider, SandboxProvider)
         body, headers = provider.callback_request(payment, succeeded=request.POST.get("outcome") != "fail")
         try:
-            payment_record_callback(result=provider.parse_callback(body, headers), by=Actor.payment_provider("sandbox"))
-            messages.success(request, _("支付成功。"))
+            recorded = payment_record_callback(
+                result=provider.parse_callback(body, headers), by=Actor.payment_provider("sandbox")
+            )
+            # The message follows the recorded outcome, never the button that was pressed.
+            if recorded.status == PaymentStatus.SUCCEEDED:
+                messages.success(request, _("支付成功。"))
+            else:
+                messages.error(request, _("支付未成功，款项未扣除，请重新支付。"))
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect(next_url)

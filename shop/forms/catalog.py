@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.bounds import INT_MAX, YUAN_MAX, parse_id
-from shop.models import Product, Sku
+from shop.models import Category, Product, Sku
 from shop.services.catalog import spec_combinations
 
 MAX_SPEC_ATTRIBUTES = 3
@@ -67,7 +67,30 @@ def format_specs(attributes: list[dict]) -> str:
     return "\n".join(f"{a['name']}: {', '.join(a['values'])}" for a in attributes)
 
 
+class MultipleImageInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleImageField(forms.FileField):
+    """Several pictures in one input; the service checks each (type, size, count)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", MultipleImageInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
 class ProductForm(forms.ModelForm):
+    images = MultipleImageField(
+        label=_("商品图片"),
+        required=False,
+        help_text=_("可一次选择多张，第一张为主图；JPG、PNG 或 WEBP，每张不超过 5 MB。没有图片的商品不能上架。"),
+    )
     specs = forms.CharField(
         label=_("规格"),
         required=False,
@@ -99,12 +122,13 @@ class ProductForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["specs"].initial = format_specs(self.instance.spec_attributes)
+            del self.fields["images"]  # an existing product's pictures are managed on its page
 
     def clean_specs(self) -> list[dict]:
         return parse_specs(self.cleaned_data.get("specs") or "")
 
     def product_fields(self) -> dict:
-        data = {k: v for k, v in self.cleaned_data.items() if k != "specs"}
+        data = {k: v for k, v in self.cleaned_data.items() if k not in ("specs", "images")}
         data["spec_attributes"] = self.cleaned_data["specs"]
         return data
 
@@ -224,3 +248,34 @@ class IdListField(forms.Field):
 class BulkShelfForm(forms.Form):
     action = forms.ChoiceField(choices=[("on_sale", _("上架")), ("off_shelf", _("下架"))])
     ids = IdListField(error_messages={"required": _("请至少选择一个商品。")})
+
+
+class ProductFilterForm(forms.Form):
+    """The product list's filters: category, stock, lowest price range (yuan), order."""
+
+    category = forms.ModelChoiceField(
+        label=_("类目"), queryset=Category.objects.none(), required=False, empty_label=_("全部类目")
+    )
+    stock = forms.ChoiceField(
+        label=_("库存"),
+        required=False,
+        choices=[("", _("全部库存")), ("out", _("已售罄")), ("low", _("库存紧张（≤10）")), ("in", _("有库存"))],
+    )
+    price_min = YuanField(label=_("最低价（元）"), required=False)
+    price_max = YuanField(label=_("最高价（元）"), required=False)
+    sort = forms.ChoiceField(
+        label=_("排序"),
+        required=False,
+        choices=[
+            ("", _("最新发布")),
+            ("sales", _("销量从高到低")),
+            ("stock", _("库存从少到多")),
+            ("price", _("价格从低到高")),
+            ("-price", _("价格从高到低")),
+        ],
+    )
+
+    def __init__(self, *args, categories=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if categories is not None:
+            self.fields["category"].queryset = categories

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import re
+from datetime import timedelta
 from decimal import Decimal
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.bounds import INT_MAX, YUAN_MAX
+from portal.bounds import INT_MAX
 from shop.models import CouponKind, DiscountKind, Product, Sku, Store
 
 from .catalog import YuanField
-
-TIER_LINE = re.compile(r"^满?\s*(\d+(?:\.\d{1,2})?)\s*(?:减|-|,|，|\s)\s*(\d+(?:\.\d{1,2})?)$")
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -27,6 +26,13 @@ class _WindowForm(forms.Form):
     starts_at = forms.DateTimeField(label=_("开始时间"), widget=DateTimeLocalInput())
     ends_at = forms.DateTimeField(label=_("结束时间"), widget=DateTimeLocalInput())
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:  # a new promotion starts now and runs a week unless changed
+            now = timezone.localtime().replace(second=0, microsecond=0)
+            self.initial.setdefault("starts_at", now)
+            self.initial.setdefault("ends_at", now + timedelta(days=7))
+
     def clean(self):
         data = super().clean()
         if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
@@ -34,69 +40,147 @@ class _WindowForm(forms.Form):
         return data
 
 
-class SkuChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Sku) -> str:
-        return f"{obj.product.title} {obj.spec_label} (¥{obj.price / 100:.2f})"
+class DiscountActivityForm(_WindowForm):
+    """One 限时折扣 activity over chosen SKUs of many products: a discount in 折 for all, or a price per SKU."""
 
-
-class DiscountForm(_WindowForm):
-    sku = SkuChoiceField(label=_("SKU"), queryset=Sku.objects.none())
-    kind = forms.ChoiceField(label=_("优惠方式"), choices=DiscountKind.choices)
-    price = YuanField(label=_("活动价（元）"), required=False, min_value=Decimal("0.01"))
-    permille = forms.IntegerField(
-        label=_("折扣（千分比）"),
-        required=False,
-        min_value=1,
-        max_value=999,
-        help_text=_("300 即 3 折，850 即 8.5 折。"),
+    name = forms.CharField(label=_("活动名称"), max_length=60)
+    kind = forms.ChoiceField(
+        label=_("优惠方式"),
+        choices=[(DiscountKind.PERMILLE, _("打折")), (DiscountKind.PRICE, _("设活动价"))],
+        initial=DiscountKind.PERMILLE,
+        widget=forms.RadioSelect,
     )
-    activity_stock = forms.IntegerField(label=_("活动库存"), required=False, min_value=1, max_value=INT_MAX)
+    zhe = forms.DecimalField(
+        label=_("折扣（折）"),
+        required=False,
+        min_value=Decimal("0.1"),
+        max_value=Decimal("9.99"),
+        decimal_places=2,
+        help_text=_("如 8.5 即 8.5 折（原价的 85%），可填 0.1–9.99。"),
+        widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
+    )
     per_buyer_limit = forms.IntegerField(label=_("每人限购"), required=False, min_value=1, max_value=INT_MAX)
-    field_order = ["sku", "kind", "price", "permille", "starts_at", "ends_at", "activity_stock", "per_buyer_limit"]
+    skus = forms.TypedMultipleChoiceField(label=_("参加活动的商品规格"), coerce=int, choices=[])
 
     def __init__(self, *args, store: Store, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["sku"].queryset = Sku.objects.filter(product__store=store).select_related("product")
+        self.sku_rows = list(
+            Sku.objects.filter(product__store=store)
+            .exclude(product__status="off_shelf")
+            .select_related("product")
+            .order_by("product__title", "product_id", "id")
+        )
+        self.fields["skus"].choices = [(sku.pk, str(sku)) for sku in self.sku_rows]
+        for sku in self.sku_rows:
+            self.fields[f"price_{sku.pk}"] = YuanField(
+                label=_("活动价（元）"), required=False, min_value=Decimal("0.01")
+            )
+            self.fields[f"stock_{sku.pk}"] = forms.IntegerField(
+                label=_("活动库存"), required=False, min_value=1, max_value=INT_MAX
+            )
+
+    def main_fields(self) -> list:
+        return [self[name] for name in ("name", "kind", "zhe", "starts_at", "ends_at", "per_buyer_limit")]
+
+    @property
+    def kind_value(self) -> str:
+        return (self.data.get("kind") if self.is_bound else self.initial.get("kind")) or DiscountKind.PERMILLE
+
+    def product_groups(self) -> list[tuple]:
+        """[(product, [(sku, checked, price field, stock field)])] for the picker, products in title order."""
+        checked = {str(v) for v in (self.data.getlist("skus") if self.is_bound else [])}
+        groups: dict[int, tuple] = {}
+        for sku in self.sku_rows:
+            row = (sku, str(sku.pk) in checked, self[f"price_{sku.pk}"], self[f"stock_{sku.pk}"])
+            groups.setdefault(sku.product_id, (sku.product, []))[1].append(row)
+        return list(groups.values())
 
     def clean(self):
         data = super().clean()
         kind = data.get("kind")
-        if kind == DiscountKind.PRICE and data.get("price") is None:
-            self.add_error("price", _("请填写活动价。"))
-        if kind == DiscountKind.PERMILLE and data.get("permille") is None:
-            self.add_error("permille", _("请填写折扣。"))
+        if kind == DiscountKind.PERMILLE and data.get("zhe") is None and "zhe" not in self.errors:
+            self.add_error("zhe", _("请填写折扣，如 8.5。"))
+        if kind == DiscountKind.PRICE:
+            for pk in data.get("skus") or []:
+                if data.get(f"price_{pk}") is None and f"price_{pk}" not in self.errors:
+                    self.add_error(f"price_{pk}", _("请填写活动价。"))
         return data
 
+    def items(self) -> list[dict]:
+        data = self.cleaned_data
+        by_pk = {sku.pk: sku for sku in self.sku_rows}
+        permille = int(data["zhe"] * 100) if data.get("zhe") is not None else None
+        return [
+            {
+                "sku": by_pk[pk],
+                "kind": data["kind"],
+                "permille": permille if data["kind"] == DiscountKind.PERMILLE else None,
+                "price": data.get(f"price_{pk}") if data["kind"] == DiscountKind.PRICE else None,
+                "activity_stock": data.get(f"stock_{pk}"),
+            }
+            for pk in data["skus"]
+        ]
 
-def parse_tiers(text: str) -> list[dict]:
-    """Lines such as "满100减10" or "100 10" (yuan) → [{"threshold": 10000, "discount": 1000}]."""
-    tiers = []
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        match = TIER_LINE.match(line.strip())
-        if not match:
-            raise forms.ValidationError(_("无法识别“%(l)s”，请写成“满100减10”。") % {"l": line.strip()})
-        threshold, discount = (int(Decimal(g) * 100) for g in match.groups())
-        if threshold > YUAN_MAX * 100 or discount > YUAN_MAX * 100:
-            raise forms.ValidationError(_("金额不能超过 %(max)s 元。") % {"max": YUAN_MAX})
-        tiers.append({"threshold": threshold, "discount": discount})
-    if not tiers:
-        raise forms.ValidationError(_("至少设置一个满减档位。"))
-    return tiers
+
+MAX_TIERS = 5
 
 
 class SpendAndSaveForm(_WindowForm):
-    name = forms.CharField(label=_("活动名称"), max_length=60)
-    tiers = forms.CharField(
-        label=_("满减档位"),
-        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "满100减10\n满200减25"}),
-        help_text=_("每行一档，如“满100减10”（单位：元）。"),
-    )
-    field_order = ["name", "tiers", "starts_at", "ends_at"]
+    """满减 with structured tiers (rows of threshold / amount in yuan) for the whole store or chosen products."""
 
-    def clean_tiers(self) -> list[dict]:
-        return parse_tiers(self.cleaned_data["tiers"])
+    name = forms.CharField(label=_("活动名称"), max_length=60)
+    products = forms.ModelMultipleChoiceField(
+        label=_("参加活动的商品"),
+        queryset=Product.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("不选则全店商品参加。"),
+    )
+    field_order = ["name", "starts_at", "ends_at", "products"]
+
+    def __init__(self, *args, store: Store | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if store is not None:
+            self.fields["products"].queryset = Product.objects.filter(store=store).exclude(status="off_shelf")
+        for i in range(MAX_TIERS):
+            self.fields[f"threshold_{i}"] = YuanField(label=_("满（元）"), required=False, min_value=Decimal("0.01"))
+            self.fields[f"discount_{i}"] = YuanField(label=_("减（元）"), required=False, min_value=Decimal("0.01"))
+
+    def tier_rows(self) -> list[tuple]:
+        return [(i, self[f"threshold_{i}"], self[f"discount_{i}"]) for i in range(MAX_TIERS)]
+
+    def main_fields(self) -> list:
+        return [self[name] for name in ("name", "starts_at", "ends_at")]
+
+    def clean(self):
+        data = super().clean()
+        tiers = []
+        for i in range(MAX_TIERS):
+            threshold, discount = data.get(f"threshold_{i}"), data.get(f"discount_{i}")
+            if threshold is None and discount is None:
+                continue
+            if threshold is None or discount is None:
+                self.add_error(
+                    f"threshold_{i}" if threshold is None else f"discount_{i}", _("每档须同时填写门槛和减免金额。")
+                )
+                continue
+            tiers.append({"threshold": threshold, "discount": discount})
+        if not tiers and not any(
+            f"{k}_{i}" in self.errors for k in ("threshold", "discount") for i in range(MAX_TIERS)
+        ):
+            self.add_error(None, forms.ValidationError(_("至少设置一个满减档位。"), code="tiers"))
+        data["tiers"] = tiers
+        return data
+
+    def service_data(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "tiers": data["tiers"],
+            "starts_at": data["starts_at"],
+            "ends_at": data["ends_at"],
+            "products": list(data.get("products") or []),
+        }
 
 
 class CouponForm(_WindowForm):

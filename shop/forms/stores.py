@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.bounds import BIGINT_MAX, YUAN_MAX
 from shop.models import Category, DocumentKind, EnterpriseKind, Store, StoreDocument, StoreType
+from shop.services.stores import store_name_errors
 
 
 def attach_errors(form: forms.Form, fields: dict) -> None:
@@ -52,6 +53,7 @@ class StoreInfoForm(forms.ModelForm):
 
     def __init__(self, *args, store_type: str, enterprise_kind: str = "", **kwargs):
         super().__init__(*args, **kwargs)
+        self.store_type, self.enterprise_kind = store_type, enterprise_kind
         self.fields["main_category"].queryset = Category.objects.filter(parent__isnull=True)
         self.fields["main_category"].empty_label = _("请选择主营类目")
         for name in ("name", "main_category", "contact_name", "contact_phone"):
@@ -71,6 +73,16 @@ class StoreInfoForm(forms.ModelForm):
             self.fields["credit_code"].required = True
         else:
             del self.fields["company_name"], self.fields["credit_code"]
+
+    def clean_name(self) -> str:
+        """The name rules are reported with every other field's errors, not after them."""
+        name = (self.cleaned_data.get("name") or "").strip()
+        errors = store_name_errors(
+            name, store_type=self.store_type, enterprise_kind=self.enterprise_kind, exclude_pk=self.instance.pk
+        )
+        if errors:
+            raise forms.ValidationError(errors)
+        return name
 
     def clean_credit_code(self) -> str:
         return (self.cleaned_data.get("credit_code") or "").strip().upper()

@@ -66,6 +66,9 @@ class LimitedTimeDiscount(_Promotion):
     )
     activity_stock = models.PositiveIntegerField(_("活动库存"), null=True, blank=True)
     per_buyer_limit = models.PositiveIntegerField(_("每人限购"), null=True, blank=True)
+    # One activity (活动) covers many SKUs of many products: its rows share `activity` and `name`.
+    name = models.CharField(_("活动名称"), max_length=60, blank=True)
+    activity = models.UUIDField(_("活动编号"), null=True, blank=True, db_index=True)
 
     class Meta(_Promotion.Meta):
         verbose_name = _("限时折扣")
@@ -114,6 +117,8 @@ class SpendAndSave(_Promotion):
 
     name = models.CharField(_("活动名称"), max_length=60)
     tiers = models.JSONField(_("满减档位"), default=list)
+    # The products the campaign is for (ids of the store's products); empty means the whole store.
+    product_ids = models.JSONField(_("指定商品"), default=list, blank=True)
 
     class Meta(_Promotion.Meta):
         verbose_name = _("满减活动")
@@ -130,6 +135,9 @@ class SpendAndSave(_Promotion):
             _("满%(t)s减%(d)s") % {"t": f"{t['threshold'] / 100:g}", "d": f"{t['discount'] / 100:g}"}
             for t in sorted(self.tiers, key=lambda t: t["threshold"])
         )
+
+    def applies_to(self, product_id: int) -> bool:
+        return not self.product_ids or product_id in self.product_ids
 
     def best_tier(self, subtotal: int) -> dict | None:
         reached = [t for t in self.tiers if t["threshold"] <= subtotal]

@@ -166,6 +166,10 @@ class Store(FSMModelMixin, models.Model):
     def is_open(self) -> bool:
         return self.status == StoreStatus.OPEN
 
+    def has_opened(self) -> bool:
+        """Past onboarding (open, or suspended, closing or closed since): the whole back office applies."""
+        return self.status in (StoreStatus.OPEN, StoreStatus.SUSPENDED, StoreStatus.CLOSING, StoreStatus.CLOSED)
+
     def next_step(self) -> str:
         """What the store page asks the merchant to do next: fill, wait_review, fix, pay_deposit, sign,
         run (open), suspended, or "" (closing, closed)."""

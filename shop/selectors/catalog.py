@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, F, Min, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, IntegerField, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from shop.models import (
+    Category,
     CouponBatch,
     CouponClaim,
     LimitedTimeDiscount,
+    OrderItem,
     Product,
     ProductImage,
     ProductStatus,
@@ -21,22 +25,72 @@ from shop.models import (
     Store,
 )
 
+# Orders whose items count as sold (已售): paid, whatever happened after, except a cancellation.
+SOLD_ORDER_STATUSES = ("grouping", "paid", "shipped", "delivered", "completed")
+LOW_STOCK = 10
+PRODUCT_SORTS = {
+    "": ("-created_at", "-id"),
+    "sales": ("-sold", "-id"),
+    "stock": ("total_stock", "-id"),
+    "price": ("min_price", "-id"),
+    "-price": ("-min_price", "-id"),
+}
 
-def products_for_store(store: Store, *, q: str = "", status: str = "") -> QuerySet[Product]:
-    """The store's products for lists: category, images and SKUs prefetched, stock and price range annotated."""
+
+def products_for_store(
+    store: Store,
+    *,
+    q: str = "",
+    status: str = "",
+    category: int | None = None,
+    stock: str = "",
+    price_min: int | None = None,
+    price_max: int | None = None,
+    sort: str = "",
+) -> QuerySet[Product]:
+    """The store's products for lists: category, images and SKUs prefetched; stock, price range and units
+    sold (已售) annotated; filtered by category, stock (`out`, `low`, `in`) and lowest price (fen)."""
+    sold = (
+        OrderItem.objects.filter(sku__product=OuterRef("pk"), order__status__in=SOLD_ORDER_STATUSES)
+        .values("sku__product")
+        .annotate(n=Sum("quantity"))
+        .values("n")
+    )
     qs = (
         Product.objects.filter(store=store)
         .select_related("category")
         .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")), "skus")
-        .annotate(total_stock=Sum("skus__stock"), min_price=Min("skus__price"), sku_count=Count("skus"))
-        .order_by("-created_at", "-id")
+        .annotate(
+            total_stock=Coalesce(Sum("skus__stock"), 0),
+            min_price=Min("skus__price"),
+            sku_count=Count("skus"),
+            sold=Coalesce(Subquery(sold, output_field=IntegerField()), 0),
+        )
+        .order_by(*PRODUCT_SORTS.get(sort, PRODUCT_SORTS[""]))
     )
     if q:
         by_code = Sku.objects.filter(product__store=store, code=q).values("product_id")
         qs = qs.filter(Q(title__icontains=q) | Q(brand__icontains=q) | Q(pk__in=by_code))
     if status:
         qs = qs.filter(status=status)
+    if category:
+        qs = qs.filter(Q(category_id=category) | Q(category__parent_id=category))
+    if stock == "out":
+        qs = qs.filter(total_stock=0)
+    elif stock == "low":
+        qs = qs.filter(total_stock__gt=0, total_stock__lte=LOW_STOCK)
+    elif stock == "in":
+        qs = qs.filter(total_stock__gt=0)
+    if price_min is not None:
+        qs = qs.filter(min_price__gte=price_min)
+    if price_max is not None:
+        qs = qs.filter(min_price__lte=price_max)
     return qs
+
+
+def product_categories(store: Store) -> QuerySet[Category]:
+    """The categories the store's products are in, for the list's filter."""
+    return Category.objects.filter(pk__in=Product.objects.filter(store=store).values("category_id")).order_by("name")
 
 
 def product_status_counts(store: Store) -> dict[str, int]:
@@ -76,6 +130,76 @@ def products_export_rows(store: Store) -> Iterator[dict]:
 
 def discounts_for_store(store: Store) -> QuerySet[LimitedTimeDiscount]:
     return LimitedTimeDiscount.objects.filter(store=store).select_related("sku__product")
+
+
+@dataclass
+class DiscountActivity:
+    """A 限时折扣 activity as the list shows it: its discounts (one per SKU) under one name and window."""
+
+    first: LimitedTimeDiscount
+    discounts: list[LimitedTimeDiscount]
+
+    @property
+    def pk(self) -> int:
+        return self.first.pk
+
+    @property
+    def name(self) -> str:
+        return self.first.name
+
+    @property
+    def starts_at(self) -> datetime:
+        return self.first.starts_at
+
+    @property
+    def ends_at(self) -> datetime:
+        return min(d.ends_at for d in self.discounts)
+
+    @property
+    def products(self) -> list[Product]:
+        return list({d.sku.product_id: d.sku.product for d in self.discounts}.values())
+
+    @property
+    def activity_stock(self) -> int | None:
+        stocks = [d.activity_stock for d in self.discounts if d.activity_stock is not None]
+        return sum(stocks) if stocks else None
+
+    @property
+    def per_buyer_limit(self) -> int | None:
+        return self.first.per_buyer_limit
+
+    @property
+    def status(self) -> str:
+        return self.live.status if self.live else self.first.status
+
+    @property
+    def live(self) -> LimitedTimeDiscount | None:
+        return next((d for d in self.discounts if d.status == "active"), None)
+
+    @property
+    def target(self) -> LimitedTimeDiscount:
+        """The discount actions are asked of (a live one while any is)."""
+        return self.live or self.first
+
+    def phase(self, at=None) -> str:
+        phases = {d.phase(at) for d in self.discounts}
+        return "running" if "running" in phases else "scheduled" if "scheduled" in phases else "over"
+
+    def describe(self) -> str:
+        labels = list(dict.fromkeys(d.describe() for d in self.discounts))
+        return labels[0] if len(labels) == 1 else " / ".join(labels[:3]) + ("…" if len(labels) > 3 else "")
+
+
+def discount_activities_for_store(store: Store) -> list[DiscountActivity]:
+    """The store's 限时折扣 grouped by activity (one row per activity; a discount without one is its own)."""
+    groups: dict[object, DiscountActivity] = {}
+    for discount in discounts_for_store(store).order_by("-starts_at", "-id"):
+        key = discount.activity or discount.pk
+        if key in groups:
+            groups[key].discounts.append(discount)
+        else:
+            groups[key] = DiscountActivity(discount, [discount])
+    return list(groups.values())
 
 
 def spend_and_saves_for_store(store: Store) -> QuerySet[SpendAndSave]:

@@ -44,17 +44,27 @@ class RequiredDocument:
     kind: str
     label: str
     document: StoreDocument | None
+    not_submitted: bool = False  # the application is still being edited: an upload is only "uploaded"
 
     @property
     def needs_upload(self) -> bool:
         return self.document is None or self.document.status == DocumentStatus.REJECTED
+
+    @property
+    def uploaded_only(self) -> bool:
+        """Uploaded, waiting for the merchant to submit (已上传), not yet in the reviewer's queue (待审核)."""
+        return self.not_submitted and self.document is not None and self.document.status == DocumentStatus.PENDING
 
 
 def document_checklist(store: Store) -> list[RequiredDocument]:
     """Every document the store must provide, with the current upload (or None). One query."""
     by_kind = {d.kind: d for d in current_documents(store)}
     labels = dict(DocumentKind.choices)
-    return [RequiredDocument(kind, str(labels[kind]), by_kind.get(kind)) for kind in store.required_document_kinds()]
+    editable = store.is_editable()
+    return [
+        RequiredDocument(kind, str(labels[kind]), by_kind.get(kind), editable)
+        for kind in store.required_document_kinds()
+    ]
 
 
 def add_working_days(start: date, days: int) -> date:

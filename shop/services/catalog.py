@@ -8,13 +8,16 @@ import itertools
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django_fsm import can_proceed
 from PIL import Image, UnidentifiedImageError
 
 from portal.actions import require_action
+from portal.audit import audit_record
 from portal.bounds import INT_MAX, parse_id
 from portal.exceptions import Conflict, DomainError, ValidationFailed
 from portal.fsm import transition
@@ -114,15 +117,62 @@ def _sync_skus(product: Product, skus: list[dict]) -> None:
 
 
 @transaction.atomic
-def product_create(*, store: Store, fields: dict, skus: list[dict], by) -> Product:
-    """Create a draft product with its SKU matrix (one SKU per spec combination)."""
+def product_create(*, store: Store, fields: dict, skus: list[dict], by, images: list | tuple = ()) -> Product:
+    """Create a draft product with its SKU matrix (one SKU per spec combination) and, when given, its pictures
+    (all or nothing: a bad picture refuses the whole product, field `images`)."""
     require_open_store(store)
     product = Product(store=store, **{k: v for k, v in fields.items() if k in PRODUCT_FIELDS})
     _full_clean(product)
     _validate_skus(store, product, skus)
     product.save()
     _sync_skus(product, skus)
+    for upload in images:
+        try:
+            product_image_add(product=product, upload=upload, by=by)
+        except ValidationFailed as exc:
+            raise ValidationFailed(
+                exc.message, code=exc.code, fields={"images": exc.fields.get("image", [exc.message])}
+            )
     return product
+
+
+COPY_FIELDS = PRODUCT_FIELDS
+SKU_COPY_FIELDS = ("spec", "price", "group_price", "weight_g", "length_mm", "width_mm", "height_mm")
+
+
+@transaction.atomic
+def product_copy(*, product: Product, by) -> Product:
+    """复制: a new draft with the product's information, SKUs (stock 0, no codes) and pictures (files copied)."""
+    source = Product.objects.select_related("store").prefetch_related("skus", "images").get(pk=product.pk)
+    require_open_store(source.store)
+    suffix = _("（副本）")
+    max_title = Product._meta.get_field("title").max_length or 60
+    values = {name: getattr(source, name) for name in COPY_FIELDS}
+    values["title"] = source.title[: max_title - len(suffix)] + suffix
+    copy = Product(store=source.store, **values)
+    _full_clean(copy)
+    copy.save()
+    for sku in source.skus.all():
+        Sku.objects.create(product=copy, stock=0, **{name: getattr(sku, name) for name in SKU_COPY_FIELDS})
+    for image in source.images.all():
+        duplicate = ProductImage(product=copy, position=image.position)
+        for name in ("image", "thumbnail"):
+            stored = getattr(image, name)
+            try:
+                with stored.open("rb") as handle:
+                    getattr(duplicate, name).save(
+                        stored.name.rsplit("/", 1)[-1], ContentFile(handle.read()), save=False
+                    )
+            except (FileNotFoundError, OSError):
+                setattr(duplicate, name, stored.name)  # the file is gone from storage: keep the reference
+        duplicate.save()
+    audit_record(copy, "copy", by=by, reason=source.title, data={"from_product": source.pk})
+    return copy
+
+
+def product_image_required() -> bool:
+    """Whether a product needs a picture to go on sale (on unless settings.PORTAL_PRODUCT_IMAGE_REQUIRED is off)."""
+    return getattr(settings, "PORTAL_PRODUCT_IMAGE_REQUIRED", True)
 
 
 @transaction.atomic
@@ -148,6 +198,11 @@ def product_put_on_sale(*, product: Product, by, reason: str = "") -> Product:
     product = Product.objects.select_for_update().select_related("store").get(pk=product.pk)
     require_open_store(product.store)
     require_action(product, by, "put_on_sale")
+    if can_proceed(product.put_on_sale) and product_image_required() and not product.images.exists():
+        raise Conflict(
+            _("商品“%(title)s”还没有图片，请先上传至少一张主图再上架。") % {"title": product.title},
+            code="product_without_image",
+        )
     return transition(product, "put_on_sale", by=by, reason=reason)
 
 

@@ -168,16 +168,17 @@ def _apply_limited_time(quote: PriceQuote, *, store: Store, buyer_ref: str, at: 
 
 
 def _apply_spend_and_save(quote: PriceQuote, *, store: Store, at: datetime) -> None:
-    subtotal = sum(line.paid_amount for line in quote.lines)
-    best: tuple[dict, SpendAndSave] | None = None
+    """The best reached tier of the campaigns in force; a campaign for chosen products counts only their lines."""
+    best: tuple[dict, SpendAndSave, list[PricedLine]] | None = None
     for campaign in active_promotions(store=store, at=at)[1]:
-        tier = campaign.best_tier(subtotal)
+        lines = [line for line in quote.lines if campaign.applies_to(line.sku.product_id)]
+        tier = campaign.best_tier(sum(line.paid_amount for line in lines))
         if tier and (best is None or tier["discount"] > best[0]["discount"]):
-            best = (tier, campaign)
+            best = (tier, campaign, lines)
     if best is None:
         return
-    tier, campaign = best
-    amount = _spread(quote, quote.lines, tier["discount"])
+    tier, campaign, lines = best
+    amount = _spread(quote, lines, tier["discount"])
     quote.discounts.append(
         {
             "kind": "spend_and_save",

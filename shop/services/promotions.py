@@ -7,6 +7,7 @@ order is placed and cancelled; `price_order` (shop.services.pricing) reads what 
 from __future__ import annotations
 
 import secrets
+import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -67,9 +68,12 @@ def discount_create(
     permille: int | None = None,
     activity_stock: int | None = None,
     per_buyer_limit: int | None = None,
+    name: str = "",
+    activity: uuid.UUID | None = None,
     by,
 ) -> LimitedTimeDiscount:
-    """Create a 限时折扣 on one SKU; refuses a window overlapping another live discount of the SKU."""
+    """Create a 限时折扣 on one SKU (part of `activity` when given); refuses a window overlapping another live
+    discount of the SKU, naming that activity."""
     _require_open(store)
     locked = Sku.objects.select_for_update().select_related("product").filter(pk=sku.pk, product__store=store).first()
     if locked is None:
@@ -96,7 +100,8 @@ def discount_create(
         .first()
     )
     if clash is not None:
-        msg = _("该 SKU 在 %(s)s 至 %(e)s 已有限时折扣，活动时间不能重叠。") % {
+        msg = _("该 SKU 已在限时折扣“%(name)s”（%(s)s 至 %(e)s）中，活动时间不能重叠。") % {
+            "name": clash.name or _("限时折扣 #%(id)d") % {"id": clash.pk},
             "s": timezone.localtime(clash.starts_at).strftime("%Y-%m-%d %H:%M"),
             "e": timezone.localtime(clash.ends_at).strftime("%Y-%m-%d %H:%M"),
         }
@@ -112,7 +117,73 @@ def discount_create(
         ends_at=ends_at,
         activity_stock=activity_stock,
         per_buyer_limit=per_buyer_limit,
+        name=name[:60],
+        activity=activity,
     )
+
+
+@transaction.atomic
+def discount_activity_create(
+    *,
+    store: Store,
+    name: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    items: list[dict],
+    per_buyer_limit: int | None = None,
+    by,
+) -> list[LimitedTimeDiscount]:
+    """Create one 限时折扣 activity over many SKUs of many products: `items` are
+    {"sku", "kind", "price" | "permille", "activity_stock"}. All or nothing: every SKU's error is reported
+    (field `items`, prefixed with the SKU), and nothing is created when one is refused."""
+    _require_open(store)
+    if not (name or "").strip():
+        raise ValidationFailed(_("请填写活动名称。"), fields={"name": [_("请填写活动名称。")]})
+    if not items:
+        msg = _("请至少选择一个商品规格（SKU）。")
+        raise ValidationFailed(msg, fields={"items": [msg]})
+    _check_window(starts_at, ends_at)
+    activity = uuid.uuid4()
+    made, errors, conflict = [], [], False
+    for item in items:
+        sku = item["sku"]
+        try:
+            with transaction.atomic():
+                made.append(
+                    discount_create(
+                        store=store,
+                        sku=sku,
+                        kind=item["kind"],
+                        price=item.get("price"),
+                        permille=item.get("permille"),
+                        activity_stock=item.get("activity_stock"),
+                        per_buyer_limit=per_buyer_limit,
+                        starts_at=starts_at,
+                        ends_at=ends_at,
+                        name=name.strip(),
+                        activity=activity,
+                        by=by,
+                    )
+                )
+        except (ValidationFailed, Conflict) as exc:
+            conflict = conflict or isinstance(exc, Conflict)
+            errors.append(f"{sku.product.title} {sku.spec_label}".strip() + "：" + exc.message)
+    if errors:
+        transaction.set_rollback(True)
+        error = Conflict if conflict else ValidationFailed
+        raise error(errors[0], code="discount_overlap" if conflict else "validation_failed", fields={"items": errors})
+    return made
+
+
+@transaction.atomic
+def discount_activity_end(*, store: Store, activity: uuid.UUID, by) -> list[LimitedTimeDiscount]:
+    """End every live discount of one activity now (one audited transition each)."""
+    discounts = list(
+        LimitedTimeDiscount.objects.select_for_update()
+        .filter(store=store, activity=activity, status=PromotionStatus.ACTIVE)
+        .order_by("pk")
+    )
+    return [discount_end(discount=discount, by=by) for discount in discounts]
 
 
 @transaction.atomic
@@ -191,22 +262,40 @@ def _clean_tiers(tiers: list[dict]) -> list[dict]:
 
 @transaction.atomic
 def spend_and_save_create(
-    *, store: Store, name: str, tiers: list[dict], starts_at: datetime, ends_at: datetime, by
+    *,
+    store: Store,
+    name: str,
+    tiers: list[dict],
+    starts_at: datetime,
+    ends_at: datetime,
+    products: list[Product] | None = None,
+    by,
 ) -> SpendAndSave:
-    """Create a 满减 campaign; one campaign at a time per store (windows may not overlap)."""
+    """Create a 满减 campaign, store-wide or for chosen products. Campaigns whose windows overlap may not cover
+    the same product (a store-wide one covers all); the refusal names the conflicting campaign."""
     _require_open(store)
     Store.objects.select_for_update().filter(pk=store.pk).first()  # serialises campaigns of one store
     _check_window(starts_at, ends_at)
     cleaned = _clean_tiers(tiers)
-    if (
-        SpendAndSave.objects.filter(store=store, status=PromotionStatus.ACTIVE)
-        .filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
-        .exists()
-    ):
-        msg = _("该时间段已有满减活动，活动时间不能重叠。")
-        raise Conflict(msg, code="spend_and_save_overlap", fields={"starts_at": [msg]})
+    products = list(products or [])
+    if any(p.store_id != store.pk for p in products):
+        raise ValidationFailed(_("只能选择本店商品。"), fields={"products": [_("只能选择本店商品。")]})
+    chosen = sorted({p.pk for p in products})
+    overlapping = SpendAndSave.objects.filter(store=store, status=PromotionStatus.ACTIVE).filter(
+        starts_at__lt=ends_at, ends_at__gt=starts_at
+    )
+    for other in overlapping.order_by("starts_at"):
+        if not chosen or not other.product_ids or set(chosen) & set(other.product_ids):
+            msg = _("与满减活动“%(name)s”（%(s)s 至 %(e)s）的商品和时间重叠，请调整时间或商品。") % {
+                "name": other.name,
+                "s": timezone.localtime(other.starts_at).strftime("%Y-%m-%d %H:%M"),
+                "e": timezone.localtime(other.ends_at).strftime("%Y-%m-%d %H:%M"),
+            }
+            raise Conflict(msg, code="spend_and_save_overlap", fields={"starts_at": [msg]})
     promotions_changed(store.pk)
-    return SpendAndSave.objects.create(store=store, name=name, tiers=cleaned, starts_at=starts_at, ends_at=ends_at)
+    return SpendAndSave.objects.create(
+        store=store, name=name, tiers=cleaned, starts_at=starts_at, ends_at=ends_at, product_ids=chosen
+    )
 
 
 @transaction.atomic

@@ -99,6 +99,27 @@ def _store_url() -> str:
 # Application ---------------------------------------------------------------------------------
 
 
+def store_name_errors(
+    name: str, *, store_type: str, enterprise_kind: str = "", exclude_pk: int | None = None
+) -> list[str]:
+    """The shop-name rules (length, reserved words, kind suffixes, uniqueness) for a name not saved yet."""
+    errors: list[str] = []
+    name = (name or "").strip()
+    if len(name) < 2:
+        errors.append(_("店铺名称至少 2 个字。"))
+    if any(word in name for word in RESERVED_NAME_WORDS):
+        errors.append(_("店铺名称不能包含“拼多多”“官方”等平台保留词。"))
+    for suffix, kind in KIND_SUFFIXES.items():
+        if name.endswith(suffix) and not (store_type == StoreType.ENTERPRISE and enterprise_kind == kind):
+            errors.append(_("只有%(kind)s的名称可以以“%(suffix)s”结尾。") % {"kind": kind.label, "suffix": suffix})
+    taken = Store.objects.filter(name__iexact=name)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    if name and taken.exists():
+        errors.append(_("该店铺名称已被使用。"))
+    return errors
+
+
 def application_errors(store: Store) -> dict[str, list[str]]:
     """Field errors of the application's information (model validators plus the cross-field rules)."""
     errors: dict[str, list[str]] = {}
@@ -110,16 +131,10 @@ def application_errors(store: Store) -> dict[str, list[str]]:
     def add(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
 
-    name = (store.name or "").strip()
-    if len(name) < 2:
-        add("name", _("店铺名称至少 2 个字。"))
-    if any(word in name for word in RESERVED_NAME_WORDS):
-        add("name", _("店铺名称不能包含“拼多多”“官方”等平台保留词。"))
-    for suffix, kind in KIND_SUFFIXES.items():
-        if name.endswith(suffix) and not (store.is_enterprise and store.enterprise_kind == kind):
-            add("name", _("只有%(kind)s的名称可以以“%(suffix)s”结尾。") % {"kind": kind.label, "suffix": suffix})
-    if name and Store.objects.filter(name__iexact=name).exclude(pk=store.pk).exists():
-        add("name", _("该店铺名称已被使用。"))
+    for message in store_name_errors(
+        store.name or "", store_type=store.store_type, enterprise_kind=store.enterprise_kind, exclude_pk=store.pk
+    ):
+        add("name", message)
     if store.is_enterprise and not store.enterprise_kind:
         add("enterprise_kind", _("企业店请选择店铺类别。"))
     if not store.is_enterprise and store.enterprise_kind:
@@ -183,7 +198,45 @@ def store_update_application(*, store: Store, data: dict[str, Any], by: Any) -> 
     if errors:
         raise ValidationFailed(_("请修正标出的字段。"), fields=errors)
     _save_named(store)
+    documents_follow_type(store=store, by=by)
     return store
+
+
+# An ID card uploaded as a person's is the legal representative's once the store becomes a company's.
+CARRIED_DOCUMENTS = {
+    DocumentKind.ID_FRONT: DocumentKind.LEGAL_ID_FRONT,
+    DocumentKind.ID_BACK: DocumentKind.LEGAL_ID_BACK,
+    DocumentKind.LEGAL_ID_FRONT: DocumentKind.ID_FRONT,
+    DocumentKind.LEGAL_ID_BACK: DocumentKind.ID_BACK,
+}
+
+
+def documents_follow_type(*, store: Store, by: Any) -> list[StoreDocument]:
+    """After a change of type: documents the store no longer needs leave the review queue (replaced), and
+    an ID card moves to the matching slot of the new type when that slot is empty. Returns the carried ones."""
+    required = set(store.required_document_kinds())
+    current = list(current_documents(store).select_for_update())
+    taken = {d.kind for d in current if d.kind in required}
+    carried = []
+    for document in current:
+        if document.kind in required:
+            continue
+        target = CARRIED_DOCUMENTS.get(DocumentKind(document.kind))
+        transition(document, "replace", by=by, reason=_("店铺类型变更，不再需要此资料"))
+        if target is not None and str(target) in required and str(target) not in taken and not document.is_rejected:
+            taken.add(str(target))
+            carried.append(
+                StoreDocument.objects.create(
+                    store=store,
+                    kind=target,
+                    file=document.file.name,
+                    original_name=document.original_name,
+                    content_type=document.content_type,
+                    size=document.size,
+                    uploaded_by=document.uploaded_by,
+                )
+            )
+    return carried
 
 
 def _save_named(store: Store) -> None:

@@ -24,6 +24,7 @@ from shop.forms.catalog import (
     BulkShelfForm,
     ImageUploadForm,
     ImportForm,
+    ProductFilterForm,
     ProductForm,
     SkuFormSet,
     SkuRowForm,
@@ -32,9 +33,16 @@ from shop.forms.catalog import (
     parse_specs,
 )
 from shop.models import Product, ProductImage, ProductStatus
-from shop.selectors.catalog import product_for_store, product_status_counts, products_export_rows, products_for_store
+from shop.selectors.catalog import (
+    product_categories,
+    product_for_store,
+    product_status_counts,
+    products_export_rows,
+    products_for_store,
+)
 from shop.services.catalog import (
     CSV_COLUMNS,
+    product_copy,
     product_create,
     product_image_add,
     product_image_delete,
@@ -73,16 +81,50 @@ class ProductListView(MerchantMixin, View):
         status = request.GET.get("status", "")
         if status not in ProductStatus.values:
             status = ""
-        page = Paginator(products_for_store(self.store, q=q, status=status), PAGE_SIZE).get_page(
-            request.GET.get("page")
+        filters = ProductFilterForm(request.GET, categories=product_categories(self.store))
+        chosen = filters.cleaned_data if filters.is_valid() else {}
+        products = products_for_store(
+            self.store,
+            q=q,
+            status=status,
+            category=chosen["category"].pk if chosen.get("category") else None,
+            stock=chosen.get("stock") or "",
+            price_min=chosen.get("price_min"),
+            price_max=chosen.get("price_max"),
+            sort=chosen.get("sort") or "",
         )
+        page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
         tabs = [("", _("全部"))] + [(s.value, s.label) for s in ProductStatus]
         counts = product_status_counts(self.store)
+        keep = request.GET.copy()
+        keep.pop("status", None)
+        keep.pop("page", None)
         return render(
             request,
             "shop/catalog/product_list.html",
-            {"page": page, "q": q, "status": status, "tabs": [(v, label, counts[v]) for v, label in tabs]},
+            {
+                "page": page,
+                "q": q,
+                "status": status,
+                "filters": filters,
+                "keep_query": keep.urlencode(),
+                "tabs": [(v, label, counts[v]) for v, label in tabs],
+            },
         )
+
+
+class ProductCopyView(MerchantMixin, View):
+    """复制: a new draft from a product, opened for editing."""
+
+    def post(self, request, pk):
+        product = product_for_store(self.store, pk)
+        try:
+            copy = product_copy(product=product, by=merchant_actor(request))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return _back(request) or redirect("shop:product_list")
+        messages.success(request, _("已复制为新草稿“%(title)s”，请修改后保存。") % {"title": copy.title})
+        return redirect("shop:product_edit", pk=copy.pk)
 
 
 class ProductBulkView(MerchantMixin, View):
@@ -116,6 +158,14 @@ def _posted_rows(data) -> list[dict]:
 class ProductFormView(MerchantMixin, View):
     template_name = "shop/catalog/product_form.html"
 
+    def dispatch(self, request, *args, **kwargs):
+        # 发布商品 is refused up front, before the merchant fills a form the service would refuse anyway.
+        store = getattr(request, "store", None)
+        if request.user.is_authenticated and store is not None and not store.is_open():
+            messages.error(request, _("店铺开业后才能发布和编辑商品。请先完成开店流程。"))
+            return redirect("shop:store_detail" if not store.has_opened() else "shop:product_list")
+        return super().dispatch(request, *args, **kwargs)
+
     def get_product(self, pk) -> Product | None:
         return product_for_store(self.store, pk) if pk else None
 
@@ -131,7 +181,7 @@ class ProductFormView(MerchantMixin, View):
 
     def post(self, request, pk=None):
         product = self.get_product(pk)
-        form = ProductForm(request.POST, instance=product)
+        form = ProductForm(request.POST, request.FILES, instance=product)
         if "regenerate" in request.POST:
             return self.render_form(form, _regenerated(request.POST), product)
         formset = SkuFormSet(request.POST)
@@ -141,7 +191,11 @@ class ProductFormView(MerchantMixin, View):
         try:
             if product is None:
                 product = product_create(
-                    store=self.store, fields=form.product_fields(), skus=skus, by=merchant_actor(request)
+                    store=self.store,
+                    fields=form.product_fields(),
+                    skus=skus,
+                    images=form.cleaned_data.get("images") or [],
+                    by=merchant_actor(request),
                 )
                 messages.success(request, _("商品已创建（草稿）。"))
             else:
@@ -299,6 +353,7 @@ urlpatterns: list = [
     path("products/export.csv", ProductExportView.as_view(), name="product_export"),
     path("products/<int:pk>/", ProductDetailView.as_view(), name="product_detail"),
     path("products/<int:pk>/edit/", ProductFormView.as_view(), name="product_edit"),
+    path("products/<int:pk>/copy/", ProductCopyView.as_view(), name="product_copy"),
     path("products/<int:pk>/stock/", ProductStockView.as_view(), name="product_stock"),
     path("products/<int:pk>/images/", ProductImageAddView.as_view(), name="product_image_add"),
     path(

@@ -13,14 +13,19 @@ from django.views import View
 from portal.actors import merchant_actor
 from portal.exceptions import DomainError
 from portal.tenancy import MerchantMixin
-from shop.forms.promotions import AddQuantityForm, CouponForm, DiscountForm, SpendAndSaveForm
-from shop.models import CouponBatch, LimitedTimeDiscount, SpendAndSave
-from shop.selectors.catalog import coupons_for_store, discounts_for_store, spend_and_saves_for_store
+from shop.forms.promotions import AddQuantityForm, CouponForm, DiscountActivityForm, SpendAndSaveForm
+from shop.models import CouponBatch, LimitedTimeDiscount, PromotionStatus, SpendAndSave
+from shop.selectors.catalog import (
+    coupons_for_store,
+    discount_activities_for_store,
+    spend_and_saves_for_store,
+)
 from shop.services.promotions import (
     coupon_add_quantity,
     coupon_create,
     coupon_end,
-    discount_create,
+    discount_activity_create,
+    discount_activity_end,
     discount_end,
     spend_and_save_create,
     spend_and_save_end,
@@ -42,7 +47,7 @@ class PromotionListView(MerchantMixin, View):
         if tab not in dict(TABS):
             tab = "discounts"
         rows = {
-            "discounts": discounts_for_store,
+            "discounts": discount_activities_for_store,
             "spend_and_save": spend_and_saves_for_store,
             "coupons": coupons_for_store,
         }[tab](self.store)
@@ -84,25 +89,82 @@ class _CreateView(MerchantMixin, View):
         return self.render_form(form, status=400)
 
 
+def _attach_listed(form, exc: DomainError, listed: str) -> None:
+    """A service error whose field `listed` holds one message per row (SKU, tier): each becomes a form error."""
+    if exc.fields.get(listed):
+        for message in exc.fields[listed]:
+            form.add_error(None, message)
+    else:
+        attach_error(form, exc)
+
+
 class DiscountCreateView(_CreateView):
-    form_class = DiscountForm
+    """新建限时折扣: one activity, many SKUs of many products, a discount in 折 or a price per SKU."""
+
     title = gettext_lazy("新建限时折扣")
     tab = "discounts"
 
     def make_form(self, data=None):
-        return DiscountForm(data, store=self.store)
+        return DiscountActivityForm(data, store=self.store)
 
-    def create(self, data):
-        return discount_create(store=self.store, by=merchant_actor(self.request), **data)
+    def render_form(self, form, status=200):
+        return render(
+            self.request,
+            "shop/promotions/discount_form.html",
+            {"form": form, "title": self.title, "tab": self.tab},
+            status=status,
+        )
+
+    def post(self, request):
+        form = self.make_form(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                made = discount_activity_create(
+                    store=self.store,
+                    name=data["name"],
+                    starts_at=data["starts_at"],
+                    ends_at=data["ends_at"],
+                    per_buyer_limit=data.get("per_buyer_limit"),
+                    items=form.items(),
+                    by=merchant_actor(request),
+                )
+            except DomainError as exc:
+                _attach_listed(form, exc, "items")
+            else:
+                messages.success(request, _("限时折扣已创建，共 %(n)d 个 SKU。") % {"n": len(made)})
+                return redirect(f"{reverse('shop:promotion_list')}?tab={self.tab}")
+        return self.render_form(form, status=400)
 
 
 class SpendAndSaveCreateView(_CreateView):
-    form_class = SpendAndSaveForm
+    """新建满减: tiers as rows (满 … 减 …), the whole store or chosen products."""
+
     title = gettext_lazy("新建满减活动")
     tab = "spend_and_save"
 
-    def create(self, data):
-        return spend_and_save_create(store=self.store, by=merchant_actor(self.request), **data)
+    def make_form(self, data=None):
+        return SpendAndSaveForm(data, store=self.store)
+
+    def render_form(self, form, status=200):
+        return render(
+            self.request,
+            "shop/promotions/spend_and_save_form.html",
+            {"form": form, "title": self.title, "tab": self.tab},
+            status=status,
+        )
+
+    def post(self, request):
+        form = self.make_form(request.POST)
+        if form.is_valid():
+            try:
+                spend_and_save_create(store=self.store, by=merchant_actor(request), **form.service_data())
+            except DomainError as exc:
+                _attach_listed(form, exc, "tiers")
+            else:
+                messages.success(request, _("活动已创建。"))
+                return redirect(f"{reverse('shop:promotion_list')}?tab={self.tab}")
+        return self.render_form(form, status=400)
 
 
 class CouponCreateView(_CreateView):
@@ -125,13 +187,41 @@ class PromotionEndView(MerchantMixin, View):
         "coupons": (CouponBatch.objects.filter(platform_funded=False), lambda obj, by: coupon_end(coupon=obj, by=by)),
     }
 
+    def get_object(self, kind, pk):
+        model, _end = self.kinds[kind]
+        return get_object_or_404(model, store=self.store, pk=pk)
+
+    def get(self, request, kind, pk):
+        """结束 asks first: what ends, and that buyers lose the offer at once."""
+        if kind not in self.kinds:
+            return redirect("shop:promotion_list")
+        obj = self.get_object(kind, pk)
+        siblings = []
+        if kind == "discounts" and obj.activity:
+            siblings = list(
+                LimitedTimeDiscount.objects.filter(
+                    store=self.store, activity=obj.activity, status=PromotionStatus.ACTIVE
+                )
+                .select_related("sku__product")
+                .order_by("pk")
+            )
+        context = {"obj": obj, "kind": kind, "siblings": siblings, "label": dict(TABS)[kind]}
+        return render(request, "shop/promotions/promotion_end_confirm.html", context)
+
     def post(self, request, kind, pk):
         if kind not in self.kinds:
             return redirect("shop:promotion_list")
-        model, end = self.kinds[kind]
-        obj = get_object_or_404(model, store=self.store, pk=pk)
+        _model, end = self.kinds[kind]
+        obj = self.get_object(kind, pk)
+        if request.POST.get("confirm") != "1":
+            return redirect("shop:promotion_end", kind=kind, pk=pk)
         try:
-            end(obj, request.user)
+            if kind == "discounts" and obj.activity:
+                ended = discount_activity_end(store=self.store, activity=obj.activity, by=merchant_actor(request))
+                if not ended:
+                    end(obj, merchant_actor(request))  # nothing live left: the refusal explains why
+            else:
+                end(obj, merchant_actor(request))
             messages.success(request, _("活动已结束。"))
         except DomainError as exc:
             messages.error(request, exc.message)

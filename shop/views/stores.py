@@ -30,7 +30,7 @@ from shop.forms.stores import (
     StoreTypeForm,
     attach_errors,
 )
-from shop.models import AgreementVersion, DocumentKind, Store, StoreDocument, StoreStatus
+from shop.models import AgreementVersion, DocumentKind, Store, StoreDocument, StoreStatus, StoreType
 from shop.selectors import stores as selectors
 from shop.services import deposit as deposit_services
 from shop.services import stores as services
@@ -108,7 +108,14 @@ class OnboardingStartView(LoginRequiredMixin, View):
         return redirect("shop:onboarding_info")
 
     def render(self, form, status: int = 200) -> HttpResponse:
-        context = {"form": form, "store": self.store, "steps": steps_for(self.store, "type"), "step": "type"}
+        chosen = form.data.get("store_type") if form.is_bound else form.initial.get("store_type")
+        context = {
+            "form": form,
+            "store": self.store,
+            "steps": steps_for(self.store, "type"),
+            "step": "type",
+            "enterprise_chosen": chosen == StoreType.ENTERPRISE,
+        }
         return render(self.request, "shop/stores/wizard_type.html", context, status=status)
 
 
@@ -126,7 +133,8 @@ class OnboardingInfoView(LoginRequiredMixin, View):
 
     def form(self, data=None) -> StoreInfoForm:
         chosen = self.new_type or {"store_type": self.store.store_type, "enterprise_kind": self.store.enterprise_kind}
-        instance = self.store or Store(**chosen)
+        # The form works on its own copy: an invalid name must not reach the title, heading or top bar.
+        instance = Store.objects.get(pk=self.store.pk) if self.store else Store(**chosen)
         return StoreInfoForm(data, instance=instance, **chosen)
 
     def get(self, request):

@@ -5,6 +5,7 @@ import pytest
 from shop.models import Product, ProductStatus
 from tests.browser.conftest import login
 from tests.factories import CategoryFactory
+from tests.shop.store_helpers import png_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,6 +25,7 @@ def test_create_product_with_sku_matrix(page, live_server, merchant, screenshot)
         page.fill(f"input[name=form-{i}-price]", "59.90")
         page.fill(f"input[name=form-{i}-group_price]", "49.90")
         page.fill(f"input[name=form-{i}-stock]", "10")
+    page.set_input_files("input[name=images]", [{"name": "main.png", "mimeType": "image/png", "buffer": png_bytes()}])
     screenshot(page, "catalog-product-form")
     page.click("[data-testid=save]")
     page.wait_for_selector("[data-testid=on-sale]")

@@ -10,6 +10,7 @@ from shop.models import ProductStatus, PromotionStatus
 from shop.services.promotions import coupon_claim, coupon_create, coupon_end, discount_create
 from tests.conftest import force_status
 from tests.factories import ProductFactory, SkuFactory
+from tests.shop.catalog_support import pictured
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +38,7 @@ def test_changelists_load_and_search(admin_client, store, model):
 
 
 def test_shelf_actions(admin_client, store):
-    good = SkuFactory(product__store=store).product
+    good = pictured(SkuFactory(product__store=store).product)
     empty = ProductFactory(store=store)
     url = reverse("admin:shop_product_changelist")
     admin_client.post(url, {"action": "put_on_sale", "_selected_action": [good.pk, empty.pk]})

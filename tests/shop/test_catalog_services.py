@@ -22,6 +22,7 @@ from shop.services.catalog import (
 )
 from tests.conftest import force_status
 from tests.factories import CategoryFactory, OrderItemFactory, ProductFactory, SkuFactory
+from tests.shop.catalog_support import pictured
 
 pytestmark = pytest.mark.django_db
 
@@ -123,7 +124,7 @@ def test_product_update_keeps_stock_of_kept_specs_and_refuses_dropping_ordered_s
 
 
 def test_transitions_allowed(store):
-    product = SkuFactory(product__store=store).product
+    product = pictured(SkuFactory(product__store=store).product)
     product_put_on_sale(product=product, by="t")
     product.refresh_from_db()
     assert product.status == ProductStatus.ON_SALE
@@ -152,7 +153,7 @@ def test_put_on_sale_needs_skus_and_open_store(store):
     empty = ProductFactory(store=store)
     with pytest.raises(IllegalTransition):
         product_put_on_sale(product=empty, by="t")
-    product = SkuFactory(product__store=store).product
+    product = pictured(SkuFactory(product__store=store).product)
     force_status(store, "suspended")
     with pytest.raises(Conflict):
         product_put_on_sale(product=product, by="t")
@@ -162,9 +163,9 @@ def test_put_on_sale_needs_skus_and_open_store(store):
 
 
 def test_bulk_shelf_reports_failures_and_ignores_other_stores(store, other_store):
-    good = SkuFactory(product__store=store).product
+    good = pictured(SkuFactory(product__store=store).product)
     empty = ProductFactory(store=store)
-    foreign = SkuFactory(product__store=other_store).product
+    foreign = pictured(SkuFactory(product__store=other_store).product)
     done, errors = products_set_shelf(store=store, product_ids=[good.pk, empty.pk, foreign.pk], on_sale=True, by="t")
     assert done == 1
     assert len(errors) == 1 and empty.title in errors[0]

@@ -67,10 +67,14 @@ def test_list_constant_queries(merchant_client, store, django_assert_max_num_que
             merchant_client.get(reverse("shop:promotion_list"), {"tab": tab})
 
 
+def discount_post(chosen, window, **data):
+    return {"name": "双11限时折扣", "kind": "permille", "zhe": "8.5", "skus": [s.pk for s in chosen], **window, **data}
+
+
 def test_create_discount(merchant_client, store, sku, window):
     assert merchant_client.get(reverse("shop:discount_create")).status_code == 200
     response = merchant_client.post(
-        reverse("shop:discount_create"), {"sku": sku.pk, "kind": "price", "price": "79.90", **window}
+        reverse("shop:discount_create"), discount_post([sku], window, kind="price", **{f"price_{sku.pk}": "79.90"})
     )
     assert response.status_code == 302
     assert LimitedTimeDiscount.objects.get().price == 7990
@@ -79,53 +83,76 @@ def test_create_discount(merchant_client, store, sku, window):
 @pytest.mark.parametrize(
     ("data", "field"),
     [
-        ({"kind": "price", "price": ""}, "price"),
-        ({"kind": "price", "price": "100.00"}, "price"),  # service: not below the single price
-        ({"kind": "permille", "permille": "1500"}, "permille"),
-        ({"kind": "permille", "permille": "500", "ends_at": "2020-01-01T00:00"}, "ends_at"),
-        ({"kind": "price", "price": "1", "sku": "999999"}, "sku"),
+        ({"kind": "price"}, "price_{pk}"),
+        ({"kind": "price", "price_{pk}": "100.00"}, "items"),  # service: not below the single price
+        ({"zhe": "15"}, "zhe"),
+        ({"zhe": ""}, "zhe"),
+        ({"ends_at": "2020-01-01T00:00"}, "ends_at"),
+        ({"skus": ["999999"]}, "skus"),
     ],
 )
 def test_create_discount_bad_input(merchant_client, sku, window, data, field):
-    response = merchant_client.post(reverse("shop:discount_create"), {"sku": sku.pk, **window, **data})
+    data = {k.format(pk=sku.pk): v for k, v in data.items()}
+    response = merchant_client.post(reverse("shop:discount_create"), discount_post([sku], window, **data))
     assert response.status_code == 400
-    assert f'data-field="{field}"' in response.content.decode()
+    page = response.content.decode()
+    if field == "items":
+        assert 'data-testid="form-errors"' in page and "低于单买价" in page
+    else:
+        assert f'data-field="{field.format(pk=sku.pk)}"' in page
     assert not LimitedTimeDiscount.objects.exists()
 
 
-def test_create_overlapping_discount_shows_error(merchant_client, store, sku, window):
-    data = {"sku": sku.pk, "kind": "permille", "permille": "800", **window}
-    merchant_client.post(reverse("shop:discount_create"), data)
-    response = merchant_client.post(reverse("shop:discount_create"), data)
+def test_create_overlapping_discount_names_the_activity(merchant_client, store, sku, window):
+    merchant_client.post(reverse("shop:discount_create"), discount_post([sku], window, name="春季大促"))
+    response = merchant_client.post(reverse("shop:discount_create"), discount_post([sku], window, name="另一个"))
     assert response.status_code == 400
-    assert 'data-field="starts_at"' in response.content.decode() and "重叠" in response.content.decode()
+    page = response.content.decode()
+    assert "重叠" in page and "春季大促" in page
     assert LimitedTimeDiscount.objects.count() == 1
 
 
 def test_discount_for_other_stores_sku_is_not_offered(merchant_client, other_store, window):
     foreign = SkuFactory(product__store=other_store)
-    response = merchant_client.post(
-        reverse("shop:discount_create"), {"sku": foreign.pk, "kind": "permille", "permille": "500", **window}
-    )
+    response = merchant_client.post(reverse("shop:discount_create"), discount_post([foreign], window))
     assert response.status_code == 400
     assert not LimitedTimeDiscount.objects.exists()
 
 
+def tier_rows(*pairs):
+    data = {}
+    for i, (threshold, discount) in enumerate(pairs):
+        data[f"threshold_{i}"], data[f"discount_{i}"] = threshold, discount
+    return data
+
+
 def test_create_spend_and_save(merchant_client, window):
     response = merchant_client.post(
-        reverse("shop:spend_and_save_create"), {"name": "满减", "tiers": "满100减10\n满200减25", **window}
+        reverse("shop:spend_and_save_create"), {"name": "满减", **tier_rows(("200", "25"), ("100", "10")), **window}
     )
     assert response.status_code == 302
     assert SpendAndSave.objects.get().tiers == [
         {"threshold": 10000, "discount": 1000},
         {"threshold": 20000, "discount": 2500},
     ]
+    assert SpendAndSave.objects.get().product_ids == []
 
 
-@pytest.mark.parametrize("tiers", ["", "满一百减十", "满100减100", "满100减10\n满200减5"])
-def test_create_spend_and_save_bad_tiers(merchant_client, window, tiers):
-    response = merchant_client.post(reverse("shop:spend_and_save_create"), {"name": "满减", "tiers": tiers, **window})
-    assert response.status_code == 400 and 'data-field="tiers"' in response.content.decode()
+@pytest.mark.parametrize(
+    ("tiers", "field"),
+    [
+        ((), "tiers"),
+        ((("一百", "10"),), "threshold_0"),
+        ((("100", ""),), "discount_0"),
+        ((("100", "100"),), "tiers"),
+        ((("100", "10"), ("200", "5")), "tiers"),
+    ],
+)
+def test_create_spend_and_save_bad_tiers(merchant_client, window, tiers, field):
+    response = merchant_client.post(
+        reverse("shop:spend_and_save_create"), {"name": "满减", **tier_rows(*tiers), **window}
+    )
+    assert response.status_code == 400 and f'data-field="{field}"' in response.content.decode()
     assert not SpendAndSave.objects.exists()
 
 
@@ -189,10 +216,11 @@ def test_end_and_add_quantity(merchant_client, store, sku):
     c.refresh_from_db()
     assert c.quantity == 10
     for kind, obj in (("discounts", d), ("spend_and_save", s), ("coupons", c)):
-        assert merchant_client.post(reverse("shop:promotion_end", args=[kind, obj.pk])).status_code == 302
+        url = reverse("shop:promotion_end", args=[kind, obj.pk])
+        assert merchant_client.post(url, {"confirm": "1"}).status_code == 302
         obj.refresh_from_db()
         assert obj.status == PromotionStatus.ENDED
-    again = merchant_client.post(reverse("shop:promotion_end", args=["coupons", c.pk]), follow=True)
+    again = merchant_client.post(reverse("shop:promotion_end", args=["coupons", c.pk]), {"confirm": "1"}, follow=True)
     assert list(again.context["messages"])
 
 
@@ -202,8 +230,14 @@ def test_other_stores_promotions_are_404(merchant_client, other_store):
     foreign_sku = SkuFactory(product__store=other_store)
     d = discount_create(store=other_store, sku=foreign_sku, kind="permille", permille=500, by="t", **span)
     c = coupon_create(store=other_store, name="c", kind="threshold", amount=10, quantity=5, by="t", **span)
-    assert merchant_client.post(reverse("shop:promotion_end", args=["discounts", d.pk])).status_code == 404
-    assert merchant_client.post(reverse("shop:promotion_end", args=["coupons", c.pk])).status_code == 404
+    assert (
+        merchant_client.post(reverse("shop:promotion_end", args=["discounts", d.pk]), {"confirm": "1"}).status_code
+        == 404
+    )
+    assert (
+        merchant_client.post(reverse("shop:promotion_end", args=["coupons", c.pk]), {"confirm": "1"}).status_code == 404
+    )
+    assert merchant_client.get(reverse("shop:promotion_end", args=["coupons", c.pk])).status_code == 404
     assert merchant_client.post(reverse("shop:coupon_add_quantity", args=[c.pk]), {"extra": "5"}).status_code == 404
     d.refresh_from_db()
     c.refresh_from_db()
