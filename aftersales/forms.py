@@ -56,6 +56,9 @@ class ShipForm(forms.Form):
 
 class ReplyForm(forms.Form):
     text = forms.CharField(label=_("回复"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    part = forms.ChoiceField(
+        choices=[("", ""), ("review", _("评价")), ("followup", _("追评"))], required=False, widget=forms.HiddenInput
+    )
 
 
 class DecisionForm(forms.Form):

@@ -13,6 +13,7 @@ from django.views.generic import TemplateView
 from portal.actors import merchant_actor
 from portal.exceptions import DomainError
 from portal.fsm import audit_for
+from portal.keyset import PAGE_SIZES
 from portal.tenancy import MerchantMixin
 
 from . import selectors, services
@@ -20,7 +21,16 @@ from .actions import request_actions
 from .forms import ApproveForm, ReceiveForm, RejectForm, ReplyForm, ReturnAddressForm, ShipForm
 from .models import AftersalesRequest, Review
 
-PAGE_SIZE = 20
+PAGE_SIZE = PAGE_SIZES[0]
+
+
+def page_size(request) -> int:
+    """The page size the merchant chose (`?size=`), one of PAGE_SIZES."""
+    try:
+        size = int(request.GET.get("size", PAGE_SIZE))
+    except ValueError:
+        return PAGE_SIZE
+    return size if size in PAGE_SIZES else PAGE_SIZE
 
 
 class RequestListView(MerchantMixin, TemplateView):
@@ -31,12 +41,12 @@ class RequestListView(MerchantMixin, TemplateView):
         if tab not in selectors.TABS:
             tab = "all"
         q = self.request.GET.get("q", "").strip()[:40]
-        page = Paginator(selectors.request_list(store=self.store, tab=tab, q=q), PAGE_SIZE).get_page(
+        page = Paginator(selectors.request_list(store=self.store, tab=tab, q=q), page_size(self.request)).get_page(
             self.request.GET.get("page")
         )
         counts = selectors.tab_counts(store=self.store)
         tabs = [(key, label, counts[key]) for key, (label, _s) in selectors.TABS.items()]
-        return super().get_context_data(page=page, tab=tab, tabs=tabs, q=q, **kwargs)
+        return super().get_context_data(page=page, tab=tab, tabs=tabs, q=q, page_sizes=PAGE_SIZES, **kwargs)
 
 
 def _forms(req: AftersalesRequest, actions: frozenset[str]) -> dict:
@@ -135,9 +145,10 @@ class ReviewListView(MerchantMixin, TemplateView):
         score = g.get("score", "") if g.get("score") in selectors.SCORE_FILTERS else ""
         photos, unanswered = g.get("photos") == "1", g.get("unanswered") == "1"
         qs = selectors.review_list(store=self.store, score=score, photos=photos, unanswered=unanswered)
-        page = Paginator(qs, PAGE_SIZE).get_page(g.get("page"))
+        page = Paginator(qs, page_size(self.request)).get_page(g.get("page"))
         return super().get_context_data(
             page=page,
+            page_sizes=PAGE_SIZES,
             score=score,
             photos=photos,
             unanswered=unanswered,
@@ -157,7 +168,11 @@ class ReviewReplyView(MerchantMixin, View):
         if form.is_valid():
             try:
                 review = services.review_reply(
-                    review=review, store=self.store, text=form.cleaned_data["text"], by=merchant_actor(request)
+                    review=review,
+                    store=self.store,
+                    text=form.cleaned_data["text"],
+                    part=form.cleaned_data["part"] or None,
+                    by=merchant_actor(request),
                 )
                 form = ReplyForm()
             except DomainError as exc:
@@ -172,4 +187,5 @@ class ReviewReplyView(MerchantMixin, View):
                 messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
             return redirect("aftersales:review_list")
         # htmx swaps only 2xx answers: the fragment carries the field error itself
-        return render(request, "aftersales/_review.html", {"r": review, "reply_form": form})
+        context = {"r": review, "reply_form": form, "unanswered_count": selectors.unanswered_reviews_count(self.store)}
+        return render(request, "aftersales/_review_swap.html", context)

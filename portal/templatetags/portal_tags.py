@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from portal import hooks
 from portal.actions import available_actions
 from portal.audit import timeline_rows
 from portal.status import tone_of
@@ -73,3 +74,11 @@ def tone(obj, field: str = "status") -> str:
 def actions_for(obj, actor) -> frozenset[str]:
     """`{% with acts=shipment|actions_for:request.user %}{% if "cancel" in acts %}`: portal.actions."""
     return available_actions(obj, actor)
+
+
+@register.filter
+def courier_name(code: str) -> str:
+    """A courier's name for a code (the couriers the platform lists, `hooks.courier_choices`); the code if unknown."""
+    if not code:
+        return ""
+    return dict(hooks.courier_choices.call()).get(code, code)

@@ -24,9 +24,16 @@ from portal.tenancy import MerchantMixin
 from shop.actions import order_actions
 from shop.forms.orders import CancelForm, OrderFilterForm, ShipForm
 from shop.models.orders import OrderStatus
-from shop.selectors.orders import TABS, order_get, order_list, order_page, order_tab_counts, platform_status
+from shop.selectors.orders import (
+    TABS,
+    order_get,
+    order_list,
+    order_page,
+    order_tab_counts,
+    platform_status_display,
+)
 from shop.selectors.story import order_clock, order_live_parcel, order_story
-from shop.services.orders import order_cancel, order_reship, order_ship
+from shop.services.orders import courier_choices, order_cancel, order_reship, order_ship
 
 
 class OrderListView(MerchantMixin, TemplateView):
@@ -93,6 +100,7 @@ def export_csv(orders) -> HttpResponse:
             _("运单号"),
         ]
     )
+    couriers = dict(courier_choices())
     for order in orders.iterator(chunk_size=500):
         writer.writerow(
             [
@@ -105,7 +113,7 @@ def export_csv(orders) -> HttpResponse:
                 order.masked_phone(),
                 f"{order.province}{order.city}{order.district}{order.street}",
                 timezone.localtime(order.ship_by).strftime("%Y-%m-%d %H:%M") if order.ship_by else "",
-                f"{order.courier_code} {order.waybill_no}".strip(),
+                f"{couriers.get(order.courier_code, order.courier_code)} {order.waybill_no}".strip(),
             ]
         )
     return response
@@ -123,7 +131,7 @@ class OrderDetailView(MerchantMixin, TemplateView):
             story=order_story(order),
             live_parcel=order_live_parcel(order),
             clock=order_clock(order),
-            platform=platform_status(order),
+            platform=platform_status_display(order),
             timeline=audit_for(order),
             ship_form=kwargs.pop("ship_form", None) or ShipForm(initial=current),
             cancel_form=kwargs.pop("cancel_form", None) or CancelForm(),
