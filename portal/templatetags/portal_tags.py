@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from portal import hooks
 from portal.actions import available_actions
 from portal.audit import timeline_rows
+from portal.i18n import stored_text
 from portal.status import tone_of
 
 register = template.Library()
@@ -82,3 +83,9 @@ def courier_name(code: str) -> str:
     if not code:
         return ""
     return dict(hooks.courier_choices.call()).get(code, code)
+
+
+@register.filter
+def system_text(text) -> str:
+    """System-generated text stored in a row, read in the active language (`portal.i18n.stored_text`)."""
+    return stored_text(text)

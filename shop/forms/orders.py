@@ -9,6 +9,7 @@ from portal.keyset import PAGE_SIZES
 from portal.regions import PROVINCES
 from portal.widgets import FastSelect
 from shop.models import Product, Store
+from shop.models.orders import MemoFlag
 from shop.selectors.orders import TABS, OrderFilters
 from shop.services.orders import courier_choices
 
@@ -68,6 +69,13 @@ class ShipForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["courier_code"].choices = [("", "—"), *courier_choices()]
+
+
+class MemoForm(forms.Form):
+    """The merchant's memo and flag (商家备注) of one order or of a selection."""
+
+    memo = forms.CharField(label=_("商家备注"), max_length=200, required=False)
+    flag = forms.ChoiceField(label=_("旗帜"), choices=[("", _("无旗帜")), *MemoFlag.choices], required=False)
 
 
 class CancelForm(forms.Form):
