@@ -204,9 +204,7 @@ HAPPY_REVIEWS = 24
 def _happy_buyers(store: Store, owner) -> None:
     """Most buyers of the store's history were pleased: their reviews (answered) keep its ratings where a
     flagship store's are, so the curated ones above stand out as the cases to handle."""
-    received = Order.objects.filter(
-        store=store, status="completed", buyer_ref__startswith="demo-", reviews__isnull=True
-    )
+    received = Order.objects.filter(store=store, status="completed", buyer_ref__startswith="demo-", reviews__isnull=True)
     made = 0
     for order in received.order_by("-id")[: HAPPY_REVIEWS * 2]:
         if made >= HAPPY_REVIEWS:

@@ -25,7 +25,6 @@ def seed(*, password: str) -> list[tuple[str, str]]:
             user.groups.add(Group.objects.get(name=group))
     return [(u, w) for u, w, _g in STAFF]
 
-
 INBOX_UNREAD = 10  # what a merchant opening the demo finds waiting, per user
 INBOX_PER_KIND = 2
 
@@ -38,9 +37,7 @@ def settle_inbox(*, first_id: int = 1) -> int:
 
     from .models import Notification
 
-    unread = Notification.objects.filter(read_at__isnull=True, pk__gte=first_id).order_by(
-        "user_id", "-created_at", "-id"
-    )
+    unread = Notification.objects.filter(read_at__isnull=True, pk__gte=first_id).order_by("user_id", "-created_at", "-id")
     keep: list[int] = []
     per_user: dict[int, int] = {}
     per_kind: dict[tuple[int, str], int] = {}

@@ -124,6 +124,8 @@ def grant_staff_roles(apps: Any, using: str = "default") -> None:
         wanted = [
             perm.pk
             for label, codenames in by_app.items()
-            for perm in Permission.objects.using(using).filter(content_type__app_label=label, codename__in=codenames)
+            for perm in Permission.objects.using(using).filter(
+                content_type__app_label=label, codename__in=codenames
+            )
         ]
         group.permissions.set(wanted)

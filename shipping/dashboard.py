@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from portal import dashboard
 from portal.charts import Chart, hbars
 from portal.dashboard import TodoItem, admin_link, link, period_days
+from portal.i18n import stored_text
 
 from .models import Shipment, ShipmentStatus
 from .selectors import unanswered_message_count
@@ -84,7 +85,7 @@ def courier_performance(store, days: int, now: datetime | None = None) -> Chart:
     title = _("快递履约（近 %(n)d 天下单）") % {"n": days}
     labels, values = [], []
     for row in table:
-        labels += [f"{row[0]} {_('2小时接单')}", f"{row[0]} {_('24小时揽收')}"]
+        labels += [f"{stored_text(row[0])} {_('2小时接单')}", f"{stored_text(row[0])} {_('24小时揽收')}"]
         values += [float(row[2]), float(row[3])]
     return Chart(
         key="couriers",

@@ -176,10 +176,7 @@ def warn_near_timeout() -> int:
                 title=_("售后申请即将超时：%(sn)s") % {"sn": req.request_sn},
                 body=_("请在截止时间前处理，超时将自动同意。"),
                 url=reverse("aftersales:request_detail", args=[req.pk]),
-                data={
-                    "request_sn": req.request_sn,
-                    "deadline_at": req.deadline_at.isoformat() if req.deadline_at else None,
-                },
+                data={"request_sn": req.request_sn, "deadline_at": req.deadline_at.isoformat() if req.deadline_at else None},
             )
         AftersalesRequest.objects.filter(pk__in=[r.pk for r in requests]).update(near_timeout_notified=True)
     return len(requests)

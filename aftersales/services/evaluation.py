@@ -17,9 +17,7 @@ from ..models import AftersalesRequest, Complaint, ComplaintStatus, Decision, Ds
 from ..selectors import dsr_rows
 
 
-def store_metrics(
-    *, store_ids: list[int], since: datetime, now: datetime
-) -> dict[int, dict[str, Decimal | int | None]]:
+def store_metrics(*, store_ids: list[int], since: datetime, now: datetime) -> dict[int, dict[str, Decimal | int | None]]:
     """portal.hooks.store_metrics: DSR, after-sales rate (per paid order), disputes lost, upheld complaints."""
     ratings = dsr_rows(store_ids=store_ids, now=now)
     paid = paid_order_counts(store_ids=store_ids, since=since, now=now)
@@ -85,3 +83,5 @@ def dsr_snapshot_all(*, day: date | None = None, now: datetime | None = None) ->
         update_fields=["description", "logistics", "service", "review_count"],
     )
     return len(snapshots)
+
+

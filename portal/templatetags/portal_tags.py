@@ -82,7 +82,7 @@ def courier_name(code: str) -> str:
     """A courier's name for a code (the couriers the platform lists, `hooks.courier_choices`); the code if unknown."""
     if not code:
         return ""
-    return dict(hooks.courier_choices.call()).get(code, code)
+    return stored_text(dict(hooks.courier_choices.call()).get(code, code))
 
 
 @register.filter

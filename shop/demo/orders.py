@@ -154,9 +154,7 @@ def _after_payment(order: Order, rng: random.Random, now: datetime) -> None:
         return
     # Shipped before the order's ship-by deadline (some close to it): the history earned no late-shipping fines.
     window = (order.ship_by - clock).total_seconds() / 3600 if order.ship_by else 48
-    ship_at = clock + timedelta(
-        hours=rng.uniform(1, window * 0.6) if roll < 0.92 else rng.uniform(window * 0.6, window - 1)
-    )
+    ship_at = clock + timedelta(hours=rng.uniform(1, window * 0.6) if roll < 0.92 else rng.uniform(window * 0.6, window - 1))
     if ship_at > now:
         return  # still to ship
     with clock_at(ship_at):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.i18n import stored_text
 from portal.keyset import PAGE_SIZES
 from portal.regions import PROVINCES
 from portal.widgets import FastSelect
@@ -39,6 +40,8 @@ class OrderFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = Product.objects.filter(store=store).only("pk", "title")
         self.fields["q"].widget.attrs["placeholder"] = _("订单号 / 收件人手机 / 姓名")
+        # the value stays the province's own name (orders store it); the label is read in the page's language
+        self.fields["province"].choices = [("", _("全部"))] + [(p, stored_text(p)) for p in PROVINCES]
 
     def clean(self):
         data = super().clean()

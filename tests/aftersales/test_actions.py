@@ -90,7 +90,7 @@ BUYER = {
 
 
 def test_who_is_offered_what_on_a_refund_only_request(order, merchant, staff_user):
-    req = request_in(order, "requested")
+    req = request_in(order, "requested", offer_amount=500)
     actors = {
         "merchant": merchant,
         "buyer": "buyer:b1",

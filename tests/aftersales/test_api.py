@@ -31,9 +31,7 @@ def open_body(order, **kw):
     }
 
 
-def test_buyer_opens_with_photos_and_merchant_runs_the_return(
-    api, order, django_capture_on_commit_callbacks, storefront
-):
+def test_buyer_opens_with_photos_and_merchant_runs_the_return(api, order, django_capture_on_commit_callbacks, storefront):
     body = open_body(order, photos=[png("a.png"), png("b.png")])
     response = storefront.post(reverse("api-aftersales-open"), body, format="multipart", HTTP_IDEMPOTENCY_KEY="open-1")
     assert response.status_code == 201, response.json()
@@ -183,10 +181,7 @@ def test_reviews_through_the_api(api, order, storefront):
     }
     r = storefront.post(reverse("api-review-create"), body, format="json", HTTP_IDEMPOTENCY_KEY="rv-1")
     assert r.status_code == 201 and r.json()["buyer"] == "匿名买家"
-    assert (
-        storefront.post(reverse("api-review-create"), body, format="json", HTTP_IDEMPOTENCY_KEY="rv-1").status_code
-        == 201
-    )
+    assert storefront.post(reverse("api-review-create"), body, format="json", HTTP_IDEMPOTENCY_KEY="rv-1").status_code == 201
     assert storefront.post(reverse("api-review-create"), body, format="json").status_code == 409
     assert storefront.post(reverse("api-review-create"), body | {"score_service": 6}, format="json").status_code == 400
     pk = r.json()["id"]
@@ -214,6 +209,5 @@ def test_buyer_files_a_complaint(order, other_store, storefront):
     assert storefront.post(reverse("api-complaint-file"), body | {"category": "nope"}, format="json").status_code == 400
     other = make_order(other_store)
     assert (
-        storefront.post(reverse("api-complaint-file"), body | {"order_sn": other.order_sn}, format="json").status_code
-        == 404
+        storefront.post(reverse("api-complaint-file"), body | {"order_sn": other.order_sn}, format="json").status_code == 404
     )

@@ -37,9 +37,7 @@ def shown(merchant_client, api, shipment) -> dict[str, bool]:
     }
 
 
-def test_full_while_to_ship_masked_once_picked_up(
-    merchant_client, api, store, sender, django_capture_on_commit_callbacks
-):
+def test_full_while_to_ship_masked_once_picked_up(merchant_client, api, store, sender, django_capture_on_commit_callbacks):
     # given a booked parcel of an order still to be shipped
     order = paid_order(store)
     order.recipient_phone = PHONE
@@ -48,12 +46,7 @@ def test_full_while_to_ship_masked_once_picked_up(
         shipment = book(store, [order]).shipments.get()
     shipment.refresh_from_db()
     # then the merchant sees the full number on every surface
-    assert shown(merchant_client, api, shipment) == {
-        "page": True,
-        "api": True,
-        "label": True,
-        "masked everywhere": False,
-    }
+    assert shown(merchant_client, api, shipment) == {"page": True, "api": True, "label": True, "masked everywhere": False}
     # when the courier picks it up (the order ships)
     pick_up(shipment)
     order.refresh_from_db()

@@ -110,10 +110,7 @@ def test_other_stores_objects_are_404(api, other_store, storefront):
         response = api.get(url)
         assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
     assert api.post(reverse("api-sku-stock", args=[sku.pk]), {"stock": 5}, format="json").status_code == 404
-    assert (
-        storefront.post(reverse("api-coupon-claim", args=[batch.pk]), {"buyer_ref": "b"}, format="json").status_code
-        == 404
-    )
+    assert storefront.post(reverse("api-coupon-claim", args=[batch.pk]), {"buyer_ref": "b"}, format="json").status_code == 404
     sku.refresh_from_db()
     assert sku.stock == 1
     assert not CouponClaim.objects.exists()

@@ -39,9 +39,7 @@ def late_order(store, clock, buyer="buyer-1"):
     return sku, order
 
 
-def test_late_shipping_grants_a_3_yuan_coupon_that_takes_3_yuan_off_the_next_order(
-    store, clock, django_capture_on_commit_callbacks
-):
+def test_late_shipping_grants_a_3_yuan_coupon_that_takes_3_yuan_off_the_next_order(store, clock, django_capture_on_commit_callbacks):
     # given a late order
     sku, order = late_order(store, clock)
     # when the sweep compensates it

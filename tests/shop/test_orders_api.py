@@ -63,9 +63,7 @@ def test_place_is_idempotent(store, storefront):
     assert Order.objects.count() == 1
     sku.refresh_from_db()
     assert sku.stock == 8
-    other = storefront.post(
-        "/api/v1/orders/place/", order_body(sku, buyer_note="x"), format="json", HTTP_IDEMPOTENCY_KEY="k1"
-    )
+    other = storefront.post("/api/v1/orders/place/", order_body(sku, buyer_note="x"), format="json", HTTP_IDEMPOTENCY_KEY="k1")
     assert other.status_code == 422
 
 
