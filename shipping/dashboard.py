@@ -74,7 +74,7 @@ def courier_performance(store, days: int, now: datetime | None = None) -> Chart:
     )
     table = [
         [
-            r["courier__name"],
+            stored_text(r["courier__name"]),
             r["total"],
             f"{r['accepted'] * 100 / r['total']:.1f}",
             f"{r['picked'] * 100 / r['total']:.1f}",
@@ -85,7 +85,7 @@ def courier_performance(store, days: int, now: datetime | None = None) -> Chart:
     title = _("快递履约（近 %(n)d 天下单）") % {"n": days}
     labels, values = [], []
     for row in table:
-        labels += [f"{stored_text(row[0])} {_('2小时接单')}", f"{stored_text(row[0])} {_('24小时揽收')}"]
+        labels += [f"{row[0]} {_('2小时接单')}", f"{row[0]} {_('24小时揽收')}"]
         values += [float(row[2]), float(row[3])]
     return Chart(
         key="couriers",
