@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.events import emit
@@ -73,6 +74,17 @@ def aftersales_offer_decline(*, request: AftersalesRequest, buyer_ref: str, reas
     _check_buyer(req, buyer_ref)
     offered = req.offer_amount
     transition(req, "decline_offer", by=by, reason=reason[:200], data={"offer_amount": offered})
+    _announce(req, accepted=False)
+    return req
+
+
+@transaction.atomic
+def aftersales_offer_expire(*, request: AftersalesRequest, by="system") -> AftersalesRequest:
+    """An offer the buyer left unanswered past its window counts as declined (the merchant answers again)."""
+    req = _lock(request)
+    if req.status != AftersalesStatus.NEGOTIATING or req.deadline_at is None or req.deadline_at > timezone.now():
+        return req
+    transition(req, "decline_offer", by=by, data={"offer_amount": req.offer_amount, "expired": True})
     _announce(req, accepted=False)
     return req
 

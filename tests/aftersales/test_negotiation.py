@@ -95,3 +95,21 @@ def test_merchant_page_negotiates_with_a_distinct_message(merchant_client, order
     assert "协商方案已发给买家：退款 12.50 元" in html and 'data-testid="offer"' in html
     req.refresh_from_db()
     assert req.status == S.NEGOTIATING and req.offer_amount == 1250
+
+
+def test_an_unanswered_offer_returns_to_the_merchant_when_its_window_passes(order, merchant, time_machine):
+    from datetime import timedelta
+
+    from aftersales import sweeps
+    from portal.sweeps import SWEEPS
+
+    assert "aftersales.offers_expire" in SWEEPS
+    req = services.aftersales_negotiate(request=open_req(order, amount=3000), amount=1000, note="退 10 元", by=merchant)
+    time_machine.move_to(req.deadline_at - timedelta(minutes=1), tick=False)
+    assert sweeps.offers_expire() == 0
+    time_machine.move_to(req.deadline_at + timedelta(minutes=1), tick=False)
+    assert sweeps.offers_expire() == 1
+    req.refresh_from_db()
+    assert req.status == S.REQUESTED and req.refunded_amount == 0 and req.deadline_at > req.offered_at
+    assert audit_verbs(req)[-1] == "decline_offer"
+    assert sweeps.offers_expire() == 0
