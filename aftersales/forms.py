@@ -27,16 +27,23 @@ class MultipleImageField(forms.FileField):
 
 
 class RefundConfirmMixin:
-    """A form whose submission refunds the buyer in full asks the merchant to confirm the amount first."""
+    """A form whose submission refunds the buyer in full asks the merchant to confirm the amount first
+    (not when the inspection failed: nothing is refunded then)."""
 
     def __init__(self, *args, refund_amount: int = 0, **kwargs):
         super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        self.refund_amount = refund_amount
         if refund_amount:
             self.fields["confirm_refund"] = forms.BooleanField(  # type: ignore[attr-defined]
                 label=_("确认全额退款 %(amount).2f 元给买家（退款后无法撤回）") % {"amount": refund_amount / 100},
-                required=True,
-                error_messages={"required": _("请勾选确认全额退款。")},
+                required=False,
             )
+
+    def clean(self):
+        data = super().clean()  # type: ignore[misc]
+        if self.refund_amount and not data.get("confirm_refund") and not data.get("inspection_failed"):
+            self.add_error("confirm_refund", _("请勾选确认全额退款。"))  # type: ignore[attr-defined]
+        return data
 
 
 class ApproveForm(RefundConfirmMixin, forms.Form):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -101,7 +102,8 @@ def success_message(action: str, req: AftersalesRequest, data: dict) -> str:
             return _("已同意退货，等待买家寄回商品。")
         return _("已同意申请。")
     if action == "reject":
-        return _("已拒绝申请，买家可在 7 天内申请平台介入。")
+        days = settings.PORTAL_TIME_RULES["escalation_window"].days
+        return _("已拒绝申请，买家可在 %(days)d 天内申请平台介入。") % {"days": days}
     if action == "return_address":
         return _("退货地址已提交，等待买家寄回商品。")
     if action == "receive":

@@ -201,3 +201,18 @@ def test_reply_updates_the_unanswered_counter_in_place(merchant_client, order, s
         reverse("aftersales:review_reply", args=[r.pk]), {"text": "谢谢", "part": "review"}, HTTP_HX_REQUEST="true"
     )
     assert 'id="unanswered-count" data-testid="unanswered-count" hx-swap-oob="true">1<' in response.content.decode()
+
+
+def test_failed_inspection_needs_no_refund_confirmation(merchant_client, order, merchant):
+    req = services.aftersales_approve(
+        request=open_req(order, type="return_refund", amount=100), return_address="杭州 退货仓", by=merchant
+    )
+    req = services.aftersales_submit_return(
+        request=req, buyer_ref=order.buyer_ref, courier_code="SF", waybill_no="SF1234567890123", by="buyer"
+    )
+    url = reverse("aftersales:request_detail", args=[req.pk])
+    assert "确认全额退款 1.00 元" in merchant_client.get(url).content.decode()
+    response = merchant_client.post(url, {"action": "receive", "inspection_failed": "on", "note": "少了配件"}, follow=True)
+    req.refresh_from_db()
+    assert req.status == S.REJECTED and req.refunded_amount == 0
+    assert "验货不通过，已拒绝退款。" in response.content.decode()
