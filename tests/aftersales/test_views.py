@@ -212,7 +212,9 @@ def test_failed_inspection_needs_no_refund_confirmation(merchant_client, order, 
     )
     url = reverse("aftersales:request_detail", args=[req.pk])
     assert "确认全额退款 1.00 元" in merchant_client.get(url).content.decode()
-    response = merchant_client.post(url, {"action": "receive", "inspection_failed": "on", "note": "少了配件"}, follow=True)
+    response = merchant_client.post(
+        url, {"action": "receive", "inspection_failed": "on", "note": "少了配件"}, follow=True
+    )
     req.refresh_from_db()
     assert req.status == S.REJECTED and req.refunded_amount == 0
     assert "验货不通过，已拒绝退款。" in response.content.decode()
