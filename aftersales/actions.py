@@ -18,11 +18,14 @@ declare(
         Action("receive", transition="receive_return", who=is_member),
         Action("ship", transition="ship_exchange", who=is_member),
         Action("ship", transition="ship_resend", who=is_member),
+        Action("negotiate", transition="propose_offer", who=is_member),
         # buyer
         Action("update", edit="revise", who=is_buyer),
         Action("cancel", transition="cancel", who=is_buyer),
         Action("escalate", transition="escalate", who=is_buyer),
         Action("submit_return", edit="submit_return", who=is_buyer),
+        Action("accept_offer", transition="accept_offer", who=is_buyer),
+        Action("decline_offer", transition="decline_offer", who=is_buyer),
         # platform staff
         Action("decide", transition="decide", who=STAFF),
         # couriers and sweeps

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -25,7 +27,27 @@ class MultipleImageField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-class ApproveForm(forms.Form):
+class RefundConfirmMixin:
+    """A form whose submission refunds the buyer in full asks the merchant to confirm the amount first
+    (not when the inspection failed: nothing is refunded then)."""
+
+    def __init__(self, *args, refund_amount: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        self.refund_amount = refund_amount
+        if refund_amount:
+            self.fields["confirm_refund"] = forms.BooleanField(  # type: ignore[attr-defined]
+                label=_("确认全额退款 %(amount).2f 元给买家（退款后无法撤回）") % {"amount": refund_amount / 100},
+                required=False,
+            )
+
+    def clean(self):
+        data = super().clean()  # type: ignore[misc]
+        if self.refund_amount and not data.get("confirm_refund") and not data.get("inspection_failed"):
+            self.add_error("confirm_refund", _("请勾选确认全额退款。"))  # type: ignore[attr-defined]
+        return data
+
+
+class ApproveForm(RefundConfirmMixin, forms.Form):
     return_address = forms.CharField(
         label=_("退货地址"),
         max_length=200,
@@ -34,6 +56,34 @@ class ApproveForm(forms.Form):
         help_text=_("退货退款和换货必填：收件人、电话、详细地址。"),
     )
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+
+class NegotiateForm(forms.Form):
+    """The merchant's offer of a partial refund (yuan on the page, fen in the service)."""
+
+    amount_yuan = forms.DecimalField(
+        label=_("协商退款金额（元）"), min_value=Decimal("0.01"), decimal_places=2, max_digits=10
+    )
+    note = forms.CharField(
+        label=_("协商说明"),
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("买家同意后立即退款，无需退货。"),
+    )
+
+    def __init__(self, *args, refundable: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.refundable = refundable
+        self.fields["amount_yuan"].widget.attrs.update({"max": f"{refundable / 100:.2f}", "step": "0.01"})
+        self.fields["amount_yuan"].help_text = _("最多可退 %(amount).2f 元。") % {"amount": refundable / 100}
+
+    def clean(self):
+        data = super().clean()
+        if data.get("amount_yuan") is not None:
+            data["amount"] = int(data["amount_yuan"] * 100)
+            if data["amount"] > self.refundable:
+                self.add_error("amount_yuan", _("最多可退 %(amount).2f 元。") % {"amount": self.refundable / 100})
+        return data
 
 
 class ReturnAddressForm(forms.Form):
@@ -45,7 +95,7 @@ class RejectForm(forms.Form):
     photos = MultipleImageField(label=_("凭证图片"), required=False)
 
 
-class ReceiveForm(forms.Form):
+class ReceiveForm(RefundConfirmMixin, forms.Form):
     inspection_failed = forms.BooleanField(label=_("验货不通过（拒绝退款，买家可申请平台介入）"), required=False)
     note = forms.CharField(label=_("验货说明"), max_length=200, required=False)
 
@@ -57,6 +107,9 @@ class ShipForm(forms.Form):
 
 class ReplyForm(forms.Form):
     text = forms.CharField(label=_("回复"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    part = forms.ChoiceField(
+        choices=[("", ""), ("review", _("评价")), ("followup", _("追评"))], required=False, widget=forms.HiddenInput
+    )
 
 
 class DecisionForm(forms.Form):

@@ -35,6 +35,7 @@ class AftersalesReason(models.TextChoices):
 
 class AftersalesStatus(models.TextChoices):
     REQUESTED = "requested", _("待商家处理")
+    NEGOTIATING = "negotiating", _("协商中，待买家确认")
     APPROVED = "approved", _("商家已同意")
     REJECTED = "rejected", _("商家已拒绝")
     AWAITING_RETURN = "awaiting_return", _("待买家退货")
@@ -50,6 +51,7 @@ class AftersalesStatus(models.TextChoices):
 
 OPEN_STATUSES = (
     AftersalesStatus.REQUESTED,
+    AftersalesStatus.NEGOTIATING,
     AftersalesStatus.APPROVED,
     AftersalesStatus.REJECTED,
     AftersalesStatus.AWAITING_RETURN,
@@ -78,6 +80,7 @@ class PlatformStatus(models.IntegerChoices):
     EXCHANGE_AWAITING_BUYER = 15, _("换货，待买家处理")
     EXCHANGE_SUCCEEDED = 16, _("换货/补寄成功")
     EXCHANGE_FAILED = 17, _("换货/补寄失败")
+    AWAITING_BUYER_CONFIRMATION = 18, _("商家提出协商，待买家确认")
 
 
 class Decision(models.TextChoices):
@@ -121,6 +124,11 @@ class AftersalesRequest(FSMModelMixin, models.Model):
         "portal.Refund", null=True, blank=True, on_delete=models.PROTECT, related_name="aftersales_request"
     )
     refunded_amount = models.PositiveIntegerField(_("已退金额（分）"), default=0)
+    # Negotiation (协商): the merchant offers a partial refund; the buyer accepts or declines it
+    offer_amount = models.PositiveIntegerField(_("协商退款金额（分）"), default=0)
+    offer_note = models.CharField(_("协商说明"), max_length=200, blank=True)
+    offered_at = models.DateTimeField(_("协商发起时间"), null=True, blank=True)
+    offer_accepted_at = models.DateTimeField(_("买家接受协商时间"), null=True, blank=True)
     # Platform intervention
     escalation_reason = models.CharField(_("申请介入理由"), max_length=500, blank=True)
     decision = models.CharField(_("平台裁决"), max_length=20, choices=Decision.choices, blank=True)
@@ -161,6 +169,8 @@ class AftersalesRequest(FSMModelMixin, models.Model):
         return not self.return_waybill_no
 
     def can_refund_now(self) -> bool:
+        if self.status == AftersalesStatus.APPROVED and self.offer_accepted_at is not None:
+            return True  # an accepted partial refund: paid at once, the buyer keeps the goods
         if self.type == AftersalesType.REFUND_ONLY:
             return self.status == AftersalesStatus.APPROVED
         return self.type == AftersalesType.RETURN_REFUND and self.status == AftersalesStatus.RETURN_RECEIVED
@@ -170,6 +180,9 @@ class AftersalesRequest(FSMModelMixin, models.Model):
 
     def is_resend(self) -> bool:
         return self.type == AftersalesType.RESEND
+
+    def has_offer(self) -> bool:
+        return self.offer_amount > 0
 
     def is_escalation_open(self) -> bool:
         return self.deadline_at is None or timezone.now() <= self.deadline_at
@@ -215,6 +228,32 @@ class AftersalesRequest(FSMModelMixin, models.Model):
     def reject(self) -> None:
         self.answered_at = timezone.now()
         self.deadline_at = timezone.now() + settings.PORTAL_TIME_RULES["escalation_window"]
+
+    @transition(
+        field=status,
+        source=AftersalesStatus.REQUESTED,
+        target=AftersalesStatus.NEGOTIATING,
+        conditions=[is_money_type],
+    )
+    def propose_offer(self, amount: int, note: str) -> None:
+        self.offer_amount, self.offer_note = amount, note
+        self.offered_at = self.answered_at = timezone.now()
+        self.deadline_at = self.offered_at + settings.PORTAL_TIME_RULES.get(
+            "negotiation_answer_window", settings.PORTAL_TIME_RULES["aftersales_response"]
+        )
+
+    @transition(
+        field=status, source=AftersalesStatus.NEGOTIATING, target=AftersalesStatus.APPROVED, conditions=[has_offer]
+    )
+    def accept_offer(self) -> None:
+        self.amount = self.offer_amount
+        self.offer_accepted_at = timezone.now()
+        self.deadline_at = None
+
+    @transition(field=status, source=AftersalesStatus.NEGOTIATING, target=AftersalesStatus.REQUESTED)
+    def decline_offer(self) -> None:
+        self.offer_amount = 0
+        self.deadline_at = timezone.now() + settings.PORTAL_TIME_RULES["aftersales_response"]
 
     @transition(
         field=status,
@@ -310,6 +349,8 @@ def platform_status_of(req: AftersalesRequest) -> int:
         if not money:
             return P.EXCHANGE_AWAITING_MERCHANT
         return P.AWAITING_MERCHANT_RETURN if req.type == AftersalesType.RETURN_REFUND else P.AWAITING_MERCHANT_REFUND
+    if req.status == s.NEGOTIATING:
+        return P.AWAITING_BUYER_CONFIRMATION
     if req.status == s.APPROVED:
         return P.MERCHANT_AGREED_REFUNDING if money else P.EXCHANGE_AWAITING_MERCHANT
     if req.status == s.REJECTED:

@@ -21,6 +21,11 @@ def auto_approve() -> int:
     return deadlines.auto_approve_overdue()
 
 
+@sweep("aftersales.offers_expire")
+def offers_expire() -> int:
+    return deadlines.offers_expire_overdue()
+
+
 @sweep("aftersales.return_tracking")
 def return_tracking() -> int:
     return deadlines.returns_mark_delivered()

@@ -22,6 +22,9 @@ verbs(
         "escalate": _("买家申请平台介入"),
         "decide": _("平台作出裁决"),
         "close": _("申请关闭"),
+        "propose_offer": _("商家提出协商（部分退款）"),
+        "accept_offer": _("买家接受协商"),
+        "decline_offer": _("买家拒绝协商"),
     },
 )
 verbs("aftersales.Complaint", {"uphold": _("投诉成立"), "dismiss": _("投诉不成立")})

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from portal import dashboard
 from portal.charts import Chart, hbars
 from portal.dashboard import ChecklistStep, TodoItem, admin_link, link, period_days
+from portal.i18n import stored_text
 
 from .models import SenderAddress, Shipment, ShipmentStatus
 from .selectors import decided_q, unanswered_message_count
@@ -88,7 +89,7 @@ def courier_performance(store, days: int, now: datetime | None = None) -> Chart:
     )
     table = [
         [
-            r["courier__name"],
+            stored_text(r["courier__name"]),
             r["total"],
             f"{r['accepted'] * 100 / r['confirm_decided']:.1f}" if r["confirm_decided"] else "",
             f"{r['picked'] * 100 / r['pickup_decided']:.1f}" if r["pickup_decided"] else "",

@@ -41,6 +41,7 @@ verbs(
         "set_risk_hold": _("风控状态变更"),
         "deliver": _("买家签收"),
         "complete": _("确认收货，交易完成"),
+        "memo": _("修改商家备注"),
     },
 )
 verbs("shop.GroupBuy", {"form": _("拼团成功"), "fail": _("拼团失败")})

@@ -86,6 +86,15 @@ class AftersalesRejectIn(serializers.Serializer):
     photos = photos_field
 
 
+class NegotiateIn(serializers.Serializer):
+    amount = serializers.IntegerField(min_value=1, help_text="Offered refund in fen (at most the requested amount).")
+    note = serializers.CharField(max_length=200)
+
+
+class OfferDeclineIn(AftersalesBuyerIn):
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
 class ReturnAddressIn(serializers.Serializer):
     return_address = serializers.CharField(max_length=200)
 
@@ -121,7 +130,7 @@ class AftersalesRequestOut(serializers.ModelSerializer):
             "status", "platform_status", "deadline_at", "merchant_note", "return_address", "return_courier_code",
             "return_waybill_no", "return_shipped_at", "return_delivered_at", "ship_courier_code", "ship_waybill_no",
             "refunded_amount", "refund_status", "decision", "decision_note", "close_reason", "created_at",
-            "finished_at", "evidence",
+            "finished_at", "evidence", "offer_amount", "offer_note", "offered_at", "offer_accepted_at",
         )  # fmt: skip
 
 

@@ -194,6 +194,34 @@ class RequestReturnWaybillView(_RequestAction):
         )
 
 
+@_action(s.AftersalesBuyerIn, "Buyer: accept the merchant's negotiated partial refund (refunded at once).")
+class RequestOfferAcceptView(_RequestAction):
+    side = BUYER
+    input_class = s.AftersalesBuyerIn
+
+    def perform(self, req, data, request):
+        services.aftersales_offer_accept(request=req, buyer_ref=data["buyer_ref"], by=_buyer(data))
+
+
+@_action(s.OfferDeclineIn, "Buyer: decline the merchant's offer; the request waits on the merchant again.")
+class RequestOfferDeclineView(_RequestAction):
+    side = BUYER
+    input_class = s.OfferDeclineIn
+
+    def perform(self, req, data, request):
+        services.aftersales_offer_decline(
+            request=req, buyer_ref=data["buyer_ref"], reason=data["reason"], by=_buyer(data)
+        )
+
+
+@_action(s.NegotiateIn, "Merchant: offer a partial refund (协商); the buyer accepts or declines it.")
+class RequestNegotiateView(_RequestAction):
+    input_class = s.NegotiateIn
+
+    def perform(self, req, data, request):
+        services.aftersales_negotiate(request=req, amount=data["amount"], note=data["note"], by=merchant_actor(request))
+
+
 @_action(s.AftersalesApproveIn, "Merchant: agree (return types need the return address).")
 class RequestApproveView(_RequestAction):
     input_class = s.AftersalesApproveIn

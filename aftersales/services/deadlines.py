@@ -29,6 +29,7 @@ from ..models import (
     Review,
 )
 from .common import _lock, rules
+from .negotiation import aftersales_offer_expire
 from .refunds import _issue_refund
 from .requests import _request_return, aftersales_return_delivered, default_return_address
 
@@ -138,6 +139,11 @@ def _overdue(**filters):
     """Overdue requests, oldest deadline first, at most one batch per tick (memory stays bounded; the next
     tick takes the rest)."""
     return AftersalesRequest.objects.filter(deadline_at__lte=timezone.now(), **filters).order_by("deadline_at")
+
+
+def offers_expire_overdue() -> int:
+    """Negotiation offers the buyer left unanswered past their window return to the merchant."""
+    return _each(_overdue(status=AftersalesStatus.NEGOTIATING), lambda r: aftersales_offer_expire(request=r))
 
 
 def auto_approve_overdue() -> int:

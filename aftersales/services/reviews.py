@@ -117,22 +117,29 @@ def review_followup(*, review: Review, buyer_ref: str, text: str, photos: Sequen
 
 
 @transaction.atomic
-def review_reply(*, review: Review, store: Store, text: str, by) -> Review:
-    """The merchant replies once to the review, and once to its follow-up (the next unanswered one)."""
+def review_reply(*, review: Review, store: Store, text: str, part: str | None = None, by) -> Review:
+    """The merchant replies once to the review, and once to its follow-up: `part` ("review" | "followup")
+    names the one replied to; without it, the next unanswered one. Only that one is saved."""
     review = _lock_review(review)
     if review.store_id != store.pk:
         raise PermissionDenied()
     if not text.strip():
         raise ValidationFailed(fields={"text": [_("请填写回复内容。")]})
+    if part not in (None, "review", "followup"):
+        raise ValidationFailed(fields={"part": [_("请选择回复评价或追评。")]})
+    if part is None:
+        part = "review" if not review.replied_at else "followup"
     now = timezone.now()
-    if not review.replied_at:
+    if part == "review" and not review.replied_at:
         review.reply, review.replied_at = text[:500], now
-    elif review.followup_at and not review.followup_replied_at:
+        fields = ["reply", "replied_at"]
+    elif part == "followup" and review.followup_at and not review.followup_replied_at:
         review.followup_reply, review.followup_replied_at = text[:500], now
+        fields = ["followup_reply", "followup_replied_at"]
     else:
         raise Conflict(_("已回复过，不能再次回复。"), code="already_replied")
-    review.save(update_fields=["reply", "replied_at", "followup_reply", "followup_replied_at"])
-    audit_record(review, "reply", by=by, reason=text[:500])
+    review.save(update_fields=fields)
+    audit_record(review, "reply", by=by, reason=text[:500], data={"part": part})
     return review
 
 

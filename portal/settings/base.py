@@ -278,6 +278,7 @@ PORTAL_TIME_RULES = {
     "auto_confirm_receipt": timedelta(days=float(env("RULE_AUTO_CONFIRM_DAYS", "15"))),
     "receipt_extension": timedelta(days=3),
     "aftersales_response": env_hours("RULE_AFTERSALES_RESPONSE_HOURS", 48),
+    "negotiation_answer_window": env_hours("RULE_NEGOTIATION_ANSWER_HOURS", 48),
     "return_ship_window": timedelta(days=7),
     "return_receive_window": timedelta(days=10),
     "escalation_window": timedelta(days=7),

@@ -10,8 +10,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from portal import hooks
 from portal.actions import available_actions
 from portal.audit import timeline_rows
+from portal.i18n import stored_text
 from portal.status import tone_of
 
 register = template.Library()
@@ -73,3 +75,17 @@ def tone(obj, field: str = "status") -> str:
 def actions_for(obj, actor) -> frozenset[str]:
     """`{% with acts=shipment|actions_for:request.user %}{% if "cancel" in acts %}`: portal.actions."""
     return available_actions(obj, actor)
+
+
+@register.filter
+def courier_name(code: str) -> str:
+    """A courier's name for a code (the couriers the platform lists, `hooks.courier_choices`); the code if unknown."""
+    if not code:
+        return ""
+    return stored_text(dict(hooks.courier_choices.call()).get(code, code))
+
+
+@register.filter
+def system_text(text) -> str:
+    """System-generated text stored in a row, read in the active language (`portal.i18n.stored_text`)."""
+    return stored_text(text)

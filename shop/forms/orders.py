@@ -5,10 +5,12 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.i18n import stored_text
 from portal.keyset import PAGE_SIZES
 from portal.regions import PROVINCES
 from portal.widgets import FastSelect
 from shop.models import Product, Store
+from shop.models.orders import MemoFlag
 from shop.selectors.orders import TABS, OrderFilters
 from shop.services.orders import courier_choices
 
@@ -38,6 +40,8 @@ class OrderFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = Product.objects.filter(store=store).only("pk", "title")
         self.fields["q"].widget.attrs["placeholder"] = _("订单号 / 收件人手机 / 姓名")
+        # the value stays the province's own name (orders store it); the label is read in the page's language
+        self.fields["province"].choices = [("", _("全部"))] + [(p, stored_text(p)) for p in PROVINCES]
 
     def clean(self):
         data = super().clean()
@@ -68,6 +72,13 @@ class ShipForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["courier_code"].choices = [("", "—"), *courier_choices()]
+
+
+class MemoForm(forms.Form):
+    """The merchant's memo and flag (商家备注) of one order or of a selection."""
+
+    memo = forms.CharField(label=_("商家备注"), max_length=200, required=False)
+    flag = forms.ChoiceField(label=_("旗帜"), choices=[("", _("无旗帜")), *MemoFlag.choices], required=False)
 
 
 class CancelForm(forms.Form):

@@ -36,6 +36,16 @@ def recipient_phone_shown(phone: str, *, order_status: str, shipped: bool) -> st
     return f"{phone[:3]}****{phone[-4:]}" if len(phone) > 7 else "****"
 
 
+class MemoFlag(models.TextChoices):
+    """The coloured flag of the merchant's memo (商家备注), the merchant's own sorting of orders."""
+
+    RED = "red", _("红旗")
+    YELLOW = "yellow", _("黄旗")
+    GREEN = "green", _("绿旗")
+    BLUE = "blue", _("蓝旗")
+    PURPLE = "purple", _("紫旗")
+
+
 class BuyMode(models.TextChoices):
     SINGLE = "single", _("单独购买")
     GROUP = "group", _("拼团")
@@ -102,6 +112,9 @@ class Order(FSMModelMixin, models.Model):
     district = models.CharField(_("区/县"), max_length=30)
     street = models.CharField(_("详细地址"), max_length=120)
     buyer_note = models.CharField(_("买家留言"), max_length=200, blank=True)
+    # The merchant's own memo and flag (商家备注), never shown to the buyer
+    merchant_memo = models.CharField(_("商家备注"), max_length=200, blank=True)
+    memo_flag = models.CharField(_("备注旗帜"), max_length=10, choices=MemoFlag.choices, blank=True)
     # Money (fen): paid = goods - discounts + postage
     goods_amount = models.PositiveIntegerField(_("商品金额"), default=0)
     discount_amount = models.PositiveIntegerField(_("优惠金额"), default=0)

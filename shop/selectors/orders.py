@@ -278,3 +278,19 @@ def platform_status(order: Order) -> dict[str, int]:
         "refund_status": platform_refund_status(order),
         "risk_status": int(order.risk_hold),
     }
+
+
+# The merchant reads the platform fields as words; the codes stay in the API (`platform_status`).
+PLATFORM_STATUS_LABELS: dict[str, tuple[str, dict[int, str]]] = {
+    "shipping_status": (_("发货"), {1: _("待发货"), 2: _("已发货"), 3: _("已签收")}),
+    "deal_status": (_("成交"), {0: _("未成交"), 1: _("已成交"), 2: _("已取消")}),
+    "group_status": (_("成团"), {0: _("拼团中"), 1: _("已成团"), 2: _("拼团失败")}),
+    "refund_status": (_("退款"), {1: _("无售后或已关闭"), 2: _("售后中"), 3: _("退款中"), 4: _("已退款")}),
+    "risk_status": (_("风控"), {0: _("正常"), 1: _("审核中")}),
+}
+
+
+def platform_status_display(order: Order) -> list[tuple[str, str]]:
+    """(field label, value label) of each platform status field, for merchant pages."""
+    codes = platform_status(order)
+    return [(str(label), str(values[codes[key]])) for key, (label, values) in PLATFORM_STATUS_LABELS.items()]

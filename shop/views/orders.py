@@ -9,8 +9,9 @@ import hashlib
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -22,11 +23,18 @@ from portal.fsm import audit_for
 from portal.keyset import PAGE_SIZES
 from portal.tenancy import MerchantMixin
 from shop.actions import order_actions
-from shop.forms.orders import CancelForm, OrderFilterForm, ShipForm
+from shop.forms.orders import CancelForm, MemoForm, OrderFilterForm, ShipForm
 from shop.models.orders import OrderStatus
-from shop.selectors.orders import TABS, order_get, order_list, order_page, order_tab_counts, platform_status
+from shop.selectors.orders import (
+    TABS,
+    order_get,
+    order_list,
+    order_page,
+    order_tab_counts,
+    platform_status_display,
+)
 from shop.selectors.story import order_clock, order_live_parcel, order_story
-from shop.services.orders import order_cancel, order_reship, order_ship
+from shop.services.orders import courier_choices, order_cancel, order_reship, order_ship, orders_memo_set
 
 
 class OrderListView(MerchantMixin, TemplateView):
@@ -64,7 +72,13 @@ class OrderListView(MerchantMixin, TemplateView):
             after=request.GET.get("after"),
             before=request.GET.get("before"),
         )
-        context.update(form=form, page=listing.page, total=listing.total, total_capped=listing.total_capped)
+        context.update(
+            form=form,
+            page=listing.page,
+            total=listing.total,
+            total_capped=listing.total_capped,
+            memo_form=MemoForm(auto_id="batch_%s"),
+        )
         return self.render_to_response(self.get_context_data(**context))
 
 
@@ -93,6 +107,7 @@ def export_csv(orders) -> HttpResponse:
             _("运单号"),
         ]
     )
+    couriers = dict(courier_choices())
     for order in orders.iterator(chunk_size=500):
         writer.writerow(
             [
@@ -105,7 +120,7 @@ def export_csv(orders) -> HttpResponse:
                 order.masked_phone(),
                 f"{order.province}{order.city}{order.district}{order.street}",
                 timezone.localtime(order.ship_by).strftime("%Y-%m-%d %H:%M") if order.ship_by else "",
-                f"{order.courier_code} {order.waybill_no}".strip(),
+                f"{couriers.get(order.courier_code, order.courier_code)} {order.waybill_no}".strip(),
             ]
         )
     return response
@@ -123,10 +138,12 @@ class OrderDetailView(MerchantMixin, TemplateView):
             story=order_story(order),
             live_parcel=order_live_parcel(order),
             clock=order_clock(order),
-            platform=platform_status(order),
+            platform=platform_status_display(order),
             timeline=audit_for(order),
             ship_form=kwargs.pop("ship_form", None) or ShipForm(initial=current),
             cancel_form=kwargs.pop("cancel_form", None) or CancelForm(),
+            memo_form=kwargs.pop("memo_form", None)
+            or MemoForm(initial={"memo": order.merchant_memo, "flag": order.memo_flag}),
             **kwargs,
         )
 
@@ -143,7 +160,8 @@ class _OrderAction(MerchantMixin, View):
         form = self.form_class(request.POST)
         if form.is_valid():
             try:
-                check_action(order, request.user, self.action)
+                if self.action:
+                    check_action(order, request.user, self.action)
                 self.act(order, form.cleaned_data)
                 return redirect("shop:order_detail", order_sn=order_sn)
             except DomainError as exc:
@@ -195,10 +213,74 @@ class OrderCancelView(_OrderAction):
         messages.success(self.request, _("订单已取消。"))
 
 
+class OrderMemoView(_OrderAction):
+    """商家备注 with its flag on one order (any state: it is the merchant's own note)."""
+
+    form_class = MemoForm
+    form_context = "memo_form"
+
+    def act(self, order, data) -> None:
+        orders_memo_set(
+            store=self.store,
+            order_ids=[order.pk],
+            memo=data["memo"],
+            flag=data["flag"],
+            by=merchant_actor(self.request),
+        )
+        messages.success(self.request, _("商家备注已保存。"))
+
+
+class OrderBatchView(MerchantMixin, View):
+    """Batch actions on the orders ticked in the list: 备注 (memo and flag), CSV export, 在线下单 (booking)."""
+
+    def post(self, request):
+        ids = sorted({int(v) for v in request.POST.getlist("order") if v.isdigit()})
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = ""
+        back = back or reverse("shop:order_list")
+        orders = order_list(store=self.store).filter(pk__in=ids)
+        if not ids or not orders.exists():
+            messages.error(request, _("请先勾选订单。"))
+            return redirect(back)
+        op = request.POST.get("op")
+        if op == "export":
+            return export_csv(orders)
+        if op == "memo":
+            form = MemoForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
+                return redirect(back)
+            try:
+                changed = orders_memo_set(
+                    store=self.store, order_ids=ids, memo=form.cleaned_data["memo"], flag=form.cleaned_data["flag"],
+                    by=merchant_actor(request),
+                )  # fmt: skip
+            except DomainError as exc:
+                messages.error(request, exc.message)
+                return redirect(back)
+            messages.success(request, _("已更新 %(n)d 个订单的商家备注。") % {"n": len(changed)})
+            return redirect(back)
+        if op == "book":
+            bookable = [o.pk for o in orders if "book" in order_actions(o, request.user)]
+            skipped = len(ids) - len(bookable)
+            if not bookable:
+                messages.error(request, _("所选订单都不能在线下单（只有待发货且未下单的订单可以）。"))
+                return redirect(back)
+            if skipped:
+                messages.warning(request, _("%(n)d 个订单不能在线下单，已跳过。") % {"n": skipped})
+            query = urlencode([("order", pk) for pk in bookable])
+            return redirect(f"{reverse('shipping:booking_courier')}?{query}")
+        messages.error(request, _("请选择批量操作。"))
+        return redirect(back)
+
+
 urlpatterns = [
     path("orders/", OrderListView.as_view(), name="order_list"),
+    path("orders/batch/", OrderBatchView.as_view(), name="order_batch"),
     path("orders/<str:order_sn>/", OrderDetailView.as_view(), name="order_detail"),
     path("orders/<str:order_sn>/ship/", OrderShipView.as_view(), name="order_ship"),
     path("orders/<str:order_sn>/reship/", OrderReshipView.as_view(), name="order_reship"),
     path("orders/<str:order_sn>/cancel/", OrderCancelView.as_view(), name="order_cancel"),
+    path("orders/<str:order_sn>/memo/", OrderMemoView.as_view(), name="order_memo"),
 ]

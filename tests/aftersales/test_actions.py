@@ -4,6 +4,8 @@ refusal: status, audit, the item's refunded amount), and who is offered what (av
 import pytest
 
 from aftersales.models import AftersalesRequest, AftersalesStatus
+from portal.exceptions import IllegalTransition
+from portal.fsm import transition
 from tests.conftest import force_status
 from tests.factories import MembershipFactory, UserFactory
 from tests.transition_table import check_actions, check_edits, check_table
@@ -24,6 +26,8 @@ ALLOWED = {
     "close": ({"awaiting_return", "rejected"}, "closed"),
     "await_return": (set(), "awaiting_return"),
     "ship_resend": (set(), "resent"),
+    "propose_offer": ({"requested"}, "negotiating"),
+    "decline_offer": ({"negotiating"}, "requested"),
 }
 
 
@@ -48,6 +52,7 @@ def test_request_transition_table(order):
         lambda state: request_in(order, state),
         ALLOWED,
         STATES,
+        kwargs={"propose_offer": {"amount": 500, "note": "x"}},
         unchanged=lambda req: type(item).objects.get(pk=item.pk).refunded_amount,
     )
 
@@ -73,6 +78,17 @@ def test_request_edits_keep_the_state_and_are_audited_by_verb(order):
     )
 
 
+def test_accepting_an_offer_needs_one(order):
+    check_table(
+        lambda state: request_in(order, state, offer_amount=500),
+        {"accept_offer": ({"negotiating"}, "approved")},
+        STATES,
+    )
+    req = request_in(order, "negotiating")
+    with pytest.raises(IllegalTransition):
+        transition(req, "accept_offer", by="test")
+
+
 def test_return_types_await_the_return_and_receive_it_with_a_waybill(order):
     check_table(
         lambda state: request_in(order, state, "return_refund", return_waybill_no="SF1234567890123"),
@@ -82,11 +98,12 @@ def test_return_types_await_the_return_and_receive_it_with_a_waybill(order):
 
 
 MERCHANT = {
-    "requested": {"approve", "reject"},
+    "requested": {"approve", "reject", "negotiate"},
     "return_received": {"reject"},
 }
 BUYER = {
     "requested": {"update", "cancel"},
+    "negotiating": {"accept_offer", "decline_offer"},
     "approved": {"cancel"},
     "awaiting_return": {"cancel", "submit_return"},
     "rejected": {"cancel", "escalate"},
@@ -94,7 +111,7 @@ BUYER = {
 
 
 def test_who_is_offered_what_on_a_refund_only_request(order, merchant, staff_user):
-    req = request_in(order, "requested")
+    req = request_in(order, "requested", offer_amount=500)
     actors = {
         "merchant": merchant,
         "buyer": "buyer:b1",

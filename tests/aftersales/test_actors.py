@@ -51,7 +51,10 @@ def test_storefront_and_merchant_keys_write_their_kind(storefront, api, order):
 
 def test_merchant_page_writes_a_merchant_actor(merchant_client, merchant, order):
     req = open_req(order)
-    merchant_client.post(reverse("aftersales:request_detail", args=[req.pk]), {"action": "approve", "note": "同意"})
+    merchant_client.post(
+        reverse("aftersales:request_detail", args=[req.pk]),
+        {"action": "approve", "note": "同意", "confirm_refund": "on"},
+    )
     req.refresh_from_db()
     entry = last_entry(req)
     assert req.status != S.REQUESTED

@@ -145,3 +145,76 @@ def test_reject_with_evidence_photo_from_the_page(merchant_client, order):
     req.refresh_from_db()
     assert req.status == S.REJECTED and req.evidence.filter(side="merchant").count() == 2
     assert "<img" in merchant_client.get(url).content.decode()
+
+
+def test_approve_and_reject_answer_distinct_messages(merchant_client, store):
+    approved = open_req(make_order(store), type="return_refund", amount=100)
+    url = reverse("aftersales:request_detail", args=[approved.pk])
+    html = merchant_client.post(url, {"action": "approve", "return_address": "杭州 退货仓"}, follow=True).content
+    assert "已同意退货，等待买家寄回商品。" in html.decode() and "操作成功" not in html.decode()
+    rejected = open_req(make_order(store))
+    url = reverse("aftersales:request_detail", args=[rejected.pk])
+    html = merchant_client.post(url, {"action": "reject", "reason": "不符合"}, follow=True).content.decode()
+    assert "已拒绝申请" in html and "操作成功" not in html
+
+
+def test_full_refund_asks_for_confirmation(merchant_client, order):
+    req = open_req(order, amount=1000)
+    url = reverse("aftersales:request_detail", args=[req.pk])
+    assert "确认全额退款 10.00 元" in merchant_client.get(url).content.decode()
+    response = merchant_client.post(url, {"action": "approve"})
+    assert response.status_code == 400 and 'data-field="confirm_refund"' in response.content.decode()
+    req.refresh_from_db()
+    assert req.status == S.REQUESTED and req.refunded_amount == 0
+    html = merchant_client.post(url, {"action": "approve", "confirm_refund": "on"}, follow=True).content.decode()
+    req.refresh_from_db()
+    assert req.status == S.REFUNDED and "已同意退款，10.00 元将在 3–5 个工作日内原路退回买家" in html
+
+
+def test_list_has_prev_next_and_page_size(merchant_client, store):
+    for _ in range(3):
+        open_req(make_order(store))
+    response = merchant_client.get(reverse("aftersales:request_list"), {"tab": "all", "size": 50})
+    html = response.content.decode()
+    assert response.context["page"].paginator.per_page == 50
+    assert "上一页" in html and "下一页" in html and 'data-testid="page-size-20"' in html
+    assert merchant_client.get(reverse("aftersales:request_list"), {"size": 7}).context["page"].paginator.per_page == 20
+
+
+def test_reply_to_the_review_with_a_followup_saves_only_there(merchant_client, order):
+    r = review(order, text="不错")
+    services.review_followup(review=r, buyer_ref=order.buyer_ref, text="用了一周", by="b")
+    url = reverse("aftersales:review_reply", args=[r.pk])
+    response = merchant_client.post(url, {"text": "谢谢追评", "part": "followup"}, HTTP_HX_REQUEST="true")
+    r.refresh_from_db()
+    assert r.followup_reply == "谢谢追评" and r.reply == "" and r.replied_at is None
+    html = response.content.decode()
+    assert 'data-part="review"' in html and 'data-part="followup"' not in html
+
+
+def test_reply_updates_the_unanswered_counter_in_place(merchant_client, order, store):
+    r = review(order, text="不错")
+    review(make_order(store), text="还行")
+    page = merchant_client.get(reverse("aftersales:review_list")).content.decode()
+    assert 'id="unanswered-count" data-testid="unanswered-count">2<' in page
+    response = merchant_client.post(
+        reverse("aftersales:review_reply", args=[r.pk]), {"text": "谢谢", "part": "review"}, HTTP_HX_REQUEST="true"
+    )
+    assert 'id="unanswered-count" data-testid="unanswered-count" hx-swap-oob="true">1<' in response.content.decode()
+
+
+def test_failed_inspection_needs_no_refund_confirmation(merchant_client, order, merchant):
+    req = services.aftersales_approve(
+        request=open_req(order, type="return_refund", amount=100), return_address="杭州 退货仓", by=merchant
+    )
+    req = services.aftersales_submit_return(
+        request=req, buyer_ref=order.buyer_ref, courier_code="SF", waybill_no="SF1234567890123", by="buyer"
+    )
+    url = reverse("aftersales:request_detail", args=[req.pk])
+    assert "确认全额退款 1.00 元" in merchant_client.get(url).content.decode()
+    response = merchant_client.post(
+        url, {"action": "receive", "inspection_failed": "on", "note": "少了配件"}, follow=True
+    )
+    req.refresh_from_db()
+    assert req.status == S.REJECTED and req.refunded_amount == 0
+    assert "验货不通过，已拒绝退款。" in response.content.decode()

@@ -58,7 +58,9 @@ def test_return_request_approved_tracked_refunded_and_review_replied(page, live_
     screenshot(page, "aftersales-return-delivered")
 
     # When the merchant confirms receipt, the refund is issued through the payment adapter
-    page.locator("form[data-action='receive'] button").click()
+    receive = page.locator("form[data-action='receive']")
+    receive.locator("input[name=confirm_refund]").check()  # a full refund is confirmed first
+    receive.locator("button").click()
     assert page.get_by_test_id("status").inner_text() == "已退款"
     assert "已退款" in page.get_by_test_id("refund").inner_text()
     assert "退款完成" in page.get_by_test_id("timeline").inner_text()

@@ -29,6 +29,7 @@ from .lifecycle import (
     order_ship,
     order_ship_booked,
 )
+from .memos import order_memo_set, orders_memo_set
 from .placement import LineIn, order_pay, order_place
 
 __all__ = [
@@ -51,6 +52,8 @@ __all__ = [
     "order_confirm_receipt",
     "order_extend_receipt",
     "order_set_risk_hold",
+    "order_memo_set",
+    "orders_memo_set",
     "compensation_amount",
     "compensation_settle",
     "compensation_waive",

@@ -138,7 +138,7 @@ def order_ship(*, order: Order, courier_code: str, waybill_no: str, by, via: str
         order,
         "ship",
         by=by,
-        reason=f"{how}：{courier_code} {waybill_no}",
+        reason=_("%(how)s：%(courier)s %(waybill)s") % {"how": how, "courier": courier_code, "waybill": waybill_no},
         data={"via": via},
         courier_code=courier_code,
         waybill_no=waybill_no,
