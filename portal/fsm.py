@@ -142,6 +142,7 @@ def transition_many(
         # A same-state edit (see `edit`): the queryset says its `can_<verb>()`; audited with no from/to state.
         target, base = None, queryset
     else:
+        assert meta is not None
         transitions = list(meta.transitions.values())
         if any(t.conditions for t in transitions):
             raise TypeError(f"{model.__name__}.{name} has guards: filter the queryset instead")

@@ -9,10 +9,10 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
 
-from portal.redirects import safe_next
 from portal.models import Payment
 from portal.payments.providers import get_provider
 from portal.payments.services import checkout_url, payment_create
+from portal.redirects import safe_next
 from shipping.carriers.sandbox import SandboxAdapter
 from tests.factories import MembershipFactory, UserFactory
 
