@@ -51,7 +51,6 @@ EVENT_TYPES: dict[str, EventType] = {
     "shipment.confirmed": EventType(_("快递已接单")),
     "shipment.sla_breached": EventType(_("快递接单或揽收超时"), sms_default=True),
     "shipment.exception": EventType(_("包裹异常")),
-    "shipment.lost": EventType(_("包裹遗失"), sms_default=True),
     "shipment.delivered": EventType(_("包裹已签收")),
     "courier.message": EventType(_("快递客服回复")),
     "aftersales.opened": EventType(_("新的售后申请")),

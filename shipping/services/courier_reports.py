@@ -199,17 +199,17 @@ def _apply_update(*, courier: Courier, update: CourierUpdate, shipment: Shipment
 
 def _flag_lost(shipment: Shipment, update: CourierUpdate) -> None:
     """A parcel the courier reports lost: flagged on the shipment (dashboard card, admin filter, staff overview)
-    and told to the store's members (inbox, SMS by default)."""
+    and told to the store's members as a parcel exception titled 包裹遗失 (inbox; webhooks with `lost: true`)."""
     shipment.lost = True
     shipment.save(update_fields=["lost"])
     emit(
-        type="shipment.lost",
+        type="shipment.exception",  # what integrations subscribe to; `data.lost` and the title say which
         store_id=shipment.store_id,
         title=_("包裹遗失：%(w)s") % {"w": shipment.waybill_no},
         body=_("订单 %(sn)s：%(d)s。请联系快递客服登记查件，并安抚买家。")
         % {"sn": shipment.order.order_sn, "d": update.description},
         url=reverse("shipping:shipment_detail", args=[shipment.pk]),
-        data={"order_sn": shipment.order.order_sn, "waybill_no": shipment.waybill_no, "courier": shipment.courier.code},
+        data={"order_sn": shipment.order.order_sn, "waybill_no": shipment.waybill_no, "lost": True},
     )
 
 

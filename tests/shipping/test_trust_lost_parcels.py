@@ -31,8 +31,8 @@ def test_a_lost_parcel_is_flagged_to_the_merchant_and_the_platform(
     assert lost.status == "exception" and lost.lost is True
     assert Shipment.objects.filter(lost=True).count() == 1
     # then the merchant is told (inbox) and sees it on the dashboard
-    (note,) = Notification.objects.filter(user=merchant, kind="shipment.lost")
-    assert lost.waybill_no in note.title and note.url == reverse("shipping:shipment_detail", args=[lost.pk])
+    (note,) = Notification.objects.filter(user=merchant, kind="shipment.exception")
+    assert note.title == f"包裹遗失：{lost.waybill_no}" and note.url == reverse("shipping:shipment_detail", args=[lost.pk])
     todo = {item.key: item for item in dashboard.todo(store)}
     assert todo["parcels_lost"].count == 1 and todo["parcels_lost"].level == "bad"
     # and support staff see it in the overview and find it with the admin's filter
@@ -57,4 +57,5 @@ def test_a_damaged_parcel_is_an_exception_but_not_lost(
             sandbox.tick()
     shipment.refresh_from_db()
     assert shipment.status == "exception" and shipment.lost is False
-    assert not Notification.objects.filter(kind="shipment.lost").exists()
+    (note,) = Notification.objects.filter(kind="shipment.exception")
+    assert "遗失" not in note.title
