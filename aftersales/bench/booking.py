@@ -76,7 +76,7 @@ def make_backlog(ds: Dataset, target: int = BACKLOG) -> int:
             cursor.execute(
                 "UPDATE shop_order SET status = 'paid', shipped_at = NULL, delivered_at = NULL, completed_at = NULL, "
                 "cancelled_at = NULL, paid_at = now() - interval '1 hour', "
-                "ship_by = now() + (id % 2880) * interval '1 minute' WHERE id IN ("
+                "ship_by = now() + (id %% 2880) * interval '1 minute' WHERE id IN ("
                 "SELECT o.id FROM shop_order o WHERE o.store_id = %s AND o.status IN ('completed', 'cancelled') "
                 f"AND NOT EXISTS (SELECT 1 FROM shipping_shipment s WHERE s.order_id = o.id AND s.status IN ({ACTIVE_SQL})) "
                 "ORDER BY o.id LIMIT %s)",
