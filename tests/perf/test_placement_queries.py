@@ -13,7 +13,7 @@ from tests.shop.orders_support import ADDRESS, on_sale_sku
 
 pytestmark = pytest.mark.django_db
 
-PLACE = "/api/v1/orders/place/"
+PLACE = "/api/v1/orders/"
 
 
 def body(sku, buyer, quantity=1):

@@ -53,7 +53,7 @@ def test_fifty_concurrent_identical_requests_create_exactly_one_order(store, set
         try:
             client = client_for(raw)
             barrier.wait()
-            response = client.post("/api/v1/orders/place/", body, format="json", HTTP_IDEMPOTENCY_KEY="same-key")
+            response = client.post("/api/v1/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY="same-key")
             data = response.json()
             with lock:
                 answers.append((response.status_code, data.get("order_sn") or data.get("error", {}).get("code")))
@@ -83,11 +83,11 @@ def test_a_duplicate_while_the_first_is_in_progress_gets_409(store, settings):
     raw = storefront_key(store)
     key = ApiKey.objects.get()
     body = order_body(sku)
-    first = client_for(raw).post("/api/v1/orders/place/", body, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    first = client_for(raw).post("/api/v1/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY="k")
     assert first.status_code == 201
     IdempotencyRecord.objects.filter(principal=f"key:{key.pk}").update(status_code=0, body=None)
     # when the same request comes again
-    again = client_for(raw).post("/api/v1/orders/place/", body, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    again = client_for(raw).post("/api/v1/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY="k")
     # then it is told to retry later, and nothing new was created
     assert again.status_code == 409 and again.json()["error"]["code"] == "idempotency_in_progress"
     assert Order.objects.count() == 1
@@ -97,9 +97,9 @@ def test_a_duplicate_while_the_first_is_in_progress_gets_409(store, settings):
 def test_same_key_different_body_is_refused_and_does_nothing(store):
     sku = on_sale_sku(store, stock=10)
     raw = storefront_key(store)
-    first = client_for(raw).post("/api/v1/orders/place/", order_body(sku), format="json", HTTP_IDEMPOTENCY_KEY="k")
+    first = client_for(raw).post("/api/v1/orders/", order_body(sku), format="json", HTTP_IDEMPOTENCY_KEY="k")
     other = client_for(raw).post(
-        "/api/v1/orders/place/", order_body(sku, buyer="buyer-2"), format="json", HTTP_IDEMPOTENCY_KEY="k"
+        "/api/v1/orders/", order_body(sku, buyer="buyer-2"), format="json", HTTP_IDEMPOTENCY_KEY="k"
     )
     assert first.status_code == 201
     assert other.status_code == 422 and other.json()["error"]["code"] == "idempotency_key_reused"
@@ -110,7 +110,7 @@ def test_same_key_different_body_is_refused_and_does_nothing(store):
 def test_a_replay_answers_the_first_response(store):
     sku = on_sale_sku(store, stock=10)
     raw = storefront_key(store)
-    first = client_for(raw).post("/api/v1/orders/place/", order_body(sku), format="json", HTTP_IDEMPOTENCY_KEY="k")
-    again = client_for(raw).post("/api/v1/orders/place/", order_body(sku), format="json", HTTP_IDEMPOTENCY_KEY="k")
+    first = client_for(raw).post("/api/v1/orders/", order_body(sku), format="json", HTTP_IDEMPOTENCY_KEY="k")
+    again = client_for(raw).post("/api/v1/orders/", order_body(sku), format="json", HTTP_IDEMPOTENCY_KEY="k")
     assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
     assert again.json()["order_sn"] == first.json()["order_sn"] and Order.objects.count() == 1
