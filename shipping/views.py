@@ -88,7 +88,7 @@ def selected_ids(request, store) -> tuple[list[int], str]:
 
     Returns the ids and the query string that carries them to the next step.
     """
-    ids = _order_ids(request) or [int(v) for v in request.GET.getlist("order") if v.isdigit()]
+    ids = _order_ids(request) or parse_ids(request.GET.getlist("order"))
     source = request.POST if request.method == "POST" else request.GET
     if ids:
         return ids, _selection_query(ids)
@@ -187,15 +187,14 @@ class BookingSelectView(MerchantMixin, View):
         elif op == "remove":
             _save_selection(request, self.store, [i for i in ids if i not in set(ticked)])
         elif op in ("add", "book"):
-            page_ids = {int(v) for v in request.POST.getlist("page_order") if v.isdigit()}
+            page_ids = set(parse_ids(request.POST.getlist("page_order")))
             kept = [i for i in ids if i not in page_ids]  # unticked on this page: dropped from the selection
             _save_selection(request, self.store, kept + ticked)
         else:
             raise Http404
         if op == "book":
             return redirect(f"{reverse('shipping:booking_courier')}?sel=1")
-        back = request.POST.get("next", "")
-        return redirect(back if back.startswith("/") else reverse("shipping:booking_centre"))
+        return redirect(safe_next(request, "shipping:booking_centre"))
 
 
 def _with_on_time(store, options):
@@ -653,7 +652,7 @@ class LabelsView(StoreBookingMixin, View):
         booking = self.get_booking()
         size = request.POST.get("size", "100x150")
         size = size if size in LABEL_SIZES else "100x150"
-        wanted = {int(v) for v in request.POST.getlist("shipment") if v.isdigit()}
+        wanted = set(parse_ids(request.POST.getlist("shipment")))
         chosen = [s for s in self.printable(booking) if s.pk in wanted]
         if not chosen:
             messages.error(request, _("请选择要打印的面单。"))

@@ -11,16 +11,18 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
 from portal.actions import check_action
 from portal.actors import merchant_actor
+from portal.bounds import parse_ids
 from portal.exceptions import DomainError
 from portal.fsm import audit_for
 from portal.keyset import PAGE_SIZES
+from portal.redirects import safe_next
 from portal.tenancy import MerchantMixin
 from shop.actions import order_actions
 from shop.forms.orders import CancelForm, MemoForm, OrderFilterForm, ShipForm
@@ -234,11 +236,8 @@ class OrderBatchView(MerchantMixin, View):
     """Batch actions on the orders ticked in the list: 备注 (memo and flag), CSV export, 在线下单 (booking)."""
 
     def post(self, request):
-        ids = sorted({int(v) for v in request.POST.getlist("order") if v.isdigit()})
-        back = request.POST.get("next", "")
-        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-            back = ""
-        back = back or reverse("shop:order_list")
+        ids = sorted(set(parse_ids(request.POST.getlist("order"))))
+        back = safe_next(request, "shop:order_list")
         orders = order_list(store=self.store).filter(pk__in=ids)
         if not ids or not orders.exists():
             messages.error(request, _("请先勾选订单。"))

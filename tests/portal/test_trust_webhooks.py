@@ -112,7 +112,7 @@ def test_the_page_and_the_api_refuse_internal_urls_as_field_errors(merchant_clie
     page = merchant_client.post(reverse("webhook_list"), {"url": url, "event_types": ["order.paid"]})
     assert page.status_code == 200 and page.context["form"].errors["url"]
     response = api.post(
-        "/api/v1/webhooks/endpoints/create/", {"url": url, "event_types": ["order.paid"]}, format="json"
+        "/api/v1/webhooks/endpoints/", {"url": url, "event_types": ["order.paid"]}, format="json"
     )
     assert response.status_code == 400 and "url" in response.json()["error"]["fields"]
     assert not WebhookEndpoint.objects.exists()
