@@ -10,6 +10,7 @@ the row (`fanned_out_at`), so the task and the sweep deliver each event exactly 
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -92,7 +94,9 @@ def emit(
     """
     if type not in EVENT_TYPES:
         raise ValueError(f"Unknown event type {type!r}")
-    payload = {"title": str(title), "body": str(body), "url": url, "data": data or {}}
+    # Callers pass lazy translations (e.g. an admin action's reason): store plain JSON.
+    data = json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder))
+    payload = {"title": str(title), "body": str(body), "url": url, "data": data}
     if user_ids is not None:
         payload["user_ids"] = list(user_ids)
 

@@ -21,7 +21,7 @@ def test_negotiation_with_a_partial_refund(page, live_server, merchant, store, s
     buyer = api_client_for(store, kind="storefront")
     # Given a buyer asks for a full refund of 88.00
     r = buyer.post(
-        reverse("api-aftersales-open"),
+        reverse("api-aftersales-requests"),
         {"order_sn": order.order_sn, "item_id": item.pk, "buyer_ref": order.buyer_ref, "type": "refund_only",
          "reason": "quality", "amount": 8800, "description": "有一点划痕"},
         format="json",

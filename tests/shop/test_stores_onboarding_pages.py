@@ -39,7 +39,7 @@ def test_a_failed_deposit_payment_never_says_paid(client):
     client.post(reverse("shop:deposit_pay"))
     payment = Payment.objects.get(purpose="deposit", store=store)
     # when the payment fails
-    response = client.post(f"/payments/sandbox/{payment.pk}/", {"outcome": "fail", "next": "/shop/store/"}, follow=True)
+    response = client.post(f"/payments/sandbox/{payment.token}/", {"outcome": "fail", "next": "/shop/store/"}, follow=True)
     # then the store page says so, and nothing is paid
     shown = messages_of(response)
     assert not any("支付成功" in m for m in shown)
@@ -51,7 +51,7 @@ def test_a_failed_deposit_payment_never_says_paid(client):
     retry = Payment.objects.filter(purpose="deposit", store=store).latest("pk")
     assert retry.pk != payment.pk
     response = client.post(
-        f"/payments/sandbox/{retry.pk}/", {"outcome": "success", "next": "/shop/store/"}, follow=True
+        f"/payments/sandbox/{retry.token}/", {"outcome": "success", "next": "/shop/store/"}, follow=True
     )
     assert any("支付成功" in m for m in messages_of(response))
     store.refresh_from_db()
