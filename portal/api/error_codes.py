@@ -80,19 +80,21 @@ too_many_orders no_orders duplicate_orders courier_not_offered courier_inactive 
 uscc_format uscc_check application_incomplete document_not_required agreement_outdated amount_mismatch
 bad_signature bad_timestamp order_not_eligible buyer_mismatch complaint_too_early unfreeze_exceeds_frozen
 no_deposit_rule deposit_shortfall deposit_unavailable store_not_open store_not_settled order_sn_collision
+memo_too_long invalid_flag courier_not_configured sandbox_disabled selection_too_large
 """
 _DOMAIN_409 = """
 illegal_transition conflict action_not_available already_paid already_booked already_weighed already_reviewed
 already_replied already_followed_up already_extended already_complained not_payable not_received grouping
 in_aftersales risk_hold parcel_booked parcel_picked_up nothing_to_rebook nothing_to_refund payment_not_found
 payment_not_refundable deposit_not_payable deposit_not_due deposit_not_settleable deposit_frozen
-application_locked endpoint_disabled sku_has_orders aftersales_duplicate
+application_locked endpoint_disabled sku_has_orders aftersales_duplicate product_without_image
 """
 
 DOMAIN: dict[str, int] = {
     **dict.fromkeys(_DOMAIN_400.split(), 400),
     **dict.fromkeys(_DOMAIN_409.split(), 409),
     "permission_denied": 403,
+    "unknown_provider": 404,
 }
 
 ALL: frozenset[str] = frozenset(PROTOCOL) | frozenset(DOMAIN)

@@ -24,3 +24,16 @@ class AmountField(serializers.IntegerField):
         kwargs.setdefault("min_value", 0)
         kwargs.setdefault("max_value", INT_MAX)
         super().__init__(**kwargs)
+
+
+class MomentField(serializers.DateTimeField):
+    """A time of a business window (promotions): years 2000 .. 9998. Older times have no whole-minute offset
+    in Asia/Shanghai (LMT +08:05:43), which is not an RFC 3339 date-time as the schema promises."""
+
+    default_error_messages = {"year_out_of_range": "Times must lie between the years 2000 and 9998."}
+
+    def to_internal_value(self, value):
+        moment = super().to_internal_value(value)
+        if not 2000 <= moment.year <= 9998:
+            self.fail("year_out_of_range")
+        return moment

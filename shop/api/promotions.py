@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.actors import merchant_actor
-from portal.api.fields import AmountField, IdField
+from portal.api.fields import AmountField, IdField, MomentField
 from portal.api.idempotency import IdempotentMixin
 from portal.api.permissions import request_store
 from portal.api.routing import route
@@ -43,8 +43,8 @@ class DiscountOut(serializers.ModelSerializer):
 class DiscountIn(serializers.Serializer):
     sku_id = IdField()
     kind = serializers.ChoiceField(choices=DiscountKind.choices, help_text="price: a fixed price; permille: ‰ off")
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
+    starts_at = MomentField()
+    ends_at = MomentField()
     price = AmountField(min_value=1, required=False, allow_null=True, help_text="fen (kind price)")
     permille = serializers.IntegerField(min_value=1, max_value=999, required=False, allow_null=True)
     activity_stock = AmountField(min_value=1, required=False, allow_null=True)
@@ -72,8 +72,8 @@ class SpendAndSaveOut(serializers.ModelSerializer):
 class SpendAndSaveIn(serializers.Serializer):
     name = serializers.CharField(max_length=60)
     tiers = TierIn(many=True, allow_empty=False, max_length=10)
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
+    starts_at = MomentField()
+    ends_at = MomentField()
 
 
 class CouponBatchOut(serializers.ModelSerializer):
@@ -94,8 +94,8 @@ class CouponBatchIn(serializers.Serializer):
     name = serializers.CharField(max_length=60)
     kind = serializers.ChoiceField(choices=CouponKind.choices)
     quantity = AmountField(min_value=1)
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
+    starts_at = MomentField()
+    ends_at = MomentField()
     threshold = AmountField(required=False, default=0, help_text="fen")
     amount = AmountField(min_value=1, required=False, allow_null=True, help_text="fen (threshold coupons)")
     percent_off = serializers.IntegerField(min_value=1, max_value=99, required=False, allow_null=True)

@@ -10,6 +10,7 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -45,6 +46,7 @@ def test_the_worked_journey_runs_as_written(
     django_capture_on_commit_callbacks,  # noqa: F811
 ):
     settings.SANDBOX_COURIER_CLOCK_SCALE = 0  # every tick moves each due parcel one step
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True  # the receiver is on 127.0.0.1 (as in tests/portal/test_webhooks.py)
     merchant_client = api_client_for(
         store, scopes=["catalog", "orders:read", "shipping", "aftersales", "webhooks"], user=merchant
     )
@@ -71,6 +73,16 @@ def test_the_worked_journey_runs_as_written(
             response = getattr(client, method.lower())("/api/v1" + path, body, format="json", **extra)
         return response.status_code, (response.json() if response.content else None)
 
+    def upload(path, field, filename, content, content_type, key=merchant_key):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = keys[key].post(
+                "/api/v1" + path,
+                {field: SimpleUploadedFile(filename, content, content_type=content_type)},
+                format="multipart",
+                HTTP_ACCEPT_LANGUAGE="en",
+            )
+        return response.status_code, (response.json() if response.content else None)
+
     def pay_in_sandbox(checkout_url):
         url = urlsplit(checkout_url)
         with django_capture_on_commit_callbacks(execute=True):
@@ -88,8 +100,10 @@ def test_the_worked_journey_runs_as_written(
     blocks = journey_blocks()
     namespace: dict = {"__name__": "guide"}
     exec(blocks[0], namespace)  # the client as written: urllib against PORTAL_URL ...
-    assert callable(namespace["call"]) and namespace["MERCHANT"] == merchant_key
-    namespace.update(call=call, pay_in_sandbox=pay_in_sandbox, wait_for=wait_for, WEBHOOK_URL=receiver.url)
+    assert callable(namespace["call"]) and callable(namespace["upload"]) and namespace["MERCHANT"] == merchant_key
+    namespace.update(
+        call=call, upload=upload, pay_in_sandbox=pay_in_sandbox, wait_for=wait_for, WEBHOOK_URL=receiver.url
+    )
     for block in blocks[1:]:  # ... then every step as written, through the portal's own client
         exec(block, namespace)
 

@@ -41,6 +41,10 @@ def test_an_erp_lists_a_product_changes_it_and_takes_it_off_shelf(api, store):
     product = created.json()
     assert product["status"] == "draft" and product["special_goods"] == ["fragile"] and len(product["skus"]) == 2
     pk = product["id"]
+    # a product needs a picture to go on sale (pagesa's rule): refused without one, accepted after the upload
+    bare = api.post(reverse("api-product-put-on-sale", args=[pk]), {}, format="json")
+    assert bare.status_code == 409 and bare.json()["error"]["code"] == "product_without_image"
+    assert api.post(reverse("api-product-images", args=[pk]), {"image": png()}, format="multipart").status_code == 201
     on_sale = api.post(reverse("api-product-put-on-sale", args=[pk]), {}, format="json")
     assert on_sale.status_code == 200 and on_sale.json()["status"] == "on_sale"
     patched = api.patch(reverse("api-product", args=[pk]), {"title": "新标题", "is_frozen": True}, format="json")
