@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-BIGINT_MAX = 2**63 - 1
-INT_MAX = 2**31 - 1
+from portal.bounds import BIGINT_MAX, INT_MAX
+
+__all__ = ["INT_MAX", "AmountField", "IdField", "MomentField"]
 
 
 class IdField(serializers.IntegerField):
@@ -30,7 +32,7 @@ class MomentField(serializers.DateTimeField):
     """A time of a business window (promotions): years 2000 .. 9998. Older times have no whole-minute offset
     in Asia/Shanghai (LMT +08:05:43), which is not an RFC 3339 date-time as the schema promises."""
 
-    default_error_messages = {"year_out_of_range": "Times must lie between the years 2000 and 9998."}
+    default_error_messages = {"year_out_of_range": _("时间须在 2000 年至 9998 年之间。")}
 
     def to_internal_value(self, value):
         moment = super().to_internal_value(value)
