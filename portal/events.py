@@ -90,7 +90,19 @@ def emit(
     `title`/`body`/`url` are what a person reads; `data` is the machine payload for webhooks;
     `user_ids` narrows the recipients (default: every member of the store).
     """
-    emit_many([dict(type=type, store_id=store_id, title=title, body=body, url=url, data=data, user_ids=user_ids)])
+    emit_many(
+        [
+            {
+                "type": type,
+                "store_id": store_id,
+                "title": title,
+                "body": body,
+                "url": url,
+                "data": data,
+                "user_ids": user_ids,
+            }
+        ]
+    )
 
 
 def emit_many(events: list[dict[str, Any]]) -> None:

@@ -90,14 +90,14 @@ def evaluation_run(*, now: datetime | None = None) -> int:
     labels = dict(Metric.choices)
     emit_many(
         [
-            dict(
-                type="evaluation.warning",
-                store_id=ev.store_id,
-                title=_("店铺评估预警：%(n)d 项指标未达标") % {"n": len(ev.failing)},
-                body="、".join(str(labels[m]) for m in ev.failing),
-                url=reverse("shop:evaluation"),
-                data={"day": str(day), "failing": ev.failing},
-            )
+            {
+                "type": "evaluation.warning",
+                "store_id": ev.store_id,
+                "title": _("店铺评估预警：%(n)d 项指标未达标") % {"n": len(ev.failing)},
+                "body": "、".join(str(labels[m]) for m in ev.failing),
+                "url": reverse("shop:evaluation"),
+                "data": {"day": str(day), "failing": ev.failing},
+            }
             for ev in created
             if ev.failing
         ]
