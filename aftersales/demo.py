@@ -146,6 +146,14 @@ def _scenarios(owner, staff) -> list[tuple[str, str, str, Callable | None]]:
         ),
         ("resend", "missing_parts", "漏发赠品", lambda r: a.aftersales_approve(request=r, by=owner)),
         ("refund_only", "other", "不想要了", expired),
+        (
+            "refund_only",
+            "not_as_described",
+            "色差明显",
+            lambda r: a.aftersales_negotiate(
+                request=r, amount=max(r.amount // 2, 1), note="色差在可接受范围，补偿一半货款可以吗？", by=owner
+            ),
+        ),
     ]
 
 

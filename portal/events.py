@@ -92,20 +92,51 @@ def emit(
     `title`/`body`/`url` are what a person reads; `data` is the machine payload for webhooks;
     `user_ids` narrows the recipients (default: every member of the store).
     """
-    if type not in EVENT_TYPES:
-        raise ValueError(f"Unknown event type {type!r}")
-    # Callers pass lazy translations (e.g. an admin action's reason): store plain JSON.
-    data = json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder))
-    payload = {"title": str(title), "body": str(body), "url": url, "data": data}
-    if user_ids is not None:
-        payload["user_ids"] = list(user_ids)
+    emit_many(
+        [
+            {
+                "type": type,
+                "store_id": store_id,
+                "title": title,
+                "body": body,
+                "url": url,
+                "data": data,
+                "user_ids": user_ids,
+            }
+        ]
+    )
 
-    event = Event.objects.create(type=type, store_id=store_id, payload=payload)
+
+def emit_many(events: list[dict[str, Any]]) -> None:
+    """`emit` for a sweep's many events (each a dict of `emit`'s arguments): one bulk insert into the outbox,
+    whatever their number; each is fanned out after the transaction commits, as `emit` does."""
+    rows = []
+    for spec in events:
+        type, user_ids = spec["type"], spec.get("user_ids")
+        if type not in EVENT_TYPES:
+            raise ValueError(f"Unknown event type {type!r}")
+        payload = {
+            "title": str(spec["title"]),
+            "body": str(spec.get("body", "")),
+            "url": spec.get("url", ""),
+            # Callers pass lazy translations (e.g. an admin action's reason): store plain JSON.
+            "data": json.loads(json.dumps(spec.get("data") or {}, cls=DjangoJSONEncoder)),
+        }
+        if user_ids is not None:
+            payload["user_ids"] = list(user_ids)
+        rows.append(Event(type=type, store_id=spec["store_id"], payload=payload))
+    if not rows:
+        return
+    if len(rows) == 1:
+        rows[0].save()
+    else:
+        Event.objects.bulk_create(rows)
 
     def enqueue_fan_out() -> None:
         from .tasks import fan_out_event
 
-        enqueue(fan_out_event, event.pk)
+        for event in rows:
+            enqueue(fan_out_event, event.pk)
 
     transaction.on_commit(enqueue_fan_out)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -171,27 +171,37 @@ def proposals_overview(now: datetime) -> list[TodoItem]:
 
 @dashboard.checklist_source(order=10)
 def getting_started(store: Store) -> list[ChecklistStep]:
-    """A new store's first steps in the catalogue and promotions; done when the store has done each once."""
-    products = Product.objects.filter(store=store)
-    promotions = (
-        LimitedTimeDiscount.objects.filter(store=store).exists()
-        or SpendAndSave.objects.filter(store=store).exists()
-        or CouponBatch.objects.filter(store=store, platform_funded=False).exists()
+    """A new store's first steps in the catalogue and promotions; done when the store has done each once.
+    Every step's answer comes from one query (EXISTS subqueries), whatever the store holds."""
+    mine = OuterRef("pk")
+    done = (
+        Store.objects.filter(pk=store.pk)
+        .annotate(
+            has_product=Exists(Product.objects.filter(store=mine)),
+            has_image=Exists(ProductImage.objects.filter(product__store=mine)),
+            has_on_sale=Exists(Product.objects.filter(store=mine, status=ProductStatus.ON_SALE)),
+            has_promotion=Exists(LimitedTimeDiscount.objects.filter(store=mine))
+            | Exists(SpendAndSave.objects.filter(store=mine))
+            | Exists(CouponBatch.objects.filter(store=mine, platform_funded=False)),
+        )
+        .values("has_product", "has_image", "has_on_sale", "has_promotion")
+        .get()
     )
+    promotions = done["has_promotion"]
     return [
         ChecklistStep("store_opened", _("完成开店"), store.has_opened(), link("shop:store_detail")),
-        ChecklistStep("product_created", _("发布第一个商品"), products.exists(), link("shop:product_create")),
+        ChecklistStep("product_created", _("发布第一个商品"), done["has_product"], link("shop:product_create")),
         ChecklistStep(
             "product_image",
             _("为商品上传主图"),
-            ProductImage.objects.filter(product__store=store).exists(),
+            done["has_image"],
             link("shop:product_list"),
             _("没有图片的商品不能上架。"),
         ),
         ChecklistStep(
             "product_on_sale",
             _("上架商品"),
-            products.filter(status=ProductStatus.ON_SALE).exists(),
+            done["has_on_sale"],
             link("shop:product_list", f"status={ProductStatus.DRAFT}"),
         ),
         ChecklistStep("first_promotion", _("创建一个营销活动"), promotions, link("shop:promotion_list")),

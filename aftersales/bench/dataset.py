@@ -306,6 +306,7 @@ def build(size: Size, log: Callable[[str], None]) -> Dataset:
             "store_id": "o.store_id",
             "amount": "o.paid_amount",
             "provider_txn": "'T' || o.id",
+            "token": "md5(o.id::text || random()::text)",  # unique per payment (the cashier's token, trust)
             "status": "'succeeded'",
             "created_at": "o.created_at + interval '1 minute'",
             "paid_at": "o.paid_at",

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from portal import hooks
 from portal.actions import require_action
 from portal.actors import user_of
-from portal.events import emit
+from portal.events import emit_many
 from portal.fsm import transition
 from shop.models import EvaluationRule, Order, Store, StoreEvaluation, StoreStatus, SuspensionProposal
 from shop.models.evaluation import Metric as Metric  # the metrics' names, for the apps that compute them
@@ -88,16 +88,20 @@ def evaluation_run(*, now: datetime | None = None) -> int:
         )
     StoreEvaluation.objects.bulk_create(created, ignore_conflicts=True)
     labels = dict(Metric.choices)
-    for ev in created:
-        if ev.failing:
-            emit(
-                type="evaluation.warning",
-                store_id=ev.store_id,
-                title=_("店铺评估预警：%(n)d 项指标未达标") % {"n": len(ev.failing)},
-                body="、".join(str(labels[m]) for m in ev.failing),
-                url=reverse("shop:evaluation"),
-                data={"day": str(day), "failing": ev.failing},
-            )
+    emit_many(
+        [
+            {
+                "type": "evaluation.warning",
+                "store_id": ev.store_id,
+                "title": _("店铺评估预警：%(n)d 项指标未达标") % {"n": len(ev.failing)},
+                "body": "、".join(str(labels[m]) for m in ev.failing),
+                "url": reverse("shop:evaluation"),
+                "data": {"day": str(day), "failing": ev.failing},
+            }
+            for ev in created
+            if ev.failing
+        ]
+    )
     _propose_suspensions(store_ids=[ev.store_id for ev in created if ev.failing], day=day, labels=labels)
     return len(created)
 

@@ -166,7 +166,8 @@ def test_fake_shipping_finds_only_unscanned_waybills_in_sql_queries_per_batch(st
     assert Compensation.objects.filter(kind="fake_shipping", amount=2000).count() == 22
     assert AuditEntry.objects.filter(transition="flag_fake_shipping").count() == 22
     flagged = AuditEntry.objects.filter(transition="flag_fake_shipping").values_list("from_state", "to_state")
-    assert set(flagged) == {("shipped", "shipped")}
+    assert set(flagged) == {("", "")}  # a same-state edit since the fsm branch: audited with no from/to state
+    assert set(Order.objects.filter(fake_shipping_at__isnull=False).values_list("status", flat=True)) == {"shipped"}
     assert not Order.objects.filter(pk__in=scanned, fake_shipping_at__isnull=False).exists()
 
 
@@ -199,6 +200,7 @@ def test_failed_groups_queries_per_batch_not_per_group(stores, django_capture_on
     failed_groups(stores, 2)
     few = queries_of(services.fail_expired_groups)
     failed_groups(stores, 20)
+    first_tick = list(Event.objects.filter(type="group.failed").values_list("pk", flat=True))  # outbox: in-transaction
     with django_capture_on_commit_callbacks(execute=True):
         many = queries_of(services.fail_expired_groups)
     assert (few[0], many[0]) == (2, 20)
@@ -206,6 +208,6 @@ def test_failed_groups_queries_per_batch_not_per_group(stores, django_capture_on
     assert set(GroupBuy.objects.values_list("status", flat=True)) == {"failed"}
     assert set(Order.objects.values_list("status", flat=True)) == {"cancelled"}
     assert Refund.objects.filter(status="succeeded").count() == 20  # the leaders of the second tick
-    events = Event.objects.filter(type="group.failed")
+    events = Event.objects.filter(type="group.failed").exclude(pk__in=first_tick)
     assert sorted(events.values_list("store_id", flat=True)) == sorted(s.pk for s in stores)
     assert {e.payload["data"]["count"] for e in events} == {10}
