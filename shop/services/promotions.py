@@ -416,6 +416,23 @@ def coupon_claim(*, coupon: CouponBatch, buyer_ref: str, by) -> CouponClaim:
     )
 
 
+def _compensation_batch(store_id: int, amount: int, reason: str, *, now, expires_at) -> CouponBatch:
+    """The hidden batch of one compensation coupon (unsaved): platform-funded, no threshold, already claimed."""
+    return CouponBatch(
+        store_id=store_id,
+        name=reason[:60],
+        kind=CouponKind.THRESHOLD,
+        threshold=0,
+        amount=amount,
+        quantity=1,
+        claimed_count=1,
+        per_user_limit=1,
+        starts_at=now,
+        ends_at=expires_at,
+        platform_funded=True,
+    )
+
+
 @transaction.atomic
 def coupon_grant(*, store: Store, buyer_ref: str, amount: int, reason: str, by) -> CouponClaim:
     """Give a buyer a platform-funded, no-threshold, single-use coupon of `amount` fen in `store` (a compensation).
@@ -429,19 +446,8 @@ def coupon_grant(*, store: Store, buyer_ref: str, amount: int, reason: str, by) 
         raise ValidationFailed(_("请填写减免金额。"), fields={"amount": [_("请填写减免金额。")]})
     now = timezone.now()
     expires_at = now + settings.PORTAL_TIME_RULES["compensation_coupon_validity"]
-    coupon = CouponBatch.objects.create(
-        store=store,
-        name=reason[:60],
-        kind=CouponKind.THRESHOLD,
-        threshold=0,
-        amount=amount,
-        quantity=1,
-        claimed_count=1,
-        per_user_limit=1,
-        starts_at=now,
-        ends_at=expires_at,
-        platform_funded=True,
-    )
+    coupon = _compensation_batch(store.pk, amount, reason, now=now, expires_at=expires_at)
+    coupon.save()
     return CouponClaim.objects.create(
         coupon=coupon, store=store, buyer_ref=buyer_ref, code=_new_code(), claimed_at=now, expires_at=expires_at
     )
@@ -456,19 +462,7 @@ def coupon_grant_many(grants: list[tuple[int, str, int, str]], *, by) -> list[Co
     expires_at = now + settings.PORTAL_TIME_RULES["compensation_coupon_validity"]
     batches = CouponBatch.objects.bulk_create(
         [
-            CouponBatch(
-                store_id=store_id,
-                name=reason[:60],
-                kind=CouponKind.THRESHOLD,
-                threshold=0,
-                amount=amount,
-                quantity=1,
-                claimed_count=1,
-                per_user_limit=1,
-                starts_at=now,
-                ends_at=expires_at,
-                platform_funded=True,
-            )
+            _compensation_batch(store_id, amount, reason, now=now, expires_at=expires_at)
             for store_id, _buyer, amount, reason in grants
         ]
     )
