@@ -37,32 +37,18 @@
   });
 })();
 
-/* Batch selection across a form (checkboxes with form="…"): <input data-select-all="name" form="…"> ticks every
- * box of that name and form; [data-selected-count] inside the form shows how many are ticked. */
+/* [data-selected-count] inside a form tells how many of its checkboxes (form="…", outside it) are ticked;
+ * select-all for them is data-check-all above, which runs first. */
 (function () {
   "use strict";
-  function selectionCount(name, form) {
-    var boxes = document.querySelectorAll('input[type=checkbox][name="' + name + '"][form="' + form + '"]');
-    var n = 0;
-    boxes.forEach(function (b) { if (b.checked) { n += 1; } });
-    var label = document.querySelector("#" + form + " [data-selected-count]");
-    if (label) {
-      var lang = document.documentElement.lang || "";
-      label.textContent = lang.indexOf("en") === 0 ? n + " selected" : "已选 " + n + " 单";
-    }
-  }
   document.addEventListener("change", function (event) {
     var box = event.target;
     if (!(box instanceof HTMLInputElement) || box.type !== "checkbox") { return; }
     var form = box.getAttribute("form");
-    var name = box.dataset.selectAll;
-    if (name) {
-      document.querySelectorAll('input[type=checkbox][name="' + name + '"][form="' + form + '"]').forEach(function (b) {
-        b.checked = box.checked;
-      });
-      selectionCount(name, form);
-    } else if (form && box.name) {
-      selectionCount(box.name, form);
-    }
+    var label = form ? document.querySelector("#" + form + " [data-selected-count]") : null;
+    if (!label) { return; }
+    var n = document.querySelectorAll('input[type=checkbox][name][form="' + form + '"]:checked').length;
+    var lang = document.documentElement.lang || "";
+    label.textContent = lang.indexOf("en") === 0 ? n + " selected" : "已选 " + n + " 单";
   });
 })();
