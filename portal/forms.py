@@ -38,11 +38,15 @@ class ApiKeyForm(forms.Form):
         initial=ApiKey.Kind.MERCHANT,
         required=False,
         widget=forms.RadioSelect,
-        help_text=_("商家系统密钥调用商家接口（订单同步、发货、售后处理）；店面密钥代买家下单、支付、确认收货、申请售后和评价。"),
+        help_text=_(
+            "商家系统密钥调用商家接口（订单同步、发货、售后处理）；店面密钥代买家下单、支付、确认收货、申请售后和评价。"
+        ),
     )
     scopes = forms.MultipleChoiceField(
         label=_("权限范围"), choices=ApiKey.Scope.choices, widget=forms.CheckboxSelectMultiple
     )
+    # One value per rendered form: a reload of the create answer re-posts it, and the view then creates nothing.
+    once = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def clean_kind(self) -> str:
         return self.cleaned_data.get("kind") or ApiKey.Kind.MERCHANT

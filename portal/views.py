@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import secrets
 
 from django.contrib import messages
 from django.contrib.auth import login
@@ -197,15 +198,27 @@ class ApiKeysView(MerchantMixin, FormView):
     template_name = "portal/api_keys.html"
     form_class = ApiKeyForm
 
+    used_forms_key = "api_key_forms_used"
+
+    def get_initial(self):
+        return {**super().get_initial(), "once": secrets.token_urlsafe(16)}
+
     def get_context_data(self, **kwargs):
         keys = ApiKey.objects.filter(store=self.store).select_related("created_by").order_by("-created_at")
         return super().get_context_data(keys=keys, settings_tab="api_keys", **kwargs)
 
     def form_valid(self, form):
+        once = form.cleaned_data.pop("once")
+        used = self.request.session.get(self.used_forms_key, [])
+        if once and once in used:  # the browser re-sent the create answer's form (reload): no second key
+            messages.info(self.request, _("这把密钥已经创建：刷新页面不会再创建一把，密钥也不会再次显示。"))
+            return redirect("api_keys")
         try:
             key, raw = api_key_create(store=self.store, by=merchant_actor(self.request), **form.cleaned_data)
         except DomainError as exc:
             return self.form_invalid(attach_errors(form, exc))
+        if once:
+            self.request.session[self.used_forms_key] = [*used[-19:], once]
         # The raw secret is shown once, in the answer to this POST itself: it is never stored in the session
         # (nor anywhere else but as a hash), and the answer is not cached.
         messages.success(self.request, _("已创建 API 密钥，请立即复制保存，它只显示这一次。"))

@@ -39,3 +39,25 @@ def test_the_create_answer_offers_a_blank_form_and_the_new_key_in_the_list(merch
     page = response.content.decode()
     assert page.count('data-testid="new-api-key"') == 1
     assert ApiKey.objects.get(store=store).prefix in page
+
+
+def test_reloading_the_create_answer_creates_no_second_key(merchant_client, store):
+    page = merchant_client.get(reverse("api_keys"))
+    once = page.context["form"].initial["once"]
+    posted = {"name": "ERP", "scopes": ["orders:read"], "once": once}
+    first = merchant_client.post(reverse("api_keys"), posted)
+    assert first.status_code == 200 and first.context["form"].initial["once"] != once  # the blank form's own value
+    again = merchant_client.post(reverse("api_keys"), posted, follow=True)  # what a browser reload sends
+    assert ApiKey.objects.filter(store=store).count() == 1
+    assert 'data-testid="new-api-key"' not in again.content.decode()
+    assert "刷新页面不会再创建" in again.content.decode()
+    merchant_client.post(reverse("api_keys"), {**posted, "once": first.context["form"].initial["once"]})
+    assert ApiKey.objects.filter(store=store).count() == 2  # the next form creates the next key
+
+
+def test_a_refused_create_keeps_its_form_usable(merchant_client, store):
+    once = merchant_client.get(reverse("api_keys")).context["form"].initial["once"]
+    refused = merchant_client.post(reverse("api_keys"), {"name": "", "scopes": ["orders:read"], "once": once})
+    assert refused.status_code == 200 and refused.context["form"].errors
+    merchant_client.post(reverse("api_keys"), {"name": "ERP", "scopes": ["orders:read"], "once": once})
+    assert ApiKey.objects.filter(store=store).count() == 1
