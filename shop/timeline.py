@@ -26,7 +26,10 @@ verbs(
     "shop.StoreDocument",
     {"approve": _("资料审核通过"), "reject": _("资料被驳回"), "replace": _("重新上传资料")},
 )
-verbs("shop.Product", {"put_on_sale": _("上架"), "take_off_shelf": _("下架"), "copy": _("复制自另一商品")})
+verbs(
+    "shop.Product",
+    {"put_on_sale": _("上架"), "take_off_shelf": _("下架"), "copy": _("复制自另一商品"), "image_delete": _("删除图片")},
+)
 verbs(
     "shop.Order",
     {

@@ -30,6 +30,7 @@ from shop.selectors.catalog import (
 from shop.services.catalog import (
     product_create,
     product_image_add,
+    product_image_delete,
     product_put_on_sale,
     product_take_off_shelf,
     product_update,
@@ -56,6 +57,7 @@ class SkuOut(serializers.Serializer):
 
 
 class ImageOut(serializers.Serializer):
+    id = serializers.IntegerField()
     url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
 
@@ -270,6 +272,19 @@ class ProductImageUploadView(IdempotentMixin, APIView):
         return response
 
 
+class ProductImageDeleteView(APIView):
+    """Remove a picture of a product (400 `bad_image` for the last picture of an on-sale product while pictures are required)."""
+
+    required_scope = Scope.CATALOG
+
+    @extend_schema(request=None, responses={200: ProductOut})
+    def delete(self, request, pk: int, image_id: int):
+        product = _product(request, pk)
+        image = get_object_or_404(product.images.all(), pk=image_id)
+        product_image_delete(image=image, by=merchant_actor(request))
+        return _product_out(request, product)
+
+
 class SkuFilterIn(serializers.Serializer):
     code = serializers.CharField(max_length=40, required=False)
     product_id = IdField(required=False)
@@ -421,6 +436,7 @@ urlpatterns: list = [
     path("products/<int:pk>/put-on-sale/", ProductPutOnSaleView.as_view(), name="api-product-put-on-sale"),
     path("products/<int:pk>/take-off-shelf/", ProductTakeOffShelfView.as_view(), name="api-product-take-off-shelf"),
     path("products/<int:pk>/images/", ProductImageUploadView.as_view(), name="api-product-images"),
+    path("products/<int:pk>/images/<int:image_id>/", ProductImageDeleteView.as_view(), name="api-product-image"),
     path("skus/", SkuListView.as_view(), name="api-skus"),
     path("skus/<int:pk>/", route(SkuDetailView, SkuUpdateView).as_view(), name="api-sku"),
     path("coupons/", CouponListView.as_view(), name="api-coupons"),

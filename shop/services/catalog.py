@@ -21,7 +21,7 @@ from portal.audit import audit_record
 from portal.bounds import INT_MAX, parse_id
 from portal.exceptions import Conflict, DomainError, ValidationFailed
 from portal.fsm import transition
-from shop.models import Category, OrderItem, Product, ProductImage, Sku, Store
+from shop.models import Category, OrderItem, Product, ProductImage, ProductStatus, Sku, Store
 from shop.models.promotions import DiscountKind, PromotionStatus
 
 PRODUCT_FIELDS = (
@@ -291,11 +291,17 @@ def product_image_add(*, product: Product, upload, by) -> ProductImage:
 
 
 @transaction.atomic
+@transaction.atomic
 def product_image_delete(*, image: ProductImage, by) -> None:
-    """Remove a picture and its files."""
-    image.image.delete(save=False)
-    image.thumbnail.delete(save=False)
+    """Remove a picture (audited on its product) and, once committed, its files. An on-sale product keeps at
+    least one picture while pictures are required to go on sale."""
+    product = Product.objects.select_for_update().get(pk=image.product_id)
+    if product_image_required() and product.status == ProductStatus.ON_SALE and product.images.count() <= 1:
+        raise _image_error(_("在售商品至少保留一张图片：请先上传新图片，或先下架商品。"))
+    files = [image.image, image.thumbnail]
+    audit_record(product, "image_delete", by=by, data={"image": image.pk})
     image.delete()
+    transaction.on_commit(lambda: [f.delete(save=False) for f in files])
 
 
 # CSV import ------------------------------------------------------------------------------------------------------

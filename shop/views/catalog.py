@@ -293,8 +293,12 @@ class ProductImageAddView(MerchantMixin, View):
 class ProductImageDeleteView(MerchantMixin, View):
     def post(self, request, pk, image_pk):
         image = get_object_or_404(ProductImage, pk=image_pk, product_id=pk, product__store=self.store)
-        product_image_delete(image=image, by=merchant_actor(request))
-        messages.success(request, _("图片已删除。"))
+        try:
+            product_image_delete(image=image, by=merchant_actor(request))
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("图片已删除。"))
         return redirect("shop:product_detail", pk=pk)
 
 

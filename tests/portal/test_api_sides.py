@@ -51,6 +51,7 @@ OPERATIONS: dict[tuple[str, str], set[str]] = {
     ("api-product-put-on-sale", "POST"): {M},
     ("api-product-take-off-shelf", "POST"): {M},
     ("api-product-images", "POST"): {M},
+    ("api-product-image", "DELETE"): {M},
     ("api-skus", "GET"): {M, B},
     ("api-sku", "GET"): {M, B},
     ("api-sku", "PATCH"): {M},
@@ -115,7 +116,7 @@ OPERATIONS: dict[tuple[str, str], set[str]] = {
 # Operations no API key may call (sessions only): a key acts for its own store and opens no other.
 KEYLESS = {("api-store-application-create", "POST")}
 
-PLACEHOLDERS = {"pk": 999_999, "order_sn": "NOPE", "request_sn": "NOPE", "booking_no": "NOPE"}
+PLACEHOLDERS = {"pk": 999_999, "image_id": 999_999, "order_sn": "NOPE", "request_sn": "NOPE", "booking_no": "NOPE"}
 
 
 def _routes():
