@@ -59,3 +59,20 @@ def order(store):
 @pytest.fixture
 def item(order):
     return order.items.get()
+
+
+def buyer_opens_request(order, *, type: str, amount: int, description: str, reason: str = "quality") -> str:
+    """The buyer's storefront opens an after-sales request for the order's only item through the API: its number."""
+    from django.urls import reverse
+
+    from tests.conftest import api_client_for
+
+    body = {
+        "order_sn": order.order_sn, "item_id": order.items.get().pk, "buyer_ref": order.buyer_ref, "type": type,
+        "reason": reason, "amount": amount, "description": description,
+    }  # fmt: skip
+    response = api_client_for(order.store, kind="storefront").post(
+        reverse("api-aftersales-requests"), body, format="json"
+    )
+    assert response.status_code == 201, response.content
+    return response.json()["request_sn"]

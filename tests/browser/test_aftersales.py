@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from aftersales import sweeps
 from aftersales.models import AftersalesRequest
-from tests.aftersales.conftest import courier_scan, make_order
+from tests.aftersales.conftest import buyer_opens_request, courier_scan, make_order
 from tests.browser.conftest import login
 from tests.conftest import api_client_for
 
@@ -17,16 +17,8 @@ def test_return_request_approved_tracked_refunded_and_review_replied(page, live_
     order = make_order(store, prices=(8800,))
     item = order.items.get()
     buyer = api_client_for(store, kind="storefront")
-
     # Given a buyer's return-and-refund request arrives through the API
-    r = buyer.post(
-        reverse("api-aftersales-requests"),
-        {"order_sn": order.order_sn, "item_id": item.pk, "buyer_ref": order.buyer_ref, "type": "return_refund",
-         "reason": "quality", "amount": 8800, "description": "开线了"},
-        format="json",
-    )  # fmt: skip
-    assert r.status_code == 201, r.content
-    sn = r.json()["request_sn"]
+    sn = buyer_opens_request(order, type="return_refund", amount=8800, description="开线了")
 
     # When the merchant finds it in 售后管理 and approves it with a return address
     login(page, live_server, merchant.username)

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from aftersales.models import AftersalesRequest
 from shop.services.orders import order_ship
-from tests.aftersales.conftest import make_order
+from tests.aftersales.conftest import buyer_opens_request, make_order
 from tests.browser.conftest import login
 from tests.conftest import api_client_for
 from tests.portal.test_english_pages import chinese_system_strings, user_data
@@ -17,17 +17,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_negotiation_with_a_partial_refund(page, live_server, merchant, store, screenshot):
     order = make_order(store, prices=(8800,))
-    item = order.items.get()
     buyer = api_client_for(store, kind="storefront")
     # Given a buyer asks for a full refund of 88.00
-    r = buyer.post(
-        reverse("api-aftersales-requests"),
-        {"order_sn": order.order_sn, "item_id": item.pk, "buyer_ref": order.buyer_ref, "type": "refund_only",
-         "reason": "quality", "amount": 8800, "description": "有一点划痕"},
-        format="json",
-    )  # fmt: skip
-    assert r.status_code == 201, r.content
-    sn = r.json()["request_sn"]
+    sn = buyer_opens_request(order, type="refund_only", amount=8800, description="有一点划痕")
     req = AftersalesRequest.objects.get(request_sn=sn)
 
     # When the merchant offers 30.00 instead (协商)
