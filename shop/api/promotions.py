@@ -1,5 +1,5 @@
-"""API: the store's promotions for ERPs (merchant side, scope catalog): read and create 限时折扣 (limited-time
-discounts on one SKU), 满减 (spend-and-save campaigns) and coupon batches. Thin over shop.services.promotions;
+"""API: the store's promotions for ERPs (merchant side, scope catalog): read, create and end 限时折扣 (limited-time
+discounts on one SKU), 满减 (spend-and-save campaigns) and coupon batches, and add quantity to a batch. Thin over shop.services.promotions;
 amounts in fen, times ISO 8601."""
 
 from __future__ import annotations
@@ -187,7 +187,68 @@ class CouponBatchCreateView(IdempotentMixin, APIView):
         return Response(CouponBatchOut(coupon).data, status=status.HTTP_201_CREATED)
 
 
+def _end_view(name: str, out, live_for, end):
+    """`POST …/{id}/end/`: end one of the store's promotions now (409 when it is no longer live)."""
+
+    class EndView(APIView):
+        required_scope = SCOPE
+
+        @extend_schema(request=None, responses={200: out}, summary=f"End a {name} now")
+        def post(self, request, pk: int):
+            promotion = get_object_or_404(live_for(request_store(request)), pk=pk)
+            return Response(out(end(promotion, merchant_actor(request))).data)
+
+    EndView.__name__ = EndView.__qualname__ = f"{name.title().replace(' ', '').replace('-', '')}EndView"
+    return EndView
+
+
+DiscountEndView = _end_view(
+    "limited-time discount", DiscountOut, discounts_for_store, lambda d, by: services.discount_end(discount=d, by=by)
+)
+SpendAndSaveEndView = _end_view(
+    "spend-and-save campaign",
+    SpendAndSaveOut,
+    spend_and_saves_for_store,
+    lambda c, by: services.spend_and_save_end(campaign=c, by=by),
+)
+CouponBatchEndView = _end_view(
+    "coupon batch", CouponBatchOut, coupons_for_store, lambda c, by: services.coupon_end(coupon=c, by=by)
+)
+
+
+class AddQuantityIn(serializers.Serializer):
+    extra = AmountField(min_value=1, help_text="how many more coupons the batch issues")
+
+
+class CouponBatchAddQuantityView(IdempotentMixin, APIView):
+    """Issue more coupons in a live batch (追加)."""
+
+    required_scope = SCOPE
+
+    @extend_schema(request=AddQuantityIn, responses={200: CouponBatchOut})
+    def post(self, request, pk: int):
+        data = AddQuantityIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        coupon = get_object_or_404(coupons_for_store(request_store(request)), pk=pk)
+        coupon = services.coupon_add_quantity(
+            coupon=coupon, extra=data.validated_data["extra"], by=merchant_actor(request)
+        )
+        return Response(CouponBatchOut(coupon).data)
+
+
 urlpatterns = [
+    path("promotions/discounts/<int:pk>/end/", DiscountEndView.as_view(), name="api-promotion-discount-end"),
+    path(
+        "promotions/spend-and-save/<int:pk>/end/",
+        SpendAndSaveEndView.as_view(),
+        name="api-promotion-spend-and-save-end",
+    ),
+    path("promotions/coupons/<int:pk>/end/", CouponBatchEndView.as_view(), name="api-promotion-coupon-end"),
+    path(
+        "promotions/coupons/<int:pk>/add-quantity/",
+        CouponBatchAddQuantityView.as_view(),
+        name="api-promotion-coupon-add-quantity",
+    ),
     path(
         "promotions/discounts/", route(DiscountListView, DiscountCreateView).as_view(), name="api-promotion-discounts"
     ),

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.actions import require_action
+from portal.audit import audit_record
 from portal.exceptions import Conflict, ValidationFailed
 from portal.fsm import transition, transition_many
 from shop.models import (
@@ -388,6 +389,7 @@ def coupon_add_quantity(*, coupon: CouponBatch, extra: int, by) -> CouponBatch:
         raise ValidationFailed(_("追加数量至少为 1。"), fields={"extra": [_("追加数量至少为 1。")]})
     coupon.quantity += extra
     coupon.save(update_fields=["quantity"])
+    audit_record(coupon, "add_quantity", by=by, reason=str(extra), data={"extra": extra, "quantity": coupon.quantity})
     return coupon
 
 
