@@ -267,6 +267,13 @@ def build(size: Size, log: Callable[[str], None]) -> Dataset:
             "receipt_deadline": f"CASE WHEN {shipped} THEN o.created + interval '15 days 10 hours' END",
             "delivered_at": "CASE WHEN o.st IN ('delivered','completed') THEN o.created + interval '3 days' END",
             "completed_at": "CASE WHEN o.st = 'completed' THEN o.created + interval '12 days' END",
+            # payouts as the sweep leaves them (credited at completion, settled 7 days later; no ledger rows)
+            "payout_credited_at": "CASE WHEN o.st = 'completed' THEN o.created + interval '12 days' END",
+            "payout_available_at": "CASE WHEN o.st = 'completed' THEN o.created + interval '19 days' END",
+            "payout_settled_at": (
+                "CASE WHEN o.st = 'completed' AND o.created + interval '19 days' <= now() "
+                "THEN o.created + interval '19 days' END"
+            ),
             "courier_code": f"CASE WHEN {shipped} THEN 'SF' ELSE '' END",
             "waybill_no": f"CASE WHEN {shipped} THEN 'SF' || lpad(o.i::text, 13, '0') ELSE '' END",
             "shipped_via": f"CASE WHEN NOT {shipped} THEN '' WHEN o.i % 10 < 7 THEN 'booking' ELSE 'self' END",

@@ -142,6 +142,10 @@ class Order(FSMModelMixin, models.Model):
     fake_shipping_at = models.DateTimeField(_("虚假发货判定时间"), null=True, blank=True)
     risk_hold = models.BooleanField(_("风控审核中"), default=False)
     cancel_reason = models.CharField(_("取消原因"), max_length=200, blank=True)
+    # Payouts (shop.services.funds): where the order's money is, so the payouts sweep reads only what is due
+    payout_credited_at = models.DateTimeField(_("货款入账时间"), null=True, blank=True)
+    payout_available_at = models.DateTimeField(_("货款可结算时间"), null=True, blank=True)
+    payout_settled_at = models.DateTimeField(_("货款结算时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -170,6 +174,17 @@ class Order(FSMModelMixin, models.Model):
                 fields=["waybill_at"],
                 condition=Q(shipped_via="self", fake_shipping_at__isnull=True),
                 name="order_self_waybill_open",
+            ),
+            # Payouts: completed orders not yet credited, and credits not yet settled (both empty when idle).
+            models.Index(
+                fields=["completed_at"],
+                condition=Q(status="completed", payout_credited_at__isnull=True),
+                name="order_payout_uncredited",
+            ),
+            models.Index(
+                fields=["payout_available_at"],
+                condition=Q(payout_available_at__isnull=False, payout_settled_at__isnull=True),
+                name="order_payout_unsettled",
             ),
             # Default reviews (aftersales.services.deadlines): orders received, by when (delivery or completion).
             models.Index(

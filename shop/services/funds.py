@@ -14,14 +14,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import CharField, Exists, OuterRef, Sum
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import DateTimeField, ExpressionWrapper, Sum, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.actors import user_of
-from portal.events import emit
+from portal.events import emit, emit_many
 from portal.exceptions import ValidationFailed
 from portal.fsm import actor_label
 from portal.models import Refund
@@ -273,30 +273,35 @@ def _order_refund_succeeded(refund: Refund, by: str) -> None:
 
 
 def payouts_credit_completed(*, now=None) -> int:
-    """Credit the pending payouts with every completed order not yet credited (paid − refunded)."""
+    """Credit the pending payouts with the completed orders not yet credited (paid − refunded), a batch a tick.
+
+    The orders come from the partial index of uncredited completed orders (empty when idle); each is marked
+    credited, with the day its credit becomes available, or settled at once when there is nothing to credit."""
     now = now or timezone.now()
     period = settings.PORTAL_TIME_RULES["settlement_period"]
-    credited = PayoutEntry.objects.filter(
-        kind=PayoutKind.CREDIT_PENDING, ref_type=RefType.ORDER, ref_id=Cast(OuterRef("pk"), CharField())
+    ids = list(
+        Order.objects.filter(status=OrderStatus.COMPLETED, payout_credited_at__isnull=True)
+        .order_by("completed_at", "pk")
+        .values_list("pk", flat=True)[:BATCH]
     )
+    if not ids:
+        return 0
     orders = list(
-        Order.objects.filter(status=OrderStatus.COMPLETED)
-        .filter(~Exists(credited))
+        Order.objects.filter(pk__in=ids)
         .annotate(refunded=Coalesce(Sum("items__refunded_amount"), 0))
-        .values("pk", "store_id", "order_sn", "paid_amount", "refunded", "completed_at", "discounts")[:BATCH]
+        .values("pk", "store_id", "order_sn", "paid_amount", "refunded", "completed_at", "discounts")
     )
     # A platform-funded compensation coupon was already paid from the deposit when it was granted:
     # the discount it gave on this order is added back, so the merchant does not pay it twice.
     platform_claims = set(
-        CouponClaim.objects.filter(order_id__in=[o["pk"] for o in orders], coupon__platform_funded=True).values_list(
-            "pk", flat=True
-        )
+        CouponClaim.objects.filter(order_id__in=ids, coupon__platform_funded=True).values_list("pk", flat=True)
     )
 
     def credit(o: Mapping[str, Any]) -> int:
         funded = sum(d["amount"] for d in o["discounts"] if d.get("claim_id") in platform_claims)
         return o["paid_amount"] - o["refunded"] + funded
 
+    owed = [o for o in orders if credit(o) > 0]
     entries = [
         PayoutEntry(
             store_id=o["store_id"],
@@ -310,39 +315,42 @@ def payouts_credit_completed(*, now=None) -> int:
             available_at=(o["completed_at"] or now) + period,
             actor_label="system",
         )
-        for o in orders
-        if credit(o) > 0
+        for o in owed
     ]
     created = PayoutEntry.objects.bulk_create(entries, ignore_conflicts=True)
+    available = ExpressionWrapper(Coalesce("completed_at", Value(now)) + period, output_field=DateTimeField())
+    Order.objects.filter(pk__in=[o["pk"] for o in owed]).update(payout_credited_at=now, payout_available_at=available)
+    Order.objects.filter(pk__in=set(ids) - {o["pk"] for o in owed}).update(
+        payout_credited_at=now, payout_settled_at=now
+    )
     _announce_per_store(created, _("订单完成，货款待结算"))
     return len(created)
 
 
 def payouts_settle_due(*, now=None) -> int:
-    """Move every credit whose settlement period is over from pending to available (net of the
-    debits taken from it while pending): a (−pending, +available) pair per order."""
+    """Move the credits whose settlement period is over from pending to available (net of the debits taken
+    from them while pending): a (−pending, +available) pair per order, read from the partial index of
+    unsettled credits (empty when idle), the orders marked settled."""
     now = now or timezone.now()
-    settled = PayoutEntry.objects.filter(
-        kind=PayoutKind.SETTLE, ref_type=OuterRef("ref_type"), ref_id=OuterRef("ref_id")
-    )
     due = list(
-        PayoutEntry.objects.filter(kind=PayoutKind.CREDIT_PENDING, available_at__lte=now)
-        .filter(~Exists(settled))
-        .values("store_id", "ref_type", "ref_id", "ref_label")[:BATCH]
+        Order.objects.filter(payout_available_at__isnull=False, payout_settled_at__isnull=True)
+        .filter(payout_available_at__lte=now)
+        .order_by("payout_available_at", "pk")
+        .values("pk", "store_id", "order_sn")[:BATCH]
     )
     if not due:
         return 0
-    nets = {
-        (row["ref_type"], row["ref_id"]): row["net"]
-        for row in PayoutEntry.objects.filter(
-            bucket=PayoutBucket.PENDING, ref_type=RefType.ORDER, ref_id__in=[d["ref_id"] for d in due]
+    nets = dict(
+        PayoutEntry.objects.filter(
+            bucket=PayoutBucket.PENDING, ref_type=RefType.ORDER, ref_id__in=[str(d["pk"]) for d in due]
         )
-        .values("ref_type", "ref_id")
+        .values("ref_id")
         .annotate(net=Sum("amount"))
-    }
+        .values_list("ref_id", "net")
+    )
     entries = []
     for d in due:
-        net = nets.get((d["ref_type"], d["ref_id"]), 0)
+        net = nets.get(str(d["pk"]), 0)
         for bucket, amount in ((PayoutBucket.PENDING, -net), (PayoutBucket.AVAILABLE, net)):
             entries.append(
                 PayoutEntry(
@@ -351,29 +359,36 @@ def payouts_settle_due(*, now=None) -> int:
                     bucket=bucket,
                     amount=amount,
                     reason=_("结算周期届满"),
-                    ref_type=d["ref_type"],
-                    ref_id=d["ref_id"],
-                    ref_label=d["ref_label"],
+                    ref_type=RefType.ORDER,
+                    ref_id=str(d["pk"]),
+                    ref_label=d["order_sn"],
                     actor_label="system",
                 )
             )
     created = PayoutEntry.objects.bulk_create(entries, ignore_conflicts=True)
+    Order.objects.filter(pk__in=[d["pk"] for d in due]).update(payout_settled_at=now)
     _announce_per_store([e for e in created if e.bucket == PayoutBucket.AVAILABLE], _("货款已结算，可提现"))
     return len(due)
 
 
 def _announce_per_store(entries: list[PayoutEntry], title: str) -> None:
+    """One payout.changed notice per store for a sweep's entries (one insert for all of them)."""
     totals: dict[int, list[int]] = defaultdict(list)
     for e in entries:
         totals[e.store_id].append(e.amount)
-    for store_id, amounts in totals.items():
-        _announce(
-            store_id,
-            title,
-            _("%(n)d 笔，合计 ¥%(total).2f") % {"n": len(amounts), "total": sum(amounts) / 100},
-            amount=sum(amounts),
-            entries=len(amounts),
-        )
+    emit_many(
+        [
+            {
+                "type": "payout.changed",
+                "store_id": store_id,
+                "title": title,
+                "body": _("%(n)d 笔，合计 ¥%(total).2f") % {"n": len(amounts), "total": sum(amounts) / 100},
+                "url": reverse("shop:funds"),
+                "data": {"amount": sum(amounts), "entries": len(amounts)},
+            }
+            for store_id, amounts in totals.items()
+        ]
+    )
 
 
 @transaction.atomic

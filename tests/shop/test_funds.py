@@ -278,3 +278,32 @@ def test_funds_filter_by_kind_survives_paging(merchant_client, store):
     page = merchant_client.get(reverse("shop:funds"), {"kind": "adjustment"})
     assert all(e.kind == "adjustment" for e, _url in page.context["rows"])
     assert "?kind=adjustment&page=2" in page.content.decode()
+
+
+def test_the_payouts_sweep_reads_only_what_is_due(store, time_machine, django_assert_num_queries, monkeypatch):
+    """Credited and settled orders leave the sweep's partial indexes: an idle tick is two index reads whatever the
+    history, and orders with nothing to credit (fully refunded before completion) are marked too, so a batch of them
+    never blocks the queue."""
+    from shop.services import funds
+
+    monkeypatch.setattr(funds, "BATCH", 2)
+    time_machine.move_to("2026-11-01 10:00:00+08:00", tick=False)
+    refunded = [
+        completed_order(store, paid=5000, refunded=5000, at=timezone.now() - timedelta(hours=1)) for _ in range(3)
+    ]
+    owed = completed_order(store, paid=10000)
+    ticks = [payouts_credit_completed() for _ in range(3)]
+    assert ticks == [0, 1, 0]  # two refunded orders, then the last refunded one and the owed one, then nothing
+    owed.refresh_from_db()
+    assert owed.payout_credited_at and owed.payout_available_at == owed.completed_at + timedelta(days=7)
+    assert PayoutEntry.objects.filter(ref_id__in=[str(o.pk) for o in refunded]).count() == 0
+    assert all(type(o).objects.get(pk=o.pk).payout_settled_at for o in refunded)  # nothing to settle either
+    with django_assert_num_queries(2):  # the uncredited and the unsettled partial indexes, nothing else
+        assert payouts_credit_completed() + payouts_settle_due() == 0
+    time_machine.shift(timedelta(days=7))
+    assert payouts_settle_due() == 1
+    owed.refresh_from_db()
+    assert owed.payout_settled_at is not None
+    with django_assert_num_queries(2):
+        assert payouts_credit_completed() + payouts_settle_due() == 0
+    assert assert_balances_are_sums(store) == {"pending": 0, "available": 10000}
