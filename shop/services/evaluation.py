@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -72,10 +72,11 @@ def evaluation_run(*, now: datetime | None = None) -> int:
     propose persistently failing stores (every day of the failing period) for suspension."""
     now = now or timezone.now()
     day = timezone.localdate(now)
+    evaluated = StoreEvaluation.objects.filter(store=OuterRef("pk"), day=day)
+    todo = list(Store.objects.filter(status=StoreStatus.OPEN).filter(~Exists(evaluated)).values_list("pk", flat=True))
+    if not todo:  # the idle tick: every open store is evaluated today (one anti-join on the unique (store, day))
+        return 0
     rules = list(EvaluationRule.objects.filter(enabled=True))
-    store_ids = list(Store.objects.filter(status=StoreStatus.OPEN).values_list("pk", flat=True))
-    done = set(StoreEvaluation.objects.filter(day=day, store_id__in=store_ids).values_list("store_id", flat=True))
-    todo = [pk for pk in store_ids if pk not in done]
     metrics = store_metrics(store_ids=todo, now=now)
     created = []
     for pk in todo:

@@ -4,6 +4,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from aftersales import services
@@ -97,7 +99,9 @@ def test_evaluation_warns_below_threshold_once_a_day(store, other_store, django_
     review(make_order(other_store), scores=(5, 5, 5))
     with django_capture_on_commit_callbacks(execute=True):
         assert evaluation_run() == 2
-        assert evaluation_run() == 0  # idempotent for the day
+        with CaptureQueriesContext(connection) as idle:
+            assert evaluation_run() == 0  # idempotent for the day
+    assert len([q for q in idle if "SAVEPOINT" not in q["sql"]]) == 1  # the idle tick: one anti-join, no metrics
     failing = StoreEvaluation.objects.get(store=store)
     assert failing.failing == ["dsr_description"] and not failing.passed
     assert StoreEvaluation.objects.get(store=other_store).passed
