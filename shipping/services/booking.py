@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from portal.actions import require_action
 from portal.actors import user_of
-from portal.events import emit
+from portal.events import emit, enqueue
 from portal.exceptions import Conflict, ValidationFailed
 from portal.fsm import transition
 from portal.regions import PROVINCES, validate_address
@@ -297,7 +297,7 @@ def booking_submit(
             members.append(m)
     if members:
         Shipment.objects.bulk_update(members, ["parcel_lead"])
-    transaction.on_commit(lambda: _dispatch_later(booking.pk), robust=True)
+    transaction.on_commit(lambda: _dispatch_later(booking.pk))
     return booking
 
 
@@ -401,9 +401,10 @@ def courier_refusal_for(courier: Courier, *, goods, provinces: list[str]) -> str
 
 
 def _dispatch_later(booking_id: int) -> None:
+    """Queue the courier call; with the broker down the booking stays undispatched for `dispatch_pending`."""
     from ..tasks import booking_dispatch_task
 
-    booking_dispatch_task.delay(booking_id)
+    enqueue(booking_dispatch_task, booking_id)
 
 
 def booking_dispatch(*, booking_id: int) -> Booking:
@@ -703,5 +704,5 @@ def booking_rebook(*, booking: Booking, courier: Courier, by, shipment_ids: list
             transaction.on_commit(partial(_cancel_through_account, old, old_courier, *task))
     else:
         transaction.on_commit(lambda: _notify_courier_cancel(old_courier, cancelled_waybills))
-    transaction.on_commit(lambda: _dispatch_later(new.pk), robust=True)
+    transaction.on_commit(lambda: _dispatch_later(new.pk))
     return new
