@@ -438,7 +438,16 @@ class BookingConfirmView(MerchantMixin, View):
             confirm.add_error(None, exc.message)
             return self.render(request, confirm, lines, exc.fields, status=400, offers=offers)
         _clear_selection(request, self.store)
-        n = len(lines)
+        n = len(lines) - len(bookings.refused)
+        if bookings.refused:
+            messages.warning(
+                request,
+                _("%(n)d 单未下单：%(reasons)s")
+                % {
+                    "n": len(bookings.refused),
+                    "reasons": "；".join(f"{sn}：{'、'.join(r)}" for sn, r in bookings.refused.items()),
+                },
+            )
         if len(bookings) == 1:
             messages.success(
                 request,

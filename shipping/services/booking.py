@@ -24,10 +24,11 @@ from django.utils.translation import gettext as _
 from portal.actions import require_action
 from portal.actors import user_of
 from portal.events import emit, enqueue
-from portal.exceptions import Conflict, ValidationFailed
+from portal.exceptions import Conflict, IllegalTransition, ValidationFailed
 from portal.fsm import transition
 from portal.regions import PROVINCES, validate_address
 from shop.selectors.orders import order_ship_refusal, orders_lock
+from shop.selectors.story import order_in_aftersales, order_live_parcel, orders_prime_action_facts
 
 from .. import selectors
 from ..carriers.base import Address, BatchRequest, ParcelRequest, ParcelResult
@@ -165,8 +166,25 @@ def _recipient_errors(line: dict) -> list[str]:
     return errors
 
 
-def _lock_bookable_orders(*, store, lines: list[BookingLine]) -> dict[int, Order]:
-    """Lock the orders (concurrent bookings of one order: the second waits here, then sees the first)."""
+def book_refusal(order: Order, by) -> str:
+    """Why this order cannot be booked now ("" when it can): its "book" action (shop.actions: the FSM's ship
+    transition from its state and guard, no live parcel, not in after-sales), with the cause named."""
+    if order_live_parcel(order) is not None:
+        return _("该订单已下单，不能重复下单")
+    if order_in_aftersales(order):
+        return _("订单售后处理中，不能下单")
+    if refusal := order_ship_refusal(order):
+        return refusal
+    try:
+        require_action(order, by, "book")
+    except IllegalTransition:
+        return _("当前状态不允许下单")
+    return ""
+
+
+def _lock_bookable_orders(*, store, lines: list[BookingLine], by) -> tuple[dict[int, Order], dict[str, list[str]]]:
+    """Lock the orders (concurrent bookings of one order: the second waits here, then sees the first) and
+    sort out those that cannot be booked (refused per order, with the reason). All refused: Conflict."""
     ids = [line.order_id for line in lines]
     if len(set(ids)) != len(ids):
         raise ValidationFailed(_("订单重复。"), code="duplicate_orders")
@@ -176,17 +194,20 @@ def _lock_bookable_orders(*, store, lines: list[BookingLine]) -> dict[int, Order
         raise ValidationFailed(
             _("订单不存在。"), code="order_not_found", fields={"orders": [str(i) for i in sorted(missing)]}
         )
-    booked = set(Shipment.objects.filter(order_id__in=ids, status__in=ACTIVE).values_list("order_id", flat=True))
-    errors: dict[str, list[str]] = {}
-    for order in orders.values():
-        if order.pk in booked:
-            errors[order.order_sn] = [_("该订单已下单，不能重复下单")]
-        elif refusal := order_ship_refusal(order):
-            errors[order.order_sn] = [refusal]
-    if errors:
-        code = "already_booked" if booked else "not_bookable"
-        raise Conflict(_("部分订单不能下单：%(sn)s") % {"sn": "、".join(errors)}, code=code, fields=errors)
-    return orders
+    orders_prime_action_facts(orders.values())
+    refused = {o.order_sn: [r] for o in orders.values() if (r := book_refusal(o, by))}
+    if len(refused) == len(orders):
+        booked = any(order_live_parcel(o) is not None for o in orders.values())
+        raise NothingBookable(
+            _("部分订单不能下单：%(sn)s") % {"sn": "、".join(refused)},
+            code="already_booked" if booked else "not_bookable",
+            fields=refused,
+        )
+    return {pk: o for pk, o in orders.items() if o.order_sn not in refused}, refused
+
+
+class NothingBookable(Conflict):
+    """None of a booking's orders can be booked (each named with its reason in `fields`)."""
 
 
 @transaction.atomic
@@ -204,8 +225,10 @@ def booking_submit(
 ) -> Booking:
     """Book up to 30 paid orders with one courier: one Booking, one requested Shipment per order.
 
-    The courier is called after commit (`booking_dispatch`). Refuses: too many orders, orders not
-    paid / on risk hold / already booked, goods or addresses the courier does not cover, bad recipients.
+    The courier is called after commit (`booking_dispatch`). Refuses: too many orders, goods or addresses
+    the courier does not cover, bad recipients. Orders that cannot be booked now (`book_refusal`: not paid,
+    on risk hold, already booked, in after-sales) are left out with the reason in `booking.refused`, the
+    others booked; when none can be, NothingBookable (409).
     """
     check_batch_limit(len(lines))
     if sender.store_id != store.pk:
@@ -213,7 +236,8 @@ def booking_submit(
     if not courier.is_active:
         raise ValidationFailed(_("该快递公司暂停服务。"), code="courier_inactive")
     _check_pickup(courier, pickup_date, pickup_slot)
-    orders = _lock_bookable_orders(store=store, lines=lines)
+    orders, refused = _lock_bookable_orders(store=store, lines=lines, by=by)
+    lines = [line for line in lines if line.order_id in orders]
     now = timezone.now()
     rules = settings.PORTAL_TIME_RULES
     booking = Booking(
@@ -298,6 +322,7 @@ def booking_submit(
     if members:
         Shipment.objects.bulk_update(members, ["parcel_lead"])
     transaction.on_commit(lambda: _dispatch_later(booking.pk))
+    booking.refused = refused
     return booking
 
 
@@ -346,11 +371,13 @@ def booking_submit_many(
     lines: list[BookingLine],
     by,
     scenario: str = "",
-) -> list[Booking]:
+) -> Bookings:
     """Book any selection from one courier choice and one confirmation: consecutive bookings of ≤ 30 orders.
 
-    All or nothing: every booking is checked, and the refusals of all of them are reported together
-    (fields keyed by order number); nothing is booked while one order is refused. Each booking has its
+    Orders that cannot be booked now (cancelled, already booked, in after-sales: `book_refusal`) are
+    refused per order, the others booked, the refused listed in the result's `refused`. Otherwise all or
+    nothing: every booking is checked, and the refusals of all of them (a recipient, a courier's coverage)
+    are reported together (fields keyed by order number); nothing is booked while one is refused. Each booking has its
     own number and is dispatched after commit; the courier's per-order refusals then return those orders
     to 未下单 with the reason, as for one booking. The bookings share a `group_no`.
     """
@@ -364,36 +391,56 @@ def booking_submit_many(
     if len(set(ids)) != len(ids):
         raise ValidationFailed(_("订单重复。"), code="duplicate_orders")
     group_no = _new_booking_no(timezone.now()).replace("BK", "BG", 1)
-    bookings: list[Booking] = []
+    bookings = Bookings()
     fields: dict[str, list[str]] = {}
     first_error = None
+    nothing: NothingBookable | None = None
     for chunk in booking_chunks(lines):
         try:
-            bookings.append(
-                booking_submit(
-                    store=store,
-                    courier=courier,
-                    sender=sender,
-                    pickup_date=pickup_date,
-                    pickup_slot=pickup_slot,
-                    lines=chunk,
-                    by=by,
-                    scenario=scenario,
-                    group_no=group_no if len(lines) > settings.SHIPPING_BATCH_LIMIT else "",
-                )
+            booking = booking_submit(
+                store=store,
+                courier=courier,
+                sender=sender,
+                pickup_date=pickup_date,
+                pickup_slot=pickup_slot,
+                lines=chunk,
+                by=by,
+                scenario=scenario,
+                group_no=group_no if len(lines) > settings.SHIPPING_BATCH_LIMIT else "",
             )
+        except NothingBookable as exc:  # refused per order, like the refused orders of a booking
+            nothing = nothing or exc
+            bookings.refused.update(exc.fields)
+            continue
         except (ValidationFailed, Conflict) as exc:
             if not exc.fields or set(exc.fields) <= {"sender", "pickup_slot", "orders"}:
                 raise  # a refusal of the whole submission (sender, slot, courier): the same for every booking
             first_error = first_error or exc
             fields.update(exc.fields)
+            continue
+        bookings.append(booking)
+        bookings.refused.update(booking.refused)
     if first_error is not None:
         raise type(first_error)(
             _("部分订单不能下单，全部未提交：%(sn)s") % {"sn": "、".join(fields)},
             code=first_error.code,
             fields=fields,
         )
+    if not bookings and nothing is not None:
+        raise NothingBookable(
+            _("部分订单不能下单：%(sn)s") % {"sn": "、".join(bookings.refused)},
+            code=nothing.code,
+            fields=bookings.refused,
+        )
     return bookings
+
+
+class Bookings(list):
+    """The bookings of one submission, and the orders it refused (`refused`: order number → reasons)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused: dict[str, list[str]] = {}
 
 
 def courier_refusal_for(courier: Courier, *, goods, provinces: list[str]) -> str:
