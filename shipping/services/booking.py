@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -458,9 +458,13 @@ def booking_dispatch(*, booking_id: int) -> Booking:
     """Send the booking's undispatched shipments to the courier (no lock held), then record the outcome."""
     booking = Booking.objects.select_related("courier", "account").get(pk=booking_id)
     shipments = list(
-        booking.shipments.filter(
-            status=S.REQUESTED, waybill_no="", carrier_task_id="", parcel_lead__isnull=True
-        ).select_related("order")
+        booking.shipments.filter(status=S.REQUESTED, waybill_no="", carrier_task_id="", parcel_lead__isnull=True)
+        .select_related("order")
+        .prefetch_related(
+            Prefetch(
+                "parcel_members", Shipment.objects.filter(status=S.REQUESTED).select_related("order").order_by("id")
+            )
+        )
     )
     if not shipments:  # all cancelled before dispatch, or already dispatched
         Booking.objects.filter(pk=booking.pk, dispatched_at__isnull=True).update(dispatched_at=timezone.now())
@@ -486,6 +490,7 @@ def booking_dispatch(*, booking_id: int) -> Booking:
                 goods=s.goods_summary,
                 special_goods=tuple(s.special_goods),
                 ref=f"{booking.booking_no}-{s.pk}",
+                merged_refs=tuple(m.order.order_sn for m in s.parcel_members.all()),
             )
             for s in shipments
         ],
