@@ -87,7 +87,9 @@ def merge_refusal(shipments: list[Shipment], courier: Courier) -> str:
     return selectors.courier_refusal(courier, goods=goods, provinces=[first.province])
 
 
-def _merge_parcels(shipments: list[Shipment], keys: list[str], *, courier: Courier, sender, errors: dict) -> dict:
+def _merge_parcels(
+    shipments: list[Shipment], keys: list[str], *, courier: Courier, sender, errors: dict, volume: int = 0
+) -> dict:
     """Group the shipments by their line's parcel key: the lead carries the combined weight, goods and price."""
     groups: dict[str, list[Shipment]] = {}
     for shipment, key in zip(shipments, keys, strict=True):
@@ -107,7 +109,7 @@ def _merge_parcels(shipments: list[Shipment], keys: list[str], *, courier: Couri
         lead.goods_summary = "；".join(s.goods_summary for s in group)[:200]
         lead.special_goods = sorted(set().union(*(set(s.special_goods) for s in group)))
         lead.predicted_price = courier.price_for(
-            weight_g=lead.predicted_weight_g, from_province=sender.province, to_province=lead.province
+            weight_g=lead.predicted_weight_g, from_province=sender.province, to_province=lead.province, volume=volume
         )
         for m in members:
             m.predicted_price = 0
@@ -259,6 +261,7 @@ def booking_submit(
         created_by=user_of(by),
         created_at=now,
     )
+    volume = selectors.month_volumes(store.pk).get(courier.pk, 0)  # the price tier: this month's parcels before
     shipments, errors, keys = [], {}, []
     for line in lines:
         order = orders[line.order_id]
@@ -289,7 +292,7 @@ def booking_submit(
                 special_goods=sorted(parcel.goods),
                 predicted_weight_g=weight,
                 predicted_price=courier.price_for(
-                    weight_g=weight, from_province=sender.province, to_province=recipient["province"]
+                    weight_g=weight, from_province=sender.province, to_province=recipient["province"], volume=volume
                 ),
                 confirm_by=now + rules["courier_confirm"],
                 pickup_by=now + rules["courier_pickup"],
@@ -299,7 +302,11 @@ def booking_submit(
             )
         )
         keys.append(line.parcel)
-    parcels = _merge_parcels(shipments, keys, courier=courier, sender=sender, errors=errors) if any(keys) else {}
+    parcels = (
+        _merge_parcels(shipments, keys, courier=courier, sender=sender, errors=errors, volume=volume)
+        if any(keys)
+        else {}
+    )
     if errors:
         raise ValidationFailed(
             _("以下订单不能使用%(courier)s下单：%(sn)s") % {"courier": courier.name, "sn": "、".join(errors)},
@@ -688,6 +695,7 @@ def booking_rebook(*, booking: Booking, courier: Courier, by, shipment_ids: list
         )
     now = timezone.now()
     rules = settings.PORTAL_TIME_RULES
+    volume = selectors.month_volumes(old.store_id).get(courier.pk, 0)
     new = Booking.objects.create(
         store_id=old.store_id,
         booking_no=_new_booking_no(now),
@@ -728,7 +736,10 @@ def booking_rebook(*, booking: Booking, courier: Courier, by, shipment_ids: list
                 special_goods=s.special_goods,
                 predicted_weight_g=s.predicted_weight_g,
                 predicted_price=courier.price_for(
-                    weight_g=s.predicted_weight_g, from_province=old.sender_province, to_province=s.province
+                    weight_g=s.predicted_weight_g,
+                    from_province=old.sender_province,
+                    to_province=s.province,
+                    volume=volume,
                 ),
                 confirm_by=now + rules["courier_confirm"],
                 pickup_by=now + rules["courier_pickup"],
