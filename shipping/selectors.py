@@ -578,13 +578,16 @@ def decided_q(now: datetime) -> dict[str, Q]:
 def courier_on_time(store, *, days: int = 30, now: datetime | None = None) -> dict[int, OnTime]:
     """Each courier's measured on-time rate for this store over the last `days` days (one query).
 
-    Only decided parcels count: a parcel still inside its 2-hour (or 24-hour) window is not yet a failure;
-    a parcel cancelled or refused before its promise fell due is not counted for that promise.
+    Only decided parcels count, a merged parcel (合并发货) once: a parcel still inside its 2-hour (or
+    24-hour) window is not yet a failure; a parcel cancelled or refused before its promise fell due is
+    not counted for that promise.
     """
     now = now or timezone.now()
-    qs = Shipment.objects.filter(store=store, created_at__gte=now - timedelta(days=days)).exclude(
-        status=ShipmentStatus.FAILED
-    )
+    qs = Shipment.objects.filter(
+        store=store,
+        created_at__gte=now - timedelta(days=days),
+        parcel_lead__isnull=True,  # a merged parcel is one
+    ).exclude(status=ShipmentStatus.FAILED)
     cancelled_early = Q(status=ShipmentStatus.CANCELLED)
     conds = decided_q(now)
     rows = qs.values("courier_id").annotate(
