@@ -170,6 +170,7 @@ class SenderAddress(models.Model):
 class Booking(models.Model):
     """One batch booking (在线下单) of up to 30 orders with one courier."""
 
+    refused: dict[str, list[str]]  # not stored: the orders `booking_submit` left out (order number → reasons)
     store = models.ForeignKey("shop.Store", on_delete=models.PROTECT, related_name="bookings")
     booking_no = models.CharField(_("下单批次号"), max_length=24, unique=True)
     courier = models.ForeignKey(Courier, verbose_name=_("快递公司"), on_delete=models.PROTECT, related_name="+")
