@@ -280,3 +280,23 @@ def test_booking_300_orders_through_the_confirmation_costs_the_same_queries_per_
     per_booking = (q300 - q30) / 9  # the nine more bookings of 30, the page's own queries taken out
     assert per_booking <= 30, (q30, q300)
     assert q300 <= 10 * q30, (q30, q300)  # queries(300) ≈ 10 × queries(30): nothing grows per order
+
+
+def test_an_order_cancelled_after_the_selection_is_left_out_and_named_on_the_page(
+    merchant_client, store, django_capture_on_commit_callbacks
+):
+    from tests.conftest import force_status
+
+    make_sender(store)
+    kept, gone = paid_order(store), paid_order(store)
+    merchant_client.post(reverse("shipping:booking_select"), {"op": "all", "next": "/shipping/booking/"})
+    confirm_url = f"{reverse('shipping:booking_confirm')}?courier=ZTO&sel=1"
+    day, _l, slots = selectors.pickup_days(Courier.objects.get(code="ZTO"))[0]
+    data = {"sender": selectors.default_sender(store).pk, "pickup": f"{day.isoformat()}|{slots[0]}"}
+    assert gone.order_sn in merchant_client.get(confirm_url).content.decode()
+    force_status(gone, "cancelled")  # the buyer cancels while the merchant reads the confirmation
+    with django_capture_on_commit_callbacks(execute=True):
+        response = merchant_client.post(confirm_url, data, follow=True)
+    html = response.content.decode()
+    assert f"1 单未下单：{gone.order_sn}：订单状态为“已取消”" in html
+    assert [s.order_id for s in Shipment.objects.all()] == [kept.pk]
