@@ -11,6 +11,7 @@ import math
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -60,6 +61,13 @@ class Courier(models.Model):
     excluded_zones = models.JSONField(_("不覆盖区域"), default=list, blank=True)
     # {"local"|"near"|"far"|"remote": [first kg, each kg 1–3 kg, each kg above 3 kg]} in fen
     price_table = models.JSONField(_("价格表（分）"), default=dict)
+    # Volume price tiers: [[parcels this store booked with this courier this month, first-kg price off in fen], ...]
+    volume_tiers = models.JSONField(
+        _("阶梯价"),
+        default=list,
+        blank=True,
+        help_text=_("本店本月已寄单量达到 N 单起首重优惠（分），如 [[100, 50], [500, 100]]"),
+    )
     pickup_slots = models.JSONField(_("揽收时段"), default=list)  # ["09:00-12:00", ...]
     same_day_cutoff = models.TimeField(_("当日揽收截止"), null=True, blank=True)
     waybill_prefix = models.CharField(_("运单号前缀"), max_length=4, blank=True)
@@ -97,10 +105,32 @@ class Courier(models.Model):
         zone = zone_of(province)
         return zone is not None and zone not in self.excluded_zones
 
-    def price_for(self, *, weight_g: int, from_province: str, to_province: str) -> int:
-        """First kilogram, then each started kilogram at the 1–3 kg rate, above 3 kg at the heavier rate."""
+    def clean(self) -> None:
+        tiers = self.volume_tiers
+        ok = isinstance(tiers, list) and all(
+            isinstance(t, list) and len(t) == 2 and all(isinstance(v, int) and v >= 0 for v in t) for t in tiers
+        )
+        if not ok or [t[0] for t in tiers] != sorted({t[0] for t in tiers}):
+            raise ValidationError({"volume_tiers": _("阶梯价应为 [[单量, 首重优惠（分）], ...]，单量从小到大且不重复")})
+
+    def tier_off(self, volume: int) -> int:
+        """The first-kg price off (fen) at this month's volume (parcels already booked with this courier)."""
+        return max((off for n, off in self.volume_tiers if volume >= n), default=0)
+
+    def next_tier(self, volume: int) -> tuple[int, int] | None:
+        """(how many more parcels, the first-kg price off then) of the next volume tier, or None."""
+        return next(((n - volume, off) for n, off in self.volume_tiers if n > volume), None)
+
+    def first_kg_price(self, *, from_province: str, to_province: str, volume: int = 0) -> int:
         band = zone_distance(zone_of(from_province) or "", zone_of(to_province) or "")
-        first, add_1_3, add_above = self.price_table[band]
+        return max(self.price_table[band][0] - self.tier_off(volume), 0)
+
+    def price_for(self, *, weight_g: int, from_province: str, to_province: str, volume: int = 0) -> int:
+        """First kilogram (less the volume tier's discount at `volume` parcels this month), then each started
+        kilogram at the 1–3 kg rate, above 3 kg at the heavier rate."""
+        band = zone_distance(zone_of(from_province) or "", zone_of(to_province) or "")
+        _first, add_1_3, add_above = self.price_table[band]
+        first = self.first_kg_price(from_province=from_province, to_province=to_province, volume=volume)
         kg = max(1, math.ceil(weight_g / 1000))
         return first + min(max(kg - 1, 0), 2) * add_1_3 + max(kg - 3, 0) * add_above
 
@@ -140,6 +170,7 @@ class SenderAddress(models.Model):
 class Booking(models.Model):
     """One batch booking (在线下单) of up to 30 orders with one courier."""
 
+    refused: dict[str, list[str]]  # not stored: the orders `booking_submit` left out (order number → reasons)
     store = models.ForeignKey("shop.Store", on_delete=models.PROTECT, related_name="bookings")
     booking_no = models.CharField(_("下单批次号"), max_length=24, unique=True)
     courier = models.ForeignKey(Courier, verbose_name=_("快递公司"), on_delete=models.PROTECT, related_name="+")

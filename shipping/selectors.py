@@ -117,11 +117,29 @@ def courier_refusal(courier: Courier, *, goods: set[str] | frozenset[str], provi
     return ""
 
 
+def month_volumes(store_id: int | None) -> dict[int, int]:
+    """Parcels the store booked with each courier this calendar month (courier id → n; a merged parcel is
+    one, cancelled and failed ones do not count): the volume its price tiers start from. One query."""
+    if store_id is None:
+        return {}
+    start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    rows = (
+        Shipment.objects.filter(store_id=store_id, created_at__gte=start, parcel_lead__isnull=True)
+        .exclude(status__in=[ShipmentStatus.CANCELLED, ShipmentStatus.FAILED])
+        .values_list("courier_id")
+        .annotate(n=Count("id"))
+    )
+    return dict(rows)
+
+
 @dataclass
 class CourierOption:
     courier: Courier
     refusal: str
     prices: dict[int, int] = field(default_factory=dict)  # order id → fen
+    volume: int = 0  # parcels booked with it this month (its price tier)
+    first_kg: int | None = None  # the first-kg price applied, fen (for the first parcel's route)
+    next_tier: tuple[int, int] | None = None  # (parcels more, first-kg price then, fen)
 
     @property
     def available(self) -> bool:
@@ -138,19 +156,40 @@ def courier_options(orders: list[Order], sender: SenderAddress | None) -> list[C
     goods = set().union(*(p.goods for p in parcels.values())) if parcels else set()
     from_province = sender.province if sender else (orders[0].province if orders else "")
     provinces = sorted({o.province for o in orders} | ({sender.province} if sender else set()))
+    volumes = month_volumes(orders[0].store_id if orders else None)
     options = []
     for courier in active_couriers():
         refusal = courier_refusal(courier, goods=goods, provinces=provinces)
+        volume = volumes.get(courier.pk, 0)
         prices = {}
         if not refusal:
             prices = {
                 o.pk: courier.price_for(
-                    weight_g=parcels[o.pk].weight_g, from_province=from_province, to_province=o.province
+                    weight_g=parcels[o.pk].weight_g, from_province=from_province, to_province=o.province, volume=volume
                 )
                 for o in orders
             }
-        options.append(CourierOption(courier=courier, refusal=refusal, prices=prices))
+        options.append(
+            tiered(CourierOption(courier=courier, refusal=refusal, prices=prices, volume=volume), from_province, orders)
+        )
     return sorted(options, key=lambda o: (not o.available, o.total))
+
+
+def tiered(option: CourierOption, from_province: str, parcels: list) -> CourierOption:
+    """The option's first-kg price at its volume tier and the next tier's (for the first parcel's route)."""
+    courier, to_province = option.courier, parcels[0].province if parcels else from_province
+    if option.available and courier.volume_tiers:
+        option.first_kg = courier.first_kg_price(
+            from_province=from_province, to_province=to_province, volume=option.volume
+        )
+        step = courier.next_tier(option.volume)
+        if step is not None:
+            more, _off = step
+            then = courier.first_kg_price(
+                from_province=from_province, to_province=to_province, volume=option.volume + more
+            )
+            option.next_tier = (more, then)
+    return option
 
 
 def pickup_days(courier: Courier, now: datetime | None = None) -> list[tuple[date, str, list[str]]]:
@@ -539,13 +578,16 @@ def decided_q(now: datetime) -> dict[str, Q]:
 def courier_on_time(store, *, days: int = 30, now: datetime | None = None) -> dict[int, OnTime]:
     """Each courier's measured on-time rate for this store over the last `days` days (one query).
 
-    Only decided parcels count: a parcel still inside its 2-hour (or 24-hour) window is not yet a failure;
-    a parcel cancelled or refused before its promise fell due is not counted for that promise.
+    Only decided parcels count, a merged parcel (合并发货) once: a parcel still inside its 2-hour (or
+    24-hour) window is not yet a failure; a parcel cancelled or refused before its promise fell due is
+    not counted for that promise.
     """
     now = now or timezone.now()
-    qs = Shipment.objects.filter(store=store, created_at__gte=now - timedelta(days=days)).exclude(
-        status=ShipmentStatus.FAILED
-    )
+    qs = Shipment.objects.filter(
+        store=store,
+        created_at__gte=now - timedelta(days=days),
+        parcel_lead__isnull=True,  # a merged parcel is one
+    ).exclude(status=ShipmentStatus.FAILED)
     cancelled_early = Q(status=ShipmentStatus.CANCELLED)
     conds = decided_q(now)
     rows = qs.values("courier_id").annotate(
@@ -597,20 +639,23 @@ def rebook_options(
     """Couriers to re-book these parcels with: priced, or refused with the reason; cheapest capable first."""
     goods = set().union(*(set(s.special_goods) for s in shipments)) if shipments else set()
     provinces = sorted({s.province for s in shipments} | {sender_province})
+    volumes = month_volumes(shipments[0].store_id if shipments else None)
     options = []
     for courier in active_couriers():
         if courier.pk == exclude_courier_id:
             continue
         refusal = courier_refusal(courier, goods=goods, provinces=provinces)
+        volume = volumes.get(courier.pk, 0)
         prices = {}
         if not refusal:
             prices = {
                 s.pk: courier.price_for(
-                    weight_g=s.predicted_weight_g, from_province=sender_province, to_province=s.province
+                    weight_g=s.predicted_weight_g, from_province=sender_province, to_province=s.province, volume=volume
                 )
                 for s in shipments
             }
-        options.append(CourierOption(courier=courier, refusal=refusal, prices=prices))
+        option = CourierOption(courier=courier, refusal=refusal, prices=prices, volume=volume)
+        options.append(tiered(option, sender_province, shipments))
     return sorted(options, key=lambda o: (not o.available, o.total))
 
 

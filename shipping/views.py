@@ -294,6 +294,7 @@ class BookingConfirmView(MerchantMixin, View):
         if sender_obj is None:
             sender_obj = selectors.default_sender(self.store)
         by_id = {o.pk: o for o in self.orders}
+        volume = selectors.month_volumes(self.store.pk).get(self.courier.pk, 0)
         line_errors = line_errors or {}
         rows = []
         for line in lines:
@@ -313,6 +314,7 @@ class BookingConfirmView(MerchantMixin, View):
                         weight_g=int(line["weight_g"] or 1),
                         from_province=sender_obj.province,
                         to_province=line["province"],
+                        volume=volume,
                     )
             errors = list(line_errors.get(order.order_sn, [])) + ([refusal] if refusal else [])
             rows.append(
@@ -335,7 +337,10 @@ class BookingConfirmView(MerchantMixin, View):
             if sender_obj is not None and all(r.price is not None for r in group):
                 weight = sum(int(r.line["weight_g"] or 0) for r in group)
                 group[0].price = self.courier.price_for(
-                    weight_g=weight, from_province=sender_obj.province, to_province=group[0].line["province"]
+                    weight_g=weight,
+                    from_province=sender_obj.province,
+                    to_province=group[0].line["province"],
+                    volume=volume,
                 )
                 for r in group[1:]:
                     r.price = 0
@@ -438,7 +443,16 @@ class BookingConfirmView(MerchantMixin, View):
             confirm.add_error(None, exc.message)
             return self.render(request, confirm, lines, exc.fields, status=400, offers=offers)
         _clear_selection(request, self.store)
-        n = len(lines)
+        n = len(lines) - len(bookings.refused)
+        if bookings.refused:
+            messages.warning(
+                request,
+                _("%(n)d 单未下单：%(reasons)s")
+                % {
+                    "n": len(bookings.refused),
+                    "reasons": "；".join(f"{sn}：{'、'.join(r)}" for sn, r in bookings.refused.items()),
+                },
+            )
         if len(bookings) == 1:
             messages.success(
                 request,

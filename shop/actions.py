@@ -2,8 +2,8 @@
 
 `available_actions(order, actor)` is what the order page, the admin and the API offer; a POST re-checks
 it with `check_action`. Rules beyond the FSM's source states and guards are here, named:
-a live booked parcel (在线下单) rules out self-ship, plain cancel and re-ship; an order in after-sales
-is not re-shipped.
+a live booked parcel (在线下单) rules out self-ship, booking, plain cancel and re-ship; an order in
+after-sales is neither re-shipped nor booked.
 """
 
 from __future__ import annotations
@@ -29,6 +29,10 @@ def _reshippable(order: Order) -> bool:
     return _no_live_parcel(order) and not order_in_aftersales(order)
 
 
+def _bookable(order: Order) -> bool:
+    return _no_live_parcel(order) and not order_in_aftersales(order)
+
+
 def _cancellable_by_merchant(order: Order) -> bool:
     return _not_grouping(order) and _no_live_parcel(order)
 
@@ -50,7 +54,7 @@ declare(
     [
         # merchant (pages, merchant API keys)
         Action("ship", transition="ship", who=is_member, when=_no_live_parcel),
-        Action("book", transition="ship", who=is_member, when=_no_live_parcel),
+        Action("book", transition="ship", who=is_member, when=_bookable),
         Action("reship", edit="reship", who=is_member, when=_reshippable),
         Action("cancel", transition="cancel", who=is_member, when=_cancellable_by_merchant),
         Action("cancel_parcel", transition="cancel", who=is_member, when=_live_parcel_cancellable),

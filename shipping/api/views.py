@@ -166,7 +166,8 @@ class BookingListCreateView(IdempotentMixin, ListAPIView):
             by=merchant_actor(request),
             scenario=v.get("sandbox_scenario", ""),
         )
-        return Response(BookingOut(_bookings(store).get(pk=booking.pk)).data, status=status.HTTP_201_CREATED)
+        body = {**BookingOut(_bookings(store).get(pk=booking.pk)).data, "refused": booking.refused}
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class BookingDetailView(RetrieveAPIView):

@@ -38,6 +38,7 @@ class ParcelRequest:
     goods: str = ""
     special_goods: tuple[str, ...] = ()
     ref: str = ""  # our id of this parcel at the courier (kuaidi100 `thirdOrderId`): the same on every retry
+    merged_refs: tuple[str, ...] = ()  # 合并发货: the other orders travelling in this parcel (`order_ref` leads)
 
 
 @dataclass(frozen=True)

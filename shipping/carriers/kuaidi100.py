@@ -43,6 +43,7 @@ ADDRESS_MAX_BYTES = 300
 CALLBACK_URL_MAX_BYTES = 200
 THIRD_ORDER_ID_MAX = 32
 CANCEL_MSG_MAX = 30
+REMARK_MAX_BYTES = 200  # no limit in our notes: kept to a callBackUrl's, which the protocol bounds
 BATCH_PRICE_MAX = 15
 # What kuaidi100 itself requires (the fake server checks these; the adapter reads the Courier table).
 CARGO_REQUIRED = {"jd", "yuantong", "ems"}
@@ -414,6 +415,19 @@ def pickup_fields(courier, pickup_date: date, pickup_slot: str, *, today: date |
     return fields
 
 
+def merged_remark(parcel: ParcelRequest) -> str:
+    """A merged parcel's (合并发货) `remark`: its orders and all their goods (`cargo` holds one short name)."""
+    if not parcel.merged_refs:
+        return ""
+    orders = "、".join((parcel.order_ref, *parcel.merged_refs))
+    text = _("合并发货 %(n)d 单：%(orders)s；%(goods)s") % {
+        "n": 1 + len(parcel.merged_refs),
+        "orders": orders,
+        "goods": parcel.goods,
+    }
+    return clip_bytes(text, REMARK_MAX_BYTES)
+
+
 def clip_bytes(text: str, limit: int) -> str:
     raw = text.encode()
     return raw[:limit].decode(errors="ignore") if len(raw) > limit else text
@@ -497,7 +511,7 @@ class Kuaidi100Adapter(CarrierAdapter):
             "salt": self.account.salt.reveal(),
             "op": "1",
             "pollCallBackUrl": self.account.callback_url("trace"),
-            "remark": "",
+            "remark": merged_remark(parcel),
         }
         if parcel.goods or courier.needs_cargo:
             param["cargo"] = (parcel.goods or _("日用品"))[:20]

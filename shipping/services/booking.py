@@ -16,18 +16,19 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.actions import require_action
 from portal.actors import user_of
-from portal.events import emit
-from portal.exceptions import Conflict, ValidationFailed
+from portal.events import emit, enqueue
+from portal.exceptions import Conflict, IllegalTransition, ValidationFailed
 from portal.fsm import transition
 from portal.regions import PROVINCES, validate_address
 from shop.selectors.orders import order_ship_refusal, orders_lock
+from shop.selectors.story import order_in_aftersales, order_live_parcel, orders_prime_action_facts
 
 from .. import selectors
 from ..carriers.base import Address, BatchRequest, ParcelRequest, ParcelResult
@@ -86,7 +87,9 @@ def merge_refusal(shipments: list[Shipment], courier: Courier) -> str:
     return selectors.courier_refusal(courier, goods=goods, provinces=[first.province])
 
 
-def _merge_parcels(shipments: list[Shipment], keys: list[str], *, courier: Courier, sender, errors: dict) -> dict:
+def _merge_parcels(
+    shipments: list[Shipment], keys: list[str], *, courier: Courier, sender, errors: dict, volume: int = 0
+) -> dict:
     """Group the shipments by their line's parcel key: the lead carries the combined weight, goods and price."""
     groups: dict[str, list[Shipment]] = {}
     for shipment, key in zip(shipments, keys, strict=True):
@@ -106,7 +109,7 @@ def _merge_parcels(shipments: list[Shipment], keys: list[str], *, courier: Couri
         lead.goods_summary = "；".join(s.goods_summary for s in group)[:200]
         lead.special_goods = sorted(set().union(*(set(s.special_goods) for s in group)))
         lead.predicted_price = courier.price_for(
-            weight_g=lead.predicted_weight_g, from_province=sender.province, to_province=lead.province
+            weight_g=lead.predicted_weight_g, from_province=sender.province, to_province=lead.province, volume=volume
         )
         for m in members:
             m.predicted_price = 0
@@ -165,8 +168,25 @@ def _recipient_errors(line: dict) -> list[str]:
     return errors
 
 
-def _lock_bookable_orders(*, store, lines: list[BookingLine]) -> dict[int, Order]:
-    """Lock the orders (concurrent bookings of one order: the second waits here, then sees the first)."""
+def book_refusal(order: Order, by) -> str:
+    """Why this order cannot be booked now ("" when it can): its "book" action (shop.actions: the FSM's ship
+    transition from its state and guard, no live parcel, not in after-sales), with the cause named."""
+    if order_live_parcel(order) is not None:
+        return _("该订单已下单，不能重复下单")
+    if order_in_aftersales(order):
+        return _("订单售后处理中，不能下单")
+    if refusal := order_ship_refusal(order):
+        return refusal
+    try:
+        require_action(order, by, "book")
+    except IllegalTransition:
+        return _("当前状态不允许下单")
+    return ""
+
+
+def _lock_bookable_orders(*, store, lines: list[BookingLine], by) -> tuple[dict[int, Order], dict[str, list[str]]]:
+    """Lock the orders (concurrent bookings of one order: the second waits here, then sees the first) and
+    sort out those that cannot be booked (refused per order, with the reason). All refused: Conflict."""
     ids = [line.order_id for line in lines]
     if len(set(ids)) != len(ids):
         raise ValidationFailed(_("订单重复。"), code="duplicate_orders")
@@ -176,17 +196,20 @@ def _lock_bookable_orders(*, store, lines: list[BookingLine]) -> dict[int, Order
         raise ValidationFailed(
             _("订单不存在。"), code="order_not_found", fields={"orders": [str(i) for i in sorted(missing)]}
         )
-    booked = set(Shipment.objects.filter(order_id__in=ids, status__in=ACTIVE).values_list("order_id", flat=True))
-    errors: dict[str, list[str]] = {}
-    for order in orders.values():
-        if order.pk in booked:
-            errors[order.order_sn] = [_("该订单已下单，不能重复下单")]
-        elif refusal := order_ship_refusal(order):
-            errors[order.order_sn] = [refusal]
-    if errors:
-        code = "already_booked" if booked else "not_bookable"
-        raise Conflict(_("部分订单不能下单：%(sn)s") % {"sn": "、".join(errors)}, code=code, fields=errors)
-    return orders
+    orders_prime_action_facts(orders.values())
+    refused = {o.order_sn: [r] for o in orders.values() if (r := book_refusal(o, by))}
+    if len(refused) == len(orders):
+        booked = any(order_live_parcel(o) is not None for o in orders.values())
+        raise NothingBookable(
+            _("部分订单不能下单：%(sn)s") % {"sn": "、".join(refused)},
+            code="already_booked" if booked else "not_bookable",
+            fields=refused,
+        )
+    return {pk: o for pk, o in orders.items() if o.order_sn not in refused}, refused
+
+
+class NothingBookable(Conflict):
+    """None of a booking's orders can be booked (each named with its reason in `fields`)."""
 
 
 @transaction.atomic
@@ -204,8 +227,10 @@ def booking_submit(
 ) -> Booking:
     """Book up to 30 paid orders with one courier: one Booking, one requested Shipment per order.
 
-    The courier is called after commit (`booking_dispatch`). Refuses: too many orders, orders not
-    paid / on risk hold / already booked, goods or addresses the courier does not cover, bad recipients.
+    The courier is called after commit (`booking_dispatch`). Refuses: too many orders, goods or addresses
+    the courier does not cover, bad recipients. Orders that cannot be booked now (`book_refusal`: not paid,
+    on risk hold, already booked, in after-sales) are left out with the reason in `booking.refused`, the
+    others booked; when none can be, NothingBookable (409).
     """
     check_batch_limit(len(lines))
     if sender.store_id != store.pk:
@@ -213,7 +238,8 @@ def booking_submit(
     if not courier.is_active:
         raise ValidationFailed(_("该快递公司暂停服务。"), code="courier_inactive")
     _check_pickup(courier, pickup_date, pickup_slot)
-    orders = _lock_bookable_orders(store=store, lines=lines)
+    orders, refused = _lock_bookable_orders(store=store, lines=lines, by=by)
+    lines = [line for line in lines if line.order_id in orders]
     now = timezone.now()
     rules = settings.PORTAL_TIME_RULES
     booking = Booking(
@@ -235,6 +261,7 @@ def booking_submit(
         created_by=user_of(by),
         created_at=now,
     )
+    volume = selectors.month_volumes(store.pk).get(courier.pk, 0)  # the price tier: this month's parcels before
     shipments, errors, keys = [], {}, []
     for line in lines:
         order = orders[line.order_id]
@@ -265,7 +292,7 @@ def booking_submit(
                 special_goods=sorted(parcel.goods),
                 predicted_weight_g=weight,
                 predicted_price=courier.price_for(
-                    weight_g=weight, from_province=sender.province, to_province=recipient["province"]
+                    weight_g=weight, from_province=sender.province, to_province=recipient["province"], volume=volume
                 ),
                 confirm_by=now + rules["courier_confirm"],
                 pickup_by=now + rules["courier_pickup"],
@@ -275,7 +302,11 @@ def booking_submit(
             )
         )
         keys.append(line.parcel)
-    parcels = _merge_parcels(shipments, keys, courier=courier, sender=sender, errors=errors) if any(keys) else {}
+    parcels = (
+        _merge_parcels(shipments, keys, courier=courier, sender=sender, errors=errors, volume=volume)
+        if any(keys)
+        else {}
+    )
     if errors:
         raise ValidationFailed(
             _("以下订单不能使用%(courier)s下单：%(sn)s") % {"courier": courier.name, "sn": "、".join(errors)},
@@ -297,7 +328,8 @@ def booking_submit(
             members.append(m)
     if members:
         Shipment.objects.bulk_update(members, ["parcel_lead"])
-    transaction.on_commit(lambda: _dispatch_later(booking.pk), robust=True)
+    transaction.on_commit(lambda: _dispatch_later(booking.pk))
+    booking.refused = refused
     return booking
 
 
@@ -346,11 +378,13 @@ def booking_submit_many(
     lines: list[BookingLine],
     by,
     scenario: str = "",
-) -> list[Booking]:
+) -> Bookings:
     """Book any selection from one courier choice and one confirmation: consecutive bookings of ≤ 30 orders.
 
-    All or nothing: every booking is checked, and the refusals of all of them are reported together
-    (fields keyed by order number); nothing is booked while one order is refused. Each booking has its
+    Orders that cannot be booked now (cancelled, already booked, in after-sales: `book_refusal`) are
+    refused per order, the others booked, the refused listed in the result's `refused`. Otherwise all or
+    nothing: every booking is checked, and the refusals of all of them (a recipient, a courier's coverage)
+    are reported together (fields keyed by order number); nothing is booked while one is refused. Each booking has its
     own number and is dispatched after commit; the courier's per-order refusals then return those orders
     to 未下单 with the reason, as for one booking. The bookings share a `group_no`.
     """
@@ -364,36 +398,56 @@ def booking_submit_many(
     if len(set(ids)) != len(ids):
         raise ValidationFailed(_("订单重复。"), code="duplicate_orders")
     group_no = _new_booking_no(timezone.now()).replace("BK", "BG", 1)
-    bookings: list[Booking] = []
+    bookings = Bookings()
     fields: dict[str, list[str]] = {}
     first_error = None
+    nothing: NothingBookable | None = None
     for chunk in booking_chunks(lines):
         try:
-            bookings.append(
-                booking_submit(
-                    store=store,
-                    courier=courier,
-                    sender=sender,
-                    pickup_date=pickup_date,
-                    pickup_slot=pickup_slot,
-                    lines=chunk,
-                    by=by,
-                    scenario=scenario,
-                    group_no=group_no if len(lines) > settings.SHIPPING_BATCH_LIMIT else "",
-                )
+            booking = booking_submit(
+                store=store,
+                courier=courier,
+                sender=sender,
+                pickup_date=pickup_date,
+                pickup_slot=pickup_slot,
+                lines=chunk,
+                by=by,
+                scenario=scenario,
+                group_no=group_no if len(lines) > settings.SHIPPING_BATCH_LIMIT else "",
             )
+        except NothingBookable as exc:  # refused per order, like the refused orders of a booking
+            nothing = nothing or exc
+            bookings.refused.update(exc.fields)
+            continue
         except (ValidationFailed, Conflict) as exc:
             if not exc.fields or set(exc.fields) <= {"sender", "pickup_slot", "orders"}:
                 raise  # a refusal of the whole submission (sender, slot, courier): the same for every booking
             first_error = first_error or exc
             fields.update(exc.fields)
+            continue
+        bookings.append(booking)
+        bookings.refused.update(booking.refused)
     if first_error is not None:
         raise type(first_error)(
             _("部分订单不能下单，全部未提交：%(sn)s") % {"sn": "、".join(fields)},
             code=first_error.code,
             fields=fields,
         )
+    if not bookings and nothing is not None:
+        raise NothingBookable(
+            _("部分订单不能下单：%(sn)s") % {"sn": "、".join(bookings.refused)},
+            code=nothing.code,
+            fields=bookings.refused,
+        )
     return bookings
+
+
+class Bookings(list):
+    """The bookings of one submission, and the orders it refused (`refused`: order number → reasons)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused: dict[str, list[str]] = {}
 
 
 def courier_refusal_for(courier: Courier, *, goods, provinces: list[str]) -> str:
@@ -401,18 +455,23 @@ def courier_refusal_for(courier: Courier, *, goods, provinces: list[str]) -> str
 
 
 def _dispatch_later(booking_id: int) -> None:
+    """Queue the courier call; with the broker down the booking stays undispatched for `dispatch_pending`."""
     from ..tasks import booking_dispatch_task
 
-    booking_dispatch_task.delay(booking_id)
+    enqueue(booking_dispatch_task, booking_id)
 
 
 def booking_dispatch(*, booking_id: int) -> Booking:
     """Send the booking's undispatched shipments to the courier (no lock held), then record the outcome."""
     booking = Booking.objects.select_related("courier", "account").get(pk=booking_id)
     shipments = list(
-        booking.shipments.filter(
-            status=S.REQUESTED, waybill_no="", carrier_task_id="", parcel_lead__isnull=True
-        ).select_related("order")
+        booking.shipments.filter(status=S.REQUESTED, waybill_no="", carrier_task_id="", parcel_lead__isnull=True)
+        .select_related("order")
+        .prefetch_related(
+            Prefetch(
+                "parcel_members", Shipment.objects.filter(status=S.REQUESTED).select_related("order").order_by("id")
+            )
+        )
     )
     if not shipments:  # all cancelled before dispatch, or already dispatched
         Booking.objects.filter(pk=booking.pk, dispatched_at__isnull=True).update(dispatched_at=timezone.now())
@@ -438,6 +497,7 @@ def booking_dispatch(*, booking_id: int) -> Booking:
                 goods=s.goods_summary,
                 special_goods=tuple(s.special_goods),
                 ref=f"{booking.booking_no}-{s.pk}",
+                merged_refs=tuple(m.order.order_sn for m in s.parcel_members.all()),
             )
             for s in shipments
         ],
@@ -635,6 +695,7 @@ def booking_rebook(*, booking: Booking, courier: Courier, by, shipment_ids: list
         )
     now = timezone.now()
     rules = settings.PORTAL_TIME_RULES
+    volume = selectors.month_volumes(old.store_id).get(courier.pk, 0)
     new = Booking.objects.create(
         store_id=old.store_id,
         booking_no=_new_booking_no(now),
@@ -675,7 +736,10 @@ def booking_rebook(*, booking: Booking, courier: Courier, by, shipment_ids: list
                 special_goods=s.special_goods,
                 predicted_weight_g=s.predicted_weight_g,
                 predicted_price=courier.price_for(
-                    weight_g=s.predicted_weight_g, from_province=old.sender_province, to_province=s.province
+                    weight_g=s.predicted_weight_g,
+                    from_province=old.sender_province,
+                    to_province=s.province,
+                    volume=volume,
                 ),
                 confirm_by=now + rules["courier_confirm"],
                 pickup_by=now + rules["courier_pickup"],
@@ -703,5 +767,5 @@ def booking_rebook(*, booking: Booking, courier: Courier, by, shipment_ids: list
             transaction.on_commit(partial(_cancel_through_account, old, old_courier, *task))
     else:
         transaction.on_commit(lambda: _notify_courier_cancel(old_courier, cancelled_waybills))
-    transaction.on_commit(lambda: _dispatch_later(new.pk), robust=True)
+    transaction.on_commit(lambda: _dispatch_later(new.pk))
     return new

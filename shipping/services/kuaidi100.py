@@ -54,7 +54,7 @@ from ..carriers.kuaidi100 import (
     to_fen,
     to_grams,
 )
-from ..models import CourierAccount, Shipment, ShipmentFee, ShipmentStatus, TrackingEvent, WebhookReceipt
+from ..models import ACTIVE, CourierAccount, Shipment, ShipmentFee, ShipmentStatus, TrackingEvent, WebhookReceipt
 from .courier_reports import shipment_apply_update
 
 logger = logging.getLogger(__name__)
@@ -126,9 +126,13 @@ def kuaidi100_status_apply(*, account: CourierAccount, push: StatusPush, from_de
     if push.task_id and not shipment.carrier_task_id:
         shipment.carrier_task_id = push.task_id
         fields.append("carrier_task_id")
+    members = _parcel_members(shipment)
     if push.waybill_no and not shipment.waybill_no:  # 韵达: the waybill comes only in a callback
         shipment.waybill_no = push.waybill_no
         fields.append("waybill_no")
+        for member in members:  # 合并发货: one waybill for every order of the parcel
+            member.waybill_no = push.waybill_no
+        Shipment.objects.bulk_update(members, ["waybill_no"])
     shipment.save(update_fields=fields)
     status = push.status
     occurred = push.occurred_at or timezone.now()
@@ -183,22 +187,36 @@ def kuaidi100_status_apply(*, account: CourierAccount, push: StatusPush, from_de
             99: _("快递100：订单已取消（%(m)s）") % {"m": push.message or _("调度失败")},
             11: _("快递员取件失败（%(m)s），请重新下单或选择其他快递。") % {"m": push.message or "-"},
         }[status]
-        if can_proceed(shipment.cancel):
-            shipment.failure_reason = reason[:200]
-            shipment.save(update_fields=["failure_reason"])
-            transition(shipment, "cancel", by=by, reason=reason)
-            if status == 11:
-                _emit_problem(shipment, reason)
+        if _end_parcel(shipment, members, ["cancel"], reason, by=by) and status == 11:
+            _emit_problem(shipment, reason)
     elif status == 610:
         reason = _("快递下单失败（%(m)s），可重新下单或选择其他快递。") % {"m": push.message or "-"}
-        name = "reject" if can_proceed(shipment.reject) else "cancel" if can_proceed(shipment.cancel) else ""
-        if name:
-            shipment.failure_reason = reason[:200]
-            shipment.save(update_fields=["failure_reason"])
-            transition(shipment, name, by=by, reason=reason)
+        if _end_parcel(shipment, members, ["reject", "cancel"], reason, by=by):
             _emit_problem(shipment, reason)
     # 0, 2, 166, 200, 201: recorded as the parcel's last kuaidi100 status, nothing moves
     return {"applied": 1, "duplicates": 0}
+
+
+def _parcel_members(shipment: Shipment) -> list[Shipment]:
+    """The other orders of a merged parcel (合并发货) whose lead this is, locked; [] for a parcel of one."""
+    if shipment.parcel_lead_id:
+        return []
+    return list(
+        Shipment.objects.select_for_update(of=("self",)).filter(parcel_lead=shipment, status__in=ACTIVE).order_by("id")
+    )
+
+
+def _end_parcel(shipment: Shipment, members: list[Shipment], names: list[str], reason: str, *, by: str) -> bool:
+    """The courier gave the parcel up: the first of `names` the FSM allows, for it and every order in it."""
+    ended = False
+    for parcel in [shipment, *members]:
+        name = next((n for n in names if can_proceed(getattr(parcel, n))), "")
+        if name:
+            parcel.failure_reason = reason[:200]
+            parcel.save(update_fields=["failure_reason"])
+            transition(parcel, name, by=by, reason=reason)
+            ended = ended or parcel is shipment
+    return ended
 
 
 def _cancel_orphan(booking, courier, task_id: str, order_id: str) -> None:
@@ -268,7 +286,7 @@ def kuaidi100_trace_apply(*, account: CourierAccount, push: TracePush) -> dict[s
         shipment = (
             Shipment.objects.select_for_update(of=("self",))
             .select_related("order", "courier", "booking")
-            .filter(booking__account=account, waybill_no=push.waybill_no)
+            .filter(booking__account=account, waybill_no=push.waybill_no, parcel_lead__isnull=True)
             .exclude(waybill_no="")
             .order_by("-id")
             .first()
@@ -298,7 +316,9 @@ def _detail_push(detail: dict) -> StatusPush:
     digest = "detail:" + hashlib.sha256(json.dumps(detail, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     fees = tuple(
         FeeLine(
-            fee_type=str(f.get("feeType", "")), description=str(f.get("feeDesc", "")), amount=to_fen(f.get("amount")) or 0
+            fee_type=str(f.get("feeType", "")),
+            description=str(f.get("feeDesc", "")),
+            amount=to_fen(f.get("amount")) or 0,
         )
         for f in detail.get("feeDetails") or []
         if isinstance(f, dict) and to_fen(f.get("amount")) is not None

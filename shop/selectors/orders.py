@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_fsm import can_proceed
 
 from portal import hooks
 from portal.keyset import PAGE_SIZES, KeysetPage, keyset_page
@@ -209,10 +210,11 @@ def orders_lock(*, store: Store, ids: list[int]) -> dict[int, Order]:
 
 
 def order_ship_refusal(order: Order) -> str:
-    """Why this order cannot be shipped now ("" if it can): not to ship, or under a risk hold."""
-    if order.status != OrderStatus.PAID:
+    """Why this order cannot be shipped now ("" if it can), from its state machine's `ship` transition:
+    not from this state, or its guard (a risk hold) says no."""
+    if not can_proceed(order.ship, check_conditions=False):
         return _("订单状态为“%(s)s”，不能下单") % {"s": order.get_status_display()}
-    if order.risk_hold:
+    if not can_proceed(order.ship):
         return _("风控审核中的订单不能发货")
     return ""
 

@@ -3,6 +3,8 @@ its compensations, and the facts the order's actions depend on (a live booked pa
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from portal.hooks import LiveParcel, StoryEntry, live_parcels, order_story_for
 from shop.models import Order
 from shop.selectors.orders import in_aftersales_q
@@ -21,6 +23,19 @@ def order_in_aftersales(order: Order) -> bool:
     if flag is None:
         flag = order.in_aftersales = Order.objects.filter(pk=order.pk).filter(in_aftersales_q()).exists()
     return bool(flag)
+
+
+def orders_prime_action_facts(orders: Iterable[Order]) -> None:
+    """Read what the orders' actions depend on (a live parcel, an open request) for many orders in two
+    queries, so `order_live_parcel` and `order_in_aftersales` answer from memory."""
+    orders = list(orders)
+    parcels = live_parcels([o.pk for o in orders])
+    flagged = set(
+        Order.objects.filter(pk__in=[o.pk for o in orders]).filter(in_aftersales_q()).values_list("pk", flat=True)
+    )
+    for order in orders:
+        order._live_parcel = parcels.get(order.pk)
+        order.in_aftersales = order.pk in flagged
 
 
 def order_story(order: Order) -> dict[str, list[StoryEntry]]:

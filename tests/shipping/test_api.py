@@ -148,3 +148,13 @@ def test_couriers_and_schema(api, client):
     assert {c["code"] for c in api.get(reverse("api-shipping-couriers")).json()} >= {"SF", "ZTO", "JTSD", "EMS"}
     schema = client.get(reverse("api-schema"))
     assert schema.status_code == 200 and b"/api/v1/shipping/bookings/" in schema.content
+
+
+def test_booking_leaves_out_an_order_already_booked_and_names_it(api, store, sender):
+    booked, fresh = paid_order(store), paid_order(store)
+    assert api.post(reverse("api-shipping-bookings"), book_body([booked], sender), format="json").status_code == 201
+    response = api.post(reverse("api-shipping-bookings"), book_body([booked, fresh], sender), format="json")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert [s["order_sn"] for s in body["shipments"]] == [fresh.order_sn]
+    assert list(body["refused"]) == [booked.order_sn] and "已下单" in body["refused"][booked.order_sn][0]

@@ -255,3 +255,48 @@ def test_pickup_slot_after_the_24_hour_promise_is_warned(store, time_machine):
     assert selectors.pickup_promise_conflict(pickup_date=day + timedelta(days=1), pickup_slot="14:00-18:00")
     assert not selectors.pickup_promise_conflict(pickup_date=day + timedelta(days=1), pickup_slot="09:00-10:00")
     assert not selectors.pickup_promise_conflict(pickup_date=day, pickup_slot="14:00-18:00")
+
+
+def _book_selection_through_the_page(client, store, n, capture_on_commit):
+    """Select all `n` waiting orders, open the confirmation and submit it (dispatch to the sandbox included)."""
+    [paid_order(store) for _ in range(n)]
+    client.post(reverse("shipping:booking_select"), {"op": "all", "next": "/shipping/booking/"})
+    confirm_url = f"{reverse('shipping:booking_confirm')}?courier=ZTO&sel=1"
+    day, _l, slots = selectors.pickup_days(Courier.objects.get(code="ZTO"))[0]
+    data = {"sender": selectors.default_sender(store).pk, "pickup": f"{day.isoformat()}|{slots[0]}"}
+    with CaptureQueriesContext(connection) as queries, capture_on_commit(execute=True):
+        response = client.post(confirm_url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return len(queries.captured_queries)
+
+
+def test_booking_300_orders_through_the_confirmation_costs_the_same_queries_per_booking_as_30(
+    merchant_client, store, django_capture_on_commit_callbacks
+):
+    make_sender(store)
+    q30 = _book_selection_through_the_page(merchant_client, store, 30, django_capture_on_commit_callbacks)
+    q300 = _book_selection_through_the_page(merchant_client, store, 300, django_capture_on_commit_callbacks)
+    assert Booking.objects.count() == 11 and Shipment.objects.exclude(waybill_no="").count() == 330
+    per_booking = (q300 - q30) / 9  # the nine more bookings of 30, the page's own queries taken out
+    assert per_booking <= 30, (q30, q300)
+    assert q300 <= 10 * q30, (q30, q300)  # queries(300) ≈ 10 × queries(30): nothing grows per order
+
+
+def test_an_order_cancelled_after_the_selection_is_left_out_and_named_on_the_page(
+    merchant_client, store, django_capture_on_commit_callbacks
+):
+    from tests.conftest import force_status
+
+    make_sender(store)
+    kept, gone = paid_order(store), paid_order(store)
+    merchant_client.post(reverse("shipping:booking_select"), {"op": "all", "next": "/shipping/booking/"})
+    confirm_url = f"{reverse('shipping:booking_confirm')}?courier=ZTO&sel=1"
+    day, _l, slots = selectors.pickup_days(Courier.objects.get(code="ZTO"))[0]
+    data = {"sender": selectors.default_sender(store).pk, "pickup": f"{day.isoformat()}|{slots[0]}"}
+    assert gone.order_sn in merchant_client.get(confirm_url).content.decode()
+    force_status(gone, "cancelled")  # the buyer cancels while the merchant reads the confirmation
+    with django_capture_on_commit_callbacks(execute=True):
+        response = merchant_client.post(confirm_url, data, follow=True)
+    html = response.content.decode()
+    assert f"1 单未下单：{gone.order_sn}：订单状态为“已取消”" in html
+    assert [s.order_id for s in Shipment.objects.all()] == [kept.pk]

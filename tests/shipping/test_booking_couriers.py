@@ -124,3 +124,15 @@ def test_courier_chart_does_not_count_parcels_inside_their_window(store, sender,
     Shipment.objects.filter(pk=first.pk).update(confirmed_at=timezone.now() + timedelta(minutes=30))
     (row,) = shipping_dashboard.courier_performance(store, 7).rows
     assert row[1] == 2 and row[2] == "100.0" and row[3] == ""  # the other is inside its 2 h; no pickup decided
+
+
+def test_a_merged_parcel_counts_once_in_the_on_time_rate(store, sender):
+    from shipping import services
+
+    a, b = paid_order(store), paid_order(store)
+    zto = Courier.objects.get(code="ZTO")
+    lines = [services.BookingLine(order_id=o.pk, parcel="p1") for o in (a, b)]
+    book(store, [a, b], courier=zto, lines=lines)
+    Shipment.objects.update(confirmed_at=timezone.now() + timedelta(hours=1))
+    rate = selectors.courier_on_time(store)[zto.pk]
+    assert (rate.confirm_on_time, rate.confirm_decided) == (1, 1)

@@ -244,3 +244,66 @@ def test_a_parcel_cancelled_while_its_answer_was_lost_is_cancelled_at_kuaidi100_
     assert fake_kuaidi100.orders[task].status == 99
     s.refresh_from_db()
     assert s.status == "cancelled"
+
+
+# --- 合并发货 through the account: one bOrder, one waybill, every order follows the callbacks -----------------
+@pytest.fixture
+def merged(store, sender, k100_account, fake_kuaidi100, django_capture_on_commit_callbacks):
+    a, b = paid_order(store, weight_g=800), paid_order(store, weight_g=700)
+    alone = paid_order(store, street="文二路 1 号")
+    lines = [
+        services.BookingLine(order_id=a.pk, parcel="p1"),
+        services.BookingLine(order_id=b.pk, parcel="p1"),
+        services.BookingLine(order_id=alone.pk),
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = book(store, [a, b, alone], courier="YUNDA", lines=lines)
+    lead, member, _single = booking.shipments.select_related("order").order_by("id")
+    return lead, member
+
+
+def test_a_merged_parcel_is_one_border_carrying_every_order_and_its_goods(merged, fake_kuaidi100):
+    lead, member = merged
+    orders = [p for m, p in fake_kuaidi100.calls if m == "bOrder"]
+    assert len(orders) == 2  # the merged parcel and the single one
+    (param,) = [p for p in orders if p["thirdOrderId"] == f"{lead.booking.booking_no}-{lead.pk}"]
+    assert param["weight"] == "1.50" and param["cargo"]
+    assert "合并发货 2 单" in param["remark"]
+    assert lead.order.order_sn in param["remark"] and member.order.order_sn in param["remark"]
+    for item in (*lead.order.items.all(), *member.order.items.all()):
+        assert item.product_title in param["remark"]
+    assert lead.carrier_task_id and not member.carrier_task_id
+
+
+def test_kuaidi100_callbacks_move_every_order_of_the_merged_parcel(merged, fake_kuaidi100, client):
+    lead, member = merged
+    send = poster(client)
+    fake_kuaidi100.push(lead.carrier_task_id, 0, deliver=send)  # 韵达: the waybill comes in the callback
+    fake_kuaidi100.push(lead.carrier_task_id, 1, deliver=send, courierName="李师傅")
+    lead.refresh_from_db()
+    member.refresh_from_db()
+    assert lead.waybill_no and member.waybill_no == lead.waybill_no
+    assert lead.status == member.status == "confirmed" and member.courier_staff_name == "李师傅"
+    fake_kuaidi100.push(lead.carrier_task_id, 10, deliver=send, weight="1.6")
+    for s in (lead, member):
+        s.refresh_from_db()
+        s.order.refresh_from_db()
+        assert s.status == "picked_up" and s.order.status == "shipped" and s.order.waybill_no == lead.waybill_no
+    # the tracking push names the shared waybill: the lead's parcel moves, and every order with it
+    url, form = fake_kuaidi100.trace(lead.carrier_task_id, [("在途", "已到达杭州转运中心")])
+    fake_kuaidi100.deliver(url, form, deliver=send)
+    for s in (lead, member):
+        s.refresh_from_db()
+        assert s.status == "in_transit" and s.events.filter(description="已到达杭州转运中心").count() == 1
+
+
+def test_kuaidi100_giving_the_merged_parcel_up_returns_every_order(merged, fake_kuaidi100, client):
+    from shipping import selectors
+
+    lead, member = merged
+    fake_kuaidi100.push(lead.carrier_task_id, 99, deliver=poster(client), message="网点无运力")
+    for s in (lead, member):
+        s.refresh_from_db()
+        assert s.status == "cancelled" and "网点无运力" in s.failure_reason
+    back = {o.pk for o in selectors.unbooked_orders(lead.store)}
+    assert {lead.order_id, member.order_id} <= back

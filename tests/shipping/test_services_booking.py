@@ -96,6 +96,52 @@ def test_an_order_is_never_booked_twice(store, sender):
     assert Shipment.objects.filter(order=order).count() == 1
 
 
+def test_orders_that_cannot_be_booked_are_refused_each_with_its_reason_and_the_rest_booked(
+    store, sender, merchant, django_capture_on_commit_callbacks
+):
+    from tests.aftersales.test_actions import request_in
+    from tests.conftest import force_status
+
+    ok, cancelled, booked, disputed, held = (paid_order(store) for _ in range(5))
+    force_status(cancelled, "cancelled")
+    book(store, [booked])
+    request_in(disputed, "requested")
+    held.risk_hold = True
+    held.save(update_fields=["risk_hold"])
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = book(store, [ok, cancelled, booked, disputed, held], by=merchant)
+    assert [s.order_id for s in booking.shipments.all()] == [ok.pk]
+    reasons = {sn: r[0] for sn, r in booking.refused.items()}
+    assert set(reasons) == {cancelled.order_sn, booked.order_sn, disputed.order_sn, held.order_sn}
+    assert "已取消" in reasons[cancelled.order_sn]
+    assert "已下单" in reasons[booked.order_sn]
+    assert "售后" in reasons[disputed.order_sn]
+    assert "风控" in reasons[held.order_sn]
+    assert Shipment.objects.filter(order=booked).count() == 1
+
+
+def test_a_person_without_the_book_action_is_refused_per_order(store, other_store, sender):
+    from tests.factories import MembershipFactory
+
+    stranger = MembershipFactory(store=other_store).user  # a merchant, but not of this store
+    order = paid_order(store)
+    with pytest.raises(Conflict) as exc:
+        book(store, [order], by=stranger)
+    assert exc.value.code == "not_bookable" and exc.value.fields == {order.order_sn: ["当前状态不允许下单"]}
+    assert nothing_booked()
+
+
+def test_a_selection_books_the_bookable_and_lists_the_refused(store, django_capture_on_commit_callbacks):
+    from tests.shipping.test_booking_backlog import submit_many
+
+    orders = [paid_order(store) for _ in range(35)]
+    book(store, orders[30:])  # the whole second booking of the selection is already booked
+    with django_capture_on_commit_callbacks(execute=True):
+        bookings = submit_many(store, orders)
+    assert len(bookings) == 1 and bookings[0].shipments.count() == 30
+    assert set(bookings.refused) == {o.order_sn for o in orders[30:]}
+
+
 def test_recipient_edits_are_validated(store, sender):
     order = paid_order(store)
     bad = services.BookingLine(order_id=order.pk, recipient_phone="12345", province="火星")
@@ -157,9 +203,10 @@ def test_booking_uses_a_constant_number_of_queries(
     orders = [paid_order(store) for _ in range(n)]
     courier = Courier.objects.get(code="ZTO")
     book(store, [paid_order(store)])  # warm caches (content types) outside the measured block
-    # 20 for 5 and for 30 orders (SQLite splits the 30-row insert in two; PostgreSQL does not),
-    # one of them: which courier account (kuaidi100) the booking goes through
-    with django_assert_max_num_queries(20), django_capture_on_commit_callbacks(execute=True):
+    # 22 for 5 and for 30 orders (SQLite splits the 30-row insert in two; PostgreSQL does not), among them:
+    # which courier account (kuaidi100) the booking goes through, the orders' live parcels and open
+    # after-sales requests (the book action), this month's volume (the price tier), the merged parcels' members
+    with django_assert_max_num_queries(22), django_capture_on_commit_callbacks(execute=True):
         booking = book(store, orders, courier=courier, sender=sender)
     assert booking.shipments.exclude(waybill_no="").count() == n
 
