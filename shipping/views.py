@@ -148,9 +148,11 @@ class BookingCentreView(MerchantMixin, TemplateView):
                 before=self.request.GET.get("before"),
             )
             matching = selectors.bookable_count(self.store, filters) if filters.active else counts["unbooked_bookable"]
+            mergeable = selectors.mergeable_counts(self.store, page.rows)
+            for order in page.rows:  # looked up once here, not by a loop over the dict in every row
+                order.mergeable_with = mergeable.get(order.pk)
             ctx.update(
                 orders=page,
-                mergeable=selectors.mergeable_counts(self.store, page.rows),
                 filters=filters,
                 filter_query=urlencode(filters.as_query()),
                 here=self.request.get_full_path(),
