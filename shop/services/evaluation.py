@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -66,16 +66,24 @@ def _json(value):
     return str(value) if isinstance(value, Decimal) else value
 
 
-@transaction.atomic
 def evaluation_run(*, now: datetime | None = None) -> int:
     """Evaluate every open store for today: store the metrics, warn failing stores once a day,
     propose persistently failing stores (every day of the failing period) for suspension."""
     now = now or timezone.now()
     day = timezone.localdate(now)
+    # Who is due: the open stores without today's evaluation, in one anti-join on (store, day); an idle tick
+    # (every store done today) ends here, without a transaction.
+    todo = list(
+        Store.objects.filter(status=StoreStatus.OPEN)
+        .exclude(Exists(StoreEvaluation.objects.filter(store_id=OuterRef("pk"), day=day)))
+        .values_list("pk", flat=True)
+    )
+    return _evaluate(todo, now=now, day=day) if todo else 0
+
+
+@transaction.atomic
+def _evaluate(todo: list[int], *, now: datetime, day: date) -> int:
     rules = list(EvaluationRule.objects.filter(enabled=True))
-    store_ids = list(Store.objects.filter(status=StoreStatus.OPEN).values_list("pk", flat=True))
-    done = set(StoreEvaluation.objects.filter(day=day, store_id__in=store_ids).values_list("store_id", flat=True))
-    todo = [pk for pk in store_ids if pk not in done]
     metrics = store_metrics(store_ids=todo, now=now)
     created = []
     for pk in todo:

@@ -150,6 +150,12 @@ def test_evaluation_query_count_is_constant(stores, django_assert_max_num_querie
         assert evaluation_run() == stores
 
 
+def test_evaluation_idle_tick_is_one_query(store, other_store, django_assert_num_queries):
+    evaluation_run()
+    with django_assert_num_queries(1):  # who is due: every open store is evaluated today, nothing else runs
+        assert evaluation_run() == 0
+
+
 def test_pickup_sla_breaches_come_from_shipping(store):
     from shipping.models import Shipment
     from tests.shipping.conftest import book, paid_order
