@@ -207,6 +207,10 @@ class Booking(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # The dispatch retry reads only the bookings never sent to their courier.
+        indexes = [
+            models.Index(fields=["created_at"], condition=Q(dispatched_at__isnull=True), name="booking_undispatched")
+        ]
         verbose_name = _("下单批次")
         verbose_name_plural = _("下单批次")
 
@@ -340,11 +344,26 @@ class Shipment(FSMModelMixin, models.Model):
         indexes = [
             models.Index(fields=["store", "status", "-created_at"]),
             models.Index(fields=["courier", "waybill_no"]),
+            # The polling sweep: per courier, pollable parcels least recently polled first (never polled first).
             models.Index(
+                "courier",
                 F("tracked_at").asc(nulls_first=True),
                 "id",
-                condition=Q(status__in=["requested", "confirmed", "picked_up", "in_transit", "out_for_delivery"]),
-                name="shipment_live_poll_order",
+                condition=Q(status__in=["requested", "confirmed", "picked_up", "in_transit", "out_for_delivery"])
+                & ~Q(waybill_no="")
+                & Q(parcel_lead__isnull=True),
+                name="shipment_poll_due",
+            ),
+            # The SLA watch reads only the parcels still waiting for the courier, not yet flagged.
+            models.Index(
+                fields=["confirm_by"],
+                condition=Q(status="requested", confirm_overdue=False),
+                name="shipment_confirm_watch",
+            ),
+            models.Index(
+                fields=["pickup_by"],
+                condition=Q(status__in=["requested", "confirmed"], pickup_overdue=False),
+                name="shipment_pickup_watch",
             ),
         ]
         verbose_name = _("包裹")

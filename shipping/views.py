@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -628,7 +628,7 @@ class BookingActionView(StoreBookingMixin, View):
                 from .carriers import sandbox
 
                 sandbox.tick()
-                services.shipments_poll()
+                services.shipments_poll(repoll_after=timedelta(0))  # the sandbox's step: ask again at once
             else:
                 raise Http404
         except DomainError as exc:

@@ -151,7 +151,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 # Redis: cache and Celery broker. No REDIS_URL: local memory cache and tasks run in-process.
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "portal.cache.RedisCache", "LOCATION": REDIS_URL}}  # portal/cache.py
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -269,6 +269,8 @@ PORTAL_TIME_RULES = {
     "late_shipping_hard_limit": env_hours("RULE_LATE_SHIPPING_HARD_LIMIT_HOURS", 120),
     "courier_confirm": env_hours("RULE_COURIER_CONFIRM_HOURS", 2),
     "courier_pickup": env_hours("RULE_COURIER_PICKUP_HOURS", 24),
+    # a live parcel of a courier without webhooks is polled again at most this often
+    "tracking_repoll": timedelta(minutes=float(env("RULE_TRACKING_REPOLL_MINUTES", "30"))),
     # a pickup slot can no longer be booked this close to its end (kuaidi100: 2 h; a slot ending 19:00 closes at 17:00)
     "pickup_slot_lead": env_hours("RULE_PICKUP_SLOT_LEAD_HOURS", 2),
     "fake_shipping_no_scan": env_hours("RULE_FAKE_SHIPPING_HOURS", 24),

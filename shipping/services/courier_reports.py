@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +21,7 @@ from shop.services.orders import order_deliver_booked, order_ship_booked
 from ..carriers.base import CourierUpdate
 from ..carriers.registry import adapter_for
 from ..models import (
+    LIVE,
     Courier,
     CourierMessage,
     Shipment,
@@ -254,22 +257,27 @@ def _record_desk_reply(shipment: Shipment, update: CourierUpdate) -> None:
     )
 
 
-def shipments_poll(*, limit: int = 500) -> int:
+def shipments_poll(*, limit: int = 500, repoll_after: timedelta | None = None) -> int:
     """The polling path: read tracking of live parcels whose courier does not push webhooks.
 
-    One query picks the batch, least recently polled first (the `shipment_live_poll_order` index), and one
-    UPDATE stamps it, so the next tick moves on to the next parcels instead of asking about the same ones.
+    Per such courier, two range reads of the `shipment_poll_due` index pick the batch, least recently polled
+    first: the parcels never polled, then those last polled more than `tracking_repoll` ago (30 min); one
+    UPDATE stamps it. A parcel is not asked about again before its interval, so an idle tick is two empty
+    index reads per polling courier.
     """
-    shipments = list(
-        Shipment.objects.filter(status__in=[S.REQUESTED, S.CONFIRMED, S.PICKED_UP, S.IN_TRANSIT, S.OUT_FOR_DELIVERY])
-        .exclude(waybill_no="")
-        .filter(courier__pushes_webhooks=False, parcel_lead__isnull=True)
-        .select_related("courier")
-        .order_by(F("tracked_at").asc(nulls_first=True), "pk")[:limit]
-    )
-    Shipment.objects.filter(pk__in=[s.pk for s in shipments]).update(tracked_at=timezone.now())
+    repoll_after = settings.PORTAL_TIME_RULES["tracking_repoll"] if repoll_after is None else repoll_after
+    now = timezone.now()
+    batch: list[tuple[Courier, Shipment]] = []
+    for courier in Courier.objects.filter(pushes_webhooks=False).order_by("pk"):
+        pollable = Shipment.objects.filter(
+            ~Q(waybill_no=""), courier=courier, status__in=LIVE, parcel_lead__isnull=True
+        ).order_by(F("tracked_at").asc(nulls_first=True), "pk")
+        for due in (Q(tracked_at__isnull=True), Q(tracked_at__lte=now - repoll_after)):
+            if len(batch) < limit:
+                batch += [(courier, s) for s in pollable.filter(due)[: limit - len(batch)]]
+    Shipment.objects.filter(pk__in=[s.pk for _c, s in batch]).update(tracked_at=now)
     applied = 0
-    for shipment in shipments:
-        updates = adapter_for(shipment.courier).track(shipment.courier, waybill_no=shipment.waybill_no)
-        applied += courier_updates_apply(courier=shipment.courier, updates=updates)["applied"]
+    for courier, shipment in batch:
+        updates = adapter_for(courier).track(courier, waybill_no=shipment.waybill_no)
+        applied += courier_updates_apply(courier=courier, updates=updates)["applied"]
     return applied

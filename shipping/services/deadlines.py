@@ -31,7 +31,9 @@ def bookings_dispatch_pending(*, older_than_seconds: int = 60) -> int:
     """Retry bookings whose dispatch did not happen (courier unreachable, worker lost); idempotent."""
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     ids = list(
-        Booking.objects.filter(dispatched_at__isnull=True, created_at__lt=cutoff).values_list("pk", flat=True)[:100]
+        Booking.objects.filter(dispatched_at__isnull=True, created_at__lt=cutoff)  # index booking_undispatched
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:100]
     )
     for pk in ids:
         try:

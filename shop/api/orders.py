@@ -16,6 +16,7 @@ from portal.api.filters import query
 from portal.api.idempotency import IdempotentMixin
 from portal.api.permissions import BOTH, BUYER, request_store
 from portal.api.routing import route
+from portal.api.serializers import FieldsBuiltOnce
 from portal.models import ApiKey
 from shop.actions import order_actions
 from shop.models import Order, OrderItem
@@ -50,13 +51,13 @@ class OrderPlaceIn(serializers.Serializer):
     coupon_code = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
 
 
-class OrderItemOut(serializers.ModelSerializer):
+class OrderItemOut(FieldsBuiltOnce, serializers.ModelSerializer):
     class Meta:
         model = OrderItem
         fields = ("id", "sku_id", "product_title", "sku_spec", "quantity", "unit_price", "discount", "paid_amount")
 
 
-class OrderOut(serializers.ModelSerializer):
+class OrderOut(FieldsBuiltOnce, serializers.ModelSerializer):
     """An order with our status and the platform's separate status fields derived from it."""
 
     items = OrderItemOut(many=True, read_only=True)

@@ -66,16 +66,23 @@ def _json(value):
     return str(value) if isinstance(value, Decimal) else value
 
 
-@transaction.atomic
 def evaluation_run(*, now: datetime | None = None) -> int:
     """Evaluate every open store for today: store the metrics, warn failing stores once a day,
     propose persistently failing stores (every day of the failing period) for suspension."""
     now = now or timezone.now()
     day = timezone.localdate(now)
-    evaluated = StoreEvaluation.objects.filter(store=OuterRef("pk"), day=day)
-    todo = list(Store.objects.filter(status=StoreStatus.OPEN).filter(~Exists(evaluated)).values_list("pk", flat=True))
-    if not todo:  # the idle tick: every open store is evaluated today (one anti-join on the unique (store, day))
-        return 0
+    # Who is due: the open stores without today's evaluation, in one anti-join on (store, day); an idle tick
+    # (every store done today) ends here, without a transaction.
+    todo = list(
+        Store.objects.filter(status=StoreStatus.OPEN)
+        .exclude(Exists(StoreEvaluation.objects.filter(store_id=OuterRef("pk"), day=day)))
+        .values_list("pk", flat=True)
+    )
+    return _evaluate(todo, now=now, day=day) if todo else 0
+
+
+@transaction.atomic
+def _evaluate(todo: list[int], *, now: datetime, day: date) -> int:
     rules = list(EvaluationRule.objects.filter(enabled=True))
     metrics = store_metrics(store_ids=todo, now=now)
     created = []

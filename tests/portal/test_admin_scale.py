@@ -1,5 +1,7 @@
 """Staff changelists of the big tables: fixed-choice filters, no whole-table DISTINCT or COUNT, indexed search."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -71,3 +73,23 @@ def test_unfiltered_count_is_counted_below_the_estimate_threshold(store):
     OrderFactory.create_batch(3, store=store)
     assert EstimatedCountPaginator(Order.objects.all(), 50).count == 3
     assert EstimatedCountPaginator(Order.objects.filter(store=store), 50).count == 3
+
+
+def test_large_changelists_write_the_row_checkbox_and_action_select_as_django_renders_them(admin_client, store):
+    from django.contrib import admin
+    from django.contrib.admin import helpers
+
+    order = OrderFactory(store=store)
+    model_admin = admin.site._registry[Order]
+    # the row checkbox: the same markup as Django's template-rendered widget, written directly
+    assert model_admin.action_checkbox(order) == admin.ModelAdmin.action_checkbox(model_admin, order)
+    form = model_admin.action_form(auto_id=None)
+    form.fields["action"].choices = [("", "---------"), ("confirm_receipt", "确认收货")]
+    stock = helpers.ActionForm(auto_id=None)
+    stock.fields["action"].choices = form.fields["action"].choices
+    assert re.sub(r">\s+<", "><", str(form["action"])) == re.sub(r">\s+<", "><", str(stock["action"]))
+    # and the page: the checkbox per row, the actions, no navigation sidebar
+    html = admin_client.get("/admin/shop/order/", {"store": store.pk}).content.decode()
+    assert f'name="_selected_action" value="{order.pk}" class="action-select"' in html
+    assert '<option value="confirm_receipt">' in html
+    assert 'id="nav-sidebar"' not in html

@@ -163,8 +163,9 @@ def test_a_ticket_is_reported_once_and_resolved_by_staff(store, booked, staff_us
     assert PlatformTicket.objects.count() == 1
 
 
-def test_polling_takes_the_least_recently_polled_parcels_first(store, booked, fast_sandbox, monkeypatch):
+def test_polling_takes_the_least_recently_polled_parcels_first(store, booked, fast_sandbox, monkeypatch, time_machine):
     # given three live parcels of a courier without webhooks
+    time_machine.move_to(timezone.now(), tick=False)
     booking = booked(courier="EMS", n=3)
     asked: list[str] = []
     from shipping.carriers import registry
@@ -177,9 +178,26 @@ def test_polling_takes_the_least_recently_polled_parcels_first(store, booked, fa
     monkeypatch.setattr(registry, "adapter_for", lambda courier: Recorder())
     monkeypatch.setattr(services.courier_reports, "adapter_for", lambda courier: Recorder())
     waybills = sorted(booking.shipments.values_list("waybill_no", flat=True))
-    # when the sweep polls two at a time, three times
-    for _ in range(3):
-        services.shipments_poll(limit=2)
-    # then every parcel is asked about before any is asked twice, and no tick asks one twice
-    assert sorted(asked[:3]) == waybills
-    assert len(asked) == 6 and all(len(set(asked[i : i + 2])) == 2 for i in (0, 2, 4))
+    # when the sweep polls two at a time: the never-polled first, and none again within the re-poll interval
+    services.shipments_poll(limit=2)
+    services.shipments_poll(limit=2)
+    assert sorted(asked) == waybills
+    services.shipments_poll(limit=2)
+    assert len(asked) == 3
+    # then, the interval over, the two least recently polled are asked again
+    time_machine.shift(timedelta(minutes=30))
+    services.shipments_poll(limit=2)
+    assert sorted(asked[3:]) == sorted(asked[:2])
+
+
+def test_an_idle_poll_is_two_index_reads_per_polling_courier(
+    store, booked, fast_sandbox, time_machine, django_assert_num_queries
+):
+    time_machine.move_to(timezone.now(), tick=False)
+    booked(courier="EMS", n=2)
+    booked(courier="ZTO", n=2)  # pushes webhooks: never polled
+    services.shipments_poll()
+    time_machine.shift(timedelta(minutes=29))
+    polling = Courier.objects.filter(pushes_webhooks=False).count()
+    with django_assert_num_queries(1 + 2 * polling):  # the couriers, then nothing due for each
+        assert services.shipments_poll() == 0

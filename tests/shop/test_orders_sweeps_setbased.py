@@ -211,3 +211,33 @@ def test_failed_groups_queries_per_batch_not_per_group(stores, django_capture_on
     events = Event.objects.filter(type="group.failed").exclude(pk__in=first_tick)
     assert sorted(events.values_list("store_id", flat=True)) == sorted(s.pk for s in stores)
     assert {e.payload["data"]["count"] for e in events} == {10}
+
+
+def ship_by_near_orders(stores, n):
+    now = timezone.now()
+    make_orders(stores, n, status="paid", paid_at=now - timedelta(hours=44), ship_by=now + timedelta(hours=4))
+
+
+@pytest.mark.parametrize(
+    ("make", "sweep"),
+    [
+        (late_orders, services.compensate_late_shipping),
+        (hard_limit_orders, services.cancel_unshipped_past_hard_limit),
+        (ship_by_near_orders, services.warn_ship_by_near),
+    ],
+)
+def test_a_sweep_tells_many_stores_in_one_insert(stores, make, sweep):
+    # given six due orders in two stores, then six in six stores
+    from tests.factories import StoreFactory
+
+    make(stores, 6)
+    two = queries_of(sweep)
+    six = [StoreFactory() for _ in range(6)]
+    for store in six:
+        force_status(store, "open")
+    make(six, 6)
+    many = queries_of(sweep)
+    # then the notices of six stores cost what those of two cost: one bulk insert
+    assert (two[0], many[0]) == (6, 6)
+    assert two[1] == many[1]
+    assert Event.objects.filter(store__in=six).values("store").distinct().count() == 6

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import hooks
-from portal.events import emit
+from portal.events import emit_many
 from portal.exceptions import DomainError
 from portal.fsm import BATCH_SIZE, transition_many
 from portal.hooks import live_parcels
@@ -106,16 +106,20 @@ def fail_expired_groups(*, now: datetime | None = None, batch_size: int = BATCH_
         batch_size=batch_size,
         on_batch=cancel_members,
     )
-    for store_id, group_ids in refunded.items():
-        numbers = sorted(group_ids)
-        emit(
-            type="group.failed",
-            store_id=store_id,
-            title=_("%(n)d 个拼团失败") % {"n": len(numbers)},
-            body=_("%(groups)s 未在时限内成团，已全部退款。")
-            % {"groups": ", ".join(f"G{pk}" for pk in numbers[:NOTICE_LIST])},
-            data={"group_ids": numbers[:NOTICE_DATA], "count": len(numbers)},
-        )
+    failed = {store_id: sorted(group_ids) for store_id, group_ids in refunded.items()}
+    emit_many(
+        [
+            {
+                "type": "group.failed",
+                "store_id": store_id,
+                "title": _("%(n)d 个拼团失败") % {"n": len(numbers)},
+                "body": _("%(groups)s 未在时限内成团，已全部退款。")
+                % {"groups": ", ".join(f"G{pk}" for pk in numbers[:NOTICE_LIST])},
+                "data": {"group_ids": numbers[:NOTICE_DATA], "count": len(numbers)},
+            }
+            for store_id, numbers in failed.items()
+        ]
+    )
     return moved
 
 
@@ -137,15 +141,20 @@ def warn_ship_by_near(*, now: datetime | None = None) -> int:
     by_store: dict[int, list[str]] = defaultdict(list)
     for _pk, store_id, sn in due:
         by_store[store_id].append(sn)
-    for store_id, numbers in by_store.items():
-        emit(
-            type="order.ship_by_near",
-            store_id=store_id,
-            title=_("%(n)d 个订单即将超过发货时限") % {"n": len(numbers)},
-            body=", ".join(numbers[:10]),
-            url=reverse("shop:order_list") + "?tab=paid",
-            data={"order_sns": numbers},
-        )
+    url = reverse("shop:order_list") + "?tab=paid"
+    emit_many(
+        [
+            {
+                "type": "order.ship_by_near",
+                "store_id": store_id,
+                "title": _("%(n)d 个订单即将超过发货时限") % {"n": len(numbers)},
+                "body": ", ".join(numbers[:10]),
+                "url": url,
+                "data": {"order_sns": numbers},
+            }
+            for store_id, numbers in by_store.items()
+        ]
+    )
     return len(due)
 
 
@@ -256,28 +265,32 @@ def _compensate_many(orders: list[Order], kind: str, *, by, now: datetime, talli
 def _announce_compensations(kind: str, tallies: dict[int, _Tally]) -> None:
     """One notice (SMS by default) per store per tick and rule, never one per order."""
     label = str(CompensationKind(kind).label)
-    for store_id, t in tallies.items():
-        emit(
-            type="order.late_shipping" if kind == CompensationKind.LATE_SHIPPING else "order.compensated",
-            store_id=store_id,
-            title=_("%(n)d 个订单产生赔付：%(kind)s，合计 ¥%(amount).2f")
-            % {"n": t.count, "kind": label, "amount": t.amount / 100},
-            body=_("从货款扣除 ¥%(payouts).2f，从保证金扣除 ¥%(deposit).2f。订单：%(sns)s")
-            % {
-                "payouts": t.from_payouts / 100,
-                "deposit": t.from_deposit / 100,
-                "sns": ", ".join(t.order_sns[:NOTICE_LIST]),
-            },
-            url=reverse("shop:funds"),
-            data={
-                "kind": kind,
-                "count": t.count,
-                "amount": t.amount,
-                "from_payouts": t.from_payouts,
-                "from_deposit": t.from_deposit,
-                "order_sns": t.order_sns,
-            },
-        )
+    emit_many(
+        [
+            {
+                "type": "order.late_shipping" if kind == CompensationKind.LATE_SHIPPING else "order.compensated",
+                "store_id": store_id,
+                "title": _("%(n)d 个订单产生赔付：%(kind)s，合计 ¥%(amount).2f")
+                % {"n": t.count, "kind": label, "amount": t.amount / 100},
+                "body": _("从货款扣除 ¥%(payouts).2f，从保证金扣除 ¥%(deposit).2f。订单：%(sns)s")
+                % {
+                    "payouts": t.from_payouts / 100,
+                    "deposit": t.from_deposit / 100,
+                    "sns": ", ".join(t.order_sns[:NOTICE_LIST]),
+                },
+                "url": reverse("shop:funds"),
+                "data": {
+                    "kind": kind,
+                    "count": t.count,
+                    "amount": t.amount,
+                    "from_payouts": t.from_payouts,
+                    "from_deposit": t.from_deposit,
+                    "order_sns": t.order_sns,
+                },
+            }
+            for store_id, t in tallies.items()
+        ]
+    )
 
 
 def compensate_late_shipping(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> int:
@@ -340,15 +353,20 @@ def cancel_unshipped_past_hard_limit(*, now: datetime | None = None, batch_size:
         done += _each_locked(
             sorted(booked), {"status": OrderStatus.PAID}, lambda o: _cancel_locked(o, reason=reason, by=by)
         )
-    for store_id, t in tallies.items():
-        emit(
-            type="order.cancelled",
-            store_id=store_id,
-            title=_("%(n)d 个订单超过发货最终时限，已取消并退款") % {"n": t.count},
-            body=", ".join(t.order_sns[:NOTICE_LIST]),
-            url=reverse("shop:order_list") + "?tab=cancelled",
-            data={"order_sns": t.order_sns, "count": t.count, "reason": reason},
-        )
+    url = reverse("shop:order_list") + "?tab=cancelled"
+    emit_many(
+        [
+            {
+                "type": "order.cancelled",
+                "store_id": store_id,
+                "title": _("%(n)d 个订单超过发货最终时限，已取消并退款") % {"n": t.count},
+                "body": ", ".join(t.order_sns[:NOTICE_LIST]),
+                "url": url,
+                "data": {"order_sns": t.order_sns, "count": t.count, "reason": reason},
+            }
+            for store_id, t in tallies.items()
+        ]
+    )
     return done
 
 

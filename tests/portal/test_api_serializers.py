@@ -1,0 +1,33 @@
+"""portal.api.serializers.FieldsBuiltOnce: a hot ModelSerializer builds its fields from the model once per class."""
+
+from rest_framework import serializers
+
+from portal.api.serializers import FieldsBuiltOnce
+from shop.api.orders import OrderOut
+from shop.models import Order
+
+
+def test_fields_are_built_once_per_class_and_each_instance_gets_its_own(monkeypatch):
+    class Out(FieldsBuiltOnce, serializers.ModelSerializer):
+        class Meta:
+            model = Order
+            fields = ("order_sn", "status", "paid_amount")
+
+    built = []
+    original = serializers.ModelSerializer.build_field
+    monkeypatch.setattr(
+        serializers.ModelSerializer, "build_field", lambda self, *a: built.append(a[0]) or original(self, *a)
+    )
+    first, second = Out().fields, Out().fields
+    assert built == ["order_sn", "status", "paid_amount"]  # the second instance built nothing
+    assert list(first) == list(second) == ["order_sn", "status", "paid_amount"]
+    assert first["status"] is not second["status"] and first["status"].parent is not second["status"].parent
+    assert repr(first["status"]) == repr(second["status"])
+
+
+def test_the_order_answer_has_the_fields_drf_would_build():
+    assert OrderOut().fields  # built and kept
+    copied = OrderOut().get_fields()
+    fresh = super(FieldsBuiltOnce, OrderOut()).get_fields()  # DRF's own build, past the cache
+    assert list(copied) == list(fresh) == list(OrderOut.Meta.fields)
+    assert {name: repr(f) for name, f in copied.items()} == {name: repr(f) for name, f in fresh.items()}
