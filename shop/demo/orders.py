@@ -184,7 +184,9 @@ def seed(*, password: str) -> list[tuple[str, str]]:
     # History makes no notifications (nor deposit SMS for its late-shipping penalties); simulate_orders makes live ones.
     with ExitStack() as silent:
         for module in (*_ORDER_SERVICE_MODULES, deposit):
-            silent.enter_context(mock.patch.object(module, "emit"))
+            for name in ("emit", "emit_many"):
+                if hasattr(module, name):
+                    silent.enter_context(mock.patch.object(module, name))
         for store in stores[:STORES]:
             if Order.objects.filter(store=store, buyer_ref__startswith=DEMO_BUYER_PREFIX).exists():
                 continue
