@@ -146,6 +146,13 @@ if env("MEDIA_BUCKET"):  # object storage in production (S3-compatible)
     }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 STORE_DOCUMENT_MAX_BYTES = int(env("STORE_DOCUMENT_MAX_BYTES", str(5 * 1024 * 1024)))
+# A trademark still under application counts only this many months after its filing date (DOMAIN.md: Stores).
+STORE_TRADEMARK_APPLYING_MIN_MONTHS = int(env("STORE_TRADEMARK_APPLYING_MIN_MONTHS", "6"))
+STORE_TRADEMARK_APPLYING_MAX_MONTHS = int(env("STORE_TRADEMARK_APPLYING_MAX_MONTHS", "24"))
+# Stores that count (neither draft, rejected nor closed): flagships per brand, enterprise stores per
+# licence (unified social credit code) and main category.
+STORE_FLAGSHIPS_PER_BRAND = int(env("STORE_FLAGSHIPS_PER_BRAND", "1"))
+STORE_ENTERPRISES_PER_LICENCE_CATEGORY = int(env("STORE_ENTERPRISES_PER_LICENCE_CATEGORY", "5"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 # Redis: cache and Celery broker. No REDIS_URL: local memory cache and tasks run in-process.

@@ -251,6 +251,11 @@ class DocumentStatus(models.TextChoices):
     REPLACED = "replaced", _("已替换")
 
 
+class TrademarkStatus(models.TextChoices):
+    REGISTERED = "registered", _("已注册")
+    APPLYING = "applying", _("申请中")
+
+
 def document_upload_to(instance: StoreDocument, filename: str) -> str:
     # Unguessable names: documents are personal data, served only through access-checked views.
     return f"store-documents/{instance.store_id}/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}"
@@ -263,6 +268,11 @@ class StoreDocument(FSMModelMixin, models.Model):
     kind = models.CharField(_("资料类型"), max_length=24, choices=DocumentKind.choices)
     file = models.FileField(_("文件"), upload_to=document_upload_to, max_length=200)
     original_name = models.CharField(_("原文件名"), max_length=200)
+    # A trademark document only: registered, or under application since `filed_on` (DOMAIN.md: Stores).
+    trademark_status = models.CharField(
+        _("商标状态"), max_length=12, choices=TrademarkStatus.choices, blank=True, default=""
+    )
+    filed_on = models.DateField(_("商标申请日期"), null=True, blank=True)
     content_type = models.CharField(_("文件类型"), max_length=40)
     size = models.PositiveIntegerField(_("大小（字节）"))
     status = FSMField(_("审核状态"), default=DocumentStatus.PENDING, choices=DocumentStatus.choices, protected=True)

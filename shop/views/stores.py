@@ -188,6 +188,8 @@ class OnboardingDocumentsView(WizardMixin, View):
                     kind=form.cleaned_data["kind"],
                     file=form.cleaned_data["file"],
                     by=merchant_actor(request),
+                    trademark_status=form.cleaned_data["trademark_status"],
+                    filed_on=form.cleaned_data["filed_on"],
                 )
             except DomainError as exc:
                 attach_errors(form, exc.fields or {"file": [exc.message]})
