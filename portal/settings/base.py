@@ -266,6 +266,10 @@ WEBHOOK_DISABLE_AFTER_FAILURES = int(env("WEBHOOK_DISABLE_AFTER_FAILURES", "20")
 WEBHOOK_REQUIRE_HTTPS = env_bool("WEBHOOK_REQUIRE_HTTPS", False)
 WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)
 
+# A default 5/5/5 review for items left unreviewed after the review window: not a documented platform
+# rule (DOMAIN.md), so off unless turned on (docs/aftersales.md).
+REVIEWS_DEFAULT_POSITIVE = env_bool("REVIEWS_DEFAULT_POSITIVE", False)
+
 # Every platform deadline in one place (DESIGN.md "Time rules"); all configurable.
 PORTAL_TIME_RULES = {
     "unpaid_auto_cancel": timedelta(minutes=float(env("RULE_UNPAID_CANCEL_MINUTES", "30"))),
