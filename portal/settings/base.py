@@ -266,6 +266,11 @@ WEBHOOK_DISABLE_AFTER_FAILURES = int(env("WEBHOOK_DISABLE_AFTER_FAILURES", "20")
 WEBHOOK_REQUIRE_HTTPS = env_bool("WEBHOOK_REQUIRE_HTTPS", False)
 WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)
 
+# Closing a store asks finance to refund the deposit within about this many working days; weekends and
+# these holidays (comma-separated YYYY-MM-DD) are not working days (also for the store review's date).
+DEPOSIT_REFUND_REVIEW_WORKING_DAYS = int(env("DEPOSIT_REFUND_REVIEW_WORKING_DAYS", "3"))
+PORTAL_HOLIDAYS = [d.strip() for d in env("PORTAL_HOLIDAYS", "").split(",") if d.strip()]
+
 # A default 5/5/5 review for items left unreviewed after the review window: not a documented platform
 # rule (DOMAIN.md), so off unless turned on (docs/aftersales.md).
 REVIEWS_DEFAULT_POSITIVE = env_bool("REVIEWS_DEFAULT_POSITIVE", False)

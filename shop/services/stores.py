@@ -590,8 +590,9 @@ def close_blockers(store: Store) -> list[str]:
 
 @transaction.atomic
 def store_close(*, store: Store, reason: str, by: Any) -> Store:
-    """Close an open or suspended store: settle and refund the deposit, then closed (two audited steps)."""
-    from .deposit import deposit_settle
+    """Start closing an open or suspended store: it is closing and its deposit refund goes to finance's review
+    (shop.services.deposit.deposit_refund_open); approving the refund closes it."""
+    from .deposit import deposit_refund_open
 
     require_perm(by, "shop.settle_deposit")
     store = Store.objects.select_for_update().get(pk=store.pk)
@@ -602,11 +603,10 @@ def store_close(*, store: Store, reason: str, by: Any) -> Store:
     blockers = close_blockers(store)
     if blockers:
         raise Conflict(" ".join(blockers), code="store_not_settled")
-    transition(store, "start_closing", by=by, reason=reason.strip())
-    refunded = deposit_settle(store=store, by=by)
     store.status_reason = reason.strip()
-    transition(store, "close", by=by, reason=reason.strip(), data={"deposit_refunded": refunded})
-    _notify_status(store, _("店铺已关闭"), reason.strip())
+    transition(store, "start_closing", by=by, reason=reason.strip())
+    deposit_refund_open(store=store, by=by)
+    _notify_status(store, _("店铺关店中，保证金退还审核中"), reason.strip())
     return store
 
 

@@ -259,6 +259,7 @@ class StoreDetailView(MerchantMixin, View):
             "checklist": selectors.document_checklist(store),
             "expected_review": selectors.expected_review_date(store),
             "deposit": summary,
+            "deposit_refund": selectors.latest_deposit_refund(store),
             "entries": selectors.deposit_entries(store)[:10],
             "signatures": selectors.store_signatures(store),
             "members": selectors.store_members(store),

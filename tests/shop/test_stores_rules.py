@@ -7,11 +7,23 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from portal.exceptions import ValidationFailed
-from shop.models import Category, Store
+from portal.exceptions import PermissionDenied, ValidationFailed
+from portal.models import AuditEntry, Event
+from shop.models import Category, DepositRefundRequest, Store
+from shop.selectors.stores import deposit_balance
 from shop.services import stores as services
+from shop.services.deposit import deposit_refund_approve
 from tests.conftest import force_status
-from tests.shop.store_helpers import draft_store, owner_of, png, staff, submitted_store, upload_all, uscc
+from tests.shop.store_helpers import (
+    draft_store,
+    open_store,
+    owner_of,
+    png,
+    staff,
+    submitted_store,
+    upload_all,
+    uscc,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -157,3 +169,69 @@ def test_the_submit_page_shows_the_quota_error_on_its_field(client):
     client.force_login(owner_of(second))
     response = client.post(reverse("shop:onboarding_submit"))
     assert "最多 1 家" in response.content.decode()
+
+
+# Deposit refund review ---------------------------------------------------------------------------------
+
+
+def test_closing_opens_a_refund_review_expected_in_3_working_days_skipping_weekend_and_holidays(
+    time_machine, settings, django_capture_on_commit_callbacks
+):
+    time_machine.move_to("2026-11-19 10:00 +08:00")  # a Thursday
+    store = open_store()
+    settings.PORTAL_HOLIDAYS = ["2026-11-23"]  # the Monday
+    with django_capture_on_commit_callbacks(execute=True):
+        store = services.store_close(store=store, reason="商家申请关店", by=staff("finance"))
+    # then the store is closing, nothing refunded yet, the request expected Fri, (Mon off), Tue, Wed
+    assert store.status == "closing"
+    assert deposit_balance(store) == 100_000
+    request = DepositRefundRequest.objects.get(store=store)
+    assert (request.status, request.amount, request.expected_on) == ("pending", 100_000, date(2026, 11, 25))
+    assert Event.objects.filter(store=store, type="deposit.refund_review").exists()
+    assert AuditEntry.objects.filter(object_id=request.pk, content_type__model="depositrefundrequest").exists()
+
+
+def test_finance_approves_the_refund_in_the_admin_with_its_own_login(client, django_capture_on_commit_callbacks):
+    store = services.store_close(store=open_store(), reason="关店", by="system")
+    finance = staff("finance")
+    client.force_login(finance)
+    page = client.get(reverse("admin:shop_store_change", args=[store.pk])).content.decode()
+    assert 'data-testid="refund-approve"' in page and 'data-testid="refund-reject"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:shop_store_refund_approve", args=[store.pk]), {"reason": "核对无误"})
+    assert response.status_code == 302
+    store.refresh_from_db()
+    request = DepositRefundRequest.objects.get(store=store)
+    assert store.status == "closed" and deposit_balance(store) == 0
+    assert (request.status, request.decided_by, request.decision_reason) == ("approved", finance, "核对无误")
+    assert AuditEntry.objects.filter(object_id=request.pk, transition="approve", actor=finance).exists()
+    assert Event.objects.filter(store=store, type="deposit.refund_review", payload__data__status="approved").exists()
+
+
+def test_finance_rejects_with_a_reason_and_the_merchant_sees_it_in_both_languages(client, time_machine):
+    time_machine.move_to("2026-11-19 10:00 +08:00")
+    store = services.store_close(store=open_store(), reason="关店", by="system")
+    finance_client = client.__class__()
+    finance_client.force_login(staff("finance"))
+    url = reverse("admin:shop_store_refund_reject", args=[store.pk])
+    assert finance_client.post(url, {"reason": ""}).status_code == 400
+    client.force_login(owner_of(store))
+    page = client.get(reverse("shop:store_detail")).content.decode()
+    assert "退款审核中" in page and "预计 2026-11-24 前完成审核" in page
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    english = client.get(reverse("shop:store_detail")).content.decode()
+    assert "Under refund review" in english and "expected to be completed by 2026-11-24" in english
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    assert finance_client.post(url, {"reason": "尚有未结清的售后"}).status_code == 302
+    store.refresh_from_db()
+    assert store.status == "closing" and deposit_balance(store) == 100_000
+    page = client.get(reverse("shop:store_detail")).content.decode()
+    assert "退款被驳回" in page and "尚有未结清的售后" in page
+
+
+def test_only_finance_decides_a_refund():
+    store = services.store_close(store=open_store(), reason="关店", by="system")
+    with pytest.raises(PermissionDenied):
+        deposit_refund_approve(store=store, reason="", by=staff("reviewer"))
+    store.refresh_from_db()
+    assert store.status == "closing"
