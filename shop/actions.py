@@ -85,6 +85,7 @@ declare(
         Action("close", transition="start_closing", who=STORE_FINANCE),
         Action("approve_refund", transition="close", who=STORE_FINANCE),
         Action("reject_refund", who=STORE_FINANCE, when=lambda s: s.status == StoreStatus.CLOSING),
+        Action("reopen_refund", who=STORE_FINANCE, when=lambda s: s.status == StoreStatus.CLOSING),
         Action("transfer", who=STORE_FINANCE, when=lambda s: s.status in PAYABLE_STATUSES),
     ],
 )

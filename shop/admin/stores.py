@@ -160,6 +160,7 @@ class StoreAdmin(admin.ModelAdmin):
             path("<path:object_id>/close/", view(self.close_view), name="shop_store_close"),
             path("<path:object_id>/refund/approve/", view(self.refund_approve_view), name="shop_store_refund_approve"),
             path("<path:object_id>/refund/reject/", view(self.refund_reject_view), name="shop_store_refund_reject"),
+            path("<path:object_id>/refund/reopen/", view(self.refund_reopen_view), name="shop_store_refund_reopen"),
             path("<path:object_id>/transfer/", view(self.transfer_view), name="shop_store_transfer"),
             path(
                 "<path:object_id>/documents/<int:document_id>/file/",
@@ -274,6 +275,17 @@ class StoreAdmin(admin.ModelAdmin):
             service=deposit_services.deposit_refund_reject,
             title=_("驳回保证金退还申请"),
             done=_("已驳回保证金退还申请。"),
+        )
+
+    def refund_reopen_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self._reason_view(
+            request,
+            object_id,
+            perm="shop.settle_deposit",
+            action="reopen_refund",
+            service=deposit_services.deposit_refund_reopen,
+            title=_("重新申请退还保证金"),
+            done=_("保证金退还申请已重新提交财务审核。"),
         )
 
     def transfer_view(self, request: HttpRequest, object_id: str) -> HttpResponse:

@@ -40,6 +40,7 @@ __all__ = [
     "deposit_refund_approve",
     "deposit_refund_open",
     "deposit_refund_reject",
+    "deposit_refund_reopen",
     "deposit_settle",
     "deposit_top_up",
     "deposit_unfreeze",
@@ -214,13 +215,15 @@ def _settleable_balance(store: Store) -> int:
     return balance
 
 
-def deposit_refund_open(*, store: Store, by: Any) -> DepositRefundRequest:
+def deposit_refund_open(*, store: Store, by: Any, reason: str = "") -> DepositRefundRequest:
     """A closing store asks for its deposit back (inside store_close's transaction): finance reviews it within
     settings.DEPOSIT_REFUND_REVIEW_WORKING_DAYS working days; the merchant sees the expected date."""
     amount = _settleable_balance(store)
     expected = add_working_days(timezone.localdate(), settings.DEPOSIT_REFUND_REVIEW_WORKING_DAYS)
     request = DepositRefundRequest.objects.create(store=store, amount=amount, expected_on=expected)
-    audit_record(request, "create", by=by, data={"amount": amount, "expected_on": expected.isoformat()})
+    audit_record(
+        request, "create", by=by, reason=(reason or "").strip(), data={"amount": amount, "expected_on": str(expected)}
+    )
     emit(
         type="deposit.refund_review",
         store_id=store.pk,
@@ -267,6 +270,17 @@ def deposit_refund_reject(*, store: Store, reason: str, by: Any) -> DepositRefun
     transition(request, "reject", by=by, reason=request.decision_reason)
     _notify_refund(store, request, _("保证金退还申请被驳回"))
     return request
+
+
+@transaction.atomic
+def deposit_refund_reopen(*, store: Store, reason: str, by: Any) -> DepositRefundRequest:
+    """After a rejection (the dispute settled, say), finance opens a new refund request for the closing store."""
+    require_perm(by, "shop.settle_deposit")
+    store = _lock(store)
+    require_action(store, by, "reopen_refund")
+    if DepositRefundRequest.objects.filter(store=store, status="pending").exists():
+        raise Conflict(_("已有待审核的保证金退还申请。"), code="refund_pending")
+    return deposit_refund_open(store=store, by=by, reason=reason)
 
 
 def _notify_refund(store: Store, request: DepositRefundRequest, title: str) -> None:

@@ -46,7 +46,7 @@ STORE_ACTIONS = {
         else ({"suspend"} if state == "open" else set()) | ({"reinstate"} if state == "suspended" else set()),
         "finance": ({"transfer"} if state in PAYABLE else set())
         | ({"close"} if state in ("open", "suspended") else set())
-        | ({"approve_refund", "reject_refund"} if state == "closing" else set()),
+        | ({"approve_refund", "reject_refund", "reopen_refund"} if state == "closing" else set()),
     }
     for state in STORE_STATES
 }

@@ -227,6 +227,15 @@ def test_finance_rejects_with_a_reason_and_the_merchant_sees_it_in_both_language
     assert store.status == "closing" and deposit_balance(store) == 100_000
     page = client.get(reverse("shop:store_detail")).content.decode()
     assert "退款被驳回" in page and "尚有未结清的售后" in page
+    # once the dispute is settled, finance opens a new request from the store's page
+    assert (
+        'data-testid="refund-reopen"'
+        in finance_client.get(reverse("admin:shop_store_change", args=[store.pk])).content.decode()
+    )
+    reopen = reverse("admin:shop_store_refund_reopen", args=[store.pk])
+    assert finance_client.post(reopen, {"reason": "售后已结清"}).status_code == 302
+    assert finance_client.post(reopen, {"reason": "再来一次"}).status_code == 400  # one pending at a time
+    assert DepositRefundRequest.objects.filter(store=store, status="pending").count() == 1
 
 
 def test_only_finance_decides_a_refund():
