@@ -235,6 +235,14 @@ def deposit_refund_open(*, store: Store, by: Any, reason: str = "") -> DepositRe
     return request
 
 
+def _finance_locked(store: Store, by: Any, action: str) -> Store:
+    """The store locked for a finance decision on its deposit refund (permission and action checked)."""
+    require_perm(by, "shop.settle_deposit")
+    store = _lock(store)
+    require_action(store, by, action)
+    return store
+
+
 def _pending_refund(store: Store) -> DepositRefundRequest:
     request = DepositRefundRequest.objects.select_for_update().filter(store=store, status="pending").first()
     if request is None:
@@ -245,9 +253,7 @@ def _pending_refund(store: Store) -> DepositRefundRequest:
 @transaction.atomic
 def deposit_refund_approve(*, store: Store, reason: str, by: Any) -> DepositRefundRequest:
     """Finance approves: the deposit goes back (deposit_settle) and the store is closed; the merchant is told."""
-    require_perm(by, "shop.settle_deposit")
-    store = _lock(store)
-    require_action(store, by, "approve_refund")
+    store = _finance_locked(store, by, "approve_refund")
     request = _pending_refund(store)
     refunded = deposit_settle(store=store, by=by)
     request.decided_by, request.decision_reason = user_of(by), (reason or "").strip()[:500]
@@ -260,9 +266,7 @@ def deposit_refund_approve(*, store: Store, reason: str, by: Any) -> DepositRefu
 @transaction.atomic
 def deposit_refund_reject(*, store: Store, reason: str, by: Any) -> DepositRefundRequest:
     """Finance rejects with a reason: the deposit stays, the store stays closing; the merchant is told."""
-    require_perm(by, "shop.settle_deposit")
-    store = _lock(store)
-    require_action(store, by, "reject_refund")
+    store = _finance_locked(store, by, "reject_refund")
     if not (reason or "").strip():
         raise ValidationFailed(_("请填写驳回原因。"), fields={"reason": [_("请填写驳回原因。")]})
     request = _pending_refund(store)
@@ -275,9 +279,7 @@ def deposit_refund_reject(*, store: Store, reason: str, by: Any) -> DepositRefun
 @transaction.atomic
 def deposit_refund_reopen(*, store: Store, reason: str, by: Any) -> DepositRefundRequest:
     """After a rejection (the dispute settled, say), finance opens a new refund request for the closing store."""
-    require_perm(by, "shop.settle_deposit")
-    store = _lock(store)
-    require_action(store, by, "reopen_refund")
+    store = _finance_locked(store, by, "reopen_refund")
     if DepositRefundRequest.objects.filter(store=store, status="pending").exists():
         raise Conflict(_("已有待审核的保证金退还申请。"), code="refund_pending")
     return deposit_refund_open(store=store, by=by, reason=reason)
