@@ -42,6 +42,7 @@ EVENT_TYPES: dict[str, EventType] = {
     "store.status_changed": EventType(_("店铺状态变化"), sms_default=True),
     "store.member_added": EventType(_("店铺成员变动")),
     "deposit.changed": EventType(_("保证金变动"), sms_default=True),
+    "deposit.refund_review": EventType(_("保证金退还审核"), sms_default=True),
     "order.paid": EventType(_("新的已支付订单")),
     "order.cancelled": EventType(_("订单取消")),
     "order.memo_changed": EventType(_("商家备注变更")),

@@ -9,7 +9,7 @@ after-sales is neither re-shipped nor booked.
 from __future__ import annotations
 
 from portal.actions import Action, any_of, available_actions, declare, is_buyer, is_member, is_owner, staff_with
-from shop.models import Order, Store
+from shop.models import Order, Store, StoreStatus
 from shop.models.orders import OrderStatus
 from shop.selectors.story import order_in_aftersales, order_live_parcel
 from shop.services.deposit import PAYABLE_STATUSES
@@ -87,6 +87,9 @@ declare(
         Action("suspend", transition="suspend", who=STORE_SUSPENDER),
         Action("reinstate", transition="reinstate", who=STORE_SUSPENDER),
         Action("close", transition="start_closing", who=STORE_FINANCE),
+        Action("approve_refund", transition="close", who=STORE_FINANCE),
+        Action("reject_refund", who=STORE_FINANCE, when=lambda s: s.status == StoreStatus.CLOSING),
+        Action("reopen_refund", who=STORE_FINANCE, when=lambda s: s.status == StoreStatus.CLOSING),
         Action("transfer", who=STORE_FINANCE, when=lambda s: s.status in PAYABLE_STATUSES),
     ],
 )
@@ -110,6 +113,13 @@ declare(
         Action("approve", transition="approve", who=STORE_REVIEWER),
         Action("reject", transition="reject", who=STORE_REVIEWER),
         Action("replace", transition="replace", who=is_member),
+    ],
+)
+declare(
+    "shop.DepositRefundRequest",
+    [
+        Action("approve", transition="approve", who=STORE_FINANCE),
+        Action("reject", transition="reject", who=STORE_FINANCE),
     ],
 )
 declare(

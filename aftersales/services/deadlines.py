@@ -89,7 +89,10 @@ def aftersales_auto_receive(*, request: AftersalesRequest, by="system") -> After
 def reviews_default_positive(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> int:
     """Items received longer than the review window ago and never reviewed get a default 5/5/5: set-based, in
     batches, and only over the orders whose window ended within the lookback (an idle tick reads a few index
-    pages of `order_received_at`, not every item ever received)."""
+    pages of `order_received_at`, not every item ever received). Not a documented platform rule: does nothing
+    unless settings.REVIEWS_DEFAULT_POSITIVE is on (off by default)."""
+    if not settings.REVIEWS_DEFAULT_POSITIVE:
+        return 0
     now = now or timezone.now()
     cutoff = now - rules()["review_window"]
     items = (

@@ -146,6 +146,13 @@ if env("MEDIA_BUCKET"):  # object storage in production (S3-compatible)
     }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 STORE_DOCUMENT_MAX_BYTES = int(env("STORE_DOCUMENT_MAX_BYTES", str(5 * 1024 * 1024)))
+# A trademark still under application counts only this many months after its filing date (DOMAIN.md: Stores).
+STORE_TRADEMARK_APPLYING_MIN_MONTHS = int(env("STORE_TRADEMARK_APPLYING_MIN_MONTHS", "6"))
+STORE_TRADEMARK_APPLYING_MAX_MONTHS = int(env("STORE_TRADEMARK_APPLYING_MAX_MONTHS", "24"))
+# Stores that count (neither draft, rejected nor closed): flagships per brand, enterprise stores per
+# licence (unified social credit code) and main category.
+STORE_FLAGSHIPS_PER_BRAND = int(env("STORE_FLAGSHIPS_PER_BRAND", "1"))
+STORE_ENTERPRISES_PER_LICENCE_CATEGORY = int(env("STORE_ENTERPRISES_PER_LICENCE_CATEGORY", "5"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 # Redis: cache and Celery broker. No REDIS_URL: local memory cache and tasks run in-process.
@@ -258,6 +265,15 @@ WEBHOOK_DISABLE_AFTER_FAILURES = int(env("WEBHOOK_DISABLE_AFTER_FAILURES", "20")
 # multicast or metadata addresses, checked at save and again at delivery (portal/webhooks/urls.py).
 WEBHOOK_REQUIRE_HTTPS = env_bool("WEBHOOK_REQUIRE_HTTPS", False)
 WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)
+
+# Closing a store asks finance to refund the deposit within about this many working days; weekends and
+# these holidays (comma-separated YYYY-MM-DD) are not working days (also for the store review's date).
+DEPOSIT_REFUND_REVIEW_WORKING_DAYS = int(env("DEPOSIT_REFUND_REVIEW_WORKING_DAYS", "3"))
+PORTAL_HOLIDAYS = [d.strip() for d in env("PORTAL_HOLIDAYS", "").split(",") if d.strip()]
+
+# A default 5/5/5 review for items left unreviewed after the review window: not a documented platform
+# rule (DOMAIN.md), so off unless turned on (docs/aftersales.md).
+REVIEWS_DEFAULT_POSITIVE = env_bool("REVIEWS_DEFAULT_POSITIVE", False)
 
 # Every platform deadline in one place (DESIGN.md "Time rules"); all configurable.
 PORTAL_TIME_RULES = {

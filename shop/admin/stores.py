@@ -158,6 +158,9 @@ class StoreAdmin(admin.ModelAdmin):
             path("<path:object_id>/review/", view(self.review_view), name="shop_store_review"),
             path("<path:object_id>/suspend/", view(self.suspend_view), name="shop_store_suspend"),
             path("<path:object_id>/close/", view(self.close_view), name="shop_store_close"),
+            path("<path:object_id>/refund/approve/", view(self.refund_approve_view), name="shop_store_refund_approve"),
+            path("<path:object_id>/refund/reject/", view(self.refund_reject_view), name="shop_store_refund_reject"),
+            path("<path:object_id>/refund/reopen/", view(self.refund_reopen_view), name="shop_store_refund_reopen"),
             path("<path:object_id>/transfer/", view(self.transfer_view), name="shop_store_transfer"),
             path(
                 "<path:object_id>/documents/<int:document_id>/file/",
@@ -248,8 +251,41 @@ class StoreAdmin(admin.ModelAdmin):
             perm="shop.settle_deposit",
             action="close",
             service=services.store_close,
-            title=_("关闭店铺并退还保证金"),
-            done=_("店铺已关闭，保证金已退还。"),
+            title=_("关闭店铺并申请退还保证金"),
+            done=_("店铺关店中，保证金退还申请已提交财务审核。"),
+        )
+
+    def refund_approve_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self._reason_view(
+            request,
+            object_id,
+            perm="shop.settle_deposit",
+            action="approve_refund",
+            service=deposit_services.deposit_refund_approve,
+            title=_("同意退还保证金"),
+            done=_("保证金已退还，店铺已关闭。"),
+        )
+
+    def refund_reject_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self._reason_view(
+            request,
+            object_id,
+            perm="shop.settle_deposit",
+            action="reject_refund",
+            service=deposit_services.deposit_refund_reject,
+            title=_("驳回保证金退还申请"),
+            done=_("已驳回保证金退还申请。"),
+        )
+
+    def refund_reopen_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self._reason_view(
+            request,
+            object_id,
+            perm="shop.settle_deposit",
+            action="reopen_refund",
+            service=deposit_services.deposit_refund_reopen,
+            title=_("重新申请退还保证金"),
+            done=_("保证金退还申请已重新提交财务审核。"),
         )
 
     def transfer_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -313,6 +349,8 @@ class StoreAdmin(admin.ModelAdmin):
             "can_review": "review" in actions,
             "can_suspend": "suspend" in actions,
             "can_close": "close" in actions,
+            "can_decide_refund": "approve_refund" in actions,
+            "deposit_refund": selectors.latest_deposit_refund(store),
             "can_transfer": "transfer" in actions,
         }
         return super().change_view(request, object_id, form_url, extra_context)

@@ -72,7 +72,8 @@ class OrderOut(FieldsBuiltOnce, serializers.ModelSerializer):
         model = Order
         fields = (
             "order_sn", "status", "buy_mode", "group_id", "buyer_ref", "recipient_name", "recipient_phone",
-            "province", "city", "district", "street", "buyer_note", "goods_amount", "discount_amount", "postage",
+            "province", "city", "district", "street", "buyer_note", "goods_amount", "discount_amount",
+            "seller_discount", "platform_discount", "leader_free_discount", "postage",
             "paid_amount", "discounts", "items", "created_at", "updated_at", "paid_at", "grouped_at", "ship_by",
             "shipped_at", "delivered_at", "completed_at", "cancelled_at", "cancel_reason", "receipt_deadline",
             "receipt_extended", "courier_code", "waybill_no", "risk_hold", "shipping_status", "deal_status",

@@ -20,7 +20,16 @@ from portal.exceptions import PermissionDenied
 from portal.models import ApiKey, User
 from portal.payments.services import checkout_url
 from portal.tenancy import SESSION_KEY
-from shop.models import Category, DepositEntry, DocumentKind, EnterpriseKind, Store, StoreDocument, StoreType
+from shop.models import (
+    Category,
+    DepositEntry,
+    DocumentKind,
+    EnterpriseKind,
+    Store,
+    StoreDocument,
+    StoreType,
+    TrademarkStatus,
+)
 from shop.selectors import stores as selectors
 from shop.services import deposit as deposit_services
 from shop.services import stores as services
@@ -41,6 +50,8 @@ class DocumentOut(serializers.ModelSerializer):
             "status",
             "status_label",
             "review_reason",
+            "trademark_status",
+            "filed_on",
             "original_name",
             "content_type",
             "size",
@@ -122,6 +133,8 @@ class ApplicationIn(serializers.Serializer):
 class DocumentIn(serializers.Serializer):
     kind = serializers.ChoiceField(choices=DocumentKind.choices)
     file = serializers.FileField()
+    trademark_status = serializers.ChoiceField(choices=TrademarkStatus.choices, required=False, default="")
+    filed_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class DepositEntryOut(serializers.ModelSerializer):
@@ -218,6 +231,8 @@ class DocumentUploadView(IdempotentMixin, StoreMixin, APIView):
             kind=data.validated_data["kind"],
             file=data.validated_data["file"],
             by=merchant_actor(request),
+            trademark_status=data.validated_data["trademark_status"],
+            filed_on=data.validated_data["filed_on"],
         )
         return Response(DocumentOut(document).data, status=status.HTTP_201_CREATED)
 

@@ -9,8 +9,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.bounds import BIGINT_MAX, YUAN_MAX
-from shop.models import Category, DocumentKind, EnterpriseKind, Store, StoreDocument, StoreType
-from shop.services.stores import store_name_errors
+from shop.models import Category, DocumentKind, EnterpriseKind, Store, StoreDocument, StoreType, TrademarkStatus
+from shop.services.stores import store_name_errors, trademark_window
 
 
 def attach_errors(form: forms.Form, fields: dict) -> None:
@@ -98,6 +98,11 @@ class DocumentUploadForm(forms.Form):
         help_text=_("JPG、PNG 或 PDF，不超过 5 MB。"),
         widget=forms.ClearableFileInput(attrs={"accept": ".jpg,.jpeg,.png,.pdf"}),
     )
+    # A trademark only: registered, or under application with its filing date.
+    trademark_status = forms.ChoiceField(
+        label=_("商标状态"), choices=TrademarkStatus.choices, required=False, initial=TrademarkStatus.REGISTERED
+    )
+    filed_on = forms.DateField(label=_("商标申请日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class AgreementForm(forms.Form):
@@ -128,8 +133,19 @@ class ReviewForm(forms.Form):
                 label=document.get_kind_display(),
                 required=False,
                 max_length=200,
-                widget=forms.TextInput(attrs={"size": 48, "placeholder": _("合格则留空")}),
+                widget=forms.TextInput(attrs={"size": 48, "placeholder": _("合格则留空"), "list": "review-reasons"}),
             )
+
+    @staticmethod
+    def reason_presets() -> list[str]:
+        """The reviewer's common reasons (offered as suggestions; any text is accepted)."""
+        low, high = trademark_window()
+        return [
+            _("资料不清晰，请重新拍摄上传。"),
+            _("资料与填写的主体信息不一致。"),
+            _("资料已过期。"),
+            _("商标申请时间不在 %(low)d 个月至 %(high)d 个月之间（商标年龄不符）。") % {"low": low, "high": high},
+        ]
 
     def reasons(self) -> dict[str, str]:
         return {

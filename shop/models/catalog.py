@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
@@ -11,6 +12,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 class Category(models.Model):
     code = models.SlugField(_("编码"), max_length=40, unique=True)
     name = models.CharField(_("名称"), max_length=40)
+    name_en = models.CharField(_("英文名称"), max_length=60, blank=True, default="")
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     requires_licence = models.CharField(_("类目资质"), max_length=60, blank=True)
 
@@ -20,6 +22,13 @@ class Category(models.Model):
         verbose_name_plural = _("类目")
 
     def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language: the English name in the English UI when there is one."""
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
         return str(self.name)
 
 

@@ -118,6 +118,10 @@ class Order(FSMModelMixin, models.Model):
     # Money (fen): paid = goods - discounts + postage
     goods_amount = models.PositiveIntegerField(_("商品金额"), default=0)
     discount_amount = models.PositiveIntegerField(_("优惠金额"), default=0)
+    # discount_amount split by who funds it (DOMAIN.md Orders: amounts; shop.services.pricing.DISCOUNT_FUNDERS)
+    seller_discount = models.PositiveIntegerField(_("商家优惠"), default=0)
+    platform_discount = models.PositiveIntegerField(_("平台优惠"), default=0)
+    leader_free_discount = models.PositiveIntegerField(_("团长免单优惠"), default=0)
     postage = models.PositiveIntegerField(_("运费"), default=0)
     paid_amount = models.PositiveIntegerField(_("实付金额"), default=0)
     discounts = models.JSONField(_("优惠明细"), default=list, blank=True)

@@ -251,6 +251,11 @@ class DocumentStatus(models.TextChoices):
     REPLACED = "replaced", _("已替换")
 
 
+class TrademarkStatus(models.TextChoices):
+    REGISTERED = "registered", _("已注册")
+    APPLYING = "applying", _("申请中")
+
+
 def document_upload_to(instance: StoreDocument, filename: str) -> str:
     # Unguessable names: documents are personal data, served only through access-checked views.
     return f"store-documents/{instance.store_id}/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}"
@@ -263,6 +268,11 @@ class StoreDocument(FSMModelMixin, models.Model):
     kind = models.CharField(_("资料类型"), max_length=24, choices=DocumentKind.choices)
     file = models.FileField(_("文件"), upload_to=document_upload_to, max_length=200)
     original_name = models.CharField(_("原文件名"), max_length=200)
+    # A trademark document only: registered, or under application since `filed_on` (DOMAIN.md: Stores).
+    trademark_status = models.CharField(
+        _("商标状态"), max_length=12, choices=TrademarkStatus.choices, blank=True, default=""
+    )
+    filed_on = models.DateField(_("商标申请日期"), null=True, blank=True)
     content_type = models.CharField(_("文件类型"), max_length=40)
     size = models.PositiveIntegerField(_("大小（字节）"))
     status = FSMField(_("审核状态"), default=DocumentStatus.PENDING, choices=DocumentStatus.choices, protected=True)
@@ -444,3 +454,48 @@ class AgreementSignature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store_id} {self.version_id} {self.signer_id}"
+
+
+class DepositRefundStatus(models.TextChoices):
+    PENDING = "pending", _("退款审核中")
+    APPROVED = "approved", _("已退还")
+    REJECTED = "rejected", _("退款被驳回")
+
+
+class DepositRefundRequest(FSMModelMixin, models.Model):
+    """Closing a store asks for its deposit back; finance approves (the deposit is refunded and the store
+    closes) or rejects it with a reason, in about `DEPOSIT_REFUND_REVIEW_WORKING_DAYS` working days."""
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="deposit_refund_requests")
+    amount = models.PositiveIntegerField(_("申请退还（分）"))
+    status = FSMField(
+        _("状态"), default=DepositRefundStatus.PENDING, choices=DepositRefundStatus.choices, protected=True
+    )
+    expected_on = models.DateField(_("预计完成日期"))
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decision_reason = models.CharField(_("处理说明"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store"], condition=models.Q(status="pending"), name="deposit_refund_one_pending"
+            )
+        ]
+        verbose_name = _("保证金退还申请")
+        verbose_name_plural = _("保证金退还申请")
+
+    def __str__(self) -> str:
+        return f"{self.store_id} {self.status} {self.amount}"
+
+    @transition(field=status, source=DepositRefundStatus.PENDING, target=DepositRefundStatus.APPROVED)
+    def approve(self) -> None:
+        self.decided_at = timezone.now()
+
+    @transition(field=status, source=DepositRefundStatus.PENDING, target=DepositRefundStatus.REJECTED)
+    def reject(self) -> None:
+        self.decided_at = timezone.now()

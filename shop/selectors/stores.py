@@ -19,6 +19,7 @@ from shop.models import (
     AgreementSignature,
     AgreementVersion,
     DepositEntry,
+    DepositRefundRequest,
     DepositRule,
     DocumentKind,
     DocumentStatus,
@@ -68,12 +69,19 @@ def document_checklist(store: Store) -> list[RequiredDocument]:
 
 
 def add_working_days(start: date, days: int) -> date:
+    """`days` working days after `start`: weekends and settings.PORTAL_HOLIDAYS are skipped."""
+    holidays = {date.fromisoformat(d) for d in settings.PORTAL_HOLIDAYS}
     current = start
     while days > 0:
         current += timedelta(days=1)
-        if current.weekday() < 5:
+        if current.weekday() < 5 and current not in holidays:
             days -= 1
     return current
+
+
+def latest_deposit_refund(store: Store) -> DepositRefundRequest | None:
+    """The store's latest deposit refund request (pending, approved or rejected), or None."""
+    return DepositRefundRequest.objects.filter(store=store).order_by("-created_at", "-id").first()
 
 
 def expected_review_date(store: Store) -> date | None:

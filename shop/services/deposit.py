@@ -10,19 +10,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.actions import require_action
 from portal.actors import user_of
+from portal.audit import audit_record
 from portal.events import emit
 from portal.exceptions import Conflict, ValidationFailed
 from portal.fsm import actor_label, transition
 from portal.models import Payment, PaymentStatus, RefundStatus
 from portal.payments import on_payment_succeeded
 from portal.payments.services import payment_create, refund_create
-from shop.models import DepositEntry, Store, StoreStatus
-from shop.selectors.stores import deposit_balance, deposit_sums, required_deposit
+from shop.models import DepositEntry, DepositRefundRequest, Store, StoreStatus
+from shop.selectors.stores import add_working_days, deposit_balance, deposit_sums, required_deposit
 
 from .stores import require_perm
 
@@ -33,6 +37,10 @@ __all__ = [
     "deposit_freeze",
     "deposit_payment_start",
     "deposit_record_transfer",
+    "deposit_refund_approve",
+    "deposit_refund_open",
+    "deposit_refund_reject",
+    "deposit_refund_reopen",
     "deposit_settle",
     "deposit_top_up",
     "deposit_unfreeze",
@@ -195,12 +203,8 @@ def deposit_unfreeze(*, store: Store, amount: int, reason: str, by: Any, ref: st
     return _record(store, "unfreeze", amount, by=by, reason=reason, ref=ref)
 
 
-def deposit_settle(*, store: Store, by: Any) -> int:
-    """Refund the whole balance of a closing store (inside store_close's transaction); returns fen refunded.
-
-    Money paid through the provider goes back as refunds of those payments, newest first; the rest
-    (bank transfers) is a refund entry that finance pays out offline.
-    """
+def _settleable_balance(store: Store) -> int:
+    """The balance a closing store gets back; refused while part is frozen or the deposit is short."""
     if store.status != StoreStatus.CLOSING:
         raise Conflict(_("只有关店中的店铺可以结算保证金。"), code="deposit_not_settleable")
     balance, frozen = deposit_sums(store)
@@ -208,6 +212,97 @@ def deposit_settle(*, store: Store, by: Any) -> int:
         raise Conflict(_("还有冻结中的保证金，处理完纠纷后才能关店。"), code="deposit_frozen")
     if balance < 0:
         raise Conflict(_("保证金余额不足，请先补缴欠款。"), code="deposit_shortfall")
+    return balance
+
+
+def deposit_refund_open(*, store: Store, by: Any, reason: str = "") -> DepositRefundRequest:
+    """A closing store asks for its deposit back (inside store_close's transaction): finance reviews it within
+    settings.DEPOSIT_REFUND_REVIEW_WORKING_DAYS working days; the merchant sees the expected date."""
+    amount = _settleable_balance(store)
+    expected = add_working_days(timezone.localdate(), settings.DEPOSIT_REFUND_REVIEW_WORKING_DAYS)
+    request = DepositRefundRequest.objects.create(store=store, amount=amount, expected_on=expected)
+    audit_record(
+        request, "create", by=by, reason=(reason or "").strip(), data={"amount": amount, "expected_on": str(expected)}
+    )
+    emit(
+        type="deposit.refund_review",
+        store_id=store.pk,
+        title=_("保证金退还申请已提交"),
+        body=_("财务将在 %(date)s 前审核退还 ¥%(amount).2f。") % {"date": expected.isoformat(), "amount": amount / 100},
+        url=reverse("shop:store_detail"),
+        data={"request_id": request.pk, "amount": amount, "expected_on": expected.isoformat()},
+    )
+    return request
+
+
+def _finance_locked(store: Store, by: Any, action: str) -> Store:
+    """The store locked for a finance decision on its deposit refund (permission and action checked)."""
+    require_perm(by, "shop.settle_deposit")
+    store = _lock(store)
+    require_action(store, by, action)
+    return store
+
+
+def _pending_refund(store: Store) -> DepositRefundRequest:
+    request = DepositRefundRequest.objects.select_for_update().filter(store=store, status="pending").first()
+    if request is None:
+        raise Conflict(_("没有待审核的保证金退还申请。"), code="no_pending_refund")
+    return request
+
+
+@transaction.atomic
+def deposit_refund_approve(*, store: Store, reason: str, by: Any) -> DepositRefundRequest:
+    """Finance approves: the deposit goes back (deposit_settle) and the store is closed; the merchant is told."""
+    store = _finance_locked(store, by, "approve_refund")
+    request = _pending_refund(store)
+    refunded = deposit_settle(store=store, by=by)
+    request.decided_by, request.decision_reason = user_of(by), (reason or "").strip()[:500]
+    transition(request, "approve", by=by, reason=request.decision_reason, data={"refunded": refunded})
+    transition(store, "close", by=by, reason=store.status_reason, data={"deposit_refunded": refunded})
+    _notify_refund(store, request, _("保证金已退还，店铺已关闭"))
+    return request
+
+
+@transaction.atomic
+def deposit_refund_reject(*, store: Store, reason: str, by: Any) -> DepositRefundRequest:
+    """Finance rejects with a reason: the deposit stays, the store stays closing; the merchant is told."""
+    store = _finance_locked(store, by, "reject_refund")
+    if not (reason or "").strip():
+        raise ValidationFailed(_("请填写驳回原因。"), fields={"reason": [_("请填写驳回原因。")]})
+    request = _pending_refund(store)
+    request.decided_by, request.decision_reason = user_of(by), reason.strip()[:500]
+    transition(request, "reject", by=by, reason=request.decision_reason)
+    _notify_refund(store, request, _("保证金退还申请被驳回"))
+    return request
+
+
+@transaction.atomic
+def deposit_refund_reopen(*, store: Store, reason: str, by: Any) -> DepositRefundRequest:
+    """After a rejection (the dispute settled, say), finance opens a new refund request for the closing store."""
+    store = _finance_locked(store, by, "reopen_refund")
+    if DepositRefundRequest.objects.filter(store=store, status="pending").exists():
+        raise Conflict(_("已有待审核的保证金退还申请。"), code="refund_pending")
+    return deposit_refund_open(store=store, by=by, reason=reason)
+
+
+def _notify_refund(store: Store, request: DepositRefundRequest, title: str) -> None:
+    emit(
+        type="deposit.refund_review",
+        store_id=store.pk,
+        title=title,
+        body=request.decision_reason,
+        url=reverse("shop:store_detail"),
+        data={"request_id": request.pk, "status": request.status, "amount": request.amount},
+    )
+
+
+def deposit_settle(*, store: Store, by: Any) -> int:
+    """Refund the whole balance of a closing store (inside deposit_refund_approve's transaction); returns fen.
+
+    Money paid through the provider goes back as refunds of those payments, newest first; the rest
+    (bank transfers) is a refund entry that finance pays out offline.
+    """
+    balance = _settleable_balance(store)
     remaining = balance
     payments = Payment.objects.filter(purpose="deposit", store=store, status=PaymentStatus.SUCCEEDED).order_by(
         "-paid_at", "-id"

@@ -12,6 +12,11 @@ Rules, applied in this order (each discount itemised in `quote.discounts` and sp
 4. Coupon: the buyer's claimed coupon (`coupon_code`), checked against the subtotal of its eligible lines after
    steps 2 and 3 (store-wide: every line; per product: that product's lines).
 
+Who funds each discount (DOMAIN.md Orders: amounts) is `DISCOUNT_FUNDERS` by kind: every kind above is the
+seller's (the store's promotions and coupons). The project has no platform-funded coupon or subsidy and no
+group leader's free order (团长免单) yet, so `quote.discount_shares()` reports 0 for `platform` and
+`leader_free`; a new kind funded by them is one entry in `DISCOUNT_FUNDERS`.
+
 Each discount is split onto its lines in proportion to what they still cost (largest remainder, integer fen), so
 every line's paid amount is whole fen, never negative, and the lines add up to the order's total exactly.
 """
@@ -50,6 +55,12 @@ class PricedLine:
         return self.goods_amount - self.discount
 
 
+# Who pays for each kind of discount: the seller (store promotions, coupons), the platform, or the group
+# leader's free order. Shares are kept on the order besides the total.
+DISCOUNT_FUNDERS = {"limited_time": "seller", "spend_and_save": "seller", "coupon": "seller"}
+FUNDERS = ("seller", "platform", "leader_free")
+
+
 @dataclass
 class PriceQuote:
     lines: list[PricedLine]
@@ -67,6 +78,13 @@ class PriceQuote:
     @property
     def paid_amount(self) -> int:
         return self.goods_amount - self.discount_amount + self.postage
+
+    def discount_shares(self) -> dict[str, int]:
+        """The discount total split by who funds it: {"seller", "platform", "leader_free"} in fen."""
+        shares = dict.fromkeys(FUNDERS, 0)
+        for d in self.discounts:
+            shares[DISCOUNT_FUNDERS[d["kind"]]] += d["amount"]
+        return shares
 
     @property
     def coupon_claim_id(self) -> int | None:

@@ -7,14 +7,17 @@ The deposit lives in shop/services/deposit.py.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 from PIL import Image
@@ -41,7 +44,7 @@ from shop.models import (
 )
 from shop.models.catalog import ProductStatus
 from shop.models.orders import OrderStatus
-from shop.models.stores import EnterpriseKind
+from shop.models.stores import EnterpriseKind, TrademarkStatus
 from shop.selectors.stores import current_agreement, current_documents, expected_review_date
 
 APPLICATION_FIELDS = (
@@ -274,9 +277,54 @@ def sniff_content_type(upload: UploadedFile) -> str:
     return content_type
 
 
+def _trademark_details(kind: str, trademark_status: str, filed_on: date | None) -> tuple[str, date | None]:
+    """A trademark is registered (the default) or under application since a filing date (not in the future)."""
+    if kind != DocumentKind.TRADEMARK:
+        return "", None
+    trademark_status = trademark_status or TrademarkStatus.REGISTERED
+    if trademark_status not in TrademarkStatus.values:
+        raise ValidationFailed(_("请选择商标状态。"), fields={"trademark_status": [_("请选择商标状态。")]})
+    if trademark_status == TrademarkStatus.REGISTERED:
+        return trademark_status, None
+    if filed_on is None or filed_on > timezone.localdate():
+        message = _("申请中的商标请填写申请日期（不晚于今天）。")
+        raise ValidationFailed(message, fields={"filed_on": [message]})
+    return trademark_status, filed_on
+
+
+def trademark_window() -> tuple[int, int]:
+    """Months after filing during which a trademark under application counts (settings)."""
+    return settings.STORE_TRADEMARK_APPLYING_MIN_MONTHS, settings.STORE_TRADEMARK_APPLYING_MAX_MONTHS
+
+
+def trademark_age_errors(store: Store) -> list[str]:
+    """A trademark under application counts only within its window after filing (DOMAIN.md: Stores)."""
+    low, high = trademark_window()
+    today = timezone.localdate()
+    for document in current_documents(store).filter(
+        kind=DocumentKind.TRADEMARK, trademark_status=TrademarkStatus.APPLYING
+    ):
+        filed = document.filed_on
+        if filed is None or not (filed + relativedelta(months=low) <= today <= filed + relativedelta(months=high)):
+            return [
+                _("申请中的商标须在申请日期后 %(low)d 个月至 %(high)d 个月之间，请上传商标注册证或更换商标。")
+                % {"low": low, "high": high}
+            ]
+    return []
+
+
 @transaction.atomic
-def document_upload(*, store: Store, kind: str, file: UploadedFile, by: Any) -> StoreDocument:
-    """Upload (or replace) one required document of an editable application; the old one becomes `replaced`."""
+def document_upload(
+    *,
+    store: Store,
+    kind: str,
+    file: UploadedFile,
+    by: Any,
+    trademark_status: str = "",
+    filed_on: date | None = None,
+) -> StoreDocument:
+    """Upload (or replace) one required document of an editable application; the old one becomes `replaced`.
+    A trademark says whether it is registered or under application (with its filing date)."""
     store = Store.objects.select_for_update().get(pk=store.pk)
     if not store.is_editable():
         raise IllegalTransition(_("申请已提交，当前状态不能修改资料。"), code="application_locked")
@@ -290,6 +338,7 @@ def document_upload(*, store: Store, kind: str, file: UploadedFile, by: Any) -> 
     if file.size is None or file.size <= 0 or file.size > limit:
         message = _("文件大小须在 %(mb)d MB 以内且不能为空。") % {"mb": limit // (1024 * 1024)}
         raise ValidationFailed(message, code="bad_file_size", fields={"file": [message]})
+    trademark_status, filed_on = _trademark_details(kind, trademark_status, filed_on)
     content_type = sniff_content_type(file)
     previous = (
         StoreDocument.objects.select_for_update().filter(store=store, kind=kind).exclude(status="replaced").first()
@@ -304,6 +353,8 @@ def document_upload(*, store: Store, kind: str, file: UploadedFile, by: Any) -> 
         content_type=content_type,
         size=file.size,
         uploaded_by=user_of(by),
+        trademark_status=trademark_status,
+        filed_on=filed_on,
     )
 
 
@@ -324,6 +375,11 @@ def store_submit(*, store: Store, by: Any) -> Store:
     if missing:
         labels = dict(DocumentKind.choices)
         errors["documents"] = [_("缺少或需重新上传：%(doc)s") % {"doc": labels[k]} for k in missing]
+    trademark = trademark_age_errors(store)
+    if trademark:
+        errors.setdefault("documents", []).extend(trademark)
+    for field, messages in quota_errors(store).items():
+        errors.setdefault(field, []).extend(messages)
     if errors:
         raise ValidationFailed(_("申请资料不完整，请补充后再提交。"), code="application_incomplete", fields=errors)
     resubmission = store.status == StoreStatus.REJECTED
@@ -340,6 +396,51 @@ def store_submit(*, store: Store, by: Any) -> Store:
     return store
 
 
+def _lock_quota_keys(store: Store) -> None:
+    """Serialise submissions and approvals competing for the same brand or licence and category (advisory
+    transaction locks: two first applications have no row to lock yet)."""
+    keys = [f"store-licence:{store.credit_code}:{store.main_category_id}"] if store.is_enterprise else []
+    if store.enterprise_kind == EnterpriseKind.FLAGSHIP:
+        keys.append(f"store-flagship:{store.brand_name.strip().lower()}")
+    with connection.cursor() as cursor:
+        for key in sorted(keys):
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
+
+
+def quota_errors(store: Store, *, approving: bool = False) -> dict[str, list[str]]:
+    """One flagship per brand, at most N enterprise stores per licence and main category (settings). At
+    submission the other stores count unless draft, rejected or closed; at approval only those already
+    approved (so the first approved of two pending applications wins). Takes the locks that make the count
+    race-safe."""
+    if not store.is_enterprise:
+        return {}
+    _lock_quota_keys(store)
+    ignored = [StoreStatus.DRAFT, StoreStatus.REJECTED, StoreStatus.CLOSED]
+    if approving:
+        ignored.append(StoreStatus.SUBMITTED)
+    counting = Store.objects.exclude(pk=store.pk).exclude(status__in=ignored)
+    errors: dict[str, list[str]] = {}
+    flagships = settings.STORE_FLAGSHIPS_PER_BRAND
+    brand_flagships = counting.filter(
+        enterprise_kind=EnterpriseKind.FLAGSHIP, brand_name__iexact=store.brand_name.strip()
+    )
+    if store.enterprise_kind == EnterpriseKind.FLAGSHIP and brand_flagships.count() >= flagships:
+        errors["brand_name"] = [
+            _("品牌“%(brand)s”已有 %(n)d 家旗舰店，每个品牌最多 %(n)d 家。")
+            % {"brand": store.brand_name, "n": flagships}
+        ]
+    limit = settings.STORE_ENTERPRISES_PER_LICENCE_CATEGORY
+    same_licence = counting.filter(
+        store_type=StoreType.ENTERPRISE, credit_code=store.credit_code, main_category_id=store.main_category_id
+    )
+    if same_licence.count() >= limit:
+        errors["credit_code"] = [
+            _("同一营业执照在主营类目“%(category)s”下最多开 %(n)d 家企业店，已达上限。")
+            % {"category": store.main_category, "n": limit}
+        ]
+    return errors
+
+
 # Review -------------------------------------------------------------------------------------------
 
 
@@ -350,6 +451,9 @@ def store_approve(*, store: Store, by: Any, note: str = "") -> Store:
     store = Store.objects.select_for_update().get(pk=store.pk)
     require_transition(store, "approve")
     require_action(store, by, "review")
+    quota = quota_errors(store, approving=True)
+    if quota:
+        raise ValidationFailed(" ".join(m for ms in quota.values() for m in ms), code="store_quota", fields=quota)
     for document in current_documents(store).select_for_update().filter(status=DocumentStatus.PENDING):
         _review(document, "approve", by=by)
     store.reviewed_by = user_of(by)
@@ -486,8 +590,9 @@ def close_blockers(store: Store) -> list[str]:
 
 @transaction.atomic
 def store_close(*, store: Store, reason: str, by: Any) -> Store:
-    """Close an open or suspended store: settle and refund the deposit, then closed (two audited steps)."""
-    from .deposit import deposit_settle
+    """Start closing an open or suspended store: it is closing and its deposit refund goes to finance's review
+    (shop.services.deposit.deposit_refund_open); approving the refund closes it."""
+    from .deposit import deposit_refund_open
 
     require_perm(by, "shop.settle_deposit")
     store = Store.objects.select_for_update().get(pk=store.pk)
@@ -498,11 +603,10 @@ def store_close(*, store: Store, reason: str, by: Any) -> Store:
     blockers = close_blockers(store)
     if blockers:
         raise Conflict(" ".join(blockers), code="store_not_settled")
-    transition(store, "start_closing", by=by, reason=reason.strip())
-    refunded = deposit_settle(store=store, by=by)
     store.status_reason = reason.strip()
-    transition(store, "close", by=by, reason=reason.strip(), data={"deposit_refunded": refunded})
-    _notify_status(store, _("店铺已关闭"), reason.strip())
+    transition(store, "start_closing", by=by, reason=reason.strip())
+    deposit_refund_open(store=store, by=by)
+    _notify_status(store, _("店铺关店中，保证金退还审核中"), reason.strip())
     return store
 
 

@@ -188,6 +188,8 @@ class OnboardingDocumentsView(WizardMixin, View):
                     kind=form.cleaned_data["kind"],
                     file=form.cleaned_data["file"],
                     by=merchant_actor(request),
+                    trademark_status=form.cleaned_data["trademark_status"],
+                    filed_on=form.cleaned_data["filed_on"],
                 )
             except DomainError as exc:
                 attach_errors(form, exc.fields or {"file": [exc.message]})
@@ -257,6 +259,7 @@ class StoreDetailView(MerchantMixin, View):
             "checklist": selectors.document_checklist(store),
             "expected_review": selectors.expected_review_date(store),
             "deposit": summary,
+            "deposit_refund": selectors.latest_deposit_refund(store),
             "entries": selectors.deposit_entries(store)[:10],
             "signatures": selectors.store_signatures(store),
             "members": selectors.store_members(store),

@@ -101,7 +101,8 @@ def test_returned_goods_not_confirmed_are_received_and_refunded(
     assert sweeps.auto_receive() == 0
 
 
-def test_unreviewed_items_get_default_positive_rating(store, time_machine):
+def test_unreviewed_items_get_default_positive_rating(store, time_machine, settings):
+    settings.REVIEWS_DEFAULT_POSITIVE = True
     order = make_order(store, prices=(100, 200))
     reviewed = order.items.first()
     services.review_create(
@@ -121,6 +122,15 @@ def test_unreviewed_items_get_default_positive_rating(store, time_machine):
     assert (default.score_description, default.score_logistics, default.score_service) == (5, 5, 5)
     assert default.item_id != reviewed.pk
     assert sweeps.default_positive() == 0
+
+
+def test_no_default_positive_review_while_the_setting_is_off(store, time_machine, settings):
+    # the default is off: REVIEWS_DEFAULT_POSITIVE is not a documented platform rule
+    settings.REVIEWS_DEFAULT_POSITIVE = False
+    make_order(store, prices=(100,))
+    later(time_machine, days=91)
+    assert sweeps.default_positive() == 0
+    assert not Review.objects.exists()
 
 
 def test_daily_evaluation_sweep_snapshots_once_a_day(store, time_machine):

@@ -125,3 +125,11 @@ def open_store(**overrides) -> Store:
     return services.store_sign_agreement(
         store=store, version=current_agreement(), by=owner_of(store), ip_address="10.0.0.1"
     )
+
+
+def close_and_refund(store: Store, by, reason: str = "关店") -> Store:
+    """Close a store and approve its deposit refund (the two steps of finance)."""
+    store = services.store_close(store=store, reason=reason, by=by)
+    deposit_services.deposit_refund_approve(store=store, reason="核对无误", by=by)
+    store.refresh_from_db()
+    return store

@@ -45,7 +45,8 @@ STORE_ACTIONS = {
         if state == "submitted"
         else ({"suspend"} if state == "open" else set()) | ({"reinstate"} if state == "suspended" else set()),
         "finance": ({"transfer"} if state in PAYABLE else set())
-        | ({"close"} if state in ("open", "suspended") else set()),
+        | ({"close"} if state in ("open", "suspended") else set())
+        | ({"approve_refund", "reject_refund", "reopen_refund"} if state == "closing" else set()),
     }
     for state in STORE_STATES
 }

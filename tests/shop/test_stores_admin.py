@@ -161,8 +161,8 @@ def test_finance_closes_a_store_only_when_settled(client):
     force_status(product, "off_shelf")
     assert client.post(url, {"reason": "商家申请关店"}).status_code == 302
     store.refresh_from_db()
-    assert store.status == "closed"
-    assert DepositEntry.objects.filter(store=store, kind="refund").exists()
+    assert store.status == "closing"  # the deposit refund now waits for finance's review
+    assert not DepositEntry.objects.filter(store=store, kind="refund").exists()
 
 
 def test_ledger_rules_and_signatures_are_listed(admin_client):

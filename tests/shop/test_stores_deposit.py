@@ -176,6 +176,7 @@ def test_no_deposit_before_approval():
 def test_a_deposit_paid_after_the_store_closed_goes_straight_back(django_capture_on_commit_callbacks):
     from portal.payments.providers import get_provider
     from portal.payments.services import payment_record_callback
+    from shop.services.deposit import deposit_refund_approve
     from shop.services.stores import store_close
 
     # given a payment opened for a top-up, then the store closes before the payer confirms
@@ -185,6 +186,7 @@ def test_a_deposit_paid_after_the_store_closed_goes_straight_back(django_capture
     deposit_top_up(store=store, amount=1_000, by="finance", ref="BANK")
     with django_capture_on_commit_callbacks(execute=True):
         store_close(store=store, reason="关店", by="system")
+        deposit_refund_approve(store=store, reason="", by="system")
     # when the late callback arrives
     provider = get_provider()
     with django_capture_on_commit_callbacks(execute=True):

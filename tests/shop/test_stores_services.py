@@ -18,6 +18,7 @@ from tests.shop.store_helpers import (
     VALID_USCC,
     application,
     approved_store,
+    close_and_refund,
     draft_store,
     open_store,
     owner_of,
@@ -355,7 +356,7 @@ def test_close_refunds_the_deposit_through_the_payment_and_offline(django_captur
     deposit_record_transfer(store=store, amount=5_000, ref="BANK-1", by=finance)
     # when finance closes it
     with django_capture_on_commit_callbacks(execute=True):
-        store = services.store_close(store=store, reason="商家申请关店", by=finance)
+        store = close_and_refund(store, finance, reason="商家申请关店")
     # then both steps are audited, the deposit refunded to zero, the online part back through the provider
     assert store.status == "closed" and store.closed_at is not None
     assert deposit_balance(store) == 0
@@ -388,7 +389,7 @@ def test_close_is_refused_while_products_are_on_sale_or_orders_unfinished():
     assert (audit_count(store), DepositEntry.objects.filter(store=store).count()) == before
     force_status(product, "off_shelf")
     force_status(order, "completed")
-    assert services.store_close(store=store, reason="关店", by=finance).status == "closed"
+    assert services.store_close(store=store, reason="关店", by=finance).status == "closing"
 
 
 def test_close_is_refused_while_deposit_is_frozen():

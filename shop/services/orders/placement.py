@@ -111,6 +111,7 @@ def order_place(
         buyer_note=buyer_note,
         goods_amount=quote.goods_amount,
         discount_amount=quote.discount_amount,
+        **{f"{funder}_discount": amount for funder, amount in quote.discount_shares().items()},
         postage=quote.postage,
         paid_amount=quote.paid_amount,
         discounts=quote.discounts,
