@@ -264,9 +264,12 @@ PORTAL_TIME_RULES = {
     "unpaid_auto_cancel": timedelta(minutes=float(env("RULE_UNPAID_CANCEL_MINUTES", "30"))),
     "group_window": env_hours("RULE_GROUP_WINDOW_HOURS", 24),
     "ship_by": env_hours("RULE_SHIP_BY_HOURS", 48),
+    # Cross-border direct mail (跨境直邮): an order with such goods ships within this instead of 24/48 h
+    "cross_border_ship_by": env_hours("RULE_CROSS_BORDER_SHIP_BY_HOURS", 120),
     "ship_by_near": env_hours("RULE_SHIP_BY_NEAR_HOURS", 6),
     "not_shipped_complaint": env_hours("RULE_NOT_SHIPPED_COMPLAINT_HOURS", 72),
     "late_shipping_hard_limit": env_hours("RULE_LATE_SHIPPING_HARD_LIMIT_HOURS", 120),
+    "cross_border_hard_limit": env_hours("RULE_CROSS_BORDER_HARD_LIMIT_HOURS", 192),
     "courier_confirm": env_hours("RULE_COURIER_CONFIRM_HOURS", 2),
     "courier_pickup": env_hours("RULE_COURIER_PICKUP_HOURS", 24),
     # a pickup slot can no longer be booked this close to its end (kuaidi100: 2 h; a slot ending 19:00 closes at 17:00)
@@ -276,6 +279,7 @@ PORTAL_TIME_RULES = {
     # idle ticks touch only these, never the whole table.
     "sweep_lookback": env_hours("RULE_SWEEP_LOOKBACK_HOURS", 48),
     "auto_confirm_receipt": timedelta(days=float(env("RULE_AUTO_CONFIRM_DAYS", "15"))),
+    "cross_border_auto_confirm_receipt": timedelta(days=float(env("RULE_CROSS_BORDER_AUTO_CONFIRM_DAYS", "30"))),
     "receipt_extension": timedelta(days=3),
     "aftersales_response": env_hours("RULE_AFTERSALES_RESPONSE_HOURS", 48),
     "negotiation_answer_window": env_hours("RULE_NEGOTIATION_ANSWER_HOURS", 48),

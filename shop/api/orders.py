@@ -74,7 +74,7 @@ class OrderOut(serializers.ModelSerializer):
             "province", "city", "district", "street", "buyer_note", "goods_amount", "discount_amount", "postage",
             "paid_amount", "discounts", "items", "created_at", "updated_at", "paid_at", "grouped_at", "ship_by",
             "shipped_at", "delivered_at", "completed_at", "cancelled_at", "cancel_reason", "receipt_deadline",
-            "receipt_extended", "courier_code", "waybill_no", "risk_hold", "shipping_status", "deal_status",
+            "receipt_extended", "cross_border", "courier_code", "waybill_no", "risk_hold", "shipping_status", "deal_status",
             "group_status", "refund_status", "risk_status",
         )  # fmt: skip
 

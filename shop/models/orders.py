@@ -121,6 +121,9 @@ class Order(FSMModelMixin, models.Model):
     postage = models.PositiveIntegerField(_("运费"), default=0)
     paid_amount = models.PositiveIntegerField(_("实付金额"), default=0)
     discounts = models.JSONField(_("优惠明细"), default=list, blank=True)
+    # Cross-border direct mail (跨境直邮): set at placement when any of its goods is; the ship-by and receipt
+    # deadlines are stored from it, so the sweeps reading those columns honour it without per-row work.
+    cross_border = models.BooleanField(_("跨境直邮"), default=False)
     # Time
     created_at = models.DateTimeField(_("下单时间"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
@@ -245,7 +248,8 @@ class Order(FSMModelMixin, models.Model):
     @transition(field=status, source=OrderStatus.PAID, target=OrderStatus.SHIPPED, conditions=[is_shippable])
     def ship(self, courier_code: str, waybill_no: str, via: str) -> None:
         self.shipped_at = timezone.now()
-        self.receipt_deadline = self.shipped_at + settings.PORTAL_TIME_RULES["auto_confirm_receipt"]
+        rule = "cross_border_auto_confirm_receipt" if self.cross_border else "auto_confirm_receipt"
+        self.receipt_deadline = self.shipped_at + settings.PORTAL_TIME_RULES[rule]
         self.courier_code, self.waybill_no, self.shipped_via = courier_code, waybill_no, via
         self.waybill_at = self.shipped_at
 

@@ -246,3 +246,13 @@ def test_paying_twice_reuses_the_open_payment(store, storefront):
     second = storefront.post(f"/api/v1/orders/{order.order_sn}/pay/").json()
     assert first["payment_id"] == second["payment_id"]
     assert first["amount"] == order.paid_amount
+
+
+def test_cross_border_products_and_orders_say_so(api, store):
+    """跨境直邮 is written on the product through the API and read back on the order it makes."""
+    sku = on_sale_sku(store)
+    flagged = api.patch(f"/api/v1/products/{sku.product_id}/", {"is_cross_border": True}, format="json")
+    assert flagged.status_code == 200 and flagged.json()["is_cross_border"] is True
+    order = pay(place(store, sku))
+    body = api.get(f"/api/v1/orders/{order.order_sn}/").json()
+    assert body["cross_border"] is True and body["ship_by"]

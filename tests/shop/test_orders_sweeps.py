@@ -12,6 +12,7 @@ from portal.sweeps import SWEEPS
 from shop.models import Compensation, DepositEntry, Order
 from shop.services import orders as services
 from shop.services.orders import (
+    LineIn,
     compensation_amount,
     order_complain_not_shipped,
     order_extend_receipt,
@@ -258,3 +259,31 @@ def test_booked_shipments_are_not_judged_as_self_shipped(store, clock):
     order_ship(order=order, courier_code="SF", waybill_no="SF1234567890123", by="courier:SF", via="booking")
     later(clock, hours=30)
     assert services.fake_shipping_check() == 0
+
+
+def test_cross_border_direct_mail_ships_within_120_hours_and_auto_confirms_after_30_days(store, clock, settings):
+    """跨境直邮: an order with cross-border goods among its lines ships within the cross-border window (not its
+    products' 24/48 h) and auto-confirms after the cross-border period, through the same columns the sweeps read."""
+    plain = on_sale_sku(store, product__ship_within_hours=24)
+    abroad = on_sale_sku(store, product__is_cross_border=True)
+    mixed = pay(place(store, plain, lines=[LineIn(sku_id=plain.pk, quantity=1), LineIn(sku_id=abroad.pk, quantity=1)]))
+    domestic = pay(place(store, plain, buyer="b2"))
+    assert mixed.cross_border and not domestic.cross_border
+    assert mixed.ship_by == mixed.paid_at + timedelta(hours=120)
+    assert domestic.ship_by == domestic.paid_at + timedelta(hours=24)
+    later(clock, hours=119)
+    assert services.compensate_late_shipping() == 1  # only the domestic order is late
+    assert not Compensation.objects.filter(order=mixed).exists()
+    later(clock, hours=2)  # past the domestic hard limit (120 h), not the cross-border one (192 h)
+    assert services.cancel_unshipped_past_hard_limit() == 1
+    assert Order.objects.get(pk=mixed.pk).status == "paid"
+    order_ship(order=mixed, courier_code="SF", waybill_no="SF1234567890123", by="m")
+    mixed.refresh_from_db()
+    assert mixed.receipt_deadline == mixed.shipped_at + timedelta(days=30)
+    later(clock, days=29, hours=23)
+    assert services.auto_confirm_receipt() == 0
+    later(clock, hours=2)
+    assert services.auto_confirm_receipt() == 1
+    settings.PORTAL_TIME_RULES = {**settings.PORTAL_TIME_RULES, "cross_border_ship_by": timedelta(hours=72)}
+    again = pay(place(store, abroad, buyer="b3"))
+    assert again.ship_by == again.paid_at + timedelta(hours=72)

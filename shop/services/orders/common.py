@@ -48,7 +48,9 @@ def _release_stock_many(order_ids: list[int]) -> None:
 
 
 def _ship_within(order: Order) -> timedelta:
-    """The order's ship-by window: the strictest (earliest) of its products'."""
+    """The order's ship-by window: cross-border direct mail's, else the strictest (earliest) of its products'."""
+    if order.cross_border:
+        return _rules()["cross_border_ship_by"]
     hours = order.items.values_list("sku__product__ship_within_hours", flat=True)
     return timedelta(hours=min(hours)) if hours else _rules()["ship_by"]
 

@@ -312,10 +312,16 @@ def cancel_unshipped_past_hard_limit(*, now: datetime | None = None, batch_size:
     one-order way (its parcel is cancelled with it, or the cancellation refused once picked up)."""
     now = now or timezone.now()
     by, reason = "system", _("超过发货最终时限未发货，自动取消并退款")
+    # Cross-border direct mail ships within 120 h, so its own (later) hard limit; the outer bound keeps the
+    # query on `order_paid_clock`.
+    limit, cross_border_limit = _rules()["late_shipping_hard_limit"], _rules()["cross_border_hard_limit"]
     due = (
         Order.objects.filter(status=OrderStatus.PAID)
         .annotate(clock=Coalesce("grouped_at", "paid_at"))
-        .filter(clock__lte=now - _rules()["late_shipping_hard_limit"])
+        .filter(clock__lte=now - min(limit, cross_border_limit))
+        .filter(
+            Q(cross_border=False, clock__lte=now - limit) | Q(cross_border=True, clock__lte=now - cross_border_limit)
+        )
     )
     tallies: dict[int, _Tally] = defaultdict(_Tally)
 

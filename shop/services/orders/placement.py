@@ -114,6 +114,7 @@ def order_place(
         postage=quote.postage,
         paid_amount=quote.paid_amount,
         discounts=quote.discounts,
+        cross_border=any(line.sku.product.is_cross_border for line in quote.lines),
     )
     items = OrderItem.objects.bulk_create(
         OrderItem(
