@@ -275,6 +275,8 @@ PORTAL_TIME_RULES = {
     # a pickup slot can no longer be booked this close to its end (kuaidi100: 2 h; a slot ending 19:00 closes at 17:00)
     "pickup_slot_lead": env_hours("RULE_PICKUP_SLOT_LEAD_HOURS", 2),
     "fake_shipping_no_scan": env_hours("RULE_FAKE_SHIPPING_HOURS", 24),
+    # picked up, then no further scan this long: fake shipping too
+    "fake_shipping_stalled": env_hours("RULE_FAKE_SHIPPING_STALLED_HOURS", 24),
     # How far back a sweep looks for rows that just became due (covers a scheduler outage this long):
     # idle ticks touch only these, never the whole table.
     "sweep_lookback": env_hours("RULE_SWEEP_LOOKBACK_HOURS", 48),

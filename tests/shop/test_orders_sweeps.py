@@ -240,6 +240,39 @@ def test_fake_shipping_without_pickup_scan_is_flagged_and_compensated(store, clo
     assert AuditEntry.objects.filter(object_id=fake.pk, transition="flag_fake_shipping").count() == 1
 
 
+def test_fake_shipping_when_no_further_scan_within_24_hours_of_the_pickup(store, clock):
+    """Picked up, then silent for the stall window: fake shipping too (¥20, once); a parcel moving on is not."""
+    from django.utils import timezone
+
+    from shipping.models import TrackingEvent
+
+    stuck = pay(place(store, on_sale_sku(store)))
+    moving = pay(place(store, on_sale_sku(store), buyer="b2"))
+    late_scan = pay(place(store, on_sale_sku(store), buyer="b3"))
+    for n, order in enumerate((stuck, moving, late_scan)):
+        order_ship(order=order, courier_code="SF", waybill_no=f"SF123456789012{n}", by="m")
+    later(clock, hours=2)
+    for order in (stuck, moving, late_scan):
+        TrackingEvent.objects.create(courier_code="SF", waybill_no=Order.objects.get(pk=order.pk).waybill_no,
+                                     action="GOT", description="揽收", occurred_at=timezone.now())  # fmt: skip
+    later(clock, hours=10)
+    TrackingEvent.objects.create(courier_code="SF", waybill_no="SF1234567890121", action="DEPARTURE",
+                                 description="发出", occurred_at=timezone.now())  # fmt: skip
+    later(clock, hours=13, minutes=59)  # 23:59 after the pickups
+    assert services.fake_shipping_check() == 0
+    later(clock, minutes=2)
+    # a scan after the window does not undo the stall
+    TrackingEvent.objects.create(courier_code="SF", waybill_no="SF1234567890122", action="ARRIVAL",
+                                 description="到达", occurred_at=timezone.now())  # fmt: skip
+    assert services.fake_shipping_check() == 2
+    assert services.fake_shipping_check() == 0
+    flagged = set(Order.objects.filter(fake_shipping_at__isnull=False).values_list("pk", flat=True))
+    assert flagged == {stuck.pk, late_scan.pk}
+    assert Compensation.objects.filter(kind="fake_shipping", amount=2000).count() == 2
+    reasons = set(AuditEntry.objects.filter(transition="flag_fake_shipping").values_list("reason", flat=True))
+    assert reasons == {"揽收后 24 小时内无后续物流记录"}
+
+
 def test_reship_restarts_the_fake_shipping_clock_and_no_lookup_means_no_judgement(store, clock, monkeypatch):
     order = pay(place(store, on_sale_sku(store)))
     order_ship(order=order, courier_code="SF", waybill_no="SF1234567890123", by="m")

@@ -177,8 +177,9 @@ def test_fake_shipping_asks_shipping_for_the_scans(stores):
 
     scanned, silent = fake_orders(stores, 2)
     scanned.refresh_from_db()
-    TrackingEvent.objects.create(courier_code="SF", waybill_no=scanned.waybill_no, action="GOT", description="揽收",
-                                 occurred_at=timezone.now() - timedelta(hours=29))  # fmt: skip
+    for action, hours in (("GOT", 29), ("DEPARTURE", 20)):  # picked up, and moving since
+        TrackingEvent.objects.create(courier_code="SF", waybill_no=scanned.waybill_no, action=action,
+                                     description=action, occurred_at=timezone.now() - timedelta(hours=hours))  # fmt: skip
     assert services.fake_shipping_check() == 1
     assert Compensation.objects.get().order_id == silent.pk
 

@@ -366,40 +366,46 @@ def auto_confirm_receipt(*, now: datetime | None = None) -> int:
 
 
 def fake_shipping_check(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> int:
-    """Self-shipped waybills with no pickup scan within the window are fake shipping: flagged (audited, set-based)
-    and compensated in bulk, one notice per store per tick.
+    """Self-shipped waybills with no pickup scan within the window, or picked up and then without any further
+    scan for the window (`fake_shipping_stalled`), are fake shipping: flagged (audited, set-based) and
+    compensated in bulk, one notice per store per tick.
 
     SQL finds only the suspicious waybills: those whose window just ended (within the lookback; partial index
-    `order_self_waybill_open`) with NOT EXISTS a pickup scan (shipping's `portal.hooks.pickup_scan_exists`).
-    Without that answer the rule cannot judge and flags nothing.
+    `order_self_waybill_open`) with NOT EXISTS a pickup scan (shipping's `portal.hooks.pickup_scan_exists`), or
+    with a stalled pickup (`portal.hooks.pickup_scan_stalled`; a pickup comes within the first window, so the
+    stall is due within two windows of the waybill). Without shipping's answer the rule flags nothing.
     """
-    scanned = hooks.pickup_scan_exists.call()
-    if scanned is None:
-        return 0
     now = now or timezone.now()
+    scanned = hooks.pickup_scan_exists.call()
+    stalled_window = _rules()["fake_shipping_stalled"]
+    stalled = hooks.pickup_scan_stalled.call(window=stalled_window, now=now)
+    if scanned is None or stalled is None:
+        return 0
     deadline = now - _rules()["fake_shipping_no_scan"]
-    suspicious = (
-        Order.objects.filter(
-            status__in=[OrderStatus.SHIPPED, OrderStatus.DELIVERED],
-            shipped_via="self",
-            fake_shipping_at__isnull=True,
-            waybill_at__lte=deadline,
-            waybill_at__gt=deadline - _rules()["sweep_lookback"],
-        )
-        .filter(~scanned)
-        .exclude(compensations__kind=CompensationKind.FAKE_SHIPPING)
-    )
+    open_waybills = Order.objects.filter(
+        status__in=[OrderStatus.SHIPPED, OrderStatus.DELIVERED], shipped_via="self", fake_shipping_at__isnull=True
+    ).exclude(compensations__kind=CompensationKind.FAKE_SHIPPING)
+    lookback = _rules()["sweep_lookback"]
+    rules = (
+        (open_waybills.filter(waybill_at__lte=deadline, waybill_at__gt=deadline - lookback).filter(~scanned),
+         _("运单号 24 小时内无揽收记录")),
+        (open_waybills.filter(waybill_at__lte=now - stalled_window,
+                              waybill_at__gt=deadline - stalled_window - lookback).filter(stalled),
+         _("揽收后 24 小时内无后续物流记录")),
+    )  # fmt: skip
     tallies: dict[int, _Tally] = defaultdict(_Tally)
-    moved = transition_many(
-        suspicious,
-        "flag_fake_shipping",
-        by="system",
-        reason=_("运单号 24 小时内无揽收记录"),
-        updates={"fake_shipping_at": now},
-        batch_size=batch_size,
-        on_batch=lambda batch: _compensate_many(
-            batch, CompensationKind.FAKE_SHIPPING, by="system", now=now, tallies=tallies
-        ),
-    )
+    moved = 0
+    for suspicious, reason in rules:
+        moved += transition_many(
+            suspicious,
+            "flag_fake_shipping",
+            by="system",
+            reason=reason,
+            updates={"fake_shipping_at": now},
+            batch_size=batch_size,
+            on_batch=lambda batch: _compensate_many(
+                batch, CompensationKind.FAKE_SHIPPING, by="system", now=now, tallies=tallies
+            ),
+        )
     _announce_compensations(CompensationKind.FAKE_SHIPPING, tallies)
     return moved
