@@ -309,6 +309,10 @@ PORTAL_COMPENSATION_RULES = {
     "not_shipped_min": int(env("RULE_NOT_SHIPPED_MIN_FEN", "500")),
     "not_shipped_max": int(env("RULE_NOT_SHIPPED_MAX_FEN", "10000")),
     "fake_shipping": int(env("RULE_FAKE_SHIPPING_FEN", "2000")),
+    # one product's fake shipments in a day: more than this many, and more than this percent of its orders
+    # that day, compensate every order of that product that day
+    "fake_shipping_product_day_count": int(env("RULE_FAKE_SHIPPING_PRODUCT_DAY_COUNT", "10")),
+    "fake_shipping_product_day_percent": int(env("RULE_FAKE_SHIPPING_PRODUCT_DAY_PERCENT", "5")),
 }
 
 REST_FRAMEWORK = {

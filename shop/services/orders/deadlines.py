@@ -7,10 +7,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import reduce
+from operator import or_
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Q
+from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +24,7 @@ from portal.exceptions import DomainError
 from portal.fsm import BATCH_SIZE, transition_many
 from portal.hooks import live_parcels
 from portal.payments.services import refund_create_many
-from shop.models import Compensation, GroupBuy, Order
+from shop.models import Compensation, GroupBuy, Order, OrderItem
 from shop.models.orders import CompensationKind, GroupStatus, OrderStatus
 from shop.services.funds import penalty_charge_many
 from shop.services.promotions import coupon_grant_many, coupon_release_many, discount_release_many
@@ -394,6 +397,12 @@ def fake_shipping_check(*, now: datetime | None = None, batch_size: int = BATCH_
          _("揽收后 24 小时内无后续物流记录")),
     )  # fmt: skip
     tallies: dict[int, _Tally] = defaultdict(_Tally)
+    flagged: list[int] = []
+
+    def compensate(batch: list[Order]) -> None:
+        flagged.extend(o.pk for o in batch)
+        _compensate_many(batch, CompensationKind.FAKE_SHIPPING, by="system", now=now, tallies=tallies)
+
     moved = 0
     for suspicious, reason in rules:
         moved += transition_many(
@@ -403,9 +412,64 @@ def fake_shipping_check(*, now: datetime | None = None, batch_size: int = BATCH_
             reason=reason,
             updates={"fake_shipping_at": now},
             batch_size=batch_size,
-            on_batch=lambda batch: _compensate_many(
-                batch, CompensationKind.FAKE_SHIPPING, by="system", now=now, tallies=tallies
-            ),
+            on_batch=compensate,
         )
+    _compensate_product_days(flagged, now=now, batch_size=batch_size, tallies=tallies)
     _announce_compensations(CompensationKind.FAKE_SHIPPING, tallies)
     return moved
+
+
+def _compensate_product_days(flagged: list[int], *, now: datetime, batch_size: int, tallies) -> int:
+    """The per-product daily rule: a product with more than `fake_shipping_product_day_count` fake shipments
+    among one day's orders (by placement, local time) that are also over `fake_shipping_product_day_percent`
+    of them compensates every paid order of that product that day (¥20 each; the once-per-kind constraint and
+    the exclusion keep it single). Only the (product, day) pairs this tick's flags touched are counted: one
+    GROUP BY, then the orders in locked batches."""
+    if not flagged:
+        return 0
+    rules = settings.PORTAL_COMPENSATION_RULES
+    day = TruncDate("order__created_at", tzinfo=timezone.get_current_timezone())
+    touched = set(
+        OrderItem.objects.filter(order_id__in=flagged).annotate(day=day).values_list("sku__product_id", "day")
+    )
+    placed = ~Q(order__status__in=[OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED])
+    stats = (
+        OrderItem.objects.filter(placed, sku__product_id__in={p for p, _d in touched})
+        .annotate(day=day)
+        .filter(day__in={d for _p, d in touched})
+        .values("sku__product_id", "day")
+        .annotate(
+            total=Count("order", distinct=True),
+            fake=Count("order", distinct=True, filter=Q(order__fake_shipping_at__isnull=False)),
+        )
+        .values_list("sku__product_id", "day", "total", "fake")
+    )
+    hit = [
+        (product, d)
+        for product, d, total, fake in stats
+        if (product, d) in touched
+        and fake > rules["fake_shipping_product_day_count"]
+        and fake * 100 > total * rules["fake_shipping_product_day_percent"]
+    ]
+    if not hit:
+        return 0
+    pks = sorted(
+        set(
+            OrderItem.objects.filter(placed)
+            .annotate(day=day)
+            .filter(reduce(or_, (Q(sku__product_id=p, day=d) for p, d in hit)))
+            .exclude(order__compensations__kind=CompensationKind.FAKE_SHIPPING)
+            .values_list("order_id", flat=True)
+        )
+    )
+    done = 0
+    for start in range(0, len(pks), batch_size):
+        with transaction.atomic():
+            batch = list(
+                Order.objects.filter(pk__in=pks[start : start + batch_size])
+                .exclude(compensations__kind=CompensationKind.FAKE_SHIPPING)
+                .select_for_update(of=("self",))
+                .order_by("pk")
+            )
+            done += _compensate_many(batch, CompensationKind.FAKE_SHIPPING, by="system", now=now, tallies=tallies)
+    return done
