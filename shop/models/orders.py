@@ -161,6 +161,15 @@ class Order(FSMModelMixin, models.Model):
                 name="order_store_name_prefix",
                 opclasses=["int8_ops", "varchar_pattern_ops"],
             ),
+            # The list's flag filter (商家备注旗帜): flagged orders only, in the list's keyset order.
+            models.Index(
+                "store",
+                "memo_flag",
+                F("created_at").desc(),
+                F("id").desc(),
+                condition=~Q(memo_flag=""),
+                name="order_store_flag",
+            ),
             # Sweeps (shop.services.orders.deadlines): small partial indexes holding only the rows a rule may
             # take, so an idle tick reads a few index pages instead of scanning 2M orders.
             models.Index(fields=["created_at"], condition=Q(status="pending_payment"), name="order_unpaid_created"),
