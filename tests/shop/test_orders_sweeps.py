@@ -320,3 +320,14 @@ def test_cross_border_direct_mail_ships_within_120_hours_and_auto_confirms_after
     settings.PORTAL_TIME_RULES = {**settings.PORTAL_TIME_RULES, "cross_border_ship_by": timedelta(hours=72)}
     again = pay(place(store, abroad, buyer="b3"))
     assert again.ship_by == again.paid_at + timedelta(hours=72)
+
+
+def test_auto_confirm_pushes_one_completed_event_per_order(store, clock, django_capture_on_commit_callbacks):
+    orders = [pay(place(store, on_sale_sku(store), buyer=f"b{i}")) for i in range(3)]
+    for i, order in enumerate(orders):
+        order_ship(order=order, courier_code="SF", waybill_no=f"SF123456789013{i}", by="m")
+    later(clock, days=16)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.auto_confirm_receipt() == 3
+    completed = Event.objects.filter(store=store, type="order.completed")
+    assert sorted(e.payload["data"]["order_sn"] for e in completed) == sorted(o.order_sn for o in orders)

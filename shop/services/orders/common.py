@@ -55,6 +55,21 @@ def _ship_within(order: Order) -> timedelta:
     return timedelta(hours=min(hours)) if hours else _rules()["ship_by"]
 
 
+def _order_event(order: Order, type: str, title: str, **data) -> dict:
+    """One order event's `emit` arguments: the title a person reads, the order's link, `data` for webhooks."""
+    return {
+        "type": type,
+        "store_id": order.store_id,
+        "title": title,
+        "url": _order_url(order),
+        "data": {"order_sn": order.order_sn, **data},
+    }
+
+
+def _completed_event(order: Order) -> dict:
+    return _order_event(order, "order.completed", _("订单 %(sn)s 交易成功") % {"sn": order.order_sn})
+
+
 def _emit_paid(order: Order) -> None:
     emit(
         type="order.paid",

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import hooks
-from portal.events import emit
+from portal.events import emit, emit_many
 from portal.exceptions import DomainError
 from portal.fsm import BATCH_SIZE, transition_many
 from portal.hooks import live_parcels
@@ -29,7 +29,7 @@ from shop.models.orders import CompensationKind, GroupStatus, OrderStatus
 from shop.services.funds import penalty_charge_many
 from shop.services.promotions import coupon_grant_many, coupon_release_many, discount_release_many
 
-from .common import PAYMENT_PURPOSE, _release_stock_many, _rules
+from .common import PAYMENT_PURPOSE, _completed_event, _release_stock_many, _rules
 from .compensations import compensation_amount
 from .lifecycle import _cancel_locked
 
@@ -365,7 +365,14 @@ def auto_confirm_receipt(*, now: datetime | None = None) -> int:
     """Shipped or delivered orders past their receipt deadline complete, in audited set-based batches."""
     now = now or timezone.now()
     due = Order.objects.filter(status__in=[OrderStatus.SHIPPED, OrderStatus.DELIVERED], receipt_deadline__lte=now)
-    return transition_many(due, "complete", by="system", reason=_("超时自动确认收货"), updates={"completed_at": now})
+    return transition_many(
+        due,
+        "complete",
+        by="system",
+        reason=_("超时自动确认收货"),
+        updates={"completed_at": now},
+        on_batch=lambda batch: emit_many([_completed_event(order) for order in batch]),
+    )
 
 
 def fake_shipping_check(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> int:

@@ -22,7 +22,7 @@ from shop.services.promotions import (
     discount_release,
 )
 
-from .common import PAYMENT_PURPOSE, _order_url, _release_stock
+from .common import PAYMENT_PURPOSE, _completed_event, _order_event, _order_url, _release_stock
 
 
 @transaction.atomic
@@ -144,6 +144,8 @@ def order_ship(*, order: Order, courier_code: str, waybill_no: str, by, via: str
         waybill_no=waybill_no,
         via=via,
     )
+    title = _("订单 %(sn)s 已发货") % {"sn": order.order_sn}
+    emit(**_order_event(order, "order.shipped", title, courier_code=courier_code, waybill_no=waybill_no, via=via))
     return order
 
 
@@ -207,6 +209,7 @@ def order_confirm_receipt(*, order: Order, by, reason: str = "") -> Order:
     order = Order.objects.select_for_update().get(pk=order.pk)
     require_action(order, by, "confirm_receipt")
     transition(order, "complete", by=by, reason=reason)
+    emit(**_completed_event(order))
     return order
 
 
@@ -229,4 +232,6 @@ def order_set_risk_hold(*, order: Order, hold: bool, reason: str = "", by) -> Or
         return order
     require_action(order, by, "hold_for_risk" if hold else "release_risk_hold")
     edit(order, "set_risk_hold", by=by, reason=reason, data={"risk_hold": hold}, hold=hold)
+    title = (_("订单 %(sn)s 进入风控审核，暂不能发货") if hold else _("订单 %(sn)s 已解除风控")) % {"sn": order.order_sn}
+    emit(**_order_event(order, "order.risk_changed", title, risk_hold=hold))
     return order
