@@ -232,6 +232,7 @@ def order_set_risk_hold(*, order: Order, hold: bool, reason: str = "", by) -> Or
         return order
     require_action(order, by, "hold_for_risk" if hold else "release_risk_hold")
     edit(order, "set_risk_hold", by=by, reason=reason, data={"risk_hold": hold}, hold=hold)
-    title = (_("订单 %(sn)s 进入风控审核，暂不能发货") if hold else _("订单 %(sn)s 已解除风控")) % {"sn": order.order_sn}
+    template = _("订单 %(sn)s 进入风控审核，暂不能发货") if hold else _("订单 %(sn)s 已解除风控")
+    title = template % {"sn": order.order_sn}
     emit(**_order_event(order, "order.risk_changed", title, risk_hold=hold))
     return order
