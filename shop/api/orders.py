@@ -35,17 +35,20 @@ class LineIn(serializers.Serializer):
     quantity = serializers.IntegerField(min_value=1, max_value=999)
 
 
-class OrderPlaceIn(serializers.Serializer):
-    buyer_ref = serializers.CharField(max_length=64)
-    items = LineIn(many=True, allow_empty=False, max_length=50)
-    buy_mode = serializers.ChoiceField(choices=BuyMode.choices, default=BuyMode.SINGLE)
-    group_id = IdField(required=False, allow_null=True)
+class AddressIn(serializers.Serializer):
     recipient_name = serializers.CharField(max_length=30)
     recipient_phone = serializers.CharField(max_length=11)
     province = serializers.CharField(max_length=20)
     city = serializers.CharField(max_length=30)
     district = serializers.CharField(max_length=30)
     street = serializers.CharField(max_length=120)
+
+
+class OrderPlaceIn(AddressIn):
+    buyer_ref = serializers.CharField(max_length=64)
+    items = LineIn(many=True, allow_empty=False, max_length=50)
+    buy_mode = serializers.ChoiceField(choices=BuyMode.choices, default=BuyMode.SINGLE)
+    group_id = IdField(required=False, allow_null=True)
     buyer_note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     coupon_code = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
 
@@ -270,6 +273,21 @@ class OrderExtendReceiptView(IdempotentMixin, APIView):
         return _out(order)
 
 
+class OrderChangeAddressView(IdempotentMixin, APIView):
+    """The buyer changes the recipient before the order ships (and before a courier is booked for it)."""
+
+    side = BUYER
+    required_scope = WRITE
+
+    @extend_schema(request=AddressIn, responses={200: OrderOut})
+    def post(self, request, order_sn: str):
+        data = AddressIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        order = _order(request, order_sn)
+        services.order_change_address(order=order, by=Actor.storefront(order.buyer_ref), **data.validated_data)
+        return _out(order)
+
+
 class OrderComplainView(IdempotentMixin, APIView):
     """The buyer complains that a paid order is still unshipped past the complaint window: compensated."""
 
@@ -333,6 +351,7 @@ urlpatterns = [
     path("orders/<str:order_sn>/cancel/", OrderCancelView.as_view(), name="api-order-cancel"),
     path("orders/<str:order_sn>/confirm-receipt/", OrderConfirmReceiptView.as_view(), name="api-order-confirm"),
     path("orders/<str:order_sn>/extend-receipt/", OrderExtendReceiptView.as_view(), name="api-order-extend"),
+    path("orders/<str:order_sn>/address/", OrderChangeAddressView.as_view(), name="api-order-address"),
     path("orders/<str:order_sn>/complain-not-shipped/", OrderComplainView.as_view(), name="api-order-complain"),
     path("orders/<str:order_sn>/ship/", OrderShipView.as_view(), name="api-order-ship"),
 ]

@@ -287,6 +287,14 @@ class Order(FSMModelMixin, models.Model):
         self.receipt_deadline += settings.PORTAL_TIME_RULES["receipt_extension"]
         self.receipt_extended = True
 
+    def can_change_address(self) -> bool:
+        """The buyer changes the recipient only before shipping."""
+        return self.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.GROUPING, OrderStatus.PAID)
+
+    def change_address(self, **recipient: str) -> None:
+        for name, value in recipient.items():
+            setattr(self, name, value)
+
     def can_set_risk_hold(self) -> bool:
         return True  # staff may hold or release an order in any state
 

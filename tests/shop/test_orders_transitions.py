@@ -39,6 +39,7 @@ EDITS = {
     "flag_fake_shipping": SHIPPING,
     "extend_receipt": SHIPPING,
     "set_risk_hold": set(STATES),
+    "change_address": {"pending_payment", "grouping", "paid"},
 }
 EDIT_KWARGS = {
     "reship": {"courier_code": "SF", "waybill_no": "SF1234567890124"},
@@ -81,13 +82,13 @@ def test_a_risk_hold_rules_out_shipping(store):
 ACTIONS = {
     "pending_payment": {
         "merchant": {"cancel"},
-        "buyer": {"buyer_cancel"},
+        "buyer": {"buyer_cancel", "change_address"},
         "staff": {"hold_for_risk", "cancel_and_refund"},
     },
-    "grouping": {"staff": {"hold_for_risk"}},
+    "grouping": {"buyer": {"change_address"}, "staff": {"hold_for_risk"}},
     "paid": {
         "merchant": {"ship", "book", "cancel"},
-        "buyer": {"buyer_cancel"},
+        "buyer": {"buyer_cancel", "change_address"},
         "staff": {"hold_for_risk", "cancel_and_refund"},
     },
     "shipped": {
@@ -123,7 +124,7 @@ def test_a_risk_hold_offers_release_instead_of_shipping(store, actors):
         {
             "paid": {
                 "merchant": {"cancel"},
-                "buyer": {"buyer_cancel"},
+                "buyer": {"buyer_cancel", "change_address"},
                 "staff": {"release_risk_hold", "cancel_and_refund"},
             }
         },

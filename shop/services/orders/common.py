@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Case, F, Sum, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from portal.events import emit
+from portal.exceptions import ValidationFailed
+from portal.models import mainland_mobile
+from portal.regions import validate_address
 from shop.models import Order, OrderItem, Sku
 
 PAYMENT_PURPOSE = "order"
@@ -53,6 +57,15 @@ def _ship_within(order: Order) -> timedelta:
         return _rules()["cross_border_ship_by"]
     hours = order.items.values_list("sku__product__ship_within_hours", flat=True)
     return timedelta(hours=min(hours)) if hours else _rules()["ship_by"]
+
+
+def _validate_recipient(phone: str, province: str, city: str, district: str) -> None:
+    """The recipient of a placed order or of a changed address: a mainland mobile and a known region."""
+    try:
+        mainland_mobile(phone)
+    except ValidationError as exc:
+        raise ValidationFailed(_("收件人手机号无效。"), fields={"recipient_phone": exc.messages})
+    validate_address(province, city, district)
 
 
 def _order_event(order: Order, type: str, title: str, **data) -> dict:

@@ -22,7 +22,7 @@ from shop.services.promotions import (
     discount_release,
 )
 
-from .common import PAYMENT_PURPOSE, _completed_event, _order_event, _order_url, _release_stock
+from .common import PAYMENT_PURPOSE, _completed_event, _order_event, _order_url, _release_stock, _validate_recipient
 
 
 @transaction.atomic
@@ -221,6 +221,30 @@ def order_extend_receipt(*, order: Order, by) -> Order:
         raise IllegalTransition(_("只能延长收货一次。"), code="already_extended")
     require_action(order, by, "extend_receipt")
     edit(order, "extend_receipt", by=by)
+    return order
+
+
+RECIPIENT_FIELDS = ("recipient_name", "recipient_phone", "province", "city", "district", "street")
+
+
+@transaction.atomic
+def order_change_address(*, order: Order, by, **recipient: str) -> Order:
+    """The buyer changes the recipient before shipping (and before a courier is booked): audited, pushed."""
+    _validate_recipient(recipient["recipient_phone"], recipient["province"], recipient["city"], recipient["district"])
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    require_action(order, by, "change_address")
+    before = {name: getattr(order, name) for name in RECIPIENT_FIELDS}
+    fields = {name: recipient[name] for name in RECIPIENT_FIELDS}
+    if fields == before:
+        return order
+
+    def where(address: dict) -> str:  # the audit and the event name the place, never the phone
+        return " ".join(address[k] for k in ("recipient_name", "province", "city", "district", "street"))
+
+    edit(order, "change_address", by=by, reason=where(fields), data={"from": where(before)}, **fields)
+    title = _("订单 %(sn)s 买家修改了收货地址") % {"sn": order.order_sn}
+    region = {k: fields[k] for k in ("province", "city", "district")}
+    emit(**_order_event(order, "order.address_changed", title, **region))
     return order
 
 
