@@ -49,6 +49,7 @@ EVENT_TYPES: dict[str, EventType] = {
     "order.completed": EventType(_("交易成功")),
     "order.risk_changed": EventType(_("订单风控状态变化"), sms_default=True),
     "order.address_changed": EventType(_("买家修改收货地址"), sms_default=True),
+    "order.buyer_note_changed": EventType(_("买家修改留言")),
     "group.formed": EventType(_("拼团成功")),
     "group.failed": EventType(_("拼团失败")),
     "order.ship_by_near": EventType(_("即将超过发货时限"), sms_default=True),

@@ -288,6 +288,27 @@ class OrderChangeAddressView(IdempotentMixin, APIView):
         return _out(order)
 
 
+class BuyerNoteIn(serializers.Serializer):
+    buyer_note = serializers.CharField(max_length=200, allow_blank=True)
+
+
+class OrderBuyerNoteView(IdempotentMixin, APIView):
+    """The buyer changes the memo to the seller (买家留言) before the order ships."""
+
+    side = BUYER
+    required_scope = WRITE
+
+    @extend_schema(request=BuyerNoteIn, responses={200: OrderOut})
+    def post(self, request, order_sn: str):
+        data = BuyerNoteIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        order = _order(request, order_sn)
+        services.order_buyer_note_set(
+            order=order, buyer_note=data.validated_data["buyer_note"], by=Actor.storefront(order.buyer_ref)
+        )
+        return _out(order)
+
+
 class OrderComplainView(IdempotentMixin, APIView):
     """The buyer complains that a paid order is still unshipped past the complaint window: compensated."""
 
@@ -352,6 +373,7 @@ urlpatterns = [
     path("orders/<str:order_sn>/confirm-receipt/", OrderConfirmReceiptView.as_view(), name="api-order-confirm"),
     path("orders/<str:order_sn>/extend-receipt/", OrderExtendReceiptView.as_view(), name="api-order-extend"),
     path("orders/<str:order_sn>/address/", OrderChangeAddressView.as_view(), name="api-order-address"),
+    path("orders/<str:order_sn>/buyer-note/", OrderBuyerNoteView.as_view(), name="api-order-buyer-note"),
     path("orders/<str:order_sn>/complain-not-shipped/", OrderComplainView.as_view(), name="api-order-complain"),
     path("orders/<str:order_sn>/ship/", OrderShipView.as_view(), name="api-order-ship"),
 ]

@@ -295,6 +295,13 @@ class Order(FSMModelMixin, models.Model):
         for name, value in recipient.items():
             setattr(self, name, value)
 
+    def can_change_buyer_note(self) -> bool:
+        """The buyer's memo to the seller (买家留言) can change until the order ships."""
+        return self.can_change_address()
+
+    def change_buyer_note(self, buyer_note: str) -> None:
+        self.buyer_note = buyer_note
+
     def can_set_risk_hold(self) -> bool:
         return True  # staff may hold or release an order in any state
 

@@ -71,6 +71,7 @@ OPERATIONS: dict[tuple[str, str], set[str]] = {
     ("api-order-confirm", "POST"): {B},
     ("api-order-extend", "POST"): {B},
     ("api-order-address", "POST"): {B},
+    ("api-order-buyer-note", "POST"): {B},
     ("api-order-complain", "POST"): {B},
     ("api-order-ship", "POST"): {M},
     ("api-shipping-couriers", "GET"): {M},

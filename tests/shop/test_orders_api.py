@@ -278,3 +278,19 @@ def test_the_buyer_changes_the_address_before_shipping_only(api, store, storefro
     api.post(f"/api/v1/orders/{order.order_sn}/ship/", {"courier_code": "SF", "waybill_no": "SF1234567890123"})
     assert storefront.post(url, {**new, "street": "别处"}, format="json").status_code == 409
     assert Order.objects.get(pk=order.pk).street == "文一路 1 号"
+
+
+def test_the_buyer_changes_the_note_before_shipping_only(api, store, storefront, django_capture_on_commit_callbacks):
+    from portal.models import AuditEntry, Event
+
+    order = pay(place(store, on_sale_sku(store)))
+    url = f"/api/v1/orders/{order.order_sn}/buyer-note/"
+    assert storefront.post(url, {"buyer_note": "x" * 201}, format="json").status_code == 400
+    with django_capture_on_commit_callbacks(execute=True):
+        changed = storefront.post(url, {"buyer_note": "请用顺丰"}, format="json")
+    assert changed.status_code == 200 and changed.json()["buyer_note"] == "请用顺丰"
+    assert AuditEntry.objects.filter(object_id=order.pk, transition="change_buyer_note", reason="请用顺丰").exists()
+    event = Event.objects.get(type="order.buyer_note_changed", store=store)
+    assert event.payload["data"] == {"order_sn": order.order_sn, "buyer_note": "请用顺丰"}
+    api.post(f"/api/v1/orders/{order.order_sn}/ship/", {"courier_code": "SF", "waybill_no": "SF1234567890123"})
+    assert storefront.post(url, {"buyer_note": "晚了"}, format="json").status_code == 409

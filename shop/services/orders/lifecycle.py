@@ -249,6 +249,19 @@ def order_change_address(*, order: Order, by, **recipient: str) -> Order:
 
 
 @transaction.atomic
+def order_buyer_note_set(*, order: Order, buyer_note: str, by) -> Order:
+    """The buyer changes the memo to the seller (买家留言) before shipping: audited, pushed."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    require_action(order, by, "change_buyer_note")
+    if order.buyer_note == buyer_note:
+        return order
+    edit(order, "change_buyer_note", by=by, reason=buyer_note, buyer_note=buyer_note)
+    title = _("订单 %(sn)s 买家修改了留言") % {"sn": order.order_sn}
+    emit(**_order_event(order, "order.buyer_note_changed", title, buyer_note=buyer_note))
+    return order
+
+
+@transaction.atomic
 def order_set_risk_hold(*, order: Order, hold: bool, reason: str = "", by) -> Order:
     """Platform staff put an order under risk review (it cannot ship) or release it."""
     order = Order.objects.select_for_update().get(pk=order.pk)
