@@ -110,6 +110,15 @@ pickup_scan_exists = Hook(
     default=lambda: None,
 )
 
+pickup_scan_stalled = Hook(
+    "pickup_scan_stalled",
+    """hook(window: timedelta, now: datetime) -> Expression | None: a boolean expression for an Order queryset,
+    true when the order's (courier_code, waybill_no) has a pickup (GOT) scan at least `window` before `now` and
+    no further scan within `window` after it (fake shipping: the parcel never moved). Shipping answers from its
+    tracking events. None (the default, no shipping app): the rule cannot judge and flags nothing.""",
+    default=lambda window, now: None,
+)
+
 waybill_validate = Hook(
     "waybill_validate",
     """hook(courier_code: str, waybill_no: str) -> str: the normalised waybill number, or ValidationFailed
@@ -239,6 +248,7 @@ ALL: tuple[Hook, ...] = (
     order_cancelled,
     pickup_scanned_orders,
     pickup_scan_exists,
+    pickup_scan_stalled,
     waybill_validate,
     courier_choices,
     order_in_aftersales,

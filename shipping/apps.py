@@ -23,6 +23,7 @@ class ShippingConfig(AppConfig):
         hooks.order_cancelled.register(services.order_shipments_cancel)  # a cancelled order's booked parcel
         hooks.pickup_scanned_orders.register(selectors.orders_with_pickup_scan)  # fake-shipping detection
         hooks.pickup_scan_exists.register(selectors.pickup_scan_exists)  # ... in SQL, for the sweep
+        hooks.pickup_scan_stalled.register(selectors.pickup_scan_stalled)  # no further scan after pickup
         hooks.waybill_validate.register(waybills.validate_self_ship_waybill)  # formats: the Courier table
         hooks.courier_choices.register(waybills.courier_choices)
         hooks.store_metrics.register(selectors.store_metrics)  # pickup SLA breaches of the store evaluation

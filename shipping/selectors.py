@@ -334,6 +334,26 @@ def pickup_scan_exists() -> Exists:
     )
 
 
+def pickup_scan_stalled(window: timedelta, now: datetime) -> Exists:
+    """For an Order queryset: its waybill was picked up (GOT) at least `window` before `now` and has no further
+    scan within `window` after that pickup (orders' hook; both lookups on the `(courier_code, waybill_no,
+    action)` index)."""
+    moved = TrackingEvent.objects.filter(
+        courier_code=OuterRef(OuterRef("courier_code")),
+        waybill_no=OuterRef(OuterRef("waybill_no")),
+        occurred_at__gt=OuterRef("occurred_at"),
+        occurred_at__lte=OuterRef("occurred_at") + window,
+    ).exclude(action=TrackingAction.GOT)
+    return Exists(
+        TrackingEvent.objects.filter(
+            courier_code=OuterRef("courier_code"),
+            waybill_no=OuterRef("waybill_no"),
+            action=TrackingAction.GOT,
+            occurred_at__lte=now - window,
+        ).filter(~Exists(moved))
+    )
+
+
 def unanswered_message_count(store) -> int:
     """Merchant questions the courier desks have not answered yet (for the dashboard)."""
     return CourierMessage.objects.filter(

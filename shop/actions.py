@@ -62,6 +62,8 @@ declare(
         Action("buyer_cancel", transition="cancel", who=is_buyer, when=_not_grouping),
         Action("confirm_receipt", transition="complete", who=any_of(is_buyer, ORDER_STAFF)),
         Action("extend_receipt", edit="extend_receipt", who=is_buyer),
+        Action("change_address", edit="change_address", who=is_buyer, when=_no_live_parcel),
+        Action("change_buyer_note", edit="change_buyer_note", who=is_buyer),
         # platform staff (admin)
         Action("hold_for_risk", edit="set_risk_hold", who=ORDER_STAFF, when=_holdable),
         Action("release_risk_hold", edit="set_risk_hold", who=ORDER_STAFF, when=lambda o: o.risk_hold),

@@ -41,6 +41,8 @@ verbs(
         "reship": _("修改运单"),
         "flag_fake_shipping": _("判定虚假发货"),
         "extend_receipt": _("延长收货"),
+        "change_address": _("买家修改收货地址"),
+        "change_buyer_note": _("买家修改留言"),
         "set_risk_hold": _("风控状态变更"),
         "deliver": _("买家签收"),
         "complete": _("确认收货，交易完成"),

@@ -280,9 +280,12 @@ PORTAL_TIME_RULES = {
     "unpaid_auto_cancel": timedelta(minutes=float(env("RULE_UNPAID_CANCEL_MINUTES", "30"))),
     "group_window": env_hours("RULE_GROUP_WINDOW_HOURS", 24),
     "ship_by": env_hours("RULE_SHIP_BY_HOURS", 48),
+    # Cross-border direct mail (跨境直邮): an order with such goods ships within this instead of 24/48 h
+    "cross_border_ship_by": env_hours("RULE_CROSS_BORDER_SHIP_BY_HOURS", 120),
     "ship_by_near": env_hours("RULE_SHIP_BY_NEAR_HOURS", 6),
     "not_shipped_complaint": env_hours("RULE_NOT_SHIPPED_COMPLAINT_HOURS", 72),
     "late_shipping_hard_limit": env_hours("RULE_LATE_SHIPPING_HARD_LIMIT_HOURS", 120),
+    "cross_border_hard_limit": env_hours("RULE_CROSS_BORDER_HARD_LIMIT_HOURS", 192),
     "courier_confirm": env_hours("RULE_COURIER_CONFIRM_HOURS", 2),
     "courier_pickup": env_hours("RULE_COURIER_PICKUP_HOURS", 24),
     # a live parcel of a courier without webhooks is polled again at most this often
@@ -290,10 +293,13 @@ PORTAL_TIME_RULES = {
     # a pickup slot can no longer be booked this close to its end (kuaidi100: 2 h; a slot ending 19:00 closes at 17:00)
     "pickup_slot_lead": env_hours("RULE_PICKUP_SLOT_LEAD_HOURS", 2),
     "fake_shipping_no_scan": env_hours("RULE_FAKE_SHIPPING_HOURS", 24),
+    # picked up, then no further scan this long: fake shipping too
+    "fake_shipping_stalled": env_hours("RULE_FAKE_SHIPPING_STALLED_HOURS", 24),
     # How far back a sweep looks for rows that just became due (covers a scheduler outage this long):
     # idle ticks touch only these, never the whole table.
     "sweep_lookback": env_hours("RULE_SWEEP_LOOKBACK_HOURS", 48),
     "auto_confirm_receipt": timedelta(days=float(env("RULE_AUTO_CONFIRM_DAYS", "15"))),
+    "cross_border_auto_confirm_receipt": timedelta(days=float(env("RULE_CROSS_BORDER_AUTO_CONFIRM_DAYS", "30"))),
     "receipt_extension": timedelta(days=3),
     "aftersales_response": env_hours("RULE_AFTERSALES_RESPONSE_HOURS", 48),
     "negotiation_answer_window": env_hours("RULE_NEGOTIATION_ANSWER_HOURS", 48),
@@ -321,6 +327,10 @@ PORTAL_COMPENSATION_RULES = {
     "not_shipped_min": int(env("RULE_NOT_SHIPPED_MIN_FEN", "500")),
     "not_shipped_max": int(env("RULE_NOT_SHIPPED_MAX_FEN", "10000")),
     "fake_shipping": int(env("RULE_FAKE_SHIPPING_FEN", "2000")),
+    # one product's fake shipments in a day: more than this many, and more than this percent of its orders
+    # that day, compensate every order of that product that day
+    "fake_shipping_product_day_count": int(env("RULE_FAKE_SHIPPING_PRODUCT_DAY_COUNT", "10")),
+    "fake_shipping_product_day_percent": int(env("RULE_FAKE_SHIPPING_PRODUCT_DAY_PERCENT", "5")),
 }
 
 REST_FRAMEWORK = {

@@ -83,6 +83,7 @@ class ProductOut(serializers.Serializer):
     is_frozen = serializers.BooleanField()
     is_bulky = serializers.BooleanField()
     is_fragile = serializers.BooleanField()
+    is_cross_border = serializers.BooleanField()
     seven_day_return = serializers.BooleanField()
     ship_within_hours = serializers.IntegerField()
     group_size = serializers.IntegerField()
@@ -147,6 +148,9 @@ class ProductIn(serializers.Serializer):
     is_frozen = serializers.BooleanField(required=False, help_text="special goods: frozen (冷冻)")
     is_bulky = serializers.BooleanField(required=False, help_text="special goods: bulky (大件)")
     is_fragile = serializers.BooleanField(required=False, help_text="special goods: fragile (易碎)")
+    is_cross_border = serializers.BooleanField(
+        required=False, help_text="cross-border direct mail (跨境直邮): ship-by 120 h, auto-confirm after 30 days"
+    )
     ship_within_hours = serializers.IntegerField(min_value=1, max_value=720, required=False)
     seven_day_return = serializers.BooleanField(required=False)
     group_size = serializers.IntegerField(min_value=2, max_value=100, required=False)

@@ -36,17 +36,20 @@ class LineIn(serializers.Serializer):
     quantity = serializers.IntegerField(min_value=1, max_value=999)
 
 
-class OrderPlaceIn(serializers.Serializer):
-    buyer_ref = serializers.CharField(max_length=64)
-    items = LineIn(many=True, allow_empty=False, max_length=50)
-    buy_mode = serializers.ChoiceField(choices=BuyMode.choices, default=BuyMode.SINGLE)
-    group_id = IdField(required=False, allow_null=True)
+class AddressIn(serializers.Serializer):
     recipient_name = serializers.CharField(max_length=30)
     recipient_phone = serializers.CharField(max_length=11)
     province = serializers.CharField(max_length=20)
     city = serializers.CharField(max_length=30)
     district = serializers.CharField(max_length=30)
     street = serializers.CharField(max_length=120)
+
+
+class OrderPlaceIn(AddressIn):
+    buyer_ref = serializers.CharField(max_length=64)
+    items = LineIn(many=True, allow_empty=False, max_length=50)
+    buy_mode = serializers.ChoiceField(choices=BuyMode.choices, default=BuyMode.SINGLE)
+    group_id = IdField(required=False, allow_null=True)
     buyer_note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     coupon_code = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
 
@@ -76,7 +79,7 @@ class OrderOut(FieldsBuiltOnce, serializers.ModelSerializer):
             "seller_discount", "platform_discount", "leader_free_discount", "postage",
             "paid_amount", "discounts", "items", "created_at", "updated_at", "paid_at", "grouped_at", "ship_by",
             "shipped_at", "delivered_at", "completed_at", "cancelled_at", "cancel_reason", "receipt_deadline",
-            "receipt_extended", "courier_code", "waybill_no", "risk_hold", "shipping_status", "deal_status",
+            "receipt_extended", "cross_border", "courier_code", "waybill_no", "risk_hold", "shipping_status", "deal_status",
             "group_status", "refund_status", "risk_status",
         )  # fmt: skip
 
@@ -272,6 +275,42 @@ class OrderExtendReceiptView(IdempotentMixin, APIView):
         return _out(order)
 
 
+class OrderChangeAddressView(IdempotentMixin, APIView):
+    """The buyer changes the recipient before the order ships (and before a courier is booked for it)."""
+
+    side = BUYER
+    required_scope = WRITE
+
+    @extend_schema(request=AddressIn, responses={200: OrderOut})
+    def post(self, request, order_sn: str):
+        data = AddressIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        order = _order(request, order_sn)
+        services.order_change_address(order=order, by=Actor.storefront(order.buyer_ref), **data.validated_data)
+        return _out(order)
+
+
+class BuyerNoteIn(serializers.Serializer):
+    buyer_note = serializers.CharField(max_length=200, allow_blank=True)
+
+
+class OrderBuyerNoteView(IdempotentMixin, APIView):
+    """The buyer changes the memo to the seller (买家留言) before the order ships."""
+
+    side = BUYER
+    required_scope = WRITE
+
+    @extend_schema(request=BuyerNoteIn, responses={200: OrderOut})
+    def post(self, request, order_sn: str):
+        data = BuyerNoteIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        order = _order(request, order_sn)
+        services.order_buyer_note_set(
+            order=order, buyer_note=data.validated_data["buyer_note"], by=Actor.storefront(order.buyer_ref)
+        )
+        return _out(order)
+
+
 class OrderComplainView(IdempotentMixin, APIView):
     """The buyer complains that a paid order is still unshipped past the complaint window: compensated."""
 
@@ -335,6 +374,8 @@ urlpatterns = [
     path("orders/<str:order_sn>/cancel/", OrderCancelView.as_view(), name="api-order-cancel"),
     path("orders/<str:order_sn>/confirm-receipt/", OrderConfirmReceiptView.as_view(), name="api-order-confirm"),
     path("orders/<str:order_sn>/extend-receipt/", OrderExtendReceiptView.as_view(), name="api-order-extend"),
+    path("orders/<str:order_sn>/address/", OrderChangeAddressView.as_view(), name="api-order-address"),
+    path("orders/<str:order_sn>/buyer-note/", OrderBuyerNoteView.as_view(), name="api-order-buyer-note"),
     path("orders/<str:order_sn>/complain-not-shipped/", OrderComplainView.as_view(), name="api-order-complain"),
     path("orders/<str:order_sn>/ship/", OrderShipView.as_view(), name="api-order-ship"),
 ]

@@ -110,6 +110,7 @@ class ProductForm(forms.ModelForm):
             "is_frozen",
             "is_bulky",
             "is_fragile",
+            "is_cross_border",
             "ship_within_hours",
             "seven_day_return",
             "group_size",

@@ -27,6 +27,9 @@ class OrderFilterForm(forms.Form):
         label=_("省份"), required=False, choices=[("", _("全部"))] + [(p, p) for p in PROVINCES], widget=FastSelect
     )
     overdue = forms.BooleanField(label=_("已超时未发货"), required=False)
+    memo_flag = forms.ChoiceField(
+        label=_("备注旗帜"), required=False, choices=[("", _("全部")), *MemoFlag.choices], widget=FastSelect
+    )
     size = forms.TypedChoiceField(
         label=_("每页"),
         required=False,
@@ -62,6 +65,7 @@ class OrderFilterForm(forms.Form):
             product_id=d["product"].pk if d.get("product") else None,
             province=d.get("province") or "",
             overdue=bool(d.get("overdue")),
+            memo_flag=d.get("memo_flag") or "",
         )
 
 

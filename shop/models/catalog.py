@@ -53,6 +53,9 @@ class Product(FSMModelMixin, models.Model):
     is_frozen = models.BooleanField(_("冷冻"), default=False)
     is_bulky = models.BooleanField(_("大件"), default=False)
     is_fragile = models.BooleanField(_("易碎"), default=False)
+    is_cross_border = models.BooleanField(
+        _("跨境直邮"), default=False, help_text=_("订单按跨境直邮的发货时限和自动确认收货时限处理")
+    )
     ship_within_hours = models.PositiveSmallIntegerField(
         _("承诺发货时限（小时）"), default=48, choices=[(24, "24h"), (48, "48h")]
     )

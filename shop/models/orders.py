@@ -125,6 +125,9 @@ class Order(FSMModelMixin, models.Model):
     postage = models.PositiveIntegerField(_("运费"), default=0)
     paid_amount = models.PositiveIntegerField(_("实付金额"), default=0)
     discounts = models.JSONField(_("优惠明细"), default=list, blank=True)
+    # Cross-border direct mail (跨境直邮): set at placement when any of its goods is; the ship-by and receipt
+    # deadlines are stored from it, so the sweeps reading those columns honour it without per-row work.
+    cross_border = models.BooleanField(_("跨境直邮"), default=False)
     # Time
     created_at = models.DateTimeField(_("下单时间"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
@@ -165,6 +168,15 @@ class Order(FSMModelMixin, models.Model):
                 fields=["store", "recipient_name"],
                 name="order_store_name_prefix",
                 opclasses=["int8_ops", "varchar_pattern_ops"],
+            ),
+            # The list's flag filter (商家备注旗帜): flagged orders only, in the list's keyset order.
+            models.Index(
+                "store",
+                "memo_flag",
+                F("created_at").desc(),
+                F("id").desc(),
+                condition=~Q(memo_flag=""),
+                name="order_store_flag",
             ),
             # Sweeps (shop.services.orders.deadlines): small partial indexes holding only the rows a rule may
             # take, so an idle tick reads a few index pages instead of scanning 2M orders.
@@ -264,7 +276,8 @@ class Order(FSMModelMixin, models.Model):
     @transition(field=status, source=OrderStatus.PAID, target=OrderStatus.SHIPPED, conditions=[is_shippable])
     def ship(self, courier_code: str, waybill_no: str, via: str) -> None:
         self.shipped_at = timezone.now()
-        self.receipt_deadline = self.shipped_at + settings.PORTAL_TIME_RULES["auto_confirm_receipt"]
+        rule = "cross_border_auto_confirm_receipt" if self.cross_border else "auto_confirm_receipt"
+        self.receipt_deadline = self.shipped_at + settings.PORTAL_TIME_RULES[rule]
         self.courier_code, self.waybill_no, self.shipped_via = courier_code, waybill_no, via
         self.waybill_at = self.shipped_at
 
@@ -292,6 +305,21 @@ class Order(FSMModelMixin, models.Model):
     def extend_receipt(self) -> None:
         self.receipt_deadline += settings.PORTAL_TIME_RULES["receipt_extension"]
         self.receipt_extended = True
+
+    def can_change_address(self) -> bool:
+        """The buyer changes the recipient only before shipping."""
+        return self.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.GROUPING, OrderStatus.PAID)
+
+    def change_address(self, **recipient: str) -> None:
+        for name, value in recipient.items():
+            setattr(self, name, value)
+
+    def can_change_buyer_note(self) -> bool:
+        """The buyer's memo to the seller (买家留言) can change until the order ships."""
+        return self.can_change_address()
+
+    def change_buyer_note(self, buyer_note: str) -> None:
+        self.buyer_note = buyer_note
 
     def can_set_risk_hold(self) -> bool:
         return True  # staff may hold or release an order in any state

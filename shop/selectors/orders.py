@@ -55,12 +55,21 @@ class OrderFilters:
     product_id: int | None = None
     province: str = ""
     overdue: bool = False
+    memo_flag: str = ""
     q: str = ""
     updated_since: datetime | None = None
 
     def narrows_tab(self) -> bool:
         """True when a filter beyond the tab applies, so the tab's count is not the list's total."""
-        return bool(self.date_from or self.date_to or self.product_id or self.province or self.overdue or self.q)
+        return bool(
+            self.date_from
+            or self.date_to
+            or self.product_id
+            or self.province
+            or self.overdue
+            or self.memo_flag
+            or self.q
+        )
 
 
 ORDER_SN_RE = re.compile(r"^[A-Z]{0,2}\d[\d-]*$")
@@ -115,6 +124,8 @@ def _filtered(store: Store, f: OrderFilters) -> QuerySet[Order]:
         qs = qs.filter(province=f.province)
     if f.overdue:
         qs = qs.filter(overdue_q())
+    if f.memo_flag:
+        qs = qs.filter(memo_flag=f.memo_flag)  # the `order_store_flag` partial index: flagged orders only
     if f.q.strip():
         qs = qs.filter(search_q(f.q))
     if f.updated_since:

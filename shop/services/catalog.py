@@ -34,6 +34,7 @@ PRODUCT_FIELDS = (
     "is_frozen",
     "is_bulky",
     "is_fragile",
+    "is_cross_border",
     "ship_within_hours",
     "seven_day_return",
     "group_size",

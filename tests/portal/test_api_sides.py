@@ -75,6 +75,8 @@ OPERATIONS: dict[tuple[str, str], set[str]] = {
     ("api-order-cancel", "POST"): {B},
     ("api-order-confirm", "POST"): {B},
     ("api-order-extend", "POST"): {B},
+    ("api-order-address", "POST"): {B},
+    ("api-order-buyer-note", "POST"): {B},
     ("api-order-complain", "POST"): {B},
     ("api-order-ship", "POST"): {M},
     ("api-shipping-couriers", "GET"): {M},

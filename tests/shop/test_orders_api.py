@@ -246,3 +246,51 @@ def test_paying_twice_reuses_the_open_payment(store, storefront):
     second = storefront.post(f"/api/v1/orders/{order.order_sn}/pay/").json()
     assert first["payment_id"] == second["payment_id"]
     assert first["amount"] == order.paid_amount
+
+
+def test_cross_border_products_and_orders_say_so(api, store):
+    """跨境直邮 is written on the product through the API and read back on the order it makes."""
+    sku = on_sale_sku(store)
+    flagged = api.patch(f"/api/v1/products/{sku.product_id}/", {"is_cross_border": True}, format="json")
+    assert flagged.status_code == 200 and flagged.json()["is_cross_border"] is True
+    order = pay(place(store, sku))
+    body = api.get(f"/api/v1/orders/{order.order_sn}/").json()
+    assert body["cross_border"] is True and body["ship_by"]
+
+
+def test_the_buyer_changes_the_address_before_shipping_only(api, store, storefront, django_capture_on_commit_callbacks):
+    from portal.models import AuditEntry, Event
+
+    order = pay(place(store, on_sale_sku(store)))
+    new = {"recipient_name": "钱七", "recipient_phone": "13700001111", **ADDRESS, "street": "文一路 1 号"}
+    url = f"/api/v1/orders/{order.order_sn}/address/"
+    bad = storefront.post(url, {**new, "recipient_phone": "123"}, format="json")
+    assert bad.status_code == 400 and "recipient_phone" in bad.json()["error"]["fields"]
+    with django_capture_on_commit_callbacks(execute=True):
+        changed = storefront.post(url, new, format="json")
+    assert changed.status_code == 200, changed.json()
+    assert (changed.json()["recipient_name"], changed.json()["street"]) == ("钱七", "文一路 1 号")
+    entry = AuditEntry.objects.get(object_id=order.pk, transition="change_address")
+    assert "钱七" in entry.reason and "13700001111" not in str(entry.data)
+    event = Event.objects.get(type="order.address_changed", store=store)
+    assert event.payload["data"] == {"order_sn": order.order_sn, "province": "浙江省", "city": "杭州市",
+                                     "district": "西湖区"}  # fmt: skip
+    api.post(f"/api/v1/orders/{order.order_sn}/ship/", {"courier_code": "SF", "waybill_no": "SF1234567890123"})
+    assert storefront.post(url, {**new, "street": "别处"}, format="json").status_code == 409
+    assert Order.objects.get(pk=order.pk).street == "文一路 1 号"
+
+
+def test_the_buyer_changes_the_note_before_shipping_only(api, store, storefront, django_capture_on_commit_callbacks):
+    from portal.models import AuditEntry, Event
+
+    order = pay(place(store, on_sale_sku(store)))
+    url = f"/api/v1/orders/{order.order_sn}/buyer-note/"
+    assert storefront.post(url, {"buyer_note": "x" * 201}, format="json").status_code == 400
+    with django_capture_on_commit_callbacks(execute=True):
+        changed = storefront.post(url, {"buyer_note": "请用顺丰"}, format="json")
+    assert changed.status_code == 200 and changed.json()["buyer_note"] == "请用顺丰"
+    assert AuditEntry.objects.filter(object_id=order.pk, transition="change_buyer_note", reason="请用顺丰").exists()
+    event = Event.objects.get(type="order.buyer_note_changed", store=store)
+    assert event.payload["data"] == {"order_sn": order.order_sn, "buyer_note": "请用顺丰"}
+    api.post(f"/api/v1/orders/{order.order_sn}/ship/", {"courier_code": "SF", "waybill_no": "SF1234567890123"})
+    assert storefront.post(url, {"buyer_note": "晚了"}, format="json").status_code == 409

@@ -107,3 +107,22 @@ def test_batch_book_goes_to_the_booking_flow_with_the_bookable_selection(merchan
     target = response["Location"]
     assert target.startswith("/shipping/booking/courier/")
     assert f"order={a.pk}" in target and f"order={b.pk}" in target and f"order={shipped.pk}" not in target
+
+
+def test_the_list_filters_by_memo_flag_in_constant_queries(merchant_client, store, two_to_ship, shipped):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from shop.models import Order
+
+    a, b = two_to_ship
+    Order.objects.filter(pk__in=[a.pk, shipped.pk]).update(memo_flag="red")
+    Order.objects.filter(pk=b.pk).update(memo_flag="green")
+    with CaptureQueriesContext(connection) as ctx:
+        red = merchant_client.get(LIST, {"memo_flag": "red"})
+    assert {o.pk for o in red.context["page"]} == {a.pk, shipped.pk}
+    Order.objects.filter(pk=b.pk).update(memo_flag="red")
+    with CaptureQueriesContext(connection) as more:
+        again = merchant_client.get(LIST, {"memo_flag": "red"})
+    assert len(again.context["page"]) == 3 and len(more.captured_queries) <= len(ctx.captured_queries)
+    assert {o.pk for o in merchant_client.get(LIST, {"memo_flag": "green"}).context["page"]} == set()

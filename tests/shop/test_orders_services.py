@@ -360,3 +360,23 @@ def test_placement_relies_on_the_unique_order_number_without_a_probe(store, monk
         place(store, sku, buyer="b3")
     sku.refresh_from_db()
     assert sku.stock == 3 and Order.objects.filter(store=store).count() == 2
+
+
+def test_shipping_completing_and_risk_changes_are_pushed_events(store, django_capture_on_commit_callbacks):
+    order = pay(place(store, on_sale_sku(store)))
+    with django_capture_on_commit_callbacks(execute=True):
+        order_set_risk_hold(order=order, hold=True, reason="风控", by="staff")
+        order_set_risk_hold(order=order, hold=False, by="staff")
+        order_ship(order=order, courier_code="SF", waybill_no="SF1234567890123", by="m")
+        order_ship(order=order, courier_code="SF", waybill_no="SF1234567890123", by="m")  # a retry: no event
+        order_confirm_receipt(order=order, by="buyer")
+    events = list(Event.objects.filter(store=store).exclude(type="order.paid").order_by("pk"))
+    assert [(e.type, e.payload["data"].get("risk_hold")) for e in events] == [
+        ("order.risk_changed", True),
+        ("order.risk_changed", False),
+        ("order.shipped", None),
+        ("order.completed", None),
+    ]
+    assert events[2].payload["data"] == {
+        "order_sn": order.order_sn, "courier_code": "SF", "waybill_no": "SF1234567890123", "via": "self"
+    }  # fmt: skip

@@ -12,6 +12,7 @@ from portal.sweeps import SWEEPS
 from shop.models import Compensation, DepositEntry, Order
 from shop.services import orders as services
 from shop.services.orders import (
+    LineIn,
     compensation_amount,
     order_complain_not_shipped,
     order_extend_receipt,
@@ -239,6 +240,39 @@ def test_fake_shipping_without_pickup_scan_is_flagged_and_compensated(store, clo
     assert AuditEntry.objects.filter(object_id=fake.pk, transition="flag_fake_shipping").count() == 1
 
 
+def test_fake_shipping_when_no_further_scan_within_24_hours_of_the_pickup(store, clock):
+    """Picked up, then silent for the stall window: fake shipping too (¥20, once); a parcel moving on is not."""
+    from django.utils import timezone
+
+    from shipping.models import TrackingEvent
+
+    stuck = pay(place(store, on_sale_sku(store)))
+    moving = pay(place(store, on_sale_sku(store), buyer="b2"))
+    late_scan = pay(place(store, on_sale_sku(store), buyer="b3"))
+    for n, order in enumerate((stuck, moving, late_scan)):
+        order_ship(order=order, courier_code="SF", waybill_no=f"SF123456789012{n}", by="m")
+    later(clock, hours=2)
+    for order in (stuck, moving, late_scan):
+        TrackingEvent.objects.create(courier_code="SF", waybill_no=Order.objects.get(pk=order.pk).waybill_no,
+                                     action="GOT", description="揽收", occurred_at=timezone.now())  # fmt: skip
+    later(clock, hours=10)
+    TrackingEvent.objects.create(courier_code="SF", waybill_no="SF1234567890121", action="DEPARTURE",
+                                 description="发出", occurred_at=timezone.now())  # fmt: skip
+    later(clock, hours=13, minutes=59)  # 23:59 after the pickups
+    assert services.fake_shipping_check() == 0
+    later(clock, minutes=2)
+    # a scan after the window does not undo the stall
+    TrackingEvent.objects.create(courier_code="SF", waybill_no="SF1234567890122", action="ARRIVAL",
+                                 description="到达", occurred_at=timezone.now())  # fmt: skip
+    assert services.fake_shipping_check() == 2
+    assert services.fake_shipping_check() == 0
+    flagged = set(Order.objects.filter(fake_shipping_at__isnull=False).values_list("pk", flat=True))
+    assert flagged == {stuck.pk, late_scan.pk}
+    assert Compensation.objects.filter(kind="fake_shipping", amount=2000).count() == 2
+    reasons = set(AuditEntry.objects.filter(transition="flag_fake_shipping").values_list("reason", flat=True))
+    assert reasons == {"揽收后 24 小时内无后续物流记录"}
+
+
 def test_reship_restarts_the_fake_shipping_clock_and_no_lookup_means_no_judgement(store, clock, monkeypatch):
     order = pay(place(store, on_sale_sku(store)))
     order_ship(order=order, courier_code="SF", waybill_no="SF1234567890123", by="m")
@@ -258,3 +292,42 @@ def test_booked_shipments_are_not_judged_as_self_shipped(store, clock):
     order_ship(order=order, courier_code="SF", waybill_no="SF1234567890123", by="courier:SF", via="booking")
     later(clock, hours=30)
     assert services.fake_shipping_check() == 0
+
+
+def test_cross_border_direct_mail_ships_within_120_hours_and_auto_confirms_after_30_days(store, clock, settings):
+    """跨境直邮: an order with cross-border goods among its lines ships within the cross-border window (not its
+    products' 24/48 h) and auto-confirms after the cross-border period, through the same columns the sweeps read."""
+    plain = on_sale_sku(store, product__ship_within_hours=24)
+    abroad = on_sale_sku(store, product__is_cross_border=True)
+    mixed = pay(place(store, plain, lines=[LineIn(sku_id=plain.pk, quantity=1), LineIn(sku_id=abroad.pk, quantity=1)]))
+    domestic = pay(place(store, plain, buyer="b2"))
+    assert mixed.cross_border and not domestic.cross_border
+    assert mixed.ship_by == mixed.paid_at + timedelta(hours=120)
+    assert domestic.ship_by == domestic.paid_at + timedelta(hours=24)
+    later(clock, hours=119)
+    assert services.compensate_late_shipping() == 1  # only the domestic order is late
+    assert not Compensation.objects.filter(order=mixed).exists()
+    later(clock, hours=2)  # past the domestic hard limit (120 h), not the cross-border one (192 h)
+    assert services.cancel_unshipped_past_hard_limit() == 1
+    assert Order.objects.get(pk=mixed.pk).status == "paid"
+    order_ship(order=mixed, courier_code="SF", waybill_no="SF1234567890123", by="m")
+    mixed.refresh_from_db()
+    assert mixed.receipt_deadline == mixed.shipped_at + timedelta(days=30)
+    later(clock, days=29, hours=23)
+    assert services.auto_confirm_receipt() == 0
+    later(clock, hours=2)
+    assert services.auto_confirm_receipt() == 1
+    settings.PORTAL_TIME_RULES = {**settings.PORTAL_TIME_RULES, "cross_border_ship_by": timedelta(hours=72)}
+    again = pay(place(store, abroad, buyer="b3"))
+    assert again.ship_by == again.paid_at + timedelta(hours=72)
+
+
+def test_auto_confirm_pushes_one_completed_event_per_order(store, clock, django_capture_on_commit_callbacks):
+    orders = [pay(place(store, on_sale_sku(store), buyer=f"b{i}")) for i in range(3)]
+    for i, order in enumerate(orders):
+        order_ship(order=order, courier_code="SF", waybill_no=f"SF123456789013{i}", by="m")
+    later(clock, days=16)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.auto_confirm_receipt() == 3
+    completed = Event.objects.filter(store=store, type="order.completed")
+    assert sorted(e.payload["data"]["order_sn"] for e in completed) == sorted(o.order_sn for o in orders)

@@ -177,8 +177,9 @@ def test_fake_shipping_asks_shipping_for_the_scans(stores):
 
     scanned, silent = fake_orders(stores, 2)
     scanned.refresh_from_db()
-    TrackingEvent.objects.create(courier_code="SF", waybill_no=scanned.waybill_no, action="GOT", description="揽收",
-                                 occurred_at=timezone.now() - timedelta(hours=29))  # fmt: skip
+    for action, hours in (("GOT", 29), ("DEPARTURE", 20)):  # picked up, and moving since
+        TrackingEvent.objects.create(courier_code="SF", waybill_no=scanned.waybill_no, action=action,
+                                     description=action, occurred_at=timezone.now() - timedelta(hours=hours))  # fmt: skip
     assert services.fake_shipping_check() == 1
     assert Compensation.objects.get().order_id == silent.pk
 
@@ -241,3 +242,30 @@ def test_a_sweep_tells_many_stores_in_one_insert(stores, make, sweep):
     assert (two[0], many[0]) == (6, 6)
     assert two[1] == many[1]
     assert Event.objects.filter(store__in=six).values("store").distinct().count() == 6
+
+
+@pytest.mark.parametrize(("scanned_n", "compensated"), [(4, 15), (5, 10)])
+def test_a_product_with_many_fake_shipments_in_a_day_compensates_all_its_orders_that_day(
+    store, monkeypatch, scanned_n, compensated
+):
+    """Over 10 fake shipments (and over 5 %) of one product's orders in a day: all of them are compensated, once.
+    With 10 (5 of 15 scanned) the rule does not apply and only the fake ones are."""
+    scanned: set[int] = set()
+    monkeypatch.setattr(hooks.pickup_scan_exists, "_impls", [lambda: Q(pk__in=scanned)])
+    orders = fake_orders([store], 15)
+    scanned.update(o.pk for o in orders[:scanned_n])
+    assert services.fake_shipping_check() == 15 - scanned_n
+    assert Compensation.objects.filter(kind="fake_shipping", amount=2000).count() == compensated
+    assert services.fake_shipping_check() == 0
+    assert Compensation.objects.count() == compensated  # no double compensation on the next tick
+    assert Event.objects.filter(store=store).count() == 1  # one notice for the store
+
+
+def test_the_product_day_rule_thresholds_are_settings(store, monkeypatch, settings):
+    settings.PORTAL_COMPENSATION_RULES = {**settings.PORTAL_COMPENSATION_RULES, "fake_shipping_product_day_count": 11}
+    scanned: set[int] = set()
+    monkeypatch.setattr(hooks.pickup_scan_exists, "_impls", [lambda: Q(pk__in=scanned)])
+    orders = fake_orders([store], 15)
+    scanned.update(o.pk for o in orders[:4])
+    assert services.fake_shipping_check() == 11
+    assert Compensation.objects.count() == 11

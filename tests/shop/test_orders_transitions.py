@@ -39,10 +39,13 @@ EDITS = {
     "flag_fake_shipping": SHIPPING,
     "extend_receipt": SHIPPING,
     "set_risk_hold": set(STATES),
+    "change_address": {"pending_payment", "grouping", "paid"},
+    "change_buyer_note": {"pending_payment", "grouping", "paid"},
 }
 EDIT_KWARGS = {
     "reship": {"courier_code": "SF", "waybill_no": "SF1234567890124"},
     "set_risk_hold": {"hold": True},
+    "change_buyer_note": {"buyer_note": "请用顺丰"},
 }
 
 
@@ -81,13 +84,13 @@ def test_a_risk_hold_rules_out_shipping(store):
 ACTIONS = {
     "pending_payment": {
         "merchant": {"cancel"},
-        "buyer": {"buyer_cancel"},
+        "buyer": {"buyer_cancel", "change_address", "change_buyer_note"},
         "staff": {"hold_for_risk", "cancel_and_refund"},
     },
-    "grouping": {"staff": {"hold_for_risk"}},
+    "grouping": {"buyer": {"change_address", "change_buyer_note"}, "staff": {"hold_for_risk"}},
     "paid": {
         "merchant": {"ship", "book", "cancel"},
-        "buyer": {"buyer_cancel"},
+        "buyer": {"buyer_cancel", "change_address", "change_buyer_note"},
         "staff": {"hold_for_risk", "cancel_and_refund"},
     },
     "shipped": {
@@ -123,7 +126,7 @@ def test_a_risk_hold_offers_release_instead_of_shipping(store, actors):
         {
             "paid": {
                 "merchant": {"cancel"},
-                "buyer": {"buyer_cancel"},
+                "buyer": {"buyer_cancel", "change_address", "change_buyer_note"},
                 "staff": {"release_risk_hold", "cancel_and_refund"},
             }
         },

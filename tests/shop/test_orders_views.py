@@ -232,3 +232,11 @@ def test_an_open_aftersales_request_shows_under_the_aftersales_tab(merchant_clie
     listed_api = {o["order_sn"]: o["refund_status"] for o in api.get("/api/v1/orders/").json()["results"]}
     assert listed_api[order.order_sn] == 2
     assert listed_api[orders["shipped"].order_sn] == 1
+
+
+def test_cross_border_orders_are_marked_on_the_detail_page(merchant_client, store):
+    order = pay(place(store, on_sale_sku(store, product__is_cross_border=True)))
+    html = merchant_client.get(detail(order)).content.decode()
+    assert 'data-testid="cross-border"' in html and "跨境直邮" in html
+    plain = merchant_client.get(detail(pay(place(store, on_sale_sku(store), buyer="b2")))).content.decode()
+    assert 'data-testid="cross-border"' not in plain

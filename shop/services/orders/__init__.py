@@ -18,8 +18,10 @@ from .groups import group_fail
 from .items import order_close_if_fully_refunded, order_item_lock, order_item_refund_record, order_item_refundable
 from .lifecycle import (
     courier_choices,
+    order_buyer_note_set,
     order_cancel,
     order_cancel_transition,
+    order_change_address,
     order_confirm_receipt,
     order_deliver,
     order_deliver_booked,
@@ -50,6 +52,8 @@ __all__ = [
     "order_deliver",
     "order_deliver_booked",
     "order_confirm_receipt",
+    "order_change_address",
+    "order_buyer_note_set",
     "order_extend_receipt",
     "order_set_risk_hold",
     "order_memo_set",

@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Case, F, Sum, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from portal.events import emit
+from portal.exceptions import ValidationFailed
+from portal.models import mainland_mobile
+from portal.regions import validate_address
 from shop.models import Order, OrderItem, Sku
 
 PAYMENT_PURPOSE = "order"
@@ -48,9 +52,35 @@ def _release_stock_many(order_ids: list[int]) -> None:
 
 
 def _ship_within(order: Order) -> timedelta:
-    """The order's ship-by window: the strictest (earliest) of its products'."""
+    """The order's ship-by window: cross-border direct mail's, else the strictest (earliest) of its products'."""
+    if order.cross_border:
+        return _rules()["cross_border_ship_by"]
     hours = order.items.values_list("sku__product__ship_within_hours", flat=True)
     return timedelta(hours=min(hours)) if hours else _rules()["ship_by"]
+
+
+def _validate_recipient(phone: str, province: str, city: str, district: str) -> None:
+    """The recipient of a placed order or of a changed address: a mainland mobile and a known region."""
+    try:
+        mainland_mobile(phone)
+    except ValidationError as exc:
+        raise ValidationFailed(_("收件人手机号无效。"), fields={"recipient_phone": exc.messages})
+    validate_address(province, city, district)
+
+
+def _order_event(order: Order, type: str, title: str, **data) -> dict:
+    """One order event's `emit` arguments: the title a person reads, the order's link, `data` for webhooks."""
+    return {
+        "type": type,
+        "store_id": order.store_id,
+        "title": title,
+        "url": _order_url(order),
+        "data": {"order_sn": order.order_sn, **data},
+    }
+
+
+def _completed_event(order: Order) -> dict:
+    return _order_event(order, "order.completed", _("订单 %(sn)s 交易成功") % {"sn": order.order_sn})
 
 
 def _emit_paid(order: Order) -> None:

@@ -7,10 +7,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import reduce
+from operator import or_
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Q
+from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,12 +24,12 @@ from portal.exceptions import DomainError
 from portal.fsm import BATCH_SIZE, transition_many
 from portal.hooks import live_parcels
 from portal.payments.services import refund_create_many
-from shop.models import Compensation, GroupBuy, Order
+from shop.models import Compensation, GroupBuy, Order, OrderItem
 from shop.models.orders import CompensationKind, GroupStatus, OrderStatus
 from shop.services.funds import penalty_charge_many
 from shop.services.promotions import coupon_grant_many, coupon_release_many, discount_release_many
 
-from .common import PAYMENT_PURPOSE, _release_stock_many, _rules
+from .common import PAYMENT_PURPOSE, _completed_event, _release_stock_many, _rules
 from .compensations import compensation_amount
 from .lifecycle import _cancel_locked
 
@@ -325,10 +328,16 @@ def cancel_unshipped_past_hard_limit(*, now: datetime | None = None, batch_size:
     one-order way (its parcel is cancelled with it, or the cancellation refused once picked up)."""
     now = now or timezone.now()
     by, reason = "system", _("超过发货最终时限未发货，自动取消并退款")
+    # Cross-border direct mail ships within 120 h, so its own (later) hard limit; the outer bound keeps the
+    # query on `order_paid_clock`.
+    limit, cross_border_limit = _rules()["late_shipping_hard_limit"], _rules()["cross_border_hard_limit"]
     due = (
         Order.objects.filter(status=OrderStatus.PAID)
         .annotate(clock=Coalesce("grouped_at", "paid_at"))
-        .filter(clock__lte=now - _rules()["late_shipping_hard_limit"])
+        .filter(clock__lte=now - min(limit, cross_border_limit))
+        .filter(
+            Q(cross_border=False, clock__lte=now - limit) | Q(cross_border=True, clock__lte=now - cross_border_limit)
+        )
     )
     tallies: dict[int, _Tally] = defaultdict(_Tally)
 
@@ -374,44 +383,118 @@ def auto_confirm_receipt(*, now: datetime | None = None) -> int:
     """Shipped or delivered orders past their receipt deadline complete, in audited set-based batches."""
     now = now or timezone.now()
     due = Order.objects.filter(status__in=[OrderStatus.SHIPPED, OrderStatus.DELIVERED], receipt_deadline__lte=now)
-    return transition_many(due, "complete", by="system", reason=_("超时自动确认收货"), updates={"completed_at": now})
+    return transition_many(
+        due,
+        "complete",
+        by="system",
+        reason=_("超时自动确认收货"),
+        updates={"completed_at": now},
+        on_batch=lambda batch: emit_many([_completed_event(order) for order in batch]),
+    )
 
 
 def fake_shipping_check(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> int:
-    """Self-shipped waybills with no pickup scan within the window are fake shipping: flagged (audited, set-based)
-    and compensated in bulk, one notice per store per tick.
+    """Self-shipped waybills with no pickup scan within the window, or picked up and then without any further
+    scan for the window (`fake_shipping_stalled`), are fake shipping: flagged (audited, set-based) and
+    compensated in bulk, one notice per store per tick.
 
     SQL finds only the suspicious waybills: those whose window just ended (within the lookback; partial index
-    `order_self_waybill_open`) with NOT EXISTS a pickup scan (shipping's `portal.hooks.pickup_scan_exists`).
-    Without that answer the rule cannot judge and flags nothing.
+    `order_self_waybill_open`) with NOT EXISTS a pickup scan (shipping's `portal.hooks.pickup_scan_exists`), or
+    with a stalled pickup (`portal.hooks.pickup_scan_stalled`; a pickup comes within the first window, so the
+    stall is due within two windows of the waybill). Without shipping's answer the rule flags nothing.
     """
-    scanned = hooks.pickup_scan_exists.call()
-    if scanned is None:
-        return 0
     now = now or timezone.now()
+    scanned = hooks.pickup_scan_exists.call()
+    stalled_window = _rules()["fake_shipping_stalled"]
+    stalled = hooks.pickup_scan_stalled.call(window=stalled_window, now=now)
+    if scanned is None or stalled is None:
+        return 0
     deadline = now - _rules()["fake_shipping_no_scan"]
-    suspicious = (
-        Order.objects.filter(
-            status__in=[OrderStatus.SHIPPED, OrderStatus.DELIVERED],
-            shipped_via="self",
-            fake_shipping_at__isnull=True,
-            waybill_at__lte=deadline,
-            waybill_at__gt=deadline - _rules()["sweep_lookback"],
-        )
-        .filter(~scanned)
-        .exclude(compensations__kind=CompensationKind.FAKE_SHIPPING)
-    )
+    open_waybills = Order.objects.filter(
+        status__in=[OrderStatus.SHIPPED, OrderStatus.DELIVERED], shipped_via="self", fake_shipping_at__isnull=True
+    ).exclude(compensations__kind=CompensationKind.FAKE_SHIPPING)
+    lookback = _rules()["sweep_lookback"]
+    rules = (
+        (open_waybills.filter(waybill_at__lte=deadline, waybill_at__gt=deadline - lookback).filter(~scanned),
+         _("运单号 24 小时内无揽收记录")),
+        (open_waybills.filter(waybill_at__lte=now - stalled_window,
+                              waybill_at__gt=deadline - stalled_window - lookback).filter(stalled),
+         _("揽收后 24 小时内无后续物流记录")),
+    )  # fmt: skip
     tallies: dict[int, _Tally] = defaultdict(_Tally)
-    moved = transition_many(
-        suspicious,
-        "flag_fake_shipping",
-        by="system",
-        reason=_("运单号 24 小时内无揽收记录"),
-        updates={"fake_shipping_at": now},
-        batch_size=batch_size,
-        on_batch=lambda batch: _compensate_many(
-            batch, CompensationKind.FAKE_SHIPPING, by="system", now=now, tallies=tallies
-        ),
-    )
+    flagged: list[int] = []
+
+    def compensate(batch: list[Order]) -> None:
+        flagged.extend(o.pk for o in batch)
+        _compensate_many(batch, CompensationKind.FAKE_SHIPPING, by="system", now=now, tallies=tallies)
+
+    moved = 0
+    for suspicious, reason in rules:
+        moved += transition_many(
+            suspicious,
+            "flag_fake_shipping",
+            by="system",
+            reason=reason,
+            updates={"fake_shipping_at": now},
+            batch_size=batch_size,
+            on_batch=compensate,
+        )
+    _compensate_product_days(flagged, now=now, batch_size=batch_size, tallies=tallies)
     _announce_compensations(CompensationKind.FAKE_SHIPPING, tallies)
     return moved
+
+
+def _compensate_product_days(flagged: list[int], *, now: datetime, batch_size: int, tallies) -> int:
+    """The per-product daily rule: a product with more than `fake_shipping_product_day_count` fake shipments
+    among one day's orders (by placement, local time) that are also over `fake_shipping_product_day_percent`
+    of them compensates every paid order of that product that day (¥20 each; the once-per-kind constraint and
+    the exclusion keep it single). Only the (product, day) pairs this tick's flags touched are counted: one
+    GROUP BY, then the orders in locked batches."""
+    if not flagged:
+        return 0
+    rules = settings.PORTAL_COMPENSATION_RULES
+    day = TruncDate("order__created_at", tzinfo=timezone.get_current_timezone())
+    touched = set(
+        OrderItem.objects.filter(order_id__in=flagged).annotate(day=day).values_list("sku__product_id", "day")
+    )
+    placed = ~Q(order__status__in=[OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED])
+    stats = (
+        OrderItem.objects.filter(placed, sku__product_id__in={p for p, _d in touched})
+        .annotate(day=day)
+        .filter(day__in={d for _p, d in touched})
+        .values("sku__product_id", "day")
+        .annotate(
+            total=Count("order", distinct=True),
+            fake=Count("order", distinct=True, filter=Q(order__fake_shipping_at__isnull=False)),
+        )
+        .values_list("sku__product_id", "day", "total", "fake")
+    )
+    hit = [
+        (product, d)
+        for product, d, total, fake in stats
+        if (product, d) in touched
+        and fake > rules["fake_shipping_product_day_count"]
+        and fake * 100 > total * rules["fake_shipping_product_day_percent"]
+    ]
+    if not hit:
+        return 0
+    pks = sorted(
+        set(
+            OrderItem.objects.filter(placed)
+            .annotate(day=day)
+            .filter(reduce(or_, (Q(sku__product_id=p, day=d) for p, d in hit)))
+            .exclude(order__compensations__kind=CompensationKind.FAKE_SHIPPING)
+            .values_list("order_id", flat=True)
+        )
+    )
+    done = 0
+    for start in range(0, len(pks), batch_size):
+        with transaction.atomic():
+            batch = list(
+                Order.objects.filter(pk__in=pks[start : start + batch_size])
+                .exclude(compensations__kind=CompensationKind.FAKE_SHIPPING)
+                .select_for_update(of=("self",))
+                .order_by("pk")
+            )
+            done += _compensate_many(batch, CompensationKind.FAKE_SHIPPING, by="system", now=now, tallies=tallies)
+    return done

@@ -22,7 +22,7 @@ from shop.services.promotions import (
     discount_release,
 )
 
-from .common import PAYMENT_PURPOSE, _order_url, _release_stock
+from .common import PAYMENT_PURPOSE, _completed_event, _order_event, _order_url, _release_stock, _validate_recipient
 
 
 @transaction.atomic
@@ -144,6 +144,8 @@ def order_ship(*, order: Order, courier_code: str, waybill_no: str, by, via: str
         waybill_no=waybill_no,
         via=via,
     )
+    title = _("订单 %(sn)s 已发货") % {"sn": order.order_sn}
+    emit(**_order_event(order, "order.shipped", title, courier_code=courier_code, waybill_no=waybill_no, via=via))
     return order
 
 
@@ -207,6 +209,7 @@ def order_confirm_receipt(*, order: Order, by, reason: str = "") -> Order:
     order = Order.objects.select_for_update().get(pk=order.pk)
     require_action(order, by, "confirm_receipt")
     transition(order, "complete", by=by, reason=reason)
+    emit(**_completed_event(order))
     return order
 
 
@@ -221,6 +224,43 @@ def order_extend_receipt(*, order: Order, by) -> Order:
     return order
 
 
+RECIPIENT_FIELDS = ("recipient_name", "recipient_phone", "province", "city", "district", "street")
+
+
+@transaction.atomic
+def order_change_address(*, order: Order, by, **recipient: str) -> Order:
+    """The buyer changes the recipient before shipping (and before a courier is booked): audited, pushed."""
+    _validate_recipient(recipient["recipient_phone"], recipient["province"], recipient["city"], recipient["district"])
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    require_action(order, by, "change_address")
+    before = {name: getattr(order, name) for name in RECIPIENT_FIELDS}
+    fields = {name: recipient[name] for name in RECIPIENT_FIELDS}
+    if fields == before:
+        return order
+
+    def where(address: dict) -> str:  # the audit and the event name the place, never the phone
+        return " ".join(address[k] for k in ("recipient_name", "province", "city", "district", "street"))
+
+    edit(order, "change_address", by=by, reason=where(fields), data={"from": where(before)}, **fields)
+    title = _("订单 %(sn)s 买家修改了收货地址") % {"sn": order.order_sn}
+    region = {k: fields[k] for k in ("province", "city", "district")}
+    emit(**_order_event(order, "order.address_changed", title, **region))
+    return order
+
+
+@transaction.atomic
+def order_buyer_note_set(*, order: Order, buyer_note: str, by) -> Order:
+    """The buyer changes the memo to the seller (买家留言) before shipping: audited, pushed."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    require_action(order, by, "change_buyer_note")
+    if order.buyer_note == buyer_note:
+        return order
+    edit(order, "change_buyer_note", by=by, reason=buyer_note, buyer_note=buyer_note)
+    title = _("订单 %(sn)s 买家修改了留言") % {"sn": order.order_sn}
+    emit(**_order_event(order, "order.buyer_note_changed", title, buyer_note=buyer_note))
+    return order
+
+
 @transaction.atomic
 def order_set_risk_hold(*, order: Order, hold: bool, reason: str = "", by) -> Order:
     """Platform staff put an order under risk review (it cannot ship) or release it."""
@@ -229,4 +269,7 @@ def order_set_risk_hold(*, order: Order, hold: bool, reason: str = "", by) -> Or
         return order
     require_action(order, by, "hold_for_risk" if hold else "release_risk_hold")
     edit(order, "set_risk_hold", by=by, reason=reason, data={"risk_hold": hold}, hold=hold)
+    template = _("订单 %(sn)s 进入风控审核，暂不能发货") if hold else _("订单 %(sn)s 已解除风控")
+    title = template % {"sn": order.order_sn}
+    emit(**_order_event(order, "order.risk_changed", title, risk_hold=hold))
     return order

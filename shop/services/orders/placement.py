@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
@@ -16,10 +15,9 @@ from django.utils.translation import gettext as _
 
 from portal.exceptions import Conflict, IllegalTransition, ValidationFailed
 from portal.fsm import transition
-from portal.models import Payment, PaymentStatus, mainland_mobile
+from portal.models import Payment, PaymentStatus
 from portal.payments import on_payment_succeeded
 from portal.payments.services import checkout_url, payment_create, refund_create
-from portal.regions import validate_address
 from shop.models import GroupBuy, Order, OrderItem, Sku, Store
 from shop.models.catalog import ProductStatus
 from shop.models.orders import BuyMode, GroupStatus, OrderStatus, new_order_sn
@@ -29,7 +27,7 @@ from shop.services.promotions import (
     discount_redeem,
 )
 
-from .common import PAYMENT_PURPOSE, _emit_paid, _ship_within
+from .common import PAYMENT_PURPOSE, _emit_paid, _ship_within, _validate_recipient
 from .groups import _group_for, _group_form
 from .lifecycle import _cancel_locked
 
@@ -64,11 +62,7 @@ def order_place(
     oversold), record the discounted units and mark the coupon used."""
     if not store.is_open():
         raise Conflict(_("店铺未营业，不能下单。"), code="store_not_open")
-    try:
-        mainland_mobile(recipient_phone)
-    except ValidationError as exc:
-        raise ValidationFailed(_("收件人手机号无效。"), fields={"recipient_phone": exc.messages})
-    validate_address(province, city, district)
+    _validate_recipient(recipient_phone, province, city, district)
     if not lines or any(line.quantity < 1 for line in lines):
         raise ValidationFailed(_("请至少购买一件商品。"), fields={"items": [_("数量至少为 1。")]})
     quantities: dict[int, int] = defaultdict(int)
@@ -115,6 +109,7 @@ def order_place(
         postage=quote.postage,
         paid_amount=quote.paid_amount,
         discounts=quote.discounts,
+        cross_border=any(line.sku.product.is_cross_border for line in quote.lines),
     )
     items = OrderItem.objects.bulk_create(
         OrderItem(
