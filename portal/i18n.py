@@ -75,8 +75,9 @@ def _patterns(language: str) -> tuple[_Pattern, ...]:
         parts.append(re.escape(msgid[pos:]))
         prefix = msgid[: msgid.index("%(")]
         found.append(_Pattern(msgid, prefix, re.compile("^" + "".join(parts) + "$", re.S), kinds))
-    # the longest literal prefix first: the most specific pattern wins
-    return tuple(sorted(found, key=lambda p: -len(p.prefix)))
+    # the most specific pattern wins: the longest literal prefix first, then the most literal text in all
+    # ("订单 %(sn)s 已发货" before "订单 %(sn)s", whose open end would swallow "… 已发货")
+    return tuple(sorted(found, key=lambda p: (-len(p.prefix), -len(_PLACEHOLDER.sub("", p.msgid)))))
 
 
 def _value(raw: str, kind: str):

@@ -163,8 +163,9 @@ def seed(*, password: str) -> list[tuple[str, str]]:
 
 
 def seed_pickup_scans(*, password: str) -> list[tuple[str, str]]:
-    """Every demo order the merchant shipped on its own gets the pickup (揽收) scan its courier would have sent,
-    through the same path as a courier webhook: without one the fake-shipping sweep would fine it at once."""
+    """Every demo order the merchant shipped on its own gets the pickup (揽收) scan its courier would have sent and
+    the departure scan after it, through the same path as a courier webhook: without them the fake-shipping sweep
+    would fine it at once (no pickup, or a pickup stalled for 24 h)."""
     self_shipped = Order.objects.filter(shipped_via="self", waybill_at__isnull=False).exclude(waybill_no="")
     couriers = {c.code: c for c in Courier.objects.all()}
     scanned = selectors.orders_with_pickup_scan(list(self_shipped))
@@ -173,14 +174,30 @@ def seed_pickup_scans(*, password: str) -> list[tuple[str, str]]:
         courier = couriers.get(order.courier_code)
         if courier is None or order.pk in scanned:
             continue
-        scan = CourierUpdate(
-            message_id=f"demo-got-{order.courier_code}-{order.waybill_no}",
-            kind="track",
-            waybill_no=order.waybill_no.strip().upper(),
-            occurred_at=min(order.waybill_at + timedelta(hours=1 + order.pk % 5), now),
-            action=TrackingAction.GOT,
-            description=f"【{order.city or order.province}】快递员已揽收",
-            node=order.city[:60],
-        )
-        services.courier_updates_apply(courier=courier, updates=[scan])
+        picked_up = min(order.waybill_at + timedelta(hours=1 + order.pk % 5), now)
+        waybill_no = order.waybill_no.strip().upper()
+        scans = [
+            CourierUpdate(
+                message_id=f"demo-got-{order.courier_code}-{order.waybill_no}",
+                kind="track",
+                waybill_no=waybill_no,
+                occurred_at=picked_up,
+                action=TrackingAction.GOT,
+                description=f"【{order.city or order.province}】快递员已揽收",
+                node=order.city[:60],
+            )
+        ]
+        if picked_up + timedelta(hours=4) <= now:  # and the parcel moves on, or the stalled-pickup rule fines it
+            scans.append(
+                CourierUpdate(
+                    message_id=f"demo-dep-{order.courier_code}-{order.waybill_no}",
+                    kind="track",
+                    waybill_no=waybill_no,
+                    occurred_at=picked_up + timedelta(hours=4),
+                    action=TrackingAction.DEPARTURE,
+                    description=f"【{order.city or order.province}】已发出，下一站转运中心",
+                    node=order.city[:60],
+                )
+            )
+        services.courier_updates_apply(courier=courier, updates=scans)
     return []

@@ -109,3 +109,15 @@ def test_the_check_finds_a_chinese_system_string():
     html = '<p>Orders</p><p>待发货</p><button lang="zh-Hans">中文</button><p>浙江省</p>'
     assert chinese_system_strings(html, data=["浙江省"]) == {"待发货"}
     assert chinese_system_strings("<p>浙江省杭州市 已发货</p>", data=["杭州市", "浙江省"]) == {"已发货"}
+
+
+def test_stored_text_prefers_the_most_specific_pattern():
+    """Two catalogue patterns share the literal prefix "订单 ": the one with more literal text wins, so the open end
+    of "订单 %(sn)s" does not swallow "… 已发货" (found as an untranslated inbox title)."""
+    from django.utils import translation
+
+    from portal.i18n import stored_text
+
+    with translation.override("en"):
+        assert stored_text("订单 260101-000000000000001 已发货") == "Order 260101-000000000000001 shipped"
+        assert stored_text("订单 260101-000000000000001").startswith("Order 260101-000000000000001")
