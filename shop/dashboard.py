@@ -16,6 +16,7 @@ from portal.charts import Chart, bars_and_line, hbars
 from portal.dashboard import ChecklistStep, TodoItem, admin_link, link, period_days
 from shop.models import (
     CouponBatch,
+    DepositRefundRequest,
     LimitedTimeDiscount,
     Order,
     Product,
@@ -29,6 +30,7 @@ from shop.models import (
 from shop.models.catalog import ProductStatus
 from shop.models.evaluation import Metric
 from shop.models.orders import OrderStatus
+from shop.models.stores import DepositRefundStatus
 from shop.selectors.orders import paid_between
 from shop.selectors.stores import deposit_summary
 
@@ -150,6 +152,25 @@ def applications_overview(now: datetime) -> list[TodoItem]:
             submitted,
             admin_link("shop_storeapplication"),  # the review queue: reviewers open it, support does not
             "warn" if submitted else "",
+        )
+    ]
+
+
+@dashboard.staff_source(order=15)
+def deposit_refunds_overview(now: datetime) -> list[TodoItem]:
+    """Deposit refunds waiting for finance (the store stays closing until one is decided); bad once a request is
+    past the date the merchant was promised."""
+    pending = DepositRefundRequest.objects.filter(status=DepositRefundStatus.PENDING).aggregate(
+        n=Count("id"), late=Count("id", filter=Q(expected_on__lt=timezone.localdate(now)))
+    )
+    return [
+        TodoItem(
+            "deposit_refunds_awaiting_review",
+            _("待审核保证金退还"),
+            pending["n"],
+            admin_link("shop_store", "status__exact=closing"),  # finance decides from the store's page
+            "bad" if pending["late"] else "warn" if pending["n"] else "",
+            _("%(n)d 笔已超过预计完成日期") % {"n": pending["late"]} if pending["late"] else "",
         )
     ]
 

@@ -300,3 +300,25 @@ def test_staff_overview_counts_interventions_proposals_and_sla_breaches(admin_cl
     assert (items["courier_confirm_breaches"], items["courier_pickup_breaches"]) == (2, 2)
     body = admin_client.get(reverse("admin:index")).content.decode()
     assert 'data-overview="courier_pickup_breaches"' in body
+
+
+@pytest.mark.parametrize(("role", "shown"), [("finance", True), ("reviewer", True), ("no_role", False)])
+def test_deposit_refunds_waiting_for_finance_on_the_staff_overview(client, role, shown, time_machine):
+    """Pending deposit refunds are counted for staff who can open the stores list; late ones (past the date the
+    merchant was promised) are marked bad."""
+    from datetime import date
+
+    from shop.models import DepositRefundRequest
+    from tests.factories import StoreFactory
+    from tests.portal.test_staff_roles import login_as
+
+    time_machine.move_to("2026-12-10 10:00:00+08:00", tick=False)
+    for expected in (date(2026, 12, 9), date(2026, 12, 14)):
+        store = StoreFactory()
+        force_status(store, "closing")
+        DepositRefundRequest.objects.create(store=store, amount=200000, expected_on=expected)
+    item = {i.key: i for i in dashboard.staff_overview()}["deposit_refunds_awaiting_review"]
+    assert (item.count, item.level) == (2, "bad") and "1" in item.detail
+    login_as(client, role)
+    body = client.get(reverse("admin:index")).content.decode()
+    assert ('data-overview="deposit_refunds_awaiting_review"' in body) is shown
