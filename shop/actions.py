@@ -105,7 +105,7 @@ declare(
         Action("take_off_shelf", transition="take_off_shelf", who=any_of(is_member, PRODUCT_STAFF)),
     ],
 )
-for _promotion in ("shop.LimitedTimeDiscount", "shop.SpendAndSave", "shop.CouponBatch"):
+for _promotion in ("shop.LimitedTimeDiscount", "shop.SpendAndSave", "shop.SecondItemDiscount", "shop.CouponBatch"):
     _staff = staff_with(f"shop.change_{_promotion.split('.')[1].lower()}")  # the admin's "end" action
     declare(_promotion, [Action("end", transition="end", who=any_of(is_member, _staff))])
 declare("shop.CouponClaim", [])  # claims move with their orders (use, release) and the expiry sweep only

@@ -53,6 +53,7 @@ verbs("shop.GroupBuy", {"form": _("拼团成功"), "fail": _("拼团失败")})
 verbs("shop.Compensation", {"settle": _("从保证金扣除赔付"), "waive": _("免除赔付")})
 verbs("shop.SuspensionProposal", {"confirm": _("确认暂停经营"), "dismiss": _("驳回暂停建议")})
 verbs("shop.CouponBatch", {"add_quantity": _("追加数量")})
+verbs("shop.SecondItemDiscount", {"create": _("创建满2件折扣"), "end": _("结束活动")})
 verbs("shop.CouponClaim", {"use": _("使用优惠券"), "release": _("退回优惠券"), "expire": _("优惠券过期")})
 
 # Badge tones of the shop's statuses (portal.status): templates ask `{{ obj|tone }}`.

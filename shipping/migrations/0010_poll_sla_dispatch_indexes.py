@@ -3,6 +3,30 @@
 from django.conf import settings
 from django.db import migrations, models
 
+POLL_DUE = models.Index(
+    models.F("courier"),
+    models.OrderBy(models.F("tracked_at"), nulls_first=True),
+    models.F("id"),
+    condition=models.Q(
+        ("status__in", ["requested", "confirmed", "picked_up", "in_transit", "out_for_delivery"]),
+        models.Q(("waybill_no", ""), _negated=True),
+        ("parcel_lead__isnull", True),
+    ),
+    name="shipment_poll_due",
+)
+
+
+def swap_poll_index(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        shipment = apps.get_model("shipping", "Shipment")
+        schema_editor.execute("DROP INDEX IF EXISTS shipment_live_poll_order")
+        schema_editor.add_index(shipment, POLL_DUE)
+
+
+def unswap_poll_index(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.remove_index(apps.get_model("shipping", "Shipment"), POLL_DUE)
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -12,28 +36,19 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RemoveIndex(
-            model_name="shipment",
-            name="shipment_live_poll_order",
+        # Both NULLS FIRST indexes exist on PostgreSQL only (SQLite, the zero-setup `make run`, cannot build them;
+        # 0006 made the old one the same way).
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.RemoveIndex(model_name="shipment", name="shipment_live_poll_order"),
+                migrations.AddIndex(model_name="shipment", index=POLL_DUE),
+            ],
+            database_operations=[migrations.RunPython(swap_poll_index, unswap_poll_index)],
         ),
         migrations.AddIndex(
             model_name="booking",
             index=models.Index(
                 condition=models.Q(("dispatched_at__isnull", True)), fields=["created_at"], name="booking_undispatched"
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="shipment",
-            index=models.Index(
-                models.F("courier"),
-                models.OrderBy(models.F("tracked_at"), nulls_first=True),
-                models.F("id"),
-                condition=models.Q(
-                    ("status__in", ["requested", "confirmed", "picked_up", "in_transit", "out_for_delivery"]),
-                    models.Q(("waybill_no", ""), _negated=True),
-                    ("parcel_lead__isnull", True),
-                ),
-                name="shipment_poll_due",
             ),
         ),
         migrations.AddIndex(

@@ -12,9 +12,18 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.actors import Actor
 from portal.admin_actions import run_on_each
-from shop.models import CouponBatch, CouponClaim, LimitedTimeDiscount, Product, ProductImage, Sku, SpendAndSave
+from shop.models import (
+    CouponBatch,
+    CouponClaim,
+    LimitedTimeDiscount,
+    Product,
+    ProductImage,
+    SecondItemDiscount,
+    Sku,
+    SpendAndSave,
+)
 from shop.services.catalog import product_put_on_sale, product_take_off_shelf, sku_set_price, sku_set_stock
-from shop.services.promotions import coupon_add_quantity, coupon_end, discount_end, spend_and_save_end
+from shop.services.promotions import coupon_add_quantity, coupon_end, discount_end, second_item_end, spend_and_save_end
 
 STOCK_MAX = 2_147_483_647  # the column's bound (PostgreSQL integer)
 
@@ -174,6 +183,14 @@ class SpendAndSaveAdmin(_PromotionAdmin):
     search_fields = ("name", "store__name")
     list_select_related = ("store",)
     end_service = staticmethod(lambda obj, by: spend_and_save_end(campaign=obj, by=by))
+
+
+@admin.register(SecondItemDiscount)
+class SecondItemDiscountAdmin(_PromotionAdmin):
+    list_display = ("product", "store", "permille", "starts_at", "ends_at", "status")
+    search_fields = ("product__title", "store__name")
+    list_select_related = ("product", "store")
+    end_service = staticmethod(lambda obj, by: second_item_end(promotion=obj, by=by))
 
 
 class CouponActionForm(ActionForm):

@@ -1,5 +1,5 @@
 """API: the store's promotions for ERPs (merchant side, scope catalog): read, create and end 限时折扣 (limited-time
-discounts on one SKU), 满减 (spend-and-save campaigns) and coupon batches, and add quantity to a batch. Thin over shop.services.promotions;
+discounts on one SKU), 满减 (spend-and-save campaigns), 满2件折扣 (second-item discounts) and coupon batches, and add quantity to a batch. Thin over shop.services.promotions;
 amounts in fen, times ISO 8601."""
 
 from __future__ import annotations
@@ -18,11 +18,19 @@ from portal.api.idempotency import IdempotentMixin
 from portal.api.permissions import request_store
 from portal.api.routing import route
 from portal.models import ApiKey
-from shop.models.promotions import CouponBatch, CouponKind, DiscountKind, LimitedTimeDiscount, SpendAndSave
+from shop.models.promotions import (
+    CouponBatch,
+    CouponKind,
+    DiscountKind,
+    LimitedTimeDiscount,
+    SecondItemDiscount,
+    SpendAndSave,
+)
 from shop.selectors.catalog import (
     coupons_for_store,
     discounts_for_store,
     products_for_store,
+    second_items_for_store,
     skus_for_store,
     spend_and_saves_for_store,
 )
@@ -72,6 +80,21 @@ class SpendAndSaveOut(serializers.ModelSerializer):
 class SpendAndSaveIn(serializers.Serializer):
     name = serializers.CharField(max_length=60)
     tiers = TierIn(many=True, allow_empty=False, max_length=10)
+    starts_at = MomentField()
+    ends_at = MomentField()
+
+
+class SecondItemOut(serializers.ModelSerializer):
+    class Meta:
+        model = SecondItemDiscount
+        fields = ("id", "product", "permille", "status", "starts_at", "ends_at", "created_at")
+
+
+class SecondItemIn(serializers.Serializer):
+    product_id = IdField()
+    permille = serializers.IntegerField(
+        min_value=1, max_value=999, help_text="the second unit's price in ‰ (850 = 8.5折)"
+    )
     starts_at = MomentField()
     ends_at = MomentField()
 
@@ -158,6 +181,32 @@ class SpendAndSaveCreateView(IdempotentMixin, APIView):
         return Response(SpendAndSaveOut(campaign).data, status=status.HTTP_201_CREATED)
 
 
+class SecondItemListView(ListAPIView):
+    """The store's second-item discounts (满2件折扣), newest first."""
+
+    required_scope = SCOPE
+    serializer_class = SecondItemOut
+
+    def get_queryset(self):
+        return second_items_for_store(request_store(self.request))
+
+
+class SecondItemCreateView(IdempotentMixin, APIView):
+    """Create a second-item discount on one product (windows of one product may not overlap)."""
+
+    required_scope = SCOPE
+
+    @extend_schema(request=SecondItemIn, responses={201: SecondItemOut})
+    def post(self, request):
+        data = SecondItemIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = dict(data.validated_data)
+        store = request_store(request)
+        product = get_object_or_404(products_for_store(store), pk=d.pop("product_id"))
+        promotion = services.second_item_create(store=store, product=product, by=merchant_actor(request), **d)
+        return Response(SecondItemOut(promotion).data, status=status.HTTP_201_CREATED)
+
+
 class CouponBatchListView(ListAPIView):
     """The store's coupon batches (store-funded), newest first."""
 
@@ -211,6 +260,12 @@ SpendAndSaveEndView = _end_view(
     spend_and_saves_for_store,
     lambda c, by: services.spend_and_save_end(campaign=c, by=by),
 )
+SecondItemEndView = _end_view(
+    "second-item discount",
+    SecondItemOut,
+    second_items_for_store,
+    lambda p, by: services.second_item_end(promotion=p, by=by),
+)
 CouponBatchEndView = _end_view(
     "coupon batch", CouponBatchOut, coupons_for_store, lambda c, by: services.coupon_end(coupon=c, by=by)
 )
@@ -244,6 +299,7 @@ urlpatterns = [
         name="api-promotion-spend-and-save-end",
     ),
     path("promotions/coupons/<int:pk>/end/", CouponBatchEndView.as_view(), name="api-promotion-coupon-end"),
+    path("promotions/second-item/<int:pk>/end/", SecondItemEndView.as_view(), name="api-promotion-second-item-end"),
     path(
         "promotions/coupons/<int:pk>/add-quantity/",
         CouponBatchAddQuantityView.as_view(),
@@ -261,5 +317,10 @@ urlpatterns = [
         "promotions/coupons/",
         route(CouponBatchListView, CouponBatchCreateView).as_view(),
         name="api-promotion-coupons",
+    ),
+    path(
+        "promotions/second-item/",
+        route(SecondItemListView, SecondItemCreateView).as_view(),
+        name="api-promotion-second-item",
     ),
 ]

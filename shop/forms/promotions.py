@@ -230,3 +230,22 @@ class CouponForm(_WindowForm):
 
 class AddQuantityForm(forms.Form):
     extra = forms.IntegerField(label=_("追加数量"), min_value=1, max_value=1_000_000)
+
+
+class SecondItemForm(_WindowForm):
+    """新建满2件折扣: one product, the second unit's discount in 折."""
+
+    product = forms.ModelChoiceField(label=_("商品"), queryset=Product.objects.none())
+    zhe = forms.DecimalField(
+        label=_("第二件折扣（折）"),
+        min_value=Decimal("0.1"),
+        max_value=Decimal("9.99"),
+        decimal_places=2,
+        help_text=_("如 8.5 即第二件 8.5 折（原价的 85%）；同一订单中该商品每满 2 件，其中较便宜的一件享受折扣。"),
+        widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
+    )
+    field_order = ["product", "zhe", "starts_at", "ends_at"]
+
+    def __init__(self, *args, store: Store, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = Product.objects.filter(store=store).exclude(status="off_shelf")

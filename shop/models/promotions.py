@@ -144,6 +144,33 @@ class SpendAndSave(_Promotion):
         return max(reached, key=lambda t: (t["discount"], t["threshold"]), default=None)
 
 
+class SecondItemDiscount(_Promotion):
+    """满2件折扣 on one product: in one order, every second unit of the product (across its SKUs, the cheaper
+    units first) costs `permille` of its price (850 = 8.5折)."""
+
+    product = models.ForeignKey(
+        "shop.Product", verbose_name=_("商品"), on_delete=models.CASCADE, related_name="second_item_discounts"
+    )
+    permille = models.PositiveSmallIntegerField(
+        _("第二件折扣（千分比）"), validators=[MinValueValidator(1), MaxValueValidator(999)]
+    )
+
+    class Meta(_Promotion.Meta):
+        verbose_name = _("满2件折扣")
+        verbose_name_plural = _("满2件折扣")
+        indexes = [models.Index(fields=["product", "status", "starts_at"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="sid_window_valid"),
+            models.CheckConstraint(condition=models.Q(permille__gte=1, permille__lte=999), name="sid_permille_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}: {self.describe()}"
+
+    def describe(self) -> str:
+        return _("第二件 %(z)s折") % {"z": f"{self.permille / 100:g}"}
+
+
 class CouponKind(models.TextChoices):
     THRESHOLD = "threshold", _("满减券")
     PERCENTAGE = "percentage", _("折扣券")

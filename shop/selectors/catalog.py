@@ -20,6 +20,7 @@ from shop.models import (
     Product,
     ProductImage,
     ProductStatus,
+    SecondItemDiscount,
     Sku,
     SpendAndSave,
     Store,
@@ -204,6 +205,10 @@ def discount_activities_for_store(store: Store) -> list[DiscountActivity]:
 
 def spend_and_saves_for_store(store: Store) -> QuerySet[SpendAndSave]:
     return SpendAndSave.objects.filter(store=store)
+
+
+def second_items_for_store(store: Store) -> QuerySet[SecondItemDiscount]:
+    return SecondItemDiscount.objects.filter(store=store).select_related("product")
 
 
 def coupons_for_store(store: Store) -> QuerySet[CouponBatch]:

@@ -7,10 +7,13 @@ Rules, applied in this order (each discount itemised in `quote.discounts` and sp
    single-buy price. A single buyer pays that price; a group buyer pays the lower of the group price and the
    promotional price: the discount never stacks on top of the group price. Units beyond the activity's remaining
    stock or the buyer's remaining per-buyer limit pay the normal unit price.
-3. Spend-and-save (满减): the best tier reached by the subtotal after step 2, over every campaign of the store in
-   force, is taken off that subtotal.
-4. Coupon: the buyer's claimed coupon (`coupon_code`), checked against the subtotal of its eligible lines after
-   steps 2 and 3 (store-wide: every line; per product: that product's lines).
+3. Second-item discount (满2件折扣) of a product in force at `at`: of the order's units of that product (any of
+   its SKUs), every second one costs the promotion's per-mille of what it costs after step 2, the cheaper units
+   taking it first (3 units: one at the discount; 4: two).
+4. Spend-and-save (满减): the best tier reached by the subtotal after step 2, over every campaign of the store in
+   force, is taken off that subtotal (after step 3).
+5. Coupon: the buyer's claimed coupon (`coupon_code`), checked against the subtotal of its eligible lines after
+   steps 2 to 4 (store-wide: every line; per product: that product's lines).
 
 Who funds each discount (DOMAIN.md Orders: amounts) is `DISCOUNT_FUNDERS` by kind: every kind above is the
 seller's (the store's promotions and coupons). The project has no platform-funded coupon or subsidy and no
@@ -57,7 +60,7 @@ class PricedLine:
 
 # Who pays for each kind of discount: the seller (store promotions, coupons), the platform, or the group
 # leader's free order. Shares are kept on the order besides the total.
-DISCOUNT_FUNDERS = {"limited_time": "seller", "spend_and_save": "seller", "coupon": "seller"}
+DISCOUNT_FUNDERS = {"limited_time": "seller", "second_item": "seller", "spend_and_save": "seller", "coupon": "seller"}
 FUNDERS = ("seller", "platform", "leader_free")
 
 
@@ -118,6 +121,7 @@ def price_order(
         lines=[PricedLine(sku=sku, quantity=q, unit_price=sku.group_price if group else sku.price) for sku, q in lines]
     )
     _apply_limited_time(quote, store=store, buyer_ref=buyer_ref, at=at)
+    _apply_second_item(quote, store=store, at=at)
     _apply_spend_and_save(quote, store=store, at=at)
     if coupon_code:
         _apply_coupon(quote, store=store, buyer_ref=buyer_ref, code=coupon_code.strip(), at=at)
@@ -183,6 +187,39 @@ def _apply_limited_time(quote: PriceQuote, *, store: Store, buyer_ref: str, at: 
                 "units": units,
             }
         )
+
+
+def _apply_second_item(quote: PriceQuote, *, store: Store, at: datetime) -> None:
+    """满2件折扣: per product with a promotion in force, half its units (rounded down), the cheapest first, cost the
+    promotion's per-mille of their price after the limited-time discount."""
+    promotions = {p.product_id: p for p in active_promotions(store=store, at=at)[2]}
+    by_product: dict[int, list[PricedLine]] = defaultdict(list)
+    for line in quote.lines:
+        if line.sku.product_id in promotions:
+            by_product[line.sku.product_id].append(line)
+    for product_id, lines in by_product.items():
+        promotion = promotions[product_id]
+        units = sum(line.quantity for line in lines) // 2
+        amount = 0
+        for line in sorted(lines, key=lambda line: line.paid_amount / line.quantity):
+            taken = min(units, line.quantity)
+            if taken <= 0:
+                break
+            unit = line.paid_amount // line.quantity
+            off = unit * taken - (unit * taken * promotion.permille + 500) // 1000  # round half up to the fen
+            line.discount += off
+            amount += off
+            units -= taken
+        if amount > 0:
+            quote.discounts.append(
+                {
+                    "kind": "second_item",
+                    "label": _("满2件折扣 · %(d)s") % {"d": promotion.describe()},
+                    "amount": amount,
+                    "promotion_id": promotion.pk,
+                    "product_id": product_id,
+                }
+            )
 
 
 def _apply_spend_and_save(quote: PriceQuote, *, store: Store, at: datetime) -> None:

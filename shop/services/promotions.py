@@ -30,6 +30,7 @@ from shop.models import (
     Order,
     Product,
     PromotionStatus,
+    SecondItemDiscount,
     Sku,
     SpendAndSave,
     Store,
@@ -306,6 +307,53 @@ def spend_and_save_end(*, campaign: SpendAndSave, by) -> SpendAndSave:
     require_action(campaign, by, "end")
     promotions_changed(campaign.store_id)
     return transition(campaign, "end", by=by)
+
+
+# Second-item discounts (满2件折扣) --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def second_item_create(
+    *, store: Store, product: Product, permille: int, starts_at: datetime, ends_at: datetime, by
+) -> SecondItemDiscount:
+    """Create a 满2件折扣 on one of the store's products (the second unit at `permille`, 850 = 8.5折); refuses a
+    window overlapping another live one of the product, naming it. Audited."""
+    _require_open(store)
+    locked = Product.objects.select_for_update().filter(pk=product.pk, store=store).first()
+    if locked is None:
+        raise ValidationFailed(_("只能选择本店商品。"), fields={"product": [_("只能选择本店商品。")]})
+    _check_window(starts_at, ends_at)
+    if not 1 <= permille <= 999:
+        msg = _("折扣须在 0.01 到 9.99 折之间。")
+        raise ValidationFailed(msg, fields={"permille": [msg]})
+    other = (
+        SecondItemDiscount.objects.filter(product=locked, status=PromotionStatus.ACTIVE)
+        .filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
+        .order_by("starts_at")
+        .first()
+    )
+    if other is not None:
+        msg = _("该商品已有满2件折扣（%(d)s，%(s)s 至 %(e)s），时间不能重叠。") % {
+            "d": other.describe(),
+            "s": timezone.localtime(other.starts_at).strftime("%Y-%m-%d %H:%M"),
+            "e": timezone.localtime(other.ends_at).strftime("%Y-%m-%d %H:%M"),
+        }
+        raise Conflict(msg, code="second_item_overlap", fields={"starts_at": [msg]})
+    promotions_changed(store.pk)
+    promotion = SecondItemDiscount.objects.create(
+        store=store, product=locked, permille=permille, starts_at=starts_at, ends_at=ends_at
+    )
+    audit_record(promotion, "create", by=by, reason=promotion.describe(), data={"product": locked.pk})
+    return promotion
+
+
+@transaction.atomic
+def second_item_end(*, promotion: SecondItemDiscount, by) -> SecondItemDiscount:
+    """End a 满2件折扣 now (audited)."""
+    promotion = SecondItemDiscount.objects.select_for_update().get(pk=promotion.pk)
+    require_action(promotion, by, "end")
+    promotions_changed(promotion.store_id)
+    return transition(promotion, "end", by=by)
 
 
 # Coupons ----------------------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from shop.models import LimitedTimeDiscount, PromotionStatus, SpendAndSave, Store
+from shop.models import LimitedTimeDiscount, PromotionStatus, SecondItemDiscount, SpendAndSave, Store
 
 # Pricing reads a store's live promotions on every order; they change rarely, so they are cached per store
 # this long (dropped on every change through these services; an edit elsewhere shows within this time).
@@ -27,20 +27,23 @@ def promotions_changed(store_id: int) -> None:
     transaction.on_commit(lambda: cache.delete(key))
 
 
-def active_promotions(*, store: Store, at: datetime) -> tuple[list[LimitedTimeDiscount], list[SpendAndSave]]:
-    """The store's limited-time discounts and spend-and-save campaigns in force at `at`: its not-yet-ended
-    active promotions from the cache (two queries on a miss), filtered by window in Python."""
+def active_promotions(
+    *, store: Store, at: datetime
+) -> tuple[list[LimitedTimeDiscount], list[SpendAndSave], list[SecondItemDiscount]]:
+    """The store's limited-time discounts, spend-and-save campaigns and second-item discounts in force at `at`:
+    its not-yet-ended active promotions from the cache (three queries on a miss), filtered by window in Python."""
     key = _promotions_key(store.pk)
     live = cache.get(key)
     if live is None:
         now = timezone.now()
-        live = (
-            list(LimitedTimeDiscount.objects.filter(store=store, status=PromotionStatus.ACTIVE, ends_at__gt=now)),
-            list(SpendAndSave.objects.filter(store=store, status=PromotionStatus.ACTIVE, ends_at__gt=now)),
+        live = tuple(
+            list(model.objects.filter(store=store, status=PromotionStatus.ACTIVE, ends_at__gt=now))
+            for model in (LimitedTimeDiscount, SpendAndSave, SecondItemDiscount)
         )
         cache.set(key, live, PROMOTIONS_CACHE_SECONDS)
-    discounts, campaigns = live
+    discounts, campaigns, second_items = live
     return (
         [d for d in discounts if d.starts_at <= at < d.ends_at],
         [c for c in campaigns if c.starts_at <= at < c.ends_at],
+        [p for p in second_items if p.starts_at <= at < p.ends_at],
     )

@@ -13,11 +13,12 @@ from django.views import View
 from portal.actors import merchant_actor
 from portal.exceptions import DomainError
 from portal.tenancy import MerchantMixin
-from shop.forms.promotions import AddQuantityForm, CouponForm, DiscountActivityForm, SpendAndSaveForm
-from shop.models import CouponBatch, LimitedTimeDiscount, PromotionStatus, SpendAndSave
+from shop.forms.promotions import AddQuantityForm, CouponForm, DiscountActivityForm, SecondItemForm, SpendAndSaveForm
+from shop.models import CouponBatch, LimitedTimeDiscount, PromotionStatus, SecondItemDiscount, SpendAndSave
 from shop.selectors.catalog import (
     coupons_for_store,
     discount_activities_for_store,
+    second_items_for_store,
     spend_and_saves_for_store,
 )
 from shop.services.promotions import (
@@ -27,6 +28,8 @@ from shop.services.promotions import (
     discount_activity_create,
     discount_activity_end,
     discount_end,
+    second_item_create,
+    second_item_end,
     spend_and_save_create,
     spend_and_save_end,
 )
@@ -36,6 +39,7 @@ from .catalog import attach_error
 TABS = [
     ("discounts", gettext_lazy("限时折扣")),
     ("spend_and_save", gettext_lazy("满减")),
+    ("second_item", gettext_lazy("满2件折扣")),
     ("coupons", gettext_lazy("优惠券")),
 ]
 PAGE_SIZE = 30
@@ -49,6 +53,7 @@ class PromotionListView(MerchantMixin, View):
         rows = {
             "discounts": discount_activities_for_store,
             "spend_and_save": spend_and_saves_for_store,
+            "second_item": second_items_for_store,
             "coupons": coupons_for_store,
         }[tab](self.store)
         page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -167,6 +172,24 @@ class SpendAndSaveCreateView(_CreateView):
         return self.render_form(form, status=400)
 
 
+class SecondItemCreateView(_CreateView):
+    title = gettext_lazy("新建满2件折扣")
+    tab = "second_item"
+
+    def make_form(self, data=None):
+        return SecondItemForm(data, store=self.store)
+
+    def create(self, data):
+        return second_item_create(
+            store=self.store,
+            product=data["product"],
+            permille=int(data["zhe"] * 100),  # 8.5折 is 850‰
+            starts_at=data["starts_at"],
+            ends_at=data["ends_at"],
+            by=merchant_actor(self.request),
+        )
+
+
 class CouponCreateView(_CreateView):
     form_class = CouponForm
     title = gettext_lazy("新建优惠券")
@@ -184,6 +207,7 @@ class PromotionEndView(MerchantMixin, View):
     kinds = {
         "discounts": (LimitedTimeDiscount, lambda obj, by: discount_end(discount=obj, by=by)),
         "spend_and_save": (SpendAndSave, lambda obj, by: spend_and_save_end(campaign=obj, by=by)),
+        "second_item": (SecondItemDiscount, lambda obj, by: second_item_end(promotion=obj, by=by)),
         "coupons": (CouponBatch.objects.filter(platform_funded=False), lambda obj, by: coupon_end(coupon=obj, by=by)),
     }
 
@@ -247,6 +271,7 @@ urlpatterns: list = [
     path("promotions/", PromotionListView.as_view(), name="promotion_list"),
     path("promotions/discounts/new/", DiscountCreateView.as_view(), name="discount_create"),
     path("promotions/spend-and-save/new/", SpendAndSaveCreateView.as_view(), name="spend_and_save_create"),
+    path("promotions/second-item/new/", SecondItemCreateView.as_view(), name="second_item_create"),
     path("promotions/coupons/new/", CouponCreateView.as_view(), name="coupon_create"),
     path("promotions/coupons/<int:pk>/add/", CouponAddQuantityView.as_view(), name="coupon_add_quantity"),
     path("promotions/<slug:kind>/<int:pk>/end/", PromotionEndView.as_view(), name="promotion_end"),

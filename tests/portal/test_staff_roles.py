@@ -46,6 +46,7 @@ PAGES: dict[str, set[str]] = {
     "shop.sku": {S},
     "shop.limitedtimediscount": set(),
     "shop.spendandsave": set(),
+    "shop.seconditemdiscount": set(),
     "shop.couponbatch": set(),
     "shop.couponclaim": {S},
     "shop.evaluationrule": set(),
@@ -89,6 +90,7 @@ ACTIONS: dict[tuple[str, str], set[str]] = {
     ("shop.couponbatch", "add_quantity"): set(),
     ("shop.limitedtimediscount", "end"): set(),
     ("shop.spendandsave", "end"): set(),
+    ("shop.seconditemdiscount", "end"): set(),
     ("shop.product", "put_on_sale"): {S},
     ("shop.product", "take_off_shelf"): {S},
     ("shop.suspensionproposal", "confirm"): {S},
@@ -209,18 +211,19 @@ def test_an_action_a_role_is_not_offered_changes_nothing_when_posted(client):
 @pytest.mark.parametrize(
     ("role", "keys"),
     [
-        (R, {"applications_awaiting_review"}),
+        (R, {"applications_awaiting_review", "deposit_refunds_awaiting_review"}),
         (
             S,
             {
                 "interventions_open",
+                "deposit_refunds_awaiting_review",
                 "stores_proposed_for_suspension",
                 "courier_confirm_breaches",
                 "courier_pickup_breaches",
                 "parcels_lost_platform",
             },
         ),
-        (F, {"interventions_open"}),
+        (F, {"interventions_open", "deposit_refunds_awaiting_review"}),
         ("no_role", set()),
     ],
 )

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from shop.models import CouponBatch, CouponClaim, LimitedTimeDiscount, SpendAndSave
+from shop.models import CouponBatch, CouponClaim, LimitedTimeDiscount, SecondItemDiscount, SpendAndSave
 from shop.models.evaluation import SuspensionProposal
 from tests.conftest import force_status
 from tests.factories import MembershipFactory, OrderFactory, SkuFactory, UserFactory
@@ -45,7 +45,17 @@ def make_coupon(store):
     return CouponBatch.objects.create(store=store, name="券", kind="threshold", amount=500, quantity=10, **_window())
 
 
-PROMOTIONS = {"discount": make_discount, "campaign": make_campaign, "coupon": make_coupon}
+def make_second_item(store):
+    product = SkuFactory(product__store=store, price=10000).product
+    return SecondItemDiscount.objects.create(store=store, product=product, permille=850, **_window())
+
+
+PROMOTIONS = {
+    "discount": make_discount,
+    "campaign": make_campaign,
+    "coupon": make_coupon,
+    "second_item": make_second_item,
+}
 
 
 @pytest.mark.parametrize("kind", list(PROMOTIONS))
