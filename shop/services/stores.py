@@ -402,6 +402,8 @@ def _lock_quota_keys(store: Store) -> None:
     keys = [f"store-licence:{store.credit_code}:{store.main_category_id}"] if store.is_enterprise else []
     if store.enterprise_kind == EnterpriseKind.FLAGSHIP:
         keys.append(f"store-flagship:{store.brand_name.strip().lower()}")
+    if connection.vendor != "postgresql":
+        return  # SQLite (the zero-setup `make run`) writes one transaction at a time: nothing to serialise
     with connection.cursor() as cursor:
         for key in sorted(keys):
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
