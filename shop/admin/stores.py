@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.actions import check_action
+from portal.actions import available_actions, check_action
 from portal.actors import Actor
 from portal.admin_scale import EstimatedCountPaginator, StoreFilter
 from portal.audit import AuditedEditsMixin, timeline_html
@@ -344,13 +344,18 @@ class StoreAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         store = get_object_or_404(Store, pk=object_id)
         actions = store_actions(store, request.user)  # the state machine and the staff member's permissions
+        refund = selectors.latest_deposit_refund(store)
+        refund_actions = available_actions(refund, request.user) if refund is not None else frozenset()
         extra_context = {
             **(extra_context or {}),
             "can_review": "review" in actions,
             "can_suspend": "suspend" in actions,
             "can_close": "close" in actions,
-            "can_decide_refund": "approve_refund" in actions,
-            "deposit_refund": selectors.latest_deposit_refund(store),
+            # the store's refund actions, narrowed by the latest request's own state machine: a pending request can
+            # be approved or rejected; a decided one on a store still closing (so: rejected) can be reopened
+            "can_decide_refund": "approve_refund" in actions and "approve" in refund_actions,
+            "can_reopen_refund": "reopen_refund" in actions and refund is not None and not refund_actions,
+            "deposit_refund": refund,
             "can_transfer": "transfer" in actions,
         }
         return super().change_view(request, object_id, form_url, extra_context)
