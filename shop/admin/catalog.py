@@ -23,7 +23,7 @@ from shop.models import (
     SpendAndSave,
 )
 from shop.services.catalog import product_put_on_sale, product_take_off_shelf, sku_set_price, sku_set_stock
-from shop.services.promotions import coupon_add_quantity, coupon_end, discount_end, second_item_end, spend_and_save_end
+from shop.services.promotions import coupon_add_quantity, promotion_end
 
 STOCK_MAX = 2_147_483_647  # the column's bound (PostgreSQL integer)
 
@@ -161,11 +161,10 @@ class _PromotionAdmin(ReadOnlyValuesMixin, admin.ModelAdmin):
     list_filter = ("status", "starts_at")
     date_hierarchy = "starts_at"
     actions = ["end"]
-    end_service = None
 
     @admin.action(description=_("结束活动"), permissions=["change"])
     def end(self, request, queryset):
-        _run(self, request, queryset, type(self).end_service, "end")
+        _run(self, request, queryset, lambda obj, by: promotion_end(promotion=obj, by=by), "end")
 
 
 @admin.register(LimitedTimeDiscount)
@@ -174,7 +173,6 @@ class LimitedTimeDiscountAdmin(_PromotionAdmin):
     list_filter = ("status", "kind", "starts_at")
     search_fields = ("sku__code", "sku__product__title", "store__name")
     list_select_related = ("sku__product", "store")
-    end_service = staticmethod(lambda obj, by: discount_end(discount=obj, by=by))
 
 
 @admin.register(SpendAndSave)
@@ -182,7 +180,6 @@ class SpendAndSaveAdmin(_PromotionAdmin):
     list_display = ("name", "store", "starts_at", "ends_at", "status")
     search_fields = ("name", "store__name")
     list_select_related = ("store",)
-    end_service = staticmethod(lambda obj, by: spend_and_save_end(campaign=obj, by=by))
 
 
 @admin.register(SecondItemDiscount)
@@ -190,7 +187,6 @@ class SecondItemDiscountAdmin(_PromotionAdmin):
     list_display = ("product", "store", "permille", "starts_at", "ends_at", "status")
     search_fields = ("product__title", "store__name")
     list_select_related = ("product", "store")
-    end_service = staticmethod(lambda obj, by: second_item_end(promotion=obj, by=by))
 
 
 class CouponActionForm(ActionForm):
@@ -205,7 +201,6 @@ class CouponBatchAdmin(_PromotionAdmin):
     list_select_related = ("store",)
     action_form = CouponActionForm
     actions = ["end", "add_quantity"]
-    end_service = staticmethod(lambda obj, by: coupon_end(coupon=obj, by=by))
 
     @admin.action(description=_("追加发行数量（填写追加数量）"), permissions=["change"])
     def add_quantity(self, request, queryset):

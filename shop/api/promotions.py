@@ -236,7 +236,7 @@ class CouponBatchCreateView(IdempotentMixin, APIView):
         return Response(CouponBatchOut(coupon).data, status=status.HTTP_201_CREATED)
 
 
-def _end_view(name: str, out, live_for, end):
+def _end_view(name: str, out, live_for):
     """`POST …/{id}/end/`: end one of the store's promotions now (409 when it is no longer live)."""
 
     class EndView(APIView):
@@ -245,30 +245,16 @@ def _end_view(name: str, out, live_for, end):
         @extend_schema(request=None, responses={200: out}, summary=f"End a {name} now")
         def post(self, request, pk: int):
             promotion = get_object_or_404(live_for(request_store(request)), pk=pk)
-            return Response(out(end(promotion, merchant_actor(request))).data)
+            return Response(out(services.promotion_end(promotion=promotion, by=merchant_actor(request))).data)
 
     EndView.__name__ = EndView.__qualname__ = f"{name.title().replace(' ', '').replace('-', '')}EndView"
     return EndView
 
 
-DiscountEndView = _end_view(
-    "limited-time discount", DiscountOut, discounts_for_store, lambda d, by: services.discount_end(discount=d, by=by)
-)
-SpendAndSaveEndView = _end_view(
-    "spend-and-save campaign",
-    SpendAndSaveOut,
-    spend_and_saves_for_store,
-    lambda c, by: services.spend_and_save_end(campaign=c, by=by),
-)
-SecondItemEndView = _end_view(
-    "second-item discount",
-    SecondItemOut,
-    second_items_for_store,
-    lambda p, by: services.second_item_end(promotion=p, by=by),
-)
-CouponBatchEndView = _end_view(
-    "coupon batch", CouponBatchOut, coupons_for_store, lambda c, by: services.coupon_end(coupon=c, by=by)
-)
+DiscountEndView = _end_view("limited-time discount", DiscountOut, discounts_for_store)
+SpendAndSaveEndView = _end_view("spend-and-save campaign", SpendAndSaveOut, spend_and_saves_for_store)
+SecondItemEndView = _end_view("second-item discount", SecondItemOut, second_items_for_store)
+CouponBatchEndView = _end_view("coupon batch", CouponBatchOut, coupons_for_store)
 
 
 class AddQuantityIn(serializers.Serializer):

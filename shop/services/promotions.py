@@ -356,6 +356,17 @@ def second_item_end(*, promotion: SecondItemDiscount, by) -> SecondItemDiscount:
     return transition(promotion, "end", by=by)
 
 
+def promotion_end(*, promotion, by):
+    """End any kind of promotion now through its own service (audited, the pricing cache dropped)."""
+    end = {
+        LimitedTimeDiscount: lambda: discount_end(discount=promotion, by=by),
+        SpendAndSave: lambda: spend_and_save_end(campaign=promotion, by=by),
+        SecondItemDiscount: lambda: second_item_end(promotion=promotion, by=by),
+        CouponBatch: lambda: coupon_end(coupon=promotion, by=by),
+    }[type(promotion)]
+    return end()
+
+
 # Coupons ----------------------------------------------------------------------------------------------------------
 
 

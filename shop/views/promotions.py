@@ -24,14 +24,11 @@ from shop.selectors.catalog import (
 from shop.services.promotions import (
     coupon_add_quantity,
     coupon_create,
-    coupon_end,
     discount_activity_create,
     discount_activity_end,
-    discount_end,
+    promotion_end,
     second_item_create,
-    second_item_end,
     spend_and_save_create,
-    spend_and_save_end,
 )
 
 from .catalog import attach_error
@@ -205,15 +202,14 @@ class CouponCreateView(_CreateView):
 
 class PromotionEndView(MerchantMixin, View):
     kinds = {
-        "discounts": (LimitedTimeDiscount, lambda obj, by: discount_end(discount=obj, by=by)),
-        "spend_and_save": (SpendAndSave, lambda obj, by: spend_and_save_end(campaign=obj, by=by)),
-        "second_item": (SecondItemDiscount, lambda obj, by: second_item_end(promotion=obj, by=by)),
-        "coupons": (CouponBatch.objects.filter(platform_funded=False), lambda obj, by: coupon_end(coupon=obj, by=by)),
+        "discounts": LimitedTimeDiscount.objects.all(),
+        "spend_and_save": SpendAndSave.objects.all(),
+        "second_item": SecondItemDiscount.objects.all(),
+        "coupons": CouponBatch.objects.filter(platform_funded=False),
     }
 
     def get_object(self, kind, pk):
-        model, _end = self.kinds[kind]
-        return get_object_or_404(model, store=self.store, pk=pk)
+        return get_object_or_404(self.kinds[kind], store=self.store, pk=pk)
 
     def get(self, request, kind, pk):
         """结束 asks first: what ends, and that buyers lose the offer at once."""
@@ -235,7 +231,6 @@ class PromotionEndView(MerchantMixin, View):
     def post(self, request, kind, pk):
         if kind not in self.kinds:
             return redirect("shop:promotion_list")
-        _model, end = self.kinds[kind]
         obj = self.get_object(kind, pk)
         if request.POST.get("confirm") != "1":
             return redirect("shop:promotion_end", kind=kind, pk=pk)
@@ -243,9 +238,9 @@ class PromotionEndView(MerchantMixin, View):
             if kind == "discounts" and obj.activity:
                 ended = discount_activity_end(store=self.store, activity=obj.activity, by=merchant_actor(request))
                 if not ended:
-                    end(obj, merchant_actor(request))  # nothing live left: the refusal explains why
+                    promotion_end(promotion=obj, by=merchant_actor(request))  # nothing live: the refusal says why
             else:
-                end(obj, merchant_actor(request))
+                promotion_end(promotion=obj, by=merchant_actor(request))
             messages.success(request, _("活动已结束。"))
         except DomainError as exc:
             messages.error(request, exc.message)
