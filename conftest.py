@@ -17,6 +17,7 @@ REFERENCE_DATA = [
     ("shipping.migrations.0002_couriers", "shipping.Courier"),
     ("shipping.migrations.0003_courier_waybill_pattern", "shipping.Courier"),
     ("shipping.migrations.0005_courier_table_kuaidi100", "shipping.Courier"),
+    ("shipping.migrations.0012_couriers_install", "shipping.Courier"),
 ]
 
 

@@ -18,6 +18,7 @@ declare(
         Action("receive", transition="receive_return", who=is_member),
         Action("ship", transition="ship_exchange", who=is_member),
         Action("ship", transition="ship_resend", who=is_member),
+        Action("ship", transition="ship_repaired", who=is_member),
         Action("negotiate", transition="propose_offer", who=is_member),
         # buyer
         Action("update", edit="revise", who=is_buyer),
@@ -30,6 +31,7 @@ declare(
         Action("decide", transition="decide", who=STAFF),
         # couriers and sweeps
         Action("return_delivered", edit="track_return_delivered", who=any_of(is_system, STAFF)),
+        Action("force_refund", transition="force_refund", who=is_system),
     ],
 )
 declare(

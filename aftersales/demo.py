@@ -115,6 +115,17 @@ def _scenarios(owner, staff) -> list[tuple[str, str, str, Callable | None]]:
             ),
         ),
         (
+            "repair",
+            "quality",
+            "开机无反应",
+            lambda r: a.aftersales_ship_replacement(
+                request=a.aftersales_receive_return(request=shipped_back(r), by=owner),
+                courier_code="ZTO",
+                waybill_no=f"7732{r.pk:08d}",
+                by=owner,
+            ),
+        ),
+        (
             "resend",
             "missing_parts",
             "少了配件",

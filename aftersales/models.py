@@ -15,10 +15,11 @@ class AftersalesType(models.TextChoices):
     RETURN_REFUND = "return_refund", _("退货退款")
     EXCHANGE = "exchange", _("换货")
     RESEND = "resend", _("补寄")
+    REPAIR = "repair", _("维修")  # the buyer sends the item back, the merchant repairs it and ships it back
 
 
 MONEY_TYPES = (AftersalesType.REFUND_ONLY, AftersalesType.RETURN_REFUND)
-RETURN_TYPES = (AftersalesType.RETURN_REFUND, AftersalesType.EXCHANGE)
+RETURN_TYPES = (AftersalesType.RETURN_REFUND, AftersalesType.EXCHANGE, AftersalesType.REPAIR)
 
 
 class AftersalesReason(models.TextChoices):
@@ -29,8 +30,18 @@ class AftersalesReason(models.TextChoices):
     WRONG_ITEM = "wrong_item", _("商家发错货")
     MISSING_PARTS = "missing_parts", _("少件或漏发")
     SEVEN_DAY = "seven_day", _("七天无理由退货")
+    # Claims the goods promised (shop.models.catalog.SERVICE_FLAGS), within RULE_FRESH_CLAIM_HOURS of receipt
+    BAD_FRUIT = "bad_fruit", _("坏果包赔")
+    SHORT_WEIGHT = "short_weight", _("缺重包退")
     NO_LONGER_WANTED = "no_longer_wanted", _("不想要了")
     OTHER = "other", _("其他")
+
+
+# reason: the order's service flag that allows it
+FRESH_CLAIMS: dict[str, str] = {
+    AftersalesReason.BAD_FRUIT: "bad_fruit_claim",
+    AftersalesReason.SHORT_WEIGHT: "short_weight_claim",
+}
 
 
 class AftersalesStatus(models.TextChoices):
@@ -43,6 +54,7 @@ class AftersalesStatus(models.TextChoices):
     REFUNDED = "refunded", _("已退款")
     EXCHANGED = "exchanged", _("已换货")
     RESENT = "resent", _("已补寄")
+    REPAIRED = "repaired", _("已维修寄回")
     IN_INTERVENTION = "in_intervention", _("平台介入中")
     DECIDED = "decided", _("平台已裁决")
     CANCELLED = "cancelled", _("买家已撤销")
@@ -81,6 +93,11 @@ class PlatformStatus(models.IntegerChoices):
     EXCHANGE_SUCCEEDED = 16, _("换货/补寄成功")
     EXCHANGE_FAILED = 17, _("换货/补寄失败")
     AWAITING_BUYER_CONFIRMATION = 18, _("商家提出协商，待买家确认")
+    # repair states (DOMAIN.md "repair states"; codes assumed, after the documented ones)
+    REPAIR_AWAITING_MERCHANT = 19, _("维修，待商家处理")
+    REPAIR_AWAITING_BUYER = 20, _("维修，待买家寄回")
+    REPAIR_SUCCEEDED = 21, _("维修完成，已寄回")
+    REPAIR_FAILED = 22, _("维修失败")
 
 
 class Decision(models.TextChoices):
@@ -180,6 +197,16 @@ class AftersalesRequest(FSMModelMixin, models.Model):
 
     def is_resend(self) -> bool:
         return self.type == AftersalesType.RESEND
+
+    def is_repair(self) -> bool:
+        return self.type == AftersalesType.REPAIR
+
+    def is_force_refundable(self) -> bool:
+        """A seven-day return refused before any goods came back (escalated), or a return parcel on its way
+        (that came back from the merchant's address)."""
+        if self.status == AftersalesStatus.AWAITING_RETURN:
+            return bool(self.return_waybill_no)
+        return self.reason == AftersalesReason.SEVEN_DAY and not self.return_waybill_no
 
     def has_offer(self) -> bool:
         return self.offer_amount > 0
@@ -297,6 +324,15 @@ class AftersalesRequest(FSMModelMixin, models.Model):
 
     @transition(
         field=status,
+        source=AftersalesStatus.RETURN_RECEIVED,
+        target=AftersalesStatus.REPAIRED,
+        conditions=[is_repair],
+    )
+    def ship_repaired(self) -> None:
+        self.finished_at = timezone.now()
+
+    @transition(
+        field=status,
         source=AftersalesStatus.REJECTED,
         target=AftersalesStatus.IN_INTERVENTION,
         conditions=[is_escalation_open],
@@ -306,6 +342,17 @@ class AftersalesRequest(FSMModelMixin, models.Model):
 
     @transition(field=status, source=AftersalesStatus.IN_INTERVENTION, target=AftersalesStatus.DECIDED)
     def decide(self) -> None:
+        self.finished_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=[AftersalesStatus.IN_INTERVENTION, AftersalesStatus.AWAITING_RETURN],
+        target=AftersalesStatus.DECIDED,
+        conditions=[is_force_refundable],
+    )
+    def force_refund(self) -> None:
+        """The platform refunds without a staff decision (DOMAIN.md): see aftersales_force_refund."""
+        self.deadline_at = None
         self.finished_at = timezone.now()
 
     @transition(
@@ -343,6 +390,8 @@ class AftersalesRequest(FSMModelMixin, models.Model):
 
 def platform_status_of(req: AftersalesRequest) -> int:
     s, P = AftersalesStatus, PlatformStatus
+    if req.is_repair():
+        return _repair_platform_status(req)
     money = req.is_money_type()
     refunding = req.refund_id is not None and req.refund.status == "pending"
     if req.status == s.REQUESTED:
@@ -376,6 +425,28 @@ def platform_status_of(req: AftersalesRequest) -> int:
     if req.close_reason == CloseReason.BUYER_OVERDUE:
         return P.BUYER_OVERDUE if money else P.EXCHANGE_FAILED
     return P.EXPIRED
+
+
+def _repair_platform_status(req: AftersalesRequest) -> int:
+    s, P = AftersalesStatus, PlatformStatus
+    if req.status == s.AWAITING_RETURN:
+        return P.BUYER_RETURNED if req.return_waybill_no else P.REPAIR_AWAITING_BUYER
+    if req.status in (s.REQUESTED, s.APPROVED, s.RETURN_RECEIVED):
+        return P.REPAIR_AWAITING_MERCHANT
+    if req.status == s.NEGOTIATING:
+        return P.AWAITING_BUYER_CONFIRMATION
+    if req.status == s.REJECTED:
+        return P.MERCHANT_REJECTED
+    if req.status == s.IN_INTERVENTION:
+        return P.PLATFORM_HANDLING
+    if req.status == s.REPAIRED:
+        return P.REPAIR_SUCCEEDED
+    if req.status == s.CANCELLED:
+        return P.BUYER_WITHDREW
+    if req.status == s.DECIDED and req.decision != Decision.REJECT:
+        refunding = req.refund_id is not None and req.refund.status == "pending"
+        return P.PLATFORM_AGREED_REFUNDING if refunding else P.REFUNDED
+    return P.REPAIR_FAILED  # refused by the platform, buyer overdue, expired
 
 
 class EvidenceSide(models.TextChoices):

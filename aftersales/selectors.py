@@ -52,6 +52,7 @@ TABS: dict[str, tuple[str, tuple[str, ...]]] = {
             AftersalesStatus.REFUNDED,
             AftersalesStatus.EXCHANGED,
             AftersalesStatus.RESENT,
+            AftersalesStatus.REPAIRED,
             AftersalesStatus.DECIDED,
             AftersalesStatus.CANCELLED,
             AftersalesStatus.CLOSED,
@@ -88,6 +89,7 @@ def request_detail(*, store: Store, pk: int) -> AftersalesRequest:
 
 
 SIGNED_ACTIONS = ("SIGN", "SIGN_ON_BEHALF", "IN_CABINET")
+BOUNCED_ACTIONS = ("REJECTION", "RETURN")
 
 
 def return_tracking(req: AftersalesRequest) -> QuerySet[TrackingEvent]:
@@ -103,6 +105,21 @@ def returns_signed_for() -> QuerySet[AftersalesRequest]:
     return AftersalesRequest.objects.filter(
         status=AftersalesStatus.AWAITING_RETURN, return_delivered_at__isnull=True
     ).filter(signed)
+
+
+def returns_bounced() -> QuerySet[AftersalesRequest]:
+    """Returns on their way whose parcel the courier reports refused or sent back (a wrong return address, or
+    the merchant refused it)."""
+    bounced = scan_exists(
+        courier_code=OuterRef("return_courier_code"),
+        waybill_no=OuterRef("return_waybill_no"),
+        actions=BOUNCED_ACTIONS,
+    )
+    return (
+        AftersalesRequest.objects.filter(status=AftersalesStatus.AWAITING_RETURN)
+        .exclude(return_waybill_no="")
+        .filter(bounced)
+    )
 
 
 def open_requests_of_order(*, store: Store, order: Order) -> QuerySet[AftersalesRequest]:

@@ -28,7 +28,7 @@ def offers_expire() -> int:
 
 @sweep("aftersales.return_tracking")
 def return_tracking() -> int:
-    return deadlines.returns_mark_delivered()
+    return deadlines.returns_mark_delivered() + deadlines.returns_force_refund_bounced()
 
 
 @sweep("aftersales.auto_receive")

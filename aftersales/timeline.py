@@ -19,6 +19,7 @@ verbs(
         "mark_refunded": _("退款完成"),
         "ship_exchange": _("换货已发出"),
         "ship_resend": _("补发已发出"),
+        "ship_repaired": _("维修后已寄回"),
         "escalate": _("买家申请平台介入"),
         "decide": _("平台作出裁决"),
         "close": _("申请关闭"),

@@ -116,6 +116,8 @@ def success_message(action: str, req: AftersalesRequest, data: dict) -> str:
         return _("已确认收到退货。")
     if action == "negotiate":
         return _("协商方案已发给买家：退款 %(amount).2f 元，等待买家确认。") % {"amount": data["amount"] / 100}
+    if req.status == AftersalesStatus.REPAIRED:
+        return _("维修后的商品已寄回买家。")
     return _("换货/补寄包裹已发出。")
 
 

@@ -23,7 +23,14 @@ from portal.models import mainland_mobile
 from portal.regions import zone_distance, zone_of
 from shop.selectors.orders import recipient_phone_shown
 
-SPECIAL_GOODS = {"fresh": _("生鲜"), "frozen": _("冷冻"), "bulky": _("大件"), "fragile": _("易碎")}
+SPECIAL_GOODS = {
+    "fresh": _("生鲜"),
+    "frozen": _("冷冻"),
+    "bulky": _("大件"),
+    "fragile": _("易碎"),
+    "install": _("送货入户并安装"),  # the courier delivers into the home and installs (Courier.accepts)
+    "free_sf": _("顺丰包邮"),  # not in Courier.accepts: only settings.FREE_SF_COURIERS carry it
+}
 COLD_CHAIN_LEVELS = {"ambient": _("常温"), "chilled": _("冷藏"), "frozen": _("冷冻"), "deep_frozen": _("深冷")}
 ZONE_LABELS = {
     "north": _("华北"),

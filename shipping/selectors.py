@@ -62,7 +62,7 @@ def unbooked_orders(store) -> QuerySet[Order]:
         .values("failure_reason")[:1]
     )
     return (
-        order_selectors.orders_to_ship(store=store)
+        order_selectors.orders_to_book(store=store)
         .exclude(Exists(active))
         .annotate(last_failure=Subquery(last_failure))
         .order_by("ship_by", "id")
@@ -88,8 +88,12 @@ def parcel_of(order: Order) -> Parcel:
     goods: set[str] = set()
     for item in items:
         goods |= item.sku.product.special_goods()
+    # promises the buyer bought that the courier must keep: installation at home, SF only
+    goods |= {need for need, flag in (("install", "home_install"), ("free_sf", "free_sf")) if getattr(order, flag)}
     weight = sum(item.quantity * item.sku.weight_g for item in items)
     summary = "；".join(f"{i.product_title} ×{i.quantity}" for i in items)
+    if order.privacy_shipping:  # 隐私发货: no goods name on the waybill nor in the courier's order
+        summary = _("隐私发货商品 %(n)d 件") % {"n": sum(i.quantity for i in items)}
     return Parcel(weight_g=max(weight, 100), goods=frozenset(goods), summary=summary[:200])
 
 
@@ -100,7 +104,9 @@ def active_couriers() -> list[Courier]:
 
 def courier_refusal(courier: Courier, *, goods: set[str] | frozenset[str], provinces: list[str]) -> str:
     """Why this courier cannot take these goods to (or from) these provinces; "" when it can."""
-    missing = sorted(set(goods) - set(courier.accepts))
+    if "free_sf" in goods and courier.code not in settings.FREE_SF_COURIERS:
+        return _("订单承诺顺丰包邮，只能选择顺丰发货")
+    missing = sorted(set(goods) - set(courier.accepts) - {"free_sf"})
     if missing:
         names = "、".join(str(SPECIAL_GOODS[g]) for g in missing)
         return _("%(courier)s 不承运%(goods)s商品") % {"courier": courier.name, "goods": names}
@@ -243,7 +249,7 @@ def shipment_search(store, *, q: str = "", status: str = "", overdue: bool = Fal
 def booking_tab_counts(store) -> dict[str, int]:
     """Counts for every tab of 在线下单 in two queries (with the overdue parcels' count)."""
     counts = (
-        order_selectors.orders_to_ship(store=store)
+        order_selectors.orders_to_book(store=store)
         .exclude(Exists(Shipment.objects.filter(order=OuterRef("pk"), status__in=ACTIVE)))
         .aggregate(unbooked=Count("id"), unbooked_bookable=Count("id", filter=Q(risk_hold=False)))
     )

@@ -3,7 +3,7 @@
 `available_actions(order, actor)` is what the order page, the admin and the API offer; a POST re-checks
 it with `check_action`. Rules beyond the FSM's source states and guards are here, named:
 a live booked parcel (在线下单) rules out self-ship, booking, plain cancel and re-ship; an order in
-after-sales is neither re-shipped nor booked.
+after-sales is neither re-shipped nor booked; goods shipped without logistics (无需物流发货) are never booked.
 """
 
 from __future__ import annotations
@@ -30,7 +30,11 @@ def _reshippable(order: Order) -> bool:
 
 
 def _bookable(order: Order) -> bool:
-    return _no_live_parcel(order) and not order_in_aftersales(order)
+    return not order.no_logistics and _no_live_parcel(order) and not order_in_aftersales(order)
+
+
+def _ships_without_logistics(order: Order) -> bool:
+    return order.no_logistics and _no_live_parcel(order)
 
 
 def _cancellable_by_merchant(order: Order) -> bool:
@@ -55,6 +59,7 @@ declare(
         # merchant (pages, merchant API keys)
         Action("ship", transition="ship", who=is_member, when=_no_live_parcel),
         Action("book", transition="ship", who=is_member, when=_bookable),
+        Action("ship_no_logistics", transition="ship", who=is_member, when=_ships_without_logistics),
         Action("reship", edit="reship", who=is_member, when=_reshippable),
         Action("cancel", transition="cancel", who=is_member, when=_cancellable_by_merchant),
         Action("cancel_parcel", transition="cancel", who=is_member, when=_live_parcel_cancellable),

@@ -25,7 +25,7 @@ MAX_QUERIES = 10
 MAX_BYTES = 100 * 1024
 ACTIVE_SQL = ", ".join(f"'{s}'" for s in ACTIVE)
 UNBOOKED = (
-    "FROM shop_order o WHERE o.store_id = %s AND o.status = 'paid' AND NOT EXISTS ("
+    "FROM shop_order o WHERE o.store_id = %s AND o.status = 'paid' AND NOT o.no_logistics AND NOT EXISTS ("
     f"SELECT 1 FROM shipping_shipment s WHERE s.order_id = o.id AND s.status IN ({ACTIVE_SQL}))"
 )
 

@@ -15,7 +15,7 @@ from .common import (
 )
 from .complaints import complaint_file, complaint_resolve
 from .deadlines import aftersales_auto_approve, aftersales_auto_receive, aftersales_expire, reviews_default_positive
-from .intervention import aftersales_decide
+from .intervention import aftersales_decide, aftersales_force_refund
 from .negotiation import aftersales_negotiate, aftersales_offer_accept, aftersales_offer_decline, negotiation_refundable
 from .refunds import refundable_amount
 from .requests import (
@@ -49,6 +49,7 @@ __all__ = [
     "aftersales_receive_return",
     "aftersales_ship_replacement",
     "aftersales_decide",
+    "aftersales_force_refund",
     "aftersales_negotiate",
     "aftersales_offer_accept",
     "aftersales_offer_decline",

@@ -29,6 +29,7 @@ from ..models import (
     Review,
 )
 from .common import _lock, rules
+from .intervention import aftersales_force_refund
 from .negotiation import aftersales_offer_expire
 from .refunds import _issue_refund
 from .requests import _request_return, aftersales_return_delivered, default_return_address
@@ -159,6 +160,16 @@ def returns_mark_delivered() -> int:
     return _each(
         selectors.returns_signed_for(),
         lambda r: aftersales_return_delivered(request=r, by=f"courier:{r.return_courier_code}"),
+    )
+
+
+def returns_force_refund_bounced() -> int:
+    """Returns the courier reports refused or sent back from the merchant's return address: the platform
+    forces the refund (DOMAIN.md: a wrong return address)."""
+    cause = _("退货包裹被退回（退货地址错误或商家拒收），平台强制退款")
+    return _each(
+        selectors.returns_bounced()[:BATCH_SIZE],
+        lambda r: aftersales_force_refund(request=r, cause=cause, by=f"courier:{r.return_courier_code}"),
     )
 
 

@@ -39,6 +39,28 @@ def aftersales_decide(
     require_perm(by, "aftersales.change_aftersalesrequest")  # support decides (portal.roles)
     req = _lock(request)
     require_action(req, by, "decide")
+    return _decide(req, decision=decision, amount=amount, note=note, deposit_deduction=deposit_deduction, by=by)
+
+
+@transaction.atomic
+def aftersales_force_refund(*, request: AftersalesRequest, cause: str, by: By = "system") -> AftersalesRequest:
+    """The platform forces the refund (DOMAIN.md: refusing a seven-day return, or a wrong return address): a
+    full refund decided by the platform itself, audited with the cause, the merchant notified."""
+    req = _lock(request)
+    require_action(req, by, "force_refund")
+    return _decide(req, decision=Decision.FULL_REFUND, note=cause, by=by, verb="force_refund")
+
+
+def _decide(
+    req: AftersalesRequest,
+    *,
+    decision: str,
+    amount: int | None = None,
+    note: str = "",
+    deposit_deduction: int = 0,
+    by: By,
+    verb: str = "decide",
+) -> AftersalesRequest:
     if decision not in Decision.values:
         raise ValidationFailed(fields={"decision": [_("请选择裁决结果。")]})
     if deposit_deduction < 0 or (deposit_deduction and decision == Decision.REJECT):
@@ -55,7 +77,7 @@ def aftersales_decide(
             )
     req.decision, req.decision_note, req.deposit_deduction = decision, note[:500], deposit_deduction
     req.decided_by = user_of(by)
-    transition(req, "decide", by=by, reason=note, data={"decision": decision, "amount": refund_amount})
+    transition(req, verb, by=by, reason=note, data={"decision": decision, "amount": refund_amount})
     if refund_amount:
         _issue_refund(req=req, amount=refund_amount, by=by)
     if deposit_deduction:  # the platform's penalty: payouts first, then the deposit (funds.penalty_charge)

@@ -26,6 +26,7 @@ from shop.services.orders.items import (
 )
 
 from ..models import (
+    FRESH_CLAIMS,
     MONEY_TYPES,
     OPEN_STATUSES,
     AftersalesReason,
@@ -45,6 +46,7 @@ from .common import (
     check_photos,
     rules,
 )
+from .intervention import aftersales_force_refund
 from .refunds import _check_amount, _issue_refund, refundable_amount
 
 if TYPE_CHECKING:
@@ -73,6 +75,25 @@ def _check_type_allowed(*, order: Order, item: OrderItem, type: str, reason: str
                 code="seven_day_not_allowed",
                 fields={"reason": [_("该商品不支持七天无理由退货或已超过期限。")]},
             )
+    if reason in FRESH_CLAIMS:
+        _check_fresh_claim(order=order, type=type, reason=reason)
+
+
+def _check_fresh_claim(*, order: Order, type: str, reason: str) -> None:
+    """坏果包赔 / 缺重包退: only when the order's goods promised it, for money, within the window after receipt."""
+    received = _received_at(order)
+    window = rules()["fresh_claim"]
+    if (
+        not getattr(order, FRESH_CLAIMS[reason])
+        or type not in MONEY_TYPES
+        or received is None
+        or timezone.now() > received + window
+    ):
+        message = _("该订单不提供%(claim)s，或已超过签收后 %(hours)d 小时的申请期限。") % {
+            "claim": AftersalesReason(reason).label,
+            "hours": window.total_seconds() // 3600,
+        }
+        raise ValidationFailed(message, code="fresh_claim_not_allowed", fields={"reason": [message]})
 
 
 class DuplicateRequest(ValidationFailed):
@@ -113,6 +134,9 @@ def aftersales_open(
     _check_buyer(order, buyer_ref)
     _check_duplicate(item=item, type=type)
     _check_type_allowed(order=order, item=item, type=type, reason=reason)
+    if reason in FRESH_CLAIMS and not photos:
+        message = _("请上传坏果或称重的照片。")
+        raise ValidationFailed(message, code="photos_required", fields={"photos": [message]})
     if order.status == OrderStatus.PAID:
         # Before shipment a refund takes the whole item back (and cancels it).
         amount = amount or refundable_amount(item)
@@ -198,6 +222,8 @@ def aftersales_escalate(
     req.escalation_reason = reason[:500]
     transition(req, "escalate", by=by, reason=reason)
     _save_evidence(req, photos, EvidenceSide.BUYER, note=_("申请平台介入"))
+    if _owed_seven_day_return(req):
+        return aftersales_force_refund(request=req, cause=_("商家拒绝符合条件的七天无理由退货，平台强制退款"))
     emit(
         type="aftersales.escalated",
         store_id=req.store_id,
@@ -207,6 +233,12 @@ def aftersales_escalate(
         data={"request_sn": req.request_sn},
     )
     return req
+
+
+def _owed_seven_day_return(req: AftersalesRequest) -> bool:
+    """A seven-day return (allowed when opened: the product's flag, within the window) that the merchant refused
+    before any goods came back: the platform forces the refund on escalation."""
+    return req.reason == AftersalesReason.SEVEN_DAY and not req.return_waybill_no
 
 
 @transaction.atomic
@@ -334,11 +366,12 @@ def aftersales_receive_return(
 def aftersales_ship_replacement(
     *, request: AftersalesRequest, courier_code: str, waybill_no: str, by
 ) -> AftersalesRequest:
-    """The merchant ships the exchange or resend parcel (self-ship waybill; online booking once shipping lands)."""
+    """The merchant ships the exchange, resend or repaired parcel (self-ship waybill)."""
     req = _lock(request)
     number = validate_waybill(courier_code, waybill_no)
     require_action(req, by, "ship")
     req.ship_courier_code, req.ship_waybill_no = courier_code, number
-    name = "ship_exchange" if req.is_exchange() else "ship_resend"
+    ships: dict[str, str] = {AftersalesType.EXCHANGE: "ship_exchange", AftersalesType.REPAIR: "ship_repaired"}
+    name = ships.get(req.type, "ship_resend")
     transition(req, name, by=by, reason=f"{courier_code} {number}")
     return req

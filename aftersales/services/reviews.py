@@ -26,6 +26,7 @@ from ..models import (
     ReviewPhoto,
 )
 from .common import RECEIVED_ORDER_STATUSES, _check_buyer, _received_at, check_photos, rules
+from .inducement import refuse_inducing_reply, report_inducement
 
 if TYPE_CHECKING:
     from shop.models import Order, Store
@@ -81,6 +82,7 @@ def review_create(
     )
     for photo in photos:
         ReviewPhoto.objects.create(review=review, image=photo)
+    report_inducement(review, text)
     emit(
         type="review.received",
         store_id=order.store_id,
@@ -113,6 +115,7 @@ def review_followup(*, review: Review, buyer_ref: str, text: str, photos: Sequen
     review.save(update_fields=["followup_text", "followup_at", "has_photos"])
     for photo in photos:
         ReviewPhoto.objects.create(review=review, image=photo, followup=True)
+    report_inducement(review, text)
     return review
 
 
@@ -125,6 +128,7 @@ def review_reply(*, review: Review, store: Store, text: str, part: str | None = 
         raise PermissionDenied()
     if not text.strip():
         raise ValidationFailed(fields={"text": [_("请填写回复内容。")]})
+    refuse_inducing_reply(text)
     if part not in (None, "review", "followup"):
         raise ValidationFailed(fields={"part": [_("请选择回复评价或追评。")]})
     if part is None:

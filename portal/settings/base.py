@@ -271,9 +271,21 @@ WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", Fals
 DEPOSIT_REFUND_REVIEW_WORKING_DAYS = int(env("DEPOSIT_REFUND_REVIEW_WORKING_DAYS", "3"))
 PORTAL_HOLIDAYS = [d.strip() for d in env("PORTAL_HOLIDAYS", "").split(",") if d.strip()]
 
+# Inducing reviews (cash-back cards, SMS: DOMAIN.md Reviews) is forbidden: a merchant reply with one of these
+# phrases is refused, and a buyer's review or follow-up that mentions one opens an 诱导好评 complaint for support.
+REVIEW_INDUCEMENT_PATTERNS = [
+    r"(五星|5星|晒图|追评).{0,6}?(返现|返|送|红包|现金)",
+    r"好评.{0,6}?(返现|返|送|红包|现金|补贴|奖励)",
+    r"返现卡|好评卡|红包卡|返现",
+    r"(删|改|撤).{0,4}差评.{0,8}?(返现|返|补偿|红包|退款|送)",
+]
+
 # A default 5/5/5 review for items left unreviewed after the review window: not a documented platform
 # rule (DOMAIN.md), so off unless turned on (docs/aftersales.md).
 REVIEWS_DEFAULT_POSITIVE = env_bool("REVIEWS_DEFAULT_POSITIVE", False)
+
+# 顺丰包邮: the couriers an order promised free SF shipping may ship with (self-ship and 在线下单).
+FREE_SF_COURIERS = [c.strip() for c in env("FREE_SF_COURIERS", "SF").split(",") if c.strip()]
 
 # Every platform deadline in one place (DESIGN.md "Time rules"); all configurable.
 PORTAL_TIME_RULES = {
@@ -308,6 +320,8 @@ PORTAL_TIME_RULES = {
     "escalation_window": timedelta(days=7),
     "review_window": timedelta(days=90),
     "seven_day_return": timedelta(days=float(env("RULE_SEVEN_DAY_RETURN_DAYS", "7"))),
+    # 坏果包赔 / 缺重包退 (fresh produce): the buyer claims within this after signing for the parcel
+    "fresh_claim": env_hours("RULE_FRESH_CLAIM_HOURS", 48),
     "aftersales_near_timeout": env_hours("RULE_AFTERSALES_NEAR_TIMEOUT_HOURS", 6),
     "review_followup_window": timedelta(days=float(env("RULE_REVIEW_FOLLOWUP_DAYS", "180"))),
     "dsr_window": timedelta(days=float(env("RULE_DSR_WINDOW_DAYS", "90"))),

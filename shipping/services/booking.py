@@ -175,6 +175,8 @@ def book_refusal(order: Order, by) -> str:
         return _("该订单已下单，不能重复下单")
     if order_in_aftersales(order):
         return _("订单售后处理中，不能下单")
+    if order.no_logistics:
+        return _("无需物流发货的订单请在订单详情直接发货")
     if refusal := order_ship_refusal(order):
         return refusal
     try:

@@ -44,7 +44,11 @@ class OrderAdmin(AuditTimelineMixin, LargeTableAdmin):
         "status",
         "buy_mode",
         "risk_hold",
-        choices_filter("shipped_via", _("发货方式"), [("self", _("自己发货")), ("booking", _("在线下单"))]),
+        choices_filter(
+            "shipped_via",
+            _("发货方式"),
+            [("self", _("自己发货")), ("booking", _("在线下单")), ("none", _("无需物流发货"))],
+        ),
         ProvinceFilter,
         "created_at",
     )

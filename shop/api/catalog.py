@@ -20,6 +20,7 @@ from portal.api.permissions import BOTH, BUYER, request_store
 from portal.api.routing import route
 from portal.models import ApiKey
 from shop.models import Category, CouponClaim, ProductStatus
+from shop.models.catalog import SERVICE_FLAGS
 from shop.selectors.catalog import (
     claimable_coupons,
     claims_for_buyer,
@@ -77,13 +78,22 @@ class ProductOut(serializers.Serializer):
     status = serializers.CharField()
     spec_attributes = serializers.JSONField()
     special_goods = serializers.SerializerMethodField(
-        help_text="fresh, frozen, bulky, fragile: what couriers must accept"
+        help_text="fresh, frozen, bulky, fragile, install, free_sf: what the courier must offer"
     )
     is_fresh = serializers.BooleanField()
     is_frozen = serializers.BooleanField()
     is_bulky = serializers.BooleanField()
     is_fragile = serializers.BooleanField()
     is_cross_border = serializers.BooleanField()
+    no_logistics = serializers.BooleanField()
+    privacy_shipping = serializers.BooleanField()
+    bad_fruit_claim = serializers.BooleanField()
+    short_weight_claim = serializers.BooleanField()
+    home_install = serializers.BooleanField()
+    free_sf = serializers.BooleanField()
+    service_flags = serializers.ListField(
+        child=serializers.ChoiceField(choices=SERVICE_FLAGS), help_text="the service promises that are on"
+    )
     seven_day_return = serializers.BooleanField()
     ship_within_hours = serializers.IntegerField()
     group_size = serializers.IntegerField()
@@ -151,6 +161,22 @@ class ProductIn(serializers.Serializer):
     is_cross_border = serializers.BooleanField(
         required=False, help_text="cross-border direct mail (跨境直邮): ship-by 120 h, auto-confirm after 30 days"
     )
+    no_logistics = serializers.BooleanField(
+        required=False, help_text="无需物流发货: ships with no courier or waybill, never booked online"
+    )
+    privacy_shipping = serializers.BooleanField(
+        required=False, help_text="隐私发货: no goods name on the waybill nor in the courier's order"
+    )
+    bad_fruit_claim = serializers.BooleanField(
+        required=False, help_text="坏果包赔 (fresh goods only): the buyer claims for bad fruit after receipt"
+    )
+    short_weight_claim = serializers.BooleanField(
+        required=False, help_text="缺重包退 (fresh goods only): the buyer claims for short weight after receipt"
+    )
+    home_install = serializers.BooleanField(
+        required=False, help_text="送货入户并安装 (bulky goods only): a courier offering installation carries it"
+    )
+    free_sf = serializers.BooleanField(required=False, help_text="顺丰包邮: ships by SF only")
     ship_within_hours = serializers.IntegerField(min_value=1, max_value=720, required=False)
     seven_day_return = serializers.BooleanField(required=False)
     group_size = serializers.IntegerField(min_value=2, max_value=100, required=False)

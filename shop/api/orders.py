@@ -20,6 +20,7 @@ from portal.api.serializers import FieldsBuiltOnce
 from portal.models import ApiKey
 from shop.actions import order_actions
 from shop.models import Order, OrderItem
+from shop.models.catalog import SERVICE_FLAGS
 from shop.models.orders import BuyMode, OrderStatus
 from shop.selectors.orders import OrderFilters, order_get, order_list, platform_status
 from shop.selectors.story import order_story
@@ -70,6 +71,11 @@ class OrderOut(FieldsBuiltOnce, serializers.ModelSerializer):
     group_status = serializers.SerializerMethodField(help_text="0 grouping, 1 formed, 2 failed")
     refund_status = serializers.SerializerMethodField(help_text="1 none, 2 after-sales, 3 refunding, 4 refunded")
     risk_status = serializers.SerializerMethodField(help_text="0 normal, 1 under risk review (must not ship)")
+    service_flags = serializers.ListField(
+        child=serializers.ChoiceField(choices=SERVICE_FLAGS),
+        read_only=True,
+        help_text="the service promises bought (each also a boolean field): " + ", ".join(SERVICE_FLAGS),
+    )
 
     class Meta:
         model = Order
@@ -79,7 +85,7 @@ class OrderOut(FieldsBuiltOnce, serializers.ModelSerializer):
             "seller_discount", "platform_discount", "leader_free_discount", "postage",
             "paid_amount", "discounts", "items", "created_at", "updated_at", "paid_at", "grouped_at", "ship_by",
             "shipped_at", "delivered_at", "completed_at", "cancelled_at", "cancel_reason", "receipt_deadline",
-            "receipt_extended", "cross_border", "courier_code", "waybill_no", "risk_hold", "shipping_status", "deal_status",
+            "receipt_extended", "cross_border", *SERVICE_FLAGS, "service_flags", "courier_code", "waybill_no", "risk_hold", "shipping_status", "deal_status",
             "group_status", "refund_status", "risk_status",
         )  # fmt: skip
 
@@ -367,6 +373,18 @@ class OrderShipView(IdempotentMixin, APIView):
         return _out(order)
 
 
+class OrderShipNoLogisticsView(IdempotentMixin, APIView):
+    """无需物流发货: an order whose goods promise `no_logistics` ships with no courier and no waybill."""
+
+    required_scope = WRITE
+
+    @extend_schema(request=None, responses={200: OrderOut})
+    def post(self, request, order_sn: str):
+        order = _order(request, order_sn)
+        services.order_ship_no_logistics(order=order, by=merchant_actor(request))
+        return _out(order)
+
+
 urlpatterns = [
     path("orders/", route(OrderListView, OrderPlaceView).as_view(), name="api-orders"),
     path("orders/<str:order_sn>/", OrderRetrieveView.as_view(), name="api-order-detail"),
@@ -378,4 +396,5 @@ urlpatterns = [
     path("orders/<str:order_sn>/buyer-note/", OrderBuyerNoteView.as_view(), name="api-order-buyer-note"),
     path("orders/<str:order_sn>/complain-not-shipped/", OrderComplainView.as_view(), name="api-order-complain"),
     path("orders/<str:order_sn>/ship/", OrderShipView.as_view(), name="api-order-ship"),
+    path("orders/<str:order_sn>/ship-no-logistics/", OrderShipNoLogisticsView.as_view(), name="api-order-ship-none"),
 ]

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.bounds import INT_MAX, YUAN_MAX, parse_id
 from shop.models import Category, Product, Sku
+from shop.models.catalog import SERVICE_FLAGS
 from shop.services.catalog import spec_combinations
 
 MAX_SPEC_ATTRIBUTES = 3
@@ -111,6 +112,7 @@ class ProductForm(forms.ModelForm):
             "is_bulky",
             "is_fragile",
             "is_cross_border",
+            *SERVICE_FLAGS,
             "ship_within_hours",
             "seven_day_return",
             "group_size",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from portal.i18n import stored_text
@@ -73,9 +74,12 @@ class ShipForm(forms.Form):
     courier_code = forms.ChoiceField(label=_("快递公司"))
     waybill_no = forms.CharField(label=_("运单号"), max_length=30)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, order=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["courier_code"].choices = [("", "—"), *courier_choices()]
+        choices = courier_choices()
+        if order is not None and order.free_sf:  # 顺丰包邮: only SF is offered
+            choices = [(code, name) for code, name in choices if code in settings.FREE_SF_COURIERS]
+        self.fields["courier_code"].choices = [("", "—"), *choices]
 
 
 class MemoForm(forms.Form):

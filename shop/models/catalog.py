@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import get_language
@@ -32,13 +33,50 @@ class Category(models.Model):
         return str(self.name)
 
 
+# Service promises (DOMAIN.md Shipping: the special goods flags of the API). A product's flags are copied onto
+# each order at placement (the promise the buyer bought), and each is enforced where its rule lives:
+# no_logistics ships without a waybill and is never booked online; privacy_shipping keeps goods names off the
+# waybill and the courier's order; bad_fruit_claim / short_weight_claim (fresh produce) open after-sales claims
+# after receipt; home_install needs a courier offering delivery and installation; free_sf ships by SF only.
+SERVICE_FLAGS = (
+    "no_logistics",
+    "privacy_shipping",
+    "bad_fruit_claim",
+    "short_weight_claim",
+    "home_install",
+    "free_sf",
+)
+
+
+SERVICE_FLAG_LABELS = {
+    "no_logistics": _("无需物流发货"),
+    "privacy_shipping": _("隐私发货"),
+    "bad_fruit_claim": _("坏果包赔"),
+    "short_weight_claim": _("缺重包退"),
+    "home_install": _("送货入户并安装"),
+    "free_sf": _("顺丰包邮"),
+}
+
+
+class ServiceFlagsMixin:
+    """Read the service flag columns of a product or an order as codes (API) and labels (pages)."""
+
+    @property
+    def service_flags(self) -> list[str]:
+        return [flag for flag in SERVICE_FLAGS if getattr(self, flag)]
+
+    @property
+    def service_flag_labels(self) -> list[str]:
+        return [str(SERVICE_FLAG_LABELS[flag]) for flag in self.service_flags]
+
+
 class ProductStatus(models.TextChoices):
     DRAFT = "draft", _("草稿")
     ON_SALE = "on_sale", _("在售")
     OFF_SHELF = "off_shelf", _("已下架")
 
 
-class Product(FSMModelMixin, models.Model):
+class Product(ServiceFlagsMixin, FSMModelMixin, models.Model):
     store = models.ForeignKey("shop.Store", on_delete=models.CASCADE, related_name="products")
     title = models.CharField(_("商品标题"), max_length=60)
     category = models.ForeignKey(Category, verbose_name=_("类目"), on_delete=models.PROTECT, related_name="+")
@@ -55,6 +93,28 @@ class Product(FSMModelMixin, models.Model):
     is_fragile = models.BooleanField(_("易碎"), default=False)
     is_cross_border = models.BooleanField(
         _("跨境直邮"), default=False, help_text=_("订单按跨境直邮的发货时限和自动确认收货时限处理")
+    )
+    no_logistics = models.BooleanField(
+        SERVICE_FLAG_LABELS["no_logistics"],
+        default=False,
+        help_text=_("虚拟商品或商家自送：发货不需要快递和运单号，不能在线下单"),
+    )
+    privacy_shipping = models.BooleanField(
+        SERVICE_FLAG_LABELS["privacy_shipping"], default=False, help_text=_("面单和快递下单信息不显示商品名称")
+    )
+    bad_fruit_claim = models.BooleanField(
+        SERVICE_FLAG_LABELS["bad_fruit_claim"], default=False, help_text=_("生鲜：签收后买家可凭照片申请坏果赔付")
+    )
+    short_weight_claim = models.BooleanField(
+        SERVICE_FLAG_LABELS["short_weight_claim"],
+        default=False,
+        help_text=_("生鲜：签收后买家可凭称重照片申请缺重退款"),
+    )
+    home_install = models.BooleanField(
+        SERVICE_FLAG_LABELS["home_install"], default=False, help_text=_("大件：只能由提供入户安装服务的快递承运")
+    )
+    free_sf = models.BooleanField(
+        SERVICE_FLAG_LABELS["free_sf"], default=False, help_text=_("只能用顺丰发货（自己发货和在线下单）")
     )
     ship_within_hours = models.PositiveSmallIntegerField(
         _("承诺发货时限（小时）"), default=48, choices=[(24, "24h"), (48, "48h")]
@@ -77,6 +137,20 @@ class Product(FSMModelMixin, models.Model):
 
     def special_goods(self) -> set[str]:
         return {flag for flag in ("fresh", "frozen", "bulky", "fragile") if getattr(self, f"is_{flag}")}
+
+    def clean(self) -> None:
+        """Service flags that contradict the goods: claims are for fresh produce, installation for bulky items,
+        and goods shipped without logistics neither travel by SF nor get installed by a courier."""
+        errors = {}
+        for flag in ("bad_fruit_claim", "short_weight_claim"):
+            if getattr(self, flag) and not self.is_fresh:
+                errors[flag] = _("只有生鲜商品可以提供%(flag)s。") % {"flag": SERVICE_FLAG_LABELS[flag]}
+        if self.home_install and not self.is_bulky:
+            errors["home_install"] = _("只有大件商品可以提供送货入户并安装。")
+        if self.no_logistics and (self.free_sf or self.home_install):
+            errors["no_logistics"] = _("无需物流发货的商品不能同时承诺顺丰包邮或送货入户并安装。")
+        if errors:
+            raise ValidationError(errors)
 
     # Guards
     def has_sellable_skus(self) -> bool:

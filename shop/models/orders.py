@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from .catalog import SERVICE_FLAG_LABELS, ServiceFlagsMixin
+
 
 class OrderStatus(models.TextChoices):
     PENDING_PAYMENT = "pending_payment", _("待支付")
@@ -94,7 +96,7 @@ class GroupBuy(FSMModelMixin, models.Model):
         self.failed_at = timezone.now()
 
 
-class Order(FSMModelMixin, models.Model):
+class Order(ServiceFlagsMixin, FSMModelMixin, models.Model):
     order_sn = models.CharField(_("订单号"), max_length=22, unique=True)
     store = models.ForeignKey("shop.Store", on_delete=models.PROTECT, related_name="orders")
     buyer_ref = models.CharField(_("买家"), max_length=64, db_index=True)
@@ -128,6 +130,13 @@ class Order(FSMModelMixin, models.Model):
     # Cross-border direct mail (跨境直邮): set at placement when any of its goods is; the ship-by and receipt
     # deadlines are stored from it, so the sweeps reading those columns honour it without per-row work.
     cross_border = models.BooleanField(_("跨境直邮"), default=False)
+    # The service promises bought (shop.models.catalog.SERVICE_FLAGS): set at placement when any of its goods has it
+    no_logistics = models.BooleanField(SERVICE_FLAG_LABELS["no_logistics"], default=False)
+    privacy_shipping = models.BooleanField(SERVICE_FLAG_LABELS["privacy_shipping"], default=False)
+    bad_fruit_claim = models.BooleanField(SERVICE_FLAG_LABELS["bad_fruit_claim"], default=False)
+    short_weight_claim = models.BooleanField(SERVICE_FLAG_LABELS["short_weight_claim"], default=False)
+    home_install = models.BooleanField(SERVICE_FLAG_LABELS["home_install"], default=False)
+    free_sf = models.BooleanField(SERVICE_FLAG_LABELS["free_sf"], default=False)
     # Time
     created_at = models.DateTimeField(_("下单时间"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
@@ -144,7 +153,7 @@ class Order(FSMModelMixin, models.Model):
     # Shipping and risk
     courier_code = models.CharField(_("快递公司"), max_length=10, blank=True)
     waybill_no = models.CharField(_("运单号"), max_length=30, blank=True, db_index=True)
-    shipped_via = models.CharField(_("发货方式"), max_length=10, blank=True)  # "self" or "booking"
+    shipped_via = models.CharField(_("发货方式"), max_length=10, blank=True)  # "self", "booking" or "none"
     waybill_at = models.DateTimeField(_("运单录入时间"), null=True, blank=True)
     fake_shipping_at = models.DateTimeField(_("虚假发货判定时间"), null=True, blank=True)
     risk_hold = models.BooleanField(_("风控审核中"), default=False)

@@ -203,6 +203,11 @@ def orders_to_ship(*, store: Store) -> QuerySet[Order]:
     return Order.objects.filter(store=store, status=OrderStatus.PAID).prefetch_related(order_items_prefetch())
 
 
+def orders_to_book(*, store: Store) -> QuerySet[Order]:
+    """Orders awaiting shipment that a courier can be booked for: all but those shipped without logistics."""
+    return orders_to_ship(store=store).filter(no_logistics=False)
+
+
 def orders_of_store(*, store: Store, ids: list[int] | None = None, sns: list[str] | None = None) -> QuerySet[Order]:
     """The store's orders with these ids (or order numbers), items loaded."""
     qs = Order.objects.filter(store=store)

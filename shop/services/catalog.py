@@ -22,6 +22,7 @@ from portal.bounds import INT_MAX, parse_id
 from portal.exceptions import Conflict, DomainError, ValidationFailed
 from portal.fsm import transition
 from shop.models import Category, OrderItem, Product, ProductImage, ProductStatus, Sku, Store
+from shop.models.catalog import SERVICE_FLAGS
 from shop.models.promotions import DiscountKind, PromotionStatus
 
 PRODUCT_FIELDS = (
@@ -35,6 +36,7 @@ PRODUCT_FIELDS = (
     "is_bulky",
     "is_fragile",
     "is_cross_border",
+    *SERVICE_FLAGS,
     "ship_within_hours",
     "seven_day_return",
     "group_size",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -36,7 +37,14 @@ from shop.selectors.orders import (
     platform_status_display,
 )
 from shop.selectors.story import order_clock, order_live_parcel, order_story
-from shop.services.orders import courier_choices, order_cancel, order_reship, order_ship, orders_memo_set
+from shop.services.orders import (
+    courier_choices,
+    order_cancel,
+    order_reship,
+    order_ship,
+    order_ship_no_logistics,
+    orders_memo_set,
+)
 
 
 class OrderListView(MerchantMixin, TemplateView):
@@ -142,7 +150,7 @@ class OrderDetailView(MerchantMixin, TemplateView):
             clock=order_clock(order),
             platform=platform_status_display(order),
             timeline=audit_for(order),
-            ship_form=kwargs.pop("ship_form", None) or ShipForm(initial=current),
+            ship_form=kwargs.pop("ship_form", None) or ShipForm(initial=current, order=order),
             cancel_form=kwargs.pop("cancel_form", None) or CancelForm(),
             memo_form=kwargs.pop("memo_form", None)
             or MemoForm(initial={"memo": order.merchant_memo, "flag": order.memo_flag}),
@@ -190,6 +198,18 @@ class OrderShipView(_OrderAction):
             by=merchant_actor(self.request),
         )
         messages.success(self.request, _("已发货。"))
+
+
+class OrderShipNoLogisticsView(_OrderAction):
+    """无需物流发货: the order's goods travel without a courier, so it ships with no waybill."""
+
+    form_class = forms.Form
+    form_context = "no_logistics_form"
+    action = "ship_no_logistics"
+
+    def act(self, order, data) -> None:
+        order_ship_no_logistics(order=order, by=merchant_actor(self.request))
+        messages.success(self.request, _("已发货（无需物流）。"))
 
 
 class OrderReshipView(_OrderAction):
@@ -279,6 +299,7 @@ urlpatterns = [
     path("orders/batch/", OrderBatchView.as_view(), name="order_batch"),
     path("orders/<str:order_sn>/", OrderDetailView.as_view(), name="order_detail"),
     path("orders/<str:order_sn>/ship/", OrderShipView.as_view(), name="order_ship"),
+    path("orders/<str:order_sn>/ship-no-logistics/", OrderShipNoLogisticsView.as_view(), name="order_ship_none"),
     path("orders/<str:order_sn>/reship/", OrderReshipView.as_view(), name="order_reship"),
     path("orders/<str:order_sn>/cancel/", OrderCancelView.as_view(), name="order_cancel"),
     path("orders/<str:order_sn>/memo/", OrderMemoView.as_view(), name="order_memo"),

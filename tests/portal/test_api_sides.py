@@ -82,6 +82,7 @@ OPERATIONS: dict[tuple[str, str], set[str]] = {
     ("api-order-buyer-note", "POST"): {B},
     ("api-order-complain", "POST"): {B},
     ("api-order-ship", "POST"): {M},
+    ("api-order-ship-none", "POST"): {M},
     ("api-shipping-couriers", "GET"): {M},
     ("api-shipping-quote", "POST"): {M},
     ("api-shipping-bookings", "GET"): {M},

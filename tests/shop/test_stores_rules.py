@@ -244,3 +244,24 @@ def test_only_finance_decides_a_refund():
         deposit_refund_approve(store=store, reason="", by=staff("reviewer"))
     store.refresh_from_db()
     assert store.status == "closing"
+
+
+def test_any_category_the_staff_mark_needs_its_licence():
+    """Category licences are data: a category staff mark in the admin needs its licence from then on."""
+    store = draft_store(name="优品医疗器械店")
+    medical, _ = Category.objects.get_or_create(code="medical", defaults={"name": "医疗器械"})
+    services.store_update_application(store=store, data={"main_category": medical}, by=owner_of(store))
+    upload_all(store, owner_of(store))
+    assert services.store_submit(store=store, by=owner_of(store)).status == "submitted"
+    second = draft_store(name="优品医疗器械二店")
+    medical.requires_licence = "医疗器械经营许可证"
+    medical.save()
+    services.store_update_application(store=second, data={"main_category": medical}, by=owner_of(second))
+    second = Store.objects.get(pk=second.pk)
+    assert "category_licence" in second.required_document_kinds()
+    for kind in second.required_document_kinds():
+        if kind != "category_licence":
+            services.document_upload(store=second, kind=kind, file=png(), by=owner_of(second))
+    with pytest.raises(ValidationFailed) as exc:
+        services.store_submit(store=second, by=owner_of(second))
+    assert len(exc.value.fields["documents"]) == 1 and Store.objects.get(pk=second.pk).status == "draft"

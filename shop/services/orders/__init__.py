@@ -30,6 +30,7 @@ from .lifecycle import (
     order_set_risk_hold,
     order_ship,
     order_ship_booked,
+    order_ship_no_logistics,
 )
 from .memos import order_memo_set, orders_memo_set
 from .placement import LineIn, order_pay, order_place
@@ -47,6 +48,7 @@ __all__ = [
     "order_cancel_transition",
     "courier_choices",
     "order_ship",
+    "order_ship_no_logistics",
     "order_ship_booked",
     "order_reship",
     "order_deliver",

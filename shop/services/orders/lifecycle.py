@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -132,6 +133,7 @@ def order_ship(*, order: Order, courier_code: str, waybill_no: str, by, via: str
     if via == "self":
         _refuse_beside_live_parcel(order, _("自己发货"))
         _refuse_waybill_in_use(order, waybill_no)
+        _refuse_other_than_sf(order, courier_code)
         require_action(order, by, "ship")
     how = _("在线下单") if via == "booking" else _("自己联系快递")
     transition(
@@ -146,6 +148,32 @@ def order_ship(*, order: Order, courier_code: str, waybill_no: str, by, via: str
     )
     title = _("订单 %(sn)s 已发货") % {"sn": order.order_sn}
     emit(**_order_event(order, "order.shipped", title, courier_code=courier_code, waybill_no=waybill_no, via=via))
+    return order
+
+
+def _refuse_other_than_sf(order: Order, courier_code: str) -> None:
+    """顺丰包邮: the buyer was promised SF (settings.FREE_SF_COURIERS)."""
+    if order.free_sf and courier_code not in settings.FREE_SF_COURIERS:
+        message = _("该订单承诺顺丰包邮，只能选择顺丰发货。")
+        raise ValidationFailed(message, code="free_sf_courier", fields={"courier_code": [message]})
+
+
+@transaction.atomic
+def order_ship_no_logistics(*, order: Order, by) -> Order:
+    """无需物流发货: goods that travel without a courier (virtual goods, the merchant's own delivery) ship with
+    no waybill. Only orders whose goods promise it; never beside a live booked parcel. Audited, pushed."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.risk_hold:
+        raise Conflict(_("订单风控审核中，暂不能发货。"), code="risk_hold")
+    if not order.no_logistics:
+        raise IllegalTransition(_("该订单的商品需要物流发货，请填写快递公司和运单号。"), code="needs_logistics")
+    _refuse_beside_live_parcel(order, _("无需物流发货"))
+    require_action(order, by, "ship_no_logistics")
+    transition(
+        order, "ship", by=by, reason=_("无需物流发货"), data={"via": "none"}, courier_code="", waybill_no="", via="none"
+    )
+    title = _("订单 %(sn)s 已发货") % {"sn": order.order_sn}
+    emit(**_order_event(order, "order.shipped", title, courier_code="", waybill_no="", via="none"))
     return order
 
 

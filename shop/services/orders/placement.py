@@ -19,7 +19,7 @@ from portal.models import Payment, PaymentStatus
 from portal.payments import on_payment_succeeded
 from portal.payments.services import checkout_url, payment_create, refund_create
 from shop.models import GroupBuy, Order, OrderItem, Sku, Store
-from shop.models.catalog import ProductStatus
+from shop.models.catalog import SERVICE_FLAGS, ProductStatus
 from shop.models.orders import BuyMode, GroupStatus, OrderStatus, new_order_sn
 from shop.services.pricing import price_order
 from shop.services.promotions import (
@@ -110,6 +110,7 @@ def order_place(
         paid_amount=quote.paid_amount,
         discounts=quote.discounts,
         cross_border=any(line.sku.product.is_cross_border for line in quote.lines),
+        **{flag: any(getattr(line.sku.product, flag) for line in quote.lines) for flag in SERVICE_FLAGS},
     )
     items = OrderItem.objects.bulk_create(
         OrderItem(
