@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.urls import path
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
@@ -17,6 +18,7 @@ from portal.api.fields import AmountField, IdField, MomentField
 from portal.api.idempotency import IdempotentMixin
 from portal.api.permissions import request_store
 from portal.api.routing import route
+from portal.exceptions import ValidationFailed
 from portal.models import ApiKey
 from shop.models.promotions import (
     CouponBatch,
@@ -57,6 +59,40 @@ class DiscountIn(serializers.Serializer):
     permille = serializers.IntegerField(min_value=1, max_value=999, required=False, allow_null=True)
     activity_stock = AmountField(min_value=1, required=False, allow_null=True)
     per_buyer_limit = AmountField(min_value=1, required=False, allow_null=True)
+
+
+class ActivityItemIn(serializers.Serializer):
+    sku_id = IdField()
+    kind = serializers.ChoiceField(choices=DiscountKind.choices, help_text="price: a fixed price; permille: ‰ off")
+    price = AmountField(min_value=1, required=False, allow_null=True, help_text="fen (kind price)")
+    permille = serializers.IntegerField(min_value=1, max_value=999, required=False, allow_null=True)
+    activity_stock = AmountField(min_value=1, required=False, allow_null=True)
+
+
+class DiscountActivityIn(serializers.Serializer):
+    name = serializers.CharField(max_length=60)
+    starts_at = MomentField()
+    ends_at = MomentField()
+    per_buyer_limit = AmountField(min_value=1, required=False, allow_null=True)
+    items = ActivityItemIn(many=True, allow_empty=False, max_length=200)
+    partial = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="true: create the SKUs that pass and list the refused ones; false: all or nothing",
+    )
+
+
+class SkuRefusalOut(serializers.Serializer):
+    sku_id = serializers.IntegerField(source="sku.pk")
+    product_id = serializers.IntegerField(source="sku.product_id")
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class DiscountActivityOut(serializers.Serializer):
+    activity = serializers.UUIDField(allow_null=True)
+    created = DiscountOut(many=True, source="made")
+    refused = SkuRefusalOut(many=True, help_text="per SKU: why it is not in the activity (partial only)")
 
 
 class TierIn(serializers.Serializer):
@@ -152,6 +188,34 @@ class DiscountCreateView(IdempotentMixin, APIView):
         sku = get_object_or_404(skus_for_store(store), pk=d.pop("sku_id"))
         discount = services.discount_create(store=store, sku=sku, by=merchant_actor(request), **d)
         return Response(DiscountOut(discount).data, status=status.HTTP_201_CREATED)
+
+
+class DiscountActivityCreateView(IdempotentMixin, APIView):
+    """Create one 限时折扣 activity over many SKUs of many products, with a result per SKU: all or nothing, or
+    with `partial` the SKUs that pass (the refused ones are listed with their code and reason)."""
+
+    required_scope = SCOPE
+
+    @extend_schema(request=DiscountActivityIn, responses={201: DiscountActivityOut})
+    def post(self, request):
+        data = DiscountActivityIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        store = request_store(request)
+        skus = skus_for_store(store).select_related("product").in_bulk([i["sku_id"] for i in d["items"]])
+        unknown = [i["sku_id"] for i in d["items"] if i["sku_id"] not in skus]
+        if unknown:
+            raise ValidationFailed(
+                fields={"items": [_("店铺没有该商品规格：%(id)s") % {"id": pk} for pk in unknown]}, code="unknown_sku"
+            )
+        items = [{**{k: v for k, v in i.items() if k != "sku_id"}, "sku": skus[i["sku_id"]]} for i in d["items"]]
+        result = services.discount_activity_create(
+            store=store, name=d["name"], starts_at=d["starts_at"], ends_at=d["ends_at"],
+            per_buyer_limit=d.get("per_buyer_limit"), items=items, partial=d["partial"], by=merchant_actor(request),
+        )  # fmt: skip
+        activity = result.made[0].activity if result.made else None
+        body = DiscountActivityOut({"activity": activity, "made": result.made, "refused": result.refused}).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class SpendAndSaveListView(ListAPIView):
@@ -293,6 +357,11 @@ urlpatterns = [
     ),
     path(
         "promotions/discounts/", route(DiscountListView, DiscountCreateView).as_view(), name="api-promotion-discounts"
+    ),
+    path(
+        "promotions/discount-activities/",
+        DiscountActivityCreateView.as_view(),
+        name="api-promotion-discount-activities",
     ),
     path(
         "promotions/spend-and-save/",

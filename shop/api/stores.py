@@ -52,6 +52,7 @@ class DocumentOut(serializers.ModelSerializer):
             "review_reason",
             "trademark_status",
             "filed_on",
+            "sealed",
             "original_name",
             "content_type",
             "size",
@@ -73,6 +74,9 @@ class StoreOut(serializers.ModelSerializer):
     expected_review_date = serializers.SerializerMethodField()
     documents = serializers.SerializerMethodField()
     missing_documents = serializers.SerializerMethodField()
+    sealed_documents = serializers.SerializerMethodField(
+        help_text="kinds whose copy must carry the company seal (upload with sealed=true)"
+    )
     deposit = serializers.SerializerMethodField()
 
     class Meta:
@@ -99,6 +103,7 @@ class StoreOut(serializers.ModelSerializer):
             "closed_at",
             "documents",
             "missing_documents",
+            "sealed_documents",
             "deposit",
         )
 
@@ -112,6 +117,9 @@ class StoreOut(serializers.ModelSerializer):
 
     def get_missing_documents(self, store: Store) -> list[str]:
         return services.missing_documents(store)
+
+    def get_sealed_documents(self, store: Store) -> list[str]:
+        return store.sealed_document_kinds()
 
     @extend_schema_field(DepositOut)
     def get_deposit(self, store: Store) -> dict:
@@ -135,6 +143,9 @@ class DocumentIn(serializers.Serializer):
     file = serializers.FileField()
     trademark_status = serializers.ChoiceField(choices=TrademarkStatus.choices, required=False, default="")
     filed_on = serializers.DateField(required=False, allow_null=True, default=None)
+    sealed = serializers.BooleanField(
+        required=False, default=False, help_text="an enterprise's copy of a company document carries the company seal"
+    )
 
 
 class DepositEntryOut(serializers.ModelSerializer):
@@ -233,6 +244,7 @@ class DocumentUploadView(IdempotentMixin, StoreMixin, APIView):
             by=merchant_actor(request),
             trademark_status=data.validated_data["trademark_status"],
             filed_on=data.validated_data["filed_on"],
+            sealed=data.validated_data["sealed"],
         )
         return Response(DocumentOut(document).data, status=status.HTTP_201_CREATED)
 

@@ -97,7 +97,7 @@ def _bring_to(store: Store, owner: User, stage: str, staff: dict[str, User]) -> 
     kinds = store.required_document_kinds()
     for kind in kinds if target >= 1 else kinds[:2]:
         upload = _pdf(kind) if kind == "product_list" else _png(kind)
-        services.document_upload(store=store, kind=kind, file=upload, by=owner)
+        services.document_upload(store=store, kind=kind, file=upload, by=owner, sealed=True)
     if target == 0:
         return store
     store = services.store_submit(store=store, by=owner)

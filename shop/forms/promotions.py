@@ -60,6 +60,11 @@ class DiscountActivityForm(_WindowForm):
         widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
     )
     per_buyer_limit = forms.IntegerField(label=_("每人限购"), required=False, min_value=1, max_value=INT_MAX)
+    partial = forms.BooleanField(
+        label=_("跳过不能参加的规格，其余照常创建"),
+        required=False,
+        help_text=_("不勾选时，只要有一个规格不能参加，整个活动都不创建。"),
+    )
     skus = forms.TypedMultipleChoiceField(label=_("参加活动的商品规格"), coerce=int, choices=[])
 
     def __init__(self, *args, store: Store, **kwargs):
@@ -80,7 +85,7 @@ class DiscountActivityForm(_WindowForm):
             )
 
     def main_fields(self) -> list:
-        return [self[name] for name in ("name", "kind", "zhe", "starts_at", "ends_at", "per_buyer_limit")]
+        return [self[name] for name in ("name", "kind", "zhe", "starts_at", "ends_at", "per_buyer_limit", "partial")]
 
     @property
     def kind_value(self) -> str:

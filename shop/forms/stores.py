@@ -103,6 +103,7 @@ class DocumentUploadForm(forms.Form):
         label=_("商标状态"), choices=TrademarkStatus.choices, required=False, initial=TrademarkStatus.REGISTERED
     )
     filed_on = forms.DateField(label=_("商标申请日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    sealed = forms.BooleanField(label=_("复印件已加盖公司公章"), required=False)
 
 
 class AgreementForm(forms.Form):

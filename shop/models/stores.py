@@ -84,6 +84,16 @@ class DocumentKind(models.TextChoices):
     PRODUCT_LIST = "product_list", _("经营商品清单")
 
 
+# Copies of company documents: an enterprise stamps them with its seal (公章).
+SEALED_KINDS = (
+    DocumentKind.BUSINESS_LICENCE,
+    DocumentKind.BANK_PERMIT,
+    DocumentKind.TRADEMARK,
+    DocumentKind.BRAND_AUTHORISATION,
+    DocumentKind.CATEGORY_LICENCE,
+)
+
+
 class Store(FSMModelMixin, models.Model):
     name = models.CharField(_("店铺名称"), max_length=30, unique=True, validators=[store_name_chars])
     store_type = models.CharField(_("店铺类型"), max_length=20, choices=StoreType.choices)
@@ -161,6 +171,12 @@ class Store(FSMModelMixin, models.Model):
             kinds.append(DocumentKind.CATEGORY_LICENCE)
         kinds.append(DocumentKind.PRODUCT_LIST)
         return [str(k) for k in kinds]
+
+    def sealed_document_kinds(self) -> list[str]:
+        """The copies of company documents that must carry the company seal: an enterprise's only."""
+        if self.store_type != StoreType.ENTERPRISE:
+            return []
+        return [kind for kind in self.required_document_kinds() if kind in SEALED_KINDS]
 
     # Guards (pure)
     def is_open(self) -> bool:
@@ -273,6 +289,8 @@ class StoreDocument(FSMModelMixin, models.Model):
         _("商标状态"), max_length=12, choices=TrademarkStatus.choices, blank=True, default=""
     )
     filed_on = models.DateField(_("商标申请日期"), null=True, blank=True)
+    # An enterprise's copies carry the company seal (DOMAIN.md: Stores): the merchant confirms it on upload.
+    sealed = models.BooleanField(_("已加盖公章"), default=False)
     content_type = models.CharField(_("文件类型"), max_length=40)
     size = models.PositiveIntegerField(_("大小（字节）"))
     status = FSMField(_("审核状态"), default=DocumentStatus.PENDING, choices=DocumentStatus.choices, protected=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -124,6 +125,25 @@ def discount_create(
     )
 
 
+@dataclass(frozen=True)
+class SkuRefusal:
+    """One SKU an activity could not take, with the service's code and message (the per-product result)."""
+
+    sku: Sku
+    code: str
+    message: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.sku.product.title} {self.sku.spec_label}".strip() + "：" + self.message
+
+
+@dataclass(frozen=True)
+class ActivityResult:
+    made: list[LimitedTimeDiscount]
+    refused: list[SkuRefusal]
+
+
 @transaction.atomic
 def discount_activity_create(
     *,
@@ -133,11 +153,13 @@ def discount_activity_create(
     ends_at: datetime,
     items: list[dict],
     per_buyer_limit: int | None = None,
+    partial: bool = False,
     by,
-) -> list[LimitedTimeDiscount]:
+) -> ActivityResult:
     """Create one 限时折扣 activity over many SKUs of many products: `items` are
-    {"sku", "kind", "price" | "permille", "activity_stock"}. All or nothing: every SKU's error is reported
-    (field `items`, prefixed with the SKU), and nothing is created when one is refused."""
+    {"sku", "kind", "price" | "permille", "activity_stock"}. Each SKU gets its own result: all or nothing by
+    default (every SKU's refusal is reported in field `items`, prefixed with the SKU, and nothing is created);
+    with `partial` the SKUs that pass are created and the refused ones are returned with their reasons."""
     _require_open(store)
     if not (name or "").strip():
         raise ValidationFailed(_("请填写活动名称。"), fields={"name": [_("请填写活动名称。")]})
@@ -146,7 +168,9 @@ def discount_activity_create(
         raise ValidationFailed(msg, fields={"items": [msg]})
     _check_window(starts_at, ends_at)
     activity = uuid.uuid4()
-    made, errors, conflict = [], [], False
+    made: list[LimitedTimeDiscount] = []
+    refused: list[SkuRefusal] = []
+    conflict = False
     for item in items:
         sku = item["sku"]
         try:
@@ -169,12 +193,13 @@ def discount_activity_create(
                 )
         except (ValidationFailed, Conflict) as exc:
             conflict = conflict or isinstance(exc, Conflict)
-            errors.append(f"{sku.product.title} {sku.spec_label}".strip() + "：" + exc.message)
-    if errors:
+            refused.append(SkuRefusal(sku=sku, code=exc.code, message=exc.message))
+    if refused and (not partial or not made):
         transaction.set_rollback(True)
         error = Conflict if conflict else ValidationFailed
+        errors = [r.label for r in refused]
         raise error(errors[0], code="discount_overlap" if conflict else "validation_failed", fields={"items": errors})
-    return made
+    return ActivityResult(made=made, refused=refused)
 
 
 @transaction.atomic

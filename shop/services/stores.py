@@ -322,9 +322,11 @@ def document_upload(
     by: Any,
     trademark_status: str = "",
     filed_on: date | None = None,
+    sealed: bool = False,
 ) -> StoreDocument:
     """Upload (or replace) one required document of an editable application; the old one becomes `replaced`.
-    A trademark says whether it is registered or under application (with its filing date)."""
+    A trademark says whether it is registered or under application (with its filing date); an enterprise
+    confirms that each copy of a company document carries its seal."""
     store = Store.objects.select_for_update().get(pk=store.pk)
     if not store.is_editable():
         raise IllegalTransition(_("申请已提交，当前状态不能修改资料。"), code="application_locked")
@@ -340,6 +342,9 @@ def document_upload(
         raise ValidationFailed(message, code="bad_file_size", fields={"file": [message]})
     trademark_status, filed_on = _trademark_details(kind, trademark_status, filed_on)
     content_type = sniff_content_type(file)
+    if kind in store.sealed_document_kinds() and not sealed:
+        message = _("企业资料的复印件须加盖公司公章，请确认已盖章后上传。")
+        raise ValidationFailed(message, code="seal_required", fields={"sealed": [message]})
     previous = (
         StoreDocument.objects.select_for_update().filter(store=store, kind=kind).exclude(status="replaced").first()
     )
@@ -355,7 +360,15 @@ def document_upload(
         uploaded_by=user_of(by),
         trademark_status=trademark_status,
         filed_on=filed_on,
+        sealed=sealed and kind in store.sealed_document_kinds(),
     )
+
+
+def unsealed_documents(store: Store) -> list[str]:
+    """An enterprise's current copies of company documents not confirmed as sealed (e.g. carried over from
+    another store type)."""
+    kinds = store.sealed_document_kinds()
+    return [d.kind for d in current_documents(store) if d.kind in kinds and not d.sealed]
 
 
 def missing_documents(store: Store) -> list[str]:
@@ -378,6 +391,12 @@ def store_submit(*, store: Store, by: Any) -> Store:
     trademark = trademark_age_errors(store)
     if trademark:
         errors.setdefault("documents", []).extend(trademark)
+    unsealed = unsealed_documents(store)
+    if unsealed:
+        labels = dict(DocumentKind.choices)
+        errors.setdefault("documents", []).extend(
+            _("%(doc)s须加盖公司公章后重新上传") % {"doc": labels[k]} for k in unsealed
+        )
     for field, messages in quota_errors(store).items():
         errors.setdefault(field, []).extend(messages)
     if errors:

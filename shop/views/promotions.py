@@ -122,19 +122,22 @@ class DiscountCreateView(_CreateView):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                made = discount_activity_create(
+                result = discount_activity_create(
                     store=self.store,
                     name=data["name"],
                     starts_at=data["starts_at"],
                     ends_at=data["ends_at"],
                     per_buyer_limit=data.get("per_buyer_limit"),
                     items=form.items(),
+                    partial=data.get("partial", False),
                     by=merchant_actor(request),
                 )
             except DomainError as exc:
                 _attach_listed(form, exc, "items")
             else:
-                messages.success(request, _("限时折扣已创建，共 %(n)d 个 SKU。") % {"n": len(made)})
+                messages.success(request, _("限时折扣已创建，共 %(n)d 个 SKU。") % {"n": len(result.made)})
+                for refusal in result.refused:
+                    messages.warning(request, _("未参加：%(sku)s") % {"sku": refusal.label})
                 return redirect(f"{reverse('shop:promotion_list')}?tab={self.tab}")
         return self.render_form(form, status=400)
 

@@ -190,6 +190,7 @@ class OnboardingDocumentsView(WizardMixin, View):
                     by=merchant_actor(request),
                     trademark_status=form.cleaned_data["trademark_status"],
                     filed_on=form.cleaned_data["filed_on"],
+                    sealed=form.cleaned_data["sealed"],
                 )
             except DomainError as exc:
                 attach_errors(form, exc.fields or {"file": [exc.message]})
@@ -210,6 +211,7 @@ class OnboardingDocumentsView(WizardMixin, View):
             "rows": rows,
             "failed": failed if failed is not None and failed_kind not in {i.kind for i in checklist} else None,
             "missing": services.missing_documents(self.store),
+            "sealed_kinds": self.store.sealed_document_kinds(),
             "steps": steps_for(self.store, "documents"),
             "step": "documents",
         }

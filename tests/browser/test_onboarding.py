@@ -57,6 +57,8 @@ def test_signup_to_open_store_with_admin_approval(page, browser, live_server, sc
             "buffer": PDF_BYTES if is_pdf else png_bytes(),
         }
         form = page.locator(f"[data-testid=upload-{kind}]")
+        if kind in store.sealed_document_kinds():
+            form.locator("input[name=sealed]").check()  # an enterprise's copy carries the company seal
         with page.expect_navigation():  # choosing the file uploads it: one step
             form.locator("input[type=file]").set_input_files(payload)
     screenshot(page, "onboarding-3-documents")

@@ -57,6 +57,7 @@ OPERATIONS: dict[tuple[str, str], set[str]] = {
     ("api-sku", "PATCH"): {M},
     ("api-promotion-discounts", "GET"): {M},
     ("api-promotion-discounts", "POST"): {M},
+    ("api-promotion-discount-activities", "POST"): {M},
     ("api-promotion-spend-and-save", "GET"): {M},
     ("api-promotion-spend-and-save", "POST"): {M},
     ("api-promotion-coupons", "GET"): {M},

@@ -94,7 +94,8 @@ def draft_store(user=None, **overrides) -> Store:
 
 def upload_all(store: Store, by) -> None:
     for kind in store.required_document_kinds():
-        services.document_upload(store=store, kind=kind, file=pdf() if kind == "product_list" else png(), by=by)
+        file = pdf() if kind == "product_list" else png()
+        services.document_upload(store=store, kind=kind, file=file, by=by, sealed=kind in store.sealed_document_kinds())
 
 
 def owner_of(store: Store):

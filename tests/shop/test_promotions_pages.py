@@ -181,7 +181,7 @@ def test_ending_asks_for_confirmation_and_ends_the_whole_activity(merchant_clien
         items=[{"sku": s, "kind": "permille", "permille": 850} for s in (red, blue)],
         by="t",
         **span,
-    )
+    ).made
     listing = merchant_client.get(reverse("shop:promotion_list")).content.decode()
     urls = [reverse("shop:promotion_end", args=["discounts", d.pk]) for d in made]
     offered = [url for url in urls if f'href="{url}"' in listing]

@@ -69,7 +69,7 @@ def test_whole_application_through_the_api():
         name, content = ("list.pdf", PDF_BYTES) if kind == "product_list" else ("doc.png", png_bytes())
         response = client.post(
             "/api/v1/store/documents/",
-            {"kind": kind, "file": SimpleUploadedFile(name, content)},
+            {"kind": kind, "file": SimpleUploadedFile(name, content), "sealed": kind in data["sealed_documents"]},
             format="multipart",
         )
         assert response.status_code == 201, response.json()

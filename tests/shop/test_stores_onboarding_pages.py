@@ -39,7 +39,9 @@ def test_a_failed_deposit_payment_never_says_paid(client):
     client.post(reverse("shop:deposit_pay"))
     payment = Payment.objects.get(purpose="deposit", store=store)
     # when the payment fails
-    response = client.post(f"/payments/sandbox/{payment.token}/", {"outcome": "fail", "next": "/shop/store/"}, follow=True)
+    response = client.post(
+        f"/payments/sandbox/{payment.token}/", {"outcome": "fail", "next": "/shop/store/"}, follow=True
+    )
     # then the store page says so, and nothing is paid
     shown = messages_of(response)
     assert not any("支付成功" in m for m in shown)
@@ -167,7 +169,7 @@ def test_an_invalid_name_is_not_shown_as_the_store_name(client):
 
 def test_uploaded_documents_say_uploaded_until_the_application_is_submitted(client):
     store = draft_store()
-    services.document_upload(store=store, kind="business_licence", file=png(), by=owner_of(store))
+    services.document_upload(store=store, kind="business_licence", file=png(), by=owner_of(store), sealed=True)
     login(client, store)
     page = client.get(reverse("shop:onboarding_documents")).content.decode()
     assert 'data-testid="doc-status-business_licence">已上传<' in page
@@ -180,7 +182,7 @@ def test_uploaded_documents_say_uploaded_until_the_application_is_submitted(clie
 
 def test_upload_is_one_step_and_images_show_a_thumbnail(client):
     store = draft_store()
-    services.document_upload(store=store, kind="business_licence", file=png(), by=owner_of(store))
+    services.document_upload(store=store, kind="business_licence", file=png(), by=owner_of(store), sealed=True)
     login(client, store)
     page = client.get(reverse("shop:onboarding_documents")).content.decode()
     assert "data-upload-on-change" in page and "js/onboarding.js" in page

@@ -36,7 +36,13 @@ def flagship_draft(**overrides) -> Store:
 
 def upload_trademark(store: Store, *, status: str, filed_on: date | None = None) -> None:
     services.document_upload(
-        store=store, kind="trademark", file=png(), by=owner_of(store), trademark_status=status, filed_on=filed_on
+        store=store,
+        kind="trademark",
+        file=png(),
+        by=owner_of(store),
+        trademark_status=status,
+        filed_on=filed_on,
+        sealed=True,
     )
 
 
@@ -98,7 +104,13 @@ def test_the_documents_page_takes_the_trademark_status_and_filing_date(client, t
     assert 'name="filed_on"' in client.get(url).content.decode()
     response = client.post(url, {"kind": "trademark", "file": png(), "trademark_status": "applying"})
     assert response.status_code == 400 and 'data-field="filed_on"' in response.content.decode()
-    post = {"kind": "trademark", "file": png(), "trademark_status": "applying", "filed_on": "2026-01-05"}
+    post = {
+        "kind": "trademark",
+        "file": png(),
+        "trademark_status": "applying",
+        "filed_on": "2026-01-05",
+        "sealed": "on",
+    }
     assert client.post(url, post).status_code == 302
     document = store.documents.get(kind="trademark", status="pending")
     assert (document.trademark_status, document.filed_on) == ("applying", date(2026, 1, 5))
@@ -261,7 +273,46 @@ def test_any_category_the_staff_mark_needs_its_licence():
     assert "category_licence" in second.required_document_kinds()
     for kind in second.required_document_kinds():
         if kind != "category_licence":
-            services.document_upload(store=second, kind=kind, file=png(), by=owner_of(second))
+            services.document_upload(store=second, kind=kind, file=png(), by=owner_of(second), sealed=True)
     with pytest.raises(ValidationFailed) as exc:
         services.store_submit(store=second, by=owner_of(second))
     assert len(exc.value.fields["documents"]) == 1 and Store.objects.get(pk=second.pk).status == "draft"
+
+
+def test_an_enterprise_confirms_the_company_seal_on_each_copy():
+    """Copies need the company seal (DOMAIN.md Stores): refused unconfirmed; an individual has no seal to confirm."""
+    store = draft_store(name="优品百货店")
+    assert "business_licence" in store.sealed_document_kinds() and "legal_id_front" not in store.sealed_document_kinds()
+    with pytest.raises(ValidationFailed) as exc:
+        services.document_upload(store=store, kind="business_licence", file=png(), by=owner_of(store))
+    assert exc.value.code == "seal_required" and "sealed" in exc.value.fields
+    assert not store.documents.exists()
+    document = services.document_upload(
+        store=store, kind="business_licence", file=png(), by=owner_of(store), sealed=True
+    )
+    assert document.sealed
+    individual = draft_store(
+        store_type="individual", enterprise_kind="", company_name="", credit_code="", name="小李杂货"
+    )
+    assert individual.sealed_document_kinds() == []
+
+
+def test_the_documents_page_asks_for_the_seal_and_the_reviewer_sees_it(client, admin_client):
+    store = draft_store(name="优品日用店")
+    client.force_login(owner_of(store))
+    url = reverse("shop:onboarding_documents")
+    page = client.get(url).content.decode()
+    assert page.count('name="sealed"') == len(store.sealed_document_kinds())
+    refused = client.post(url, {"kind": "bank_permit", "file": png()})
+    assert refused.status_code == 400 and 'data-field="sealed"' in refused.content.decode()
+    assert client.post(url, {"kind": "bank_permit", "file": png(), "sealed": "on"}).status_code == 302
+    assert 'data-testid="sealed-bank_permit"' in client.get(url).content.decode()
+
+
+def test_a_copy_carried_over_without_the_seal_blocks_the_submission():
+    store = draft_store(name="优品生活店")
+    upload_all(store, owner_of(store))
+    store.documents.filter(kind="bank_permit").update(sealed=False)
+    with pytest.raises(ValidationFailed) as exc:
+        services.store_submit(store=store, by=owner_of(store))
+    assert any("公章" in m for m in exc.value.fields["documents"])

@@ -97,7 +97,7 @@ def test_rejection_with_reasons_per_document_then_replacement_and_resubmission(d
         services.store_submit(store=store, by=owner)
     assert "documents" in exc.value.fields
     # when the merchant replaces the document and resubmits
-    services.document_upload(store=store, kind="bank_permit", file=png("permit.png"), by=owner)
+    services.document_upload(store=store, kind="bank_permit", file=png("permit.png"), by=owner, sealed=True)
     store = services.store_submit(store=store, by=owner)
     # then the old file is kept as replaced and the new one waits for review
     assert store.status == "submitted"
@@ -221,7 +221,7 @@ def test_jpg_and_pdf_uploads_are_accepted_and_sniffed():
     from tests.shop.store_helpers import jpg_bytes
 
     doc = services.document_upload(
-        store=store, kind="business_licence", file=SimpleUploadedFile("licence.JPG", jpg_bytes()), by="t"
+        store=store, kind="business_licence", file=SimpleUploadedFile("licence.JPG", jpg_bytes()), by="t", sealed=True
     )
     assert doc.content_type == "image/jpeg" and doc.is_image
     doc = services.document_upload(store=store, kind="product_list", file=pdf(), by="t")
@@ -241,7 +241,7 @@ def test_documents_are_locked_once_submitted():
 
 def test_submit_with_missing_documents_lists_them_and_changes_nothing():
     store = draft_store()
-    services.document_upload(store=store, kind="business_licence", file=png(), by="t")
+    services.document_upload(store=store, kind="business_licence", file=png(), by="t", sealed=True)
     with pytest.raises(ValidationFailed) as exc:
         services.store_submit(store=store, by=owner_of(store))
     assert exc.value.code == "application_incomplete"

@@ -33,7 +33,7 @@ def login(client, store: Store):
 
 def upload(client, kind: str, name: str = "doc.png", content: bytes | None = None):
     file = SimpleUploadedFile(name, png_bytes() if content is None else content)
-    return client.post(reverse("shop:onboarding_documents"), {"kind": kind, "file": file})
+    return client.post(reverse("shop:onboarding_documents"), {"kind": kind, "file": file, "sealed": "on"})
 
 
 def test_wizard_walk_saves_a_draft_at_every_step_and_submits(client):
