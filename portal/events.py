@@ -40,6 +40,8 @@ class EventType:
 EVENT_TYPES: dict[str, EventType] = {
     "store.review_result": EventType(_("开店审核结果"), sms_default=True),
     "store.status_changed": EventType(_("店铺状态变化"), sms_default=True),
+    "store.sanctioned": EventType(_("店铺处罚"), sms_default=True),
+    "store.sanction_lifted": EventType(_("店铺处罚解除")),
     "store.member_added": EventType(_("店铺成员变动")),
     "deposit.changed": EventType(_("保证金变动"), sms_default=True),
     "deposit.refund_review": EventType(_("保证金退还审核"), sms_default=True),

@@ -73,6 +73,8 @@ STAFF_ROLES: dict[str, dict[str, list[str]]] = {
             "view_storeevaluation",
             "view_suspensionproposal",
             "change_suspensionproposal",
+            "view_storesanction",
+            "change_storesanction",  # lift a sanction early
         ],
         "portal": [
             "view_auditentry",
@@ -98,6 +100,9 @@ STAFF_ROLES: dict[str, dict[str, list[str]]] = {
             "view_order",
             "view_compensation",
             "change_compensation",  # settle from the deposit, waive
+            "view_withdrawal",
+            "change_withdrawal",  # pay or send back a merchant's withdrawal
+            "view_storesanction",
         ],
         "aftersales": ["view_aftersalesrequest"],
         "portal": ["view_auditentry", "view_payment", "view_refund"],  # the payment provider's records, read-only
@@ -124,8 +129,6 @@ def grant_staff_roles(apps: Any, using: str = "default") -> None:
         wanted = [
             perm.pk
             for label, codenames in by_app.items()
-            for perm in Permission.objects.using(using).filter(
-                content_type__app_label=label, codename__in=codenames
-            )
+            for perm in Permission.objects.using(using).filter(content_type__app_label=label, codename__in=codenames)
         ]
         group.permissions.set(wanted)

@@ -89,6 +89,7 @@ declare(
         Action("submit", transition="submit", who=is_member),
         Action("pay_deposit", transition="mark_deposit_paid", who=is_owner),
         Action("sign_agreement", transition="sign_agreement", who=is_owner),
+        Action("withdraw", who=is_owner, when=lambda s: s.has_opened()),
         # staff
         Action("review", transition="approve", who=STORE_REVIEWER),
         Action("suspend", transition="suspend", who=STORE_SUSPENDER),
@@ -113,6 +114,14 @@ declare(
 for _promotion in ("shop.LimitedTimeDiscount", "shop.SpendAndSave", "shop.SecondItemDiscount", "shop.CouponBatch"):
     _staff = staff_with(f"shop.change_{_promotion.split('.')[1].lower()}")  # the admin's "end" action
     declare(_promotion, [Action("end", transition="end", who=any_of(is_member, _staff))])
+WITHDRAWAL_FINANCE = staff_with("shop.change_withdrawal")
+declare(
+    "shop.Withdrawal",
+    [
+        Action("pay", transition="pay", who=WITHDRAWAL_FINANCE),
+        Action("reject", transition="reject", who=WITHDRAWAL_FINANCE),
+    ],
+)
 declare("shop.CouponClaim", [])  # claims move with their orders (use, release) and the expiry sweep only
 declare(
     "shop.StoreDocument",

@@ -81,7 +81,7 @@ uscc_format uscc_check application_incomplete document_not_required agreement_ou
 bad_signature bad_timestamp order_not_eligible buyer_mismatch complaint_too_early unfreeze_exceeds_frozen
 no_deposit_rule deposit_shortfall deposit_unavailable store_not_open store_not_settled order_sn_collision
 memo_too_long invalid_flag courier_not_configured sandbox_disabled selection_too_large store_quota induced_review
-free_sf_courier fresh_claim_not_allowed photos_required seal_required
+free_sf_courier fresh_claim_not_allowed photos_required seal_required invalid_account withdrawal_exceeds_available
 """
 _DOMAIN_409 = """
 illegal_transition conflict action_not_available already_paid already_booked already_weighed already_reviewed
@@ -89,7 +89,7 @@ already_replied already_followed_up already_extended already_complained not_paya
 in_aftersales risk_hold parcel_booked parcel_picked_up nothing_to_rebook nothing_to_refund payment_not_found
 payment_not_refundable deposit_not_payable deposit_not_due deposit_not_settleable deposit_frozen
 application_locked endpoint_disabled sku_has_orders aftersales_duplicate product_without_image
-no_pending_refund refund_pending second_item_overlap needs_logistics
+no_pending_refund refund_pending second_item_overlap needs_logistics withdrawal_limited
 """
 
 DOMAIN: dict[str, int] = {

@@ -153,6 +153,16 @@ STORE_TRADEMARK_APPLYING_MAX_MONTHS = int(env("STORE_TRADEMARK_APPLYING_MAX_MONT
 # licence (unified social credit code) and main category.
 STORE_FLAGSHIPS_PER_BRAND = int(env("STORE_FLAGSHIPS_PER_BRAND", "1"))
 STORE_ENTERPRISES_PER_LICENCE_CATEGORY = int(env("STORE_ENTERPRISES_PER_LICENCE_CATEGORY", "5"))
+# Repeated violations (DOMAIN.md Stores): a store failing its evaluation this many days in a row is sanctioned
+# (search demotion first, then a withdrawal limit) for STORE_SANCTION_DAYS; suspension is proposed after
+# `evaluation_failing_period` (PORTAL_TIME_RULES).
+STORE_SANCTION_LADDER = {
+    "search_demotion": int(env("STORE_SANCTION_DEMOTION_DAYS", "3")),
+    "withdrawal_limit": int(env("STORE_SANCTION_WITHDRAWAL_DAYS", "5")),
+}
+STORE_SANCTION_DAYS = int(env("STORE_SANCTION_DAYS", "7"))
+# The smallest withdrawal (fen)
+WITHDRAWAL_MIN_AMOUNT = int(env("WITHDRAWAL_MIN_AMOUNT", "100"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 # Redis: cache and Celery broker. No REDIS_URL: local memory cache and tasks run in-process.

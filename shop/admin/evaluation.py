@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from portal.actors import Actor
 from portal.audit import AuditedEditsMixin
 from portal.exceptions import DomainError
-from shop.models import EvaluationRule, StoreEvaluation, SuspensionProposal
-from shop.services.evaluation import suspension_confirm, suspension_dismiss
+from shop.models import EvaluationRule, StoreEvaluation, StoreSanction, SuspensionProposal
+from shop.services.evaluation import sanction_lift, suspension_confirm, suspension_dismiss
 
 
 @admin.register(EvaluationRule)
@@ -64,3 +64,31 @@ class SuspensionProposalAdmin(admin.ModelAdmin):
     @admin.action(description=_("驳回提议"), permissions=["change"])
     def dismiss(self, request, queryset):
         self._run(request, queryset, lambda p: suspension_dismiss(proposal=p, by=Actor.staff(request.user)))
+
+
+@admin.register(StoreSanction)
+class StoreSanctionAdmin(admin.ModelAdmin):
+    """Sanctions the evaluation applied for repeated violations; support may lift one early."""
+
+    list_display = ("starts_at", "store", "kind", "ends_at", "in_force", "reasons", "lifted_by", "lifted_at")
+    list_filter = ("kind",)
+    search_fields = ("store__name",)
+    list_select_related = ("store", "lifted_by")
+    readonly_fields = [f.name for f in StoreSanction._meta.fields]
+    actions = ["lift"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(boolean=True, description=_("生效中"))
+    def in_force(self, obj) -> bool:
+        return obj.is_active
+
+    @admin.action(description=_("解除处罚（通知商家）"), permissions=["change"])
+    def lift(self, request, queryset):
+        for sanction in queryset:
+            sanction_lift(sanction=sanction, reason=str(_("平台人工解除")), by=Actor.staff(request.user))
+        self.message_user(request, _("已解除 %(n)d 项处罚。") % {"n": len(queryset)}, messages.SUCCESS)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.helpers import ActionForm
 from django.utils.translation import gettext_lazy as _
 
 from portal.actors import Actor
+from portal.admin_actions import run_on_each
 from portal.admin_scale import LargeTableAdmin, StoreFilter
 from portal.bounds import BIGINT_MAX
-from shop.models import PayoutEntry
+from shop.models import PayoutEntry, Withdrawal
 from shop.models.funds import PayoutBucket
-from shop.services.funds import payout_adjust
+from shop.services.funds import payout_adjust, withdrawal_pay, withdrawal_reject
 
 
 class AdjustmentForm(forms.ModelForm):
@@ -67,3 +69,48 @@ class PayoutEntryAdmin(LargeTableAdmin):
             by=Actor.staff(request.user),
         )
         obj.pk = entry.pk
+
+
+class WithdrawalActionForm(ActionForm):
+    reason = forms.CharField(label=_("退回原因"), max_length=200, required=False)
+
+
+@admin.register(Withdrawal)
+class WithdrawalAdmin(admin.ModelAdmin):
+    """Finance's queue of merchants' withdrawals: pay them, or send them back with a reason."""
+
+    list_display = ("created_at", "store", "amount_yuan", "account", "status", "decided_by", "decided_at", "reason")
+    list_filter = ("status",)
+    search_fields = ("store__name", "=account")
+    list_select_related = ("store", "decided_by")
+    readonly_fields = [f.name for f in Withdrawal._meta.fields]
+    show_full_result_count = False
+    action_form = WithdrawalActionForm
+    actions = ["pay", "reject"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("金额（元）"), ordering="amount")
+    def amount_yuan(self, obj) -> str:
+        return f"{obj.amount / 100:.2f}"
+
+    @admin.action(description=_("已打款"), permissions=["change"])
+    def pay(self, request, queryset):
+        run_on_each(
+            self, request, queryset,
+            lambda w: withdrawal_pay(withdrawal=w, by=Actor.staff(request.user)),
+            action="pay", done_message=_("%(n)d 笔提现已标记打款。"),
+        )  # fmt: skip
+
+    @admin.action(description=_("退回（填写退回原因）"), permissions=["change"])
+    def reject(self, request, queryset):
+        reason = request.POST.get("reason", "")
+        run_on_each(
+            self, request, queryset,
+            lambda w: withdrawal_reject(withdrawal=w, reason=reason, by=Actor.staff(request.user)),
+            action="reject", done_message=_("%(n)d 笔提现已退回，金额已回到可提现货款。"), with_fields=True,
+        )  # fmt: skip

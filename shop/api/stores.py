@@ -74,6 +74,9 @@ class StoreOut(serializers.ModelSerializer):
     expected_review_date = serializers.SerializerMethodField()
     documents = serializers.SerializerMethodField()
     missing_documents = serializers.SerializerMethodField()
+    sanctions = serializers.SerializerMethodField(
+        help_text="sanctions in force for repeated violations: [{kind: search_demotion|withdrawal_limit, ends_at}]"
+    )
     sealed_documents = serializers.SerializerMethodField(
         help_text="kinds whose copy must carry the company seal (upload with sealed=true)"
     )
@@ -104,6 +107,7 @@ class StoreOut(serializers.ModelSerializer):
             "documents",
             "missing_documents",
             "sealed_documents",
+            "sanctions",
             "deposit",
         )
 
@@ -117,6 +121,10 @@ class StoreOut(serializers.ModelSerializer):
 
     def get_missing_documents(self, store: Store) -> list[str]:
         return services.missing_documents(store)
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_sanctions(self, store: Store) -> list[dict]:
+        return [{"kind": s.kind, "ends_at": s.ends_at.isoformat()} for s in selectors.active_sanctions(store)]
 
     def get_sealed_documents(self, store: Store) -> list[str]:
         return store.sealed_document_kinds()

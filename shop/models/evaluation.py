@@ -8,7 +8,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
-__all__ = ["EvaluationRule", "Metric", "ProposalStatus", "StoreEvaluation", "SuspensionProposal"]
+__all__ = [
+    "EvaluationRule",
+    "Metric",
+    "ProposalStatus",
+    "SanctionKind",
+    "StoreEvaluation",
+    "StoreSanction",
+    "SuspensionProposal",
+]
 
 
 class Metric(models.TextChoices):
@@ -110,3 +118,36 @@ class SuspensionProposal(FSMModelMixin, models.Model):
     @transition(field=status, source=ProposalStatus.PROPOSED, target=ProposalStatus.DISMISSED)
     def dismiss(self) -> None:
         self.decided_at = timezone.now()
+
+
+class SanctionKind(models.TextChoices):
+    SEARCH_DEMOTION = "search_demotion", _("搜索降权")
+    WITHDRAWAL_LIMIT = "withdrawal_limit", _("限制提现")
+
+
+class StoreSanction(models.Model):
+    """A sanction for repeated violations (DOMAIN.md Stores): the evaluation applies it when a store keeps
+    failing (`STORE_SANCTION_LADDER`), for `STORE_SANCTION_DAYS`; staff may lift it early."""
+
+    store = models.ForeignKey("shop.Store", on_delete=models.CASCADE, related_name="sanctions")
+    kind = models.CharField(_("处罚"), max_length=20, choices=SanctionKind.choices)
+    reasons = models.JSONField(_("原因"), default=list)
+    starts_at = models.DateTimeField(_("开始时间"), default=timezone.now)
+    ends_at = models.DateTimeField(_("结束时间"))
+    lifted_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        indexes = [models.Index(fields=["store", "kind", "ends_at"])]
+        verbose_name = _("店铺处罚")
+        verbose_name_plural = _("店铺处罚")
+
+    def __str__(self) -> str:
+        return f"{self.store} {self.get_kind_display()}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.lifted_at is None and self.starts_at <= timezone.now() < self.ends_at

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
 
-__all__ = ["PayoutBucket", "PayoutEntry", "PayoutKind", "RefType"]
+__all__ = ["PayoutBucket", "PayoutEntry", "PayoutKind", "RefType", "Withdrawal", "WithdrawalStatus"]
 
 
 class PayoutKind(models.TextChoices):
@@ -16,6 +18,7 @@ class PayoutKind(models.TextChoices):
     COMPENSATION = "compensation", _("赔付")
     ADJUSTMENT = "adjustment", _("调账")
     SHIPPING = "shipping", _("运费")
+    WITHDRAWAL = "withdrawal", _("提现")
 
 
 class PayoutBucket(models.TextChoices):
@@ -29,6 +32,7 @@ class RefType(models.TextChoices):
     AFTERSALES = "aftersales", _("售后")
     COMPENSATION = "compensation", _("赔付单")
     SHIPMENT = "shipment", _("包裹")
+    WITHDRAWAL = "withdrawal", _("提现单")
 
 
 class PayoutEntry(models.Model):
@@ -88,3 +92,47 @@ class PayoutEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Payout entries are append-only")
+
+
+class WithdrawalStatus(models.TextChoices):
+    REQUESTED = "requested", _("待打款")
+    PAID = "paid", _("已打款")
+    REJECTED = "rejected", _("已退回")
+
+
+class Withdrawal(FSMModelMixin, models.Model):
+    """A merchant's withdrawal (提现) of available payouts to the store's bank account; finance pays it.
+
+    Requesting debits the available bucket at once (a `withdrawal` ledger line), so the money cannot be spent
+    twice; a rejection credits it back with a second line, a payment changes no balance."""
+
+    store = models.ForeignKey("shop.Store", on_delete=models.PROTECT, related_name="withdrawals")
+    amount = models.PositiveIntegerField(_("金额（分）"))
+    account = models.CharField(_("收款账户"), max_length=60)
+    status = FSMField(_("状态"), default=WithdrawalStatus.REQUESTED, choices=WithdrawalStatus.choices, protected=True)
+    reason = models.CharField(_("退回原因"), max_length=200, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("申请时间"), default=timezone.now)
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["store", "-created_at"]), models.Index(fields=["status", "created_at"])]
+        verbose_name = _("提现")
+        verbose_name_plural = _("提现")
+
+    def __str__(self) -> str:
+        return f"W{self.pk} {self.amount / 100:.2f}"
+
+    @transition(field=status, source=WithdrawalStatus.REQUESTED, target=WithdrawalStatus.PAID)
+    def pay(self) -> None:
+        self.decided_at = timezone.now()
+
+    @transition(field=status, source=WithdrawalStatus.REQUESTED, target=WithdrawalStatus.REJECTED)
+    def reject(self) -> None:
+        self.decided_at = timezone.now()

@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from shop.models import PayoutEntry, Store
+from shop.models import PayoutEntry, Store, Withdrawal
 from shop.models.funds import PayoutBucket
 from shop.models.funds import RefType as RefType  # what a ledger line refers to, for the other apps
 
@@ -18,6 +18,10 @@ def payout_balances(store: Store) -> dict[str, int]:
         available=Coalesce(Sum("amount", filter=Q(bucket=PayoutBucket.AVAILABLE)), 0),
     )
     return {"pending": sums["pending"], "available": sums["available"]}
+
+
+def recent_withdrawals(store: Store, limit: int = 10) -> list[Withdrawal]:
+    return list(Withdrawal.objects.filter(store=store).order_by("-created_at", "-id")[:limit])
 
 
 def payout_entries(store: Store, *, kind: str = "") -> QuerySet[PayoutEntry]:

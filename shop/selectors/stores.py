@@ -6,7 +6,7 @@ Every read is scoped to one store; pages and API lists use a constant number of 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Sum, Value, When
@@ -25,6 +25,7 @@ from shop.models import (
     DocumentStatus,
     Store,
     StoreDocument,
+    StoreSanction,
     StoreStatus,
 )
 from shop.models.stores import BALANCE_SIGN, FROZEN_SIGN
@@ -174,3 +175,9 @@ def store_members(store: Store) -> QuerySet[Membership]:
 def submitted_applications() -> QuerySet[Store]:
     """The review queue: oldest submission first."""
     return Store.objects.filter(status=StoreStatus.SUBMITTED).select_related("main_category").order_by("submitted_at")
+
+
+def active_sanctions(store: Store, *, now: datetime | None = None) -> list[StoreSanction]:
+    """The store's sanctions in force now (repeated violations: search demotion, withdrawal limit)."""
+    now = now or timezone.now()
+    return list(StoreSanction.objects.filter(store=store, lifted_at__isnull=True, starts_at__lte=now, ends_at__gt=now))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -17,10 +18,19 @@ from django.utils.translation import gettext as _
 
 from portal import hooks
 from portal.actions import require_action
-from portal.actors import user_of
+from portal.actors import require_perm, user_of
+from portal.audit import audit_record
 from portal.events import emit_many
 from portal.fsm import transition
-from shop.models import EvaluationRule, Order, Store, StoreEvaluation, StoreStatus, SuspensionProposal
+from shop.models import (
+    EvaluationRule,
+    Order,
+    Store,
+    StoreEvaluation,
+    StoreSanction,
+    StoreStatus,
+    SuspensionProposal,
+)
 from shop.models.evaluation import Metric as Metric  # the metrics' names, for the apps that compute them
 from shop.services.stores import store_suspend
 
@@ -110,31 +120,99 @@ def _evaluate(todo: list[int], *, now: datetime, day: date) -> int:
             if ev.failing
         ]
     )
-    _propose_suspensions(store_ids=[ev.store_id for ev in created if ev.failing], day=day, labels=labels)
+    reasons = {ev.store_id: [str(labels[m]) for m in ev.failing] for ev in created if ev.failing}
+    if reasons:
+        periods = {"suspension": settings.PORTAL_TIME_RULES["evaluation_failing_period"].days}
+        streaks = _failing_streaks(list(reasons), day=day, periods={**periods, **settings.STORE_SANCTION_LADDER})
+        _propose_suspensions(streaks.pop("suspension"), reasons=reasons)
+        _sanction(streaks, reasons=reasons, now=now)
     return len(created)
 
 
-def _propose_suspensions(*, store_ids: list[int], day: date, labels: dict) -> None:
-    days = settings.PORTAL_TIME_RULES["evaluation_failing_period"].days
-    since = day - timedelta(days=days - 1)
-    failing_days = (
+def _failing_streaks(store_ids: list[int], *, day: date, periods: dict[str, int]) -> dict[str, list[int]]:
+    """For each named period of n days, the stores whose evaluation failed on each of the last n days (one
+    evaluation a day), all in one GROUP BY."""
+    since = day - timedelta(days=max(periods.values()) - 1)
+    counts = {name: Count("id", filter=Q(day__gte=day - timedelta(days=n - 1))) for name, n in periods.items()}
+    rows: list[dict[str, Any]] = list(
         StoreEvaluation.objects.filter(store_id__in=store_ids, day__gte=since, day__lte=day)
         .exclude(failing=[])
         .values("store_id")
-        .annotate(n=Count("id"))
-        .filter(n__gte=days)
-        .values_list("store_id", flat=True)
+        .annotate(**counts)
+        .values("store_id", *counts)
     )
+    return {name: [r["store_id"] for r in rows if r[name] >= n] for name, n in periods.items()}
+
+
+def _sanction(due: dict[str, list[int]], *, reasons: dict[int, list[str]], now: datetime) -> None:
+    """Repeated violations (DOMAIN.md Stores): a store failing `STORE_SANCTION_LADDER[kind]` days in a row gets
+    that sanction for `STORE_SANCTION_DAYS` (one live sanction of a kind at a time), and is told why."""
+    stores = set().union(*due.values())
+    if not stores:
+        return
+    until = now + timedelta(days=settings.STORE_SANCTION_DAYS)
+    live = set(
+        StoreSanction.objects.filter(store_id__in=stores, lifted_at__isnull=True, ends_at__gt=now).values_list(
+            "store_id", "kind"
+        )
+    )
+    made = [
+        StoreSanction(store_id=pk, kind=kind, reasons=reasons[pk], starts_at=now, ends_at=until)
+        for kind, store_ids in due.items()
+        for pk in store_ids
+        if (pk, kind) not in live
+    ]
+    StoreSanction.objects.bulk_create(made)
+    ends = timezone.localtime(until).strftime("%Y-%m-%d %H:%M")
+    emit_many(
+        [
+            {
+                "type": "store.sanctioned",
+                "store_id": sanction.store_id,
+                "title": _("店铺因持续未达标被处罚：%(kind)s") % {"kind": sanction.get_kind_display()},
+                "body": _("至 %(until)s；原因：%(reasons)s") % {"until": ends, "reasons": "、".join(sanction.reasons)},
+                "url": reverse("shop:evaluation"),
+                "data": {"kind": sanction.kind, "ends_at": until.isoformat()},
+            }
+            for sanction in made
+        ]
+    )
+
+
+@transaction.atomic
+def sanction_lift(*, sanction: StoreSanction, reason: str, by) -> StoreSanction:
+    """Staff lift a sanction early (audited); the merchant is told."""
+    require_perm(by, "shop.change_storesanction")
+    sanction = StoreSanction.objects.select_for_update().get(pk=sanction.pk)
+    if sanction.lifted_at is not None:
+        return sanction
+    sanction.lifted_at, sanction.lifted_by = timezone.now(), user_of(by)
+    sanction.save(update_fields=["lifted_at", "lifted_by"])
+    audit_record(sanction, "lift", by=by, reason=reason)
+    emit_many(
+        [
+            {
+                "type": "store.sanction_lifted",
+                "store_id": sanction.store_id,
+                "title": _("店铺处罚已解除：%(kind)s") % {"kind": sanction.get_kind_display()},
+                "body": reason,
+                "url": reverse("shop:evaluation"),
+                "data": {"kind": sanction.kind},
+            }
+        ]
+    )
+    return sanction
+
+
+def _propose_suspensions(store_ids: list[int], *, reasons: dict[int, list[str]]) -> None:
+    """Stores failing every day of the failing period are proposed to staff for suspension (one open each)."""
+    if not store_ids:
+        return
     open_proposals = set(
         SuspensionProposal.objects.filter(store_id__in=store_ids, status="proposed").values_list("store_id", flat=True)
     )
-    latest = {e.store_id: e.failing for e in StoreEvaluation.objects.filter(store_id__in=list(failing_days), day=day)}
     SuspensionProposal.objects.bulk_create(
-        [
-            SuspensionProposal(store_id=pk, reasons=[str(labels[m]) for m in latest[pk]])
-            for pk in failing_days
-            if pk not in open_proposals
-        ],
+        [SuspensionProposal(store_id=pk, reasons=reasons[pk]) for pk in store_ids if pk not in open_proposals],
         ignore_conflicts=True,
     )
 

@@ -8,6 +8,7 @@ penalty paid from the available payouts first, then from the deposit through sho
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
@@ -20,16 +21,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.actors import user_of
+from portal.actions import require_action
+from portal.actors import require_perm, user_of
+from portal.audit import audit_record
 from portal.events import emit, emit_many
-from portal.exceptions import ValidationFailed
-from portal.fsm import actor_label
+from portal.exceptions import Conflict, ValidationFailed
+from portal.fsm import actor_label, transition
 from portal.models import Refund
 from portal.payments import on_refund_succeeded
 from shop.models import CouponClaim, DepositEntry, Order, PayoutEntry, Store
-from shop.models.funds import PayoutBucket, PayoutKind, RefType
+from shop.models.evaluation import SanctionKind
+from shop.models.funds import PayoutBucket, PayoutKind, RefType, Withdrawal
 from shop.models.orders import OrderStatus
 from shop.selectors.funds import payout_balances
+from shop.selectors.stores import active_sanctions
 from shop.services.deposit import deposit_deduct
 
 BATCH = 1000
@@ -395,3 +400,77 @@ def _announce_per_store(entries: list[PayoutEntry], title: str) -> None:
 def payouts_sweep() -> int:
     """Credit completed orders, then settle what is due. Idempotent (unique credit/settle per order)."""
     return payouts_credit_completed() + payouts_settle_due()
+
+
+# --- withdrawals (提现) --------------------------------------------------------------------------------
+ACCOUNT_DIGITS = re.compile(r"^\d{8,30}$")
+
+
+@transaction.atomic
+def withdrawal_request(*, store: Store, amount: int, account: str, by: Any) -> Withdrawal:
+    """The owner withdraws available payouts to the store's bank account. Refused while the store is under a
+    withdrawal limit (repeated violations), above the available balance or below the minimum. The amount leaves
+    the available bucket at once; finance pays it or sends it back."""
+    store = Store.objects.select_for_update().get(pk=store.pk)  # one withdrawal at a time per store
+    require_action(store, by, "withdraw")
+    amount = _check_amount(amount)
+    account = re.sub(r"[\s-]", "", account or "")
+    if not ACCOUNT_DIGITS.match(account):
+        message = _("请填写 8–30 位数字的银行账号。")
+        raise ValidationFailed(message, code="invalid_account", fields={"account": [message]})
+    limit = next((s for s in active_sanctions(store) if s.kind == SanctionKind.WITHDRAWAL_LIMIT), None)
+    if limit is not None:
+        raise Conflict(
+            _("店铺因持续未达标被限制提现，至 %(until)s 解除。")
+            % {"until": timezone.localtime(limit.ends_at).strftime("%Y-%m-%d %H:%M")},
+            code="withdrawal_limited",
+        )
+    if amount < settings.WITHDRAWAL_MIN_AMOUNT:
+        message = _("单笔提现不少于 %(min).2f 元。") % {"min": settings.WITHDRAWAL_MIN_AMOUNT / 100}
+        raise ValidationFailed(message, code="invalid_amount", fields={"amount": [message]})
+    available = payout_balances(store)["available"]
+    if amount > available:
+        message = _("可提现货款只有 %(available).2f 元。") % {"available": max(available, 0) / 100}
+        raise ValidationFailed(message, code="withdrawal_exceeds_available", fields={"amount": [message]})
+    withdrawal = Withdrawal.objects.create(store=store, amount=amount, account=account, requested_by=user_of(by))
+    _entry(
+        store, PayoutKind.WITHDRAWAL, PayoutBucket.AVAILABLE, -amount, by=by, reason=_("申请提现"),
+        ref_type=RefType.WITHDRAWAL, ref_id=str(withdrawal.pk), ref_label=f"W{withdrawal.pk}",
+    ).save()  # fmt: skip
+    audit_record(withdrawal, "request", by=by, data={"amount": amount}, store_id=store.pk)
+    _announce(store.pk, _("提现申请已提交：%(amount).2f 元") % {"amount": amount / 100}, withdrawal=withdrawal.pk)
+    return withdrawal
+
+
+def _decided(withdrawal: Withdrawal, by: Any, verb: str) -> Withdrawal:
+    require_perm(by, "shop.change_withdrawal")  # finance (portal.roles)
+    withdrawal = Withdrawal.objects.select_for_update().get(pk=withdrawal.pk)
+    require_action(withdrawal, by, verb)
+    withdrawal.decided_by = user_of(by)
+    return withdrawal
+
+
+@transaction.atomic
+def withdrawal_pay(*, withdrawal: Withdrawal, by: Any) -> Withdrawal:
+    """Finance paid the withdrawal to the account (the ledger already holds its debit)."""
+    withdrawal = _decided(withdrawal, by, "pay")
+    transition(withdrawal, "pay", by=by, reason=withdrawal.account[-4:])
+    _announce(withdrawal.store_id, _("提现已打款：%(amount).2f 元") % {"amount": withdrawal.amount / 100})
+    return withdrawal
+
+
+@transaction.atomic
+def withdrawal_reject(*, withdrawal: Withdrawal, reason: str, by: Any) -> Withdrawal:
+    """Finance sends the withdrawal back (a wrong account, say): its amount returns to the available bucket."""
+    if not (reason or "").strip():
+        raise ValidationFailed(fields={"reason": [_("请填写退回原因。")]}, code="reason_required")
+    withdrawal = _decided(withdrawal, by, "reject")
+    withdrawal.reason = reason.strip()[:200]
+    transition(withdrawal, "reject", by=by, reason=withdrawal.reason)
+    _entry(
+        withdrawal.store, PayoutKind.WITHDRAWAL, PayoutBucket.AVAILABLE, withdrawal.amount, by=by,
+        reason=_("提现退回：%(reason)s") % {"reason": withdrawal.reason}, ref_type=RefType.WITHDRAWAL,
+        ref_id=str(withdrawal.pk), ref_label=f"W{withdrawal.pk}",
+    ).save()  # fmt: skip
+    _announce(withdrawal.store_id, _("提现已退回：%(amount).2f 元") % {"amount": withdrawal.amount / 100})
+    return withdrawal

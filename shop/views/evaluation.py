@@ -10,6 +10,7 @@ from portal import hooks
 from portal.tenancy import MerchantMixin
 from shop.models import EvaluationRule, StoreEvaluation
 from shop.models.evaluation import Metric
+from shop.selectors.stores import active_sanctions
 from shop.services.evaluation import store_metrics
 
 TREND_DAYS = 30
@@ -48,7 +49,9 @@ class EvaluationView(MerchantMixin, TemplateView):
                 }
             )
         latest = history[-1] if history else None
-        return super().get_context_data(rows=rows, latest=latest, dsr=hooks.store_rating.call(store), **kwargs)
+        return super().get_context_data(
+            rows=rows, latest=latest, dsr=hooks.store_rating.call(store), sanctions=active_sanctions(store), **kwargs
+        )
 
 
 def _float(value) -> float | None:

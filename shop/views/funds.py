@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import csv
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from portal.actors import merchant_actor
+from portal.exceptions import DomainError
 from portal.tenancy import MerchantMixin
+from shop.actions import store_actions
+from shop.forms.funds import WithdrawalForm
+from shop.models.evaluation import SanctionKind
 from shop.models.funds import PayoutKind
-from shop.selectors.funds import cause_url, payout_balances, payout_entries
-from shop.selectors.stores import deposit_summary
+from shop.selectors.funds import cause_url, payout_balances, payout_entries, recent_withdrawals
+from shop.selectors.stores import active_sanctions, deposit_summary
+from shop.services.funds import withdrawal_request
+
+from .catalog import attach_error
 
 
 class _Echo:
@@ -30,6 +40,28 @@ class FundsView(MerchantMixin, TemplateView):
             return self.csv()
         return super().get(request, *args, **kwargs)
 
+    def post(self, request, *args, **kwargs):
+        """申请提现: the owner withdraws available payouts (refused while a withdrawal limit is in force)."""
+        form = WithdrawalForm(request.POST)
+        if form.is_valid():
+            try:
+                withdrawal = withdrawal_request(
+                    store=self.store,
+                    amount=form.cleaned_data["amount"],
+                    account=form.cleaned_data["account"],
+                    by=merchant_actor(request),
+                )
+            except DomainError as exc:
+                attach_error(form, exc)
+                messages.error(request, exc.message)
+            else:
+                messages.success(
+                    request,
+                    _("提现申请已提交：%(amount).2f 元，财务打款后到账。") % {"amount": withdrawal.amount / 100},
+                )
+                return redirect("shop:funds")
+        return self.render_to_response(self.get_context_data(withdrawal_form=form), status=400)
+
     def get_context_data(self, **kwargs):
         kind = self.request.GET.get("kind", "")
         kind = kind if kind in PayoutKind.values else ""
@@ -41,6 +73,12 @@ class FundsView(MerchantMixin, TemplateView):
             page=page,
             kind=kind,
             kinds=PayoutKind.choices,
+            withdrawal_form=kwargs.pop("withdrawal_form", None) or WithdrawalForm(),
+            can_withdraw="withdraw" in store_actions(self.store, self.request.user),
+            withdrawal_limit=next(
+                (s for s in active_sanctions(self.store) if s.kind == SanctionKind.WITHDRAWAL_LIMIT), None
+            ),
+            withdrawals=recent_withdrawals(self.store),
             **kwargs,
         )
 
