@@ -36,10 +36,12 @@ def test_store_transition_table(store):
 
 
 PAYABLE = {"approved", "deposit_paid", "agreement_signed", "open", "suspended"}
+OPENED = {"open", "suspended", "closing", "closed"}  # the owner withdraws available payouts (提现)
 STORE_ACTIONS = {
     state: {
         "owner": {"draft": {"edit_application", "submit"}, "rejected": {"edit_application", "submit"}}.get(state)
-        or {"approved": {"pay_deposit"}, "deposit_paid": {"sign_agreement"}}.get(state, set()),
+        or {"approved": {"pay_deposit"}, "deposit_paid": {"sign_agreement"}}.get(state, set())
+        | ({"withdraw"} if state in OPENED else set()),
         "operator": {"edit_application", "submit"} if state in ("draft", "rejected") else set(),
         "reviewer": {"review"}
         if state == "submitted"
