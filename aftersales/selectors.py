@@ -133,6 +133,7 @@ def open_request_order_ids(store: Store) -> QuerySet:
     """Ids of the store's orders with an open after-sales request (the order list's 售后中 tab)."""
     return (
         AftersalesRequest.objects.filter(store=store, status__in=OPEN_STATUSES)
+        .order_by()
         .values_list("order_id", flat=True)
         .distinct()
     )

@@ -38,12 +38,19 @@ def tab_q(tab: str) -> Q:
     return Q(status=tab)
 
 
-def order_tab_counts(*, store: Store) -> dict[str, int]:
-    """Live count per tab: one index-only `GROUP BY status` plus one count of the open after-sales."""
+def open_aftersales_orders(store: Store) -> set[int]:
+    """Ids of the store's orders with an open after-sales request (a small set): one read gives the 售后中 tab's
+    count and the flag of every row on the page."""
+    return set(hooks.store_aftersales_order_ids.call(store))
+
+
+def order_tab_counts(*, store: Store, aftersales: set[int] | None = None) -> dict[str, int]:
+    """Live count per tab: one index-only `GROUP BY status` plus the open after-sales (`open_aftersales_orders`,
+    read here unless given)."""
     counts = {key: 0 for key, _label in TABS}
     rows = Order.objects.filter(store=store).order_by().values_list("status").annotate(n=Count("*"))
     counts.update({status: n for status, n in rows if status in counts})
-    counts[AFTERSALES] = hooks.store_aftersales_order_ids.call(store).count()
+    counts[AFTERSALES] = len(open_aftersales_orders(store) if aftersales is None else aftersales)
     return counts
 
 
@@ -152,14 +159,21 @@ def order_page(
     size: int = PAGE_SIZES[0],
     after: str | None = None,
     before: str | None = None,
+    aftersales: set[int] | None = None,
 ) -> OrderPage:
     """One keyset page of the store's filtered orders and the list's total: the tab's count when nothing
-    else narrows the list (no second COUNT), else a count capped at COUNT_CAP."""
+    else narrows the list (no second COUNT), else a count capped at COUNT_CAP. Each row says whether it is in
+    after-sales (`in_aftersales`, from `aftersales` when given)."""
     f = filters or OrderFilters()
     # The list shows each item's own title, spec and quantity: no SKU or product rows needed.
     items = OrderItem.objects.only("order_id", "product_title", "sku_spec", "quantity")
-    qs = order_list(store=store, filters=f).prefetch_related(None).prefetch_related(Prefetch("items", queryset=items))
+    qs = _filtered(store, f).select_related("group").prefetch_related(Prefetch("items", queryset=items))
     page = keyset_page(qs, size=size, after=after, before=before)
+    # The 售后中 flag from the store's open requests, not an annotation PostgreSQL plans as a hash of every
+    # open request of the platform, twice per page.
+    flagged = open_aftersales_orders(store) if aftersales is None and page.rows else aftersales or set()
+    for order in page.rows:
+        order.in_aftersales = order.pk in flagged
     if counts is not None and not f.narrows_tab():
         total = counts[f.tab] if f.tab else sum(counts[s.value] for s in OrderStatus)
         return OrderPage(page=page, total=total, total_capped=False)

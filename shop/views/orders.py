@@ -30,6 +30,7 @@ from shop.forms.orders import CancelForm, MemoForm, OrderFilterForm, ShipForm
 from shop.models.orders import OrderStatus
 from shop.selectors.orders import (
     TABS,
+    open_aftersales_orders,
     order_get,
     order_list,
     order_page,
@@ -55,7 +56,8 @@ class OrderListView(MerchantMixin, TemplateView):
         filters = form.filters() if form.is_bound and form.is_valid() else None
         if request.GET.get("export") == "csv" and (filters is not None or not form.is_bound):
             return export_csv(order_list(store=self.store, filters=filters))
-        counts = order_tab_counts(store=self.store)
+        aftersales = open_aftersales_orders(self.store)
+        counts = order_tab_counts(store=self.store, aftersales=aftersales)
         version = counts_version(counts)
         query = request.GET.copy()
         for key in ("tab", "part", "export", "after", "before", "v"):
@@ -81,6 +83,7 @@ class OrderListView(MerchantMixin, TemplateView):
             size=size,
             after=request.GET.get("after"),
             before=request.GET.get("before"),
+            aftersales=aftersales,
         )
         context.update(
             form=form,
