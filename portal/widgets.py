@@ -24,3 +24,37 @@ class FastSelect(forms.Select):
             ),
         )
         return format_html("<select{}>{}</select>", flatatt(final), options)
+
+
+class FastInputMixin:
+    """An `<input>` written directly (Django renders it through two templates): the same type, name, value
+    and attributes, booleans (`checked`, `required`) bare."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]  # type: ignore[attr-defined]
+        final = {"type": widget["type"], "name": name}
+        if widget["value"] is not None:
+            final["value"] = widget["value"]
+        final.update(widget["attrs"])
+        return format_html("<input{}>", flatatt(final))
+
+
+class FastTextInput(FastInputMixin, forms.TextInput):
+    pass
+
+
+class FastDateInput(FastInputMixin, forms.DateInput):
+    """`<input type="date">`: its value is always ISO (a locale's 2026/01/02 would show as empty)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):
+        super().__init__(attrs, format)
+
+
+class FastCheckbox(FastInputMixin, forms.CheckboxInput):
+    pass
+
+
+class FastHidden(FastInputMixin, forms.HiddenInput):
+    pass

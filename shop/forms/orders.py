@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.i18n import stored_text
 from portal.keyset import PAGE_SIZES
 from portal.regions import PROVINCES
-from portal.widgets import FastSelect
+from portal.widgets import FastCheckbox, FastDateInput, FastHidden, FastSelect, FastTextInput
 from shop.models import Product, Store
 from shop.models.orders import MemoFlag
 from shop.selectors.orders import TABS, OrderFilters
@@ -17,17 +17,17 @@ from shop.services.orders import courier_choices
 
 
 class OrderFilterForm(forms.Form):
-    tab = forms.ChoiceField(required=False, choices=[("", _("全部")), *TABS], widget=forms.HiddenInput)
-    q = forms.CharField(label=_("搜索"), required=False, max_length=40)
-    date_from = forms.DateField(label=_("下单起"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("下单止"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    tab = forms.ChoiceField(required=False, choices=[("", _("全部")), *TABS], widget=FastHidden)
+    q = forms.CharField(label=_("搜索"), required=False, max_length=40, widget=FastTextInput)
+    date_from = forms.DateField(label=_("下单起"), required=False, widget=FastDateInput)
+    date_to = forms.DateField(label=_("下单止"), required=False, widget=FastDateInput)
     # The store's products as plain choices: one ordinary query (a ModelChoiceField would iterate its queryset
     # through a server-side cursor: four round trips on every list page)
     product = forms.TypedChoiceField(label=_("商品"), required=False, coerce=int, empty_value=None, widget=FastSelect)
     province = forms.ChoiceField(
         label=_("省份"), required=False, choices=[("", _("全部"))] + [(p, p) for p in PROVINCES], widget=FastSelect
     )
-    overdue = forms.BooleanField(label=_("已超时未发货"), required=False)
+    overdue = forms.BooleanField(label=_("已超时未发货"), required=False, widget=FastCheckbox)
     memo_flag = forms.ChoiceField(
         label=_("备注旗帜"), required=False, choices=[("", _("全部")), *MemoFlag.choices], widget=FastSelect
     )
@@ -86,8 +86,10 @@ class ShipForm(forms.Form):
 class MemoForm(forms.Form):
     """The merchant's memo and flag (商家备注) of one order or of a selection."""
 
-    memo = forms.CharField(label=_("商家备注"), max_length=200, required=False)
-    flag = forms.ChoiceField(label=_("旗帜"), choices=[("", _("无旗帜")), *MemoFlag.choices], required=False)
+    memo = forms.CharField(label=_("商家备注"), max_length=200, required=False, widget=FastTextInput)
+    flag = forms.ChoiceField(
+        label=_("旗帜"), choices=[("", _("无旗帜")), *MemoFlag.choices], required=False, widget=FastSelect
+    )
 
 
 class CancelForm(forms.Form):

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.bounds import BIGINT_MAX, YUAN_MAX
+from portal.widgets import FastDateInput
 from shop.models import Category, DocumentKind, EnterpriseKind, Store, StoreDocument, StoreType, TrademarkStatus
 from shop.services.stores import store_name_errors, trademark_window
 
@@ -102,7 +103,7 @@ class DocumentUploadForm(forms.Form):
     trademark_status = forms.ChoiceField(
         label=_("商标状态"), choices=TrademarkStatus.choices, required=False, initial=TrademarkStatus.REGISTERED
     )
-    filed_on = forms.DateField(label=_("商标申请日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    filed_on = forms.DateField(label=_("商标申请日期"), required=False, widget=FastDateInput)
     sealed = forms.BooleanField(label=_("复印件已加盖公司公章"), required=False)
 
 

@@ -30,3 +30,10 @@ def test_rows_flag_orders_in_aftersales_and_escape_what_people_typed(merchant_cl
 def test_an_empty_list_says_so(merchant_client):
     page = merchant_client.get(reverse("shop:order_list"), {"q": "nothing-like-this"}).content.decode()
     assert 'colspan="8" class="empty"' in page
+
+
+def test_the_filter_bar_keeps_the_dates_in_iso_for_the_date_inputs(merchant_client):
+    page = merchant_client.get(reverse("shop:order_list"), {"date_from": "2026-11-01", "date_to": "2026-11-07"})
+    html = page.content.decode()
+    assert 'value="2026-11-01"' in html and 'value="2026-11-07"' in html  # a type=date input shows nothing else
+    assert 'type="date"' in html
