@@ -222,7 +222,7 @@ def aftersales_escalate(
     req.escalation_reason = reason[:500]
     transition(req, "escalate", by=by, reason=reason)
     _save_evidence(req, photos, EvidenceSide.BUYER, note=_("申请平台介入"))
-    if _owed_seven_day_return(req):
+    if req.is_force_refundable():  # a seven-day return refused before any goods came back
         return aftersales_force_refund(request=req, cause=_("商家拒绝符合条件的七天无理由退货，平台强制退款"))
     emit(
         type="aftersales.escalated",
@@ -233,12 +233,6 @@ def aftersales_escalate(
         data={"request_sn": req.request_sn},
     )
     return req
-
-
-def _owed_seven_day_return(req: AftersalesRequest) -> bool:
-    """A seven-day return (allowed when opened: the product's flag, within the window) that the merchant refused
-    before any goods came back: the platform forces the refund on escalation."""
-    return req.reason == AftersalesReason.SEVEN_DAY and not req.return_waybill_no
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from portal.actors import Actor
+from portal.admin_actions import run_on_each
 from portal.audit import AuditedEditsMixin
 from portal.exceptions import DomainError
 from shop.models import EvaluationRule, StoreEvaluation, StoreSanction, SuspensionProposal
@@ -89,6 +90,8 @@ class StoreSanctionAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("解除处罚（通知商家）"), permissions=["change"])
     def lift(self, request, queryset):
-        for sanction in queryset:
-            sanction_lift(sanction=sanction, reason=str(_("平台人工解除")), by=Actor.staff(request.user))
-        self.message_user(request, _("已解除 %(n)d 项处罚。") % {"n": len(queryset)}, messages.SUCCESS)
+        run_on_each(
+            self, request, queryset,
+            lambda s: sanction_lift(sanction=s, reason=str(_("平台人工解除")), by=Actor.staff(request.user)),
+            done_message=_("已解除 %(n)d 项处罚。"),
+        )  # fmt: skip

@@ -171,9 +171,10 @@ def order_page(
     page = keyset_page(qs, size=size, after=after, before=before)
     # The 售后中 flag from the store's open requests, not an annotation PostgreSQL plans as a hash of every
     # open request of the platform, twice per page.
-    flagged = open_aftersales_orders(store) if aftersales is None and page.rows else aftersales or set()
+    if aftersales is None:
+        aftersales = open_aftersales_orders(store) if page.rows else set()
     for order in page.rows:
-        order.in_aftersales = order.pk in flagged
+        order.in_aftersales = order.pk in aftersales
     if counts is not None and not f.narrows_tab():
         total = counts[f.tab] if f.tab else sum(counts[s.value] for s in OrderStatus)
         return OrderPage(page=page, total=total, total_capped=False)

@@ -28,6 +28,7 @@ from shop.models import (
     StoreSanction,
     StoreStatus,
 )
+from shop.models.evaluation import SanctionKind
 from shop.models.stores import BALANCE_SIGN, FROZEN_SIGN
 
 
@@ -175,6 +176,11 @@ def store_members(store: Store) -> QuerySet[Membership]:
 def submitted_applications() -> QuerySet[Store]:
     """The review queue: oldest submission first."""
     return Store.objects.filter(status=StoreStatus.SUBMITTED).select_related("main_category").order_by("submitted_at")
+
+
+def withdrawal_limit(store: Store) -> StoreSanction | None:
+    """The withdrawal limit in force on the store, if any (the funds page and `withdrawal_request` ask)."""
+    return next((s for s in active_sanctions(store) if s.kind == SanctionKind.WITHDRAWAL_LIMIT), None)
 
 
 def active_sanctions(store: Store, *, now: datetime | None = None) -> list[StoreSanction]:

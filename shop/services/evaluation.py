@@ -20,7 +20,7 @@ from portal import hooks
 from portal.actions import require_action
 from portal.actors import require_perm, user_of
 from portal.audit import audit_record
-from portal.events import emit_many
+from portal.events import emit, emit_many
 from portal.fsm import transition
 from shop.models import (
     EvaluationRule,
@@ -189,17 +189,13 @@ def sanction_lift(*, sanction: StoreSanction, reason: str, by) -> StoreSanction:
     sanction.lifted_at, sanction.lifted_by = timezone.now(), user_of(by)
     sanction.save(update_fields=["lifted_at", "lifted_by"])
     audit_record(sanction, "lift", by=by, reason=reason)
-    emit_many(
-        [
-            {
-                "type": "store.sanction_lifted",
-                "store_id": sanction.store_id,
-                "title": _("店铺处罚已解除：%(kind)s") % {"kind": sanction.get_kind_display()},
-                "body": reason,
-                "url": reverse("shop:evaluation"),
-                "data": {"kind": sanction.kind},
-            }
-        ]
+    emit(
+        type="store.sanction_lifted",
+        store_id=sanction.store_id,
+        title=_("店铺处罚已解除：%(kind)s") % {"kind": sanction.get_kind_display()},
+        body=reason,
+        url=reverse("shop:evaluation"),
+        data={"kind": sanction.kind},
     )
     return sanction
 

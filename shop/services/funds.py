@@ -30,11 +30,10 @@ from portal.fsm import actor_label, transition
 from portal.models import Refund
 from portal.payments import on_refund_succeeded
 from shop.models import CouponClaim, DepositEntry, Order, PayoutEntry, Store
-from shop.models.evaluation import SanctionKind
 from shop.models.funds import PayoutBucket, PayoutKind, RefType, Withdrawal
 from shop.models.orders import OrderStatus
 from shop.selectors.funds import payout_balances
-from shop.selectors.stores import active_sanctions
+from shop.selectors.stores import withdrawal_limit
 from shop.services.deposit import deposit_deduct
 
 BATCH = 1000
@@ -418,7 +417,7 @@ def withdrawal_request(*, store: Store, amount: int, account: str, by: Any) -> W
     if not ACCOUNT_DIGITS.match(account):
         message = _("请填写 8–30 位数字的银行账号。")
         raise ValidationFailed(message, code="invalid_account", fields={"account": [message]})
-    limit = next((s for s in active_sanctions(store) if s.kind == SanctionKind.WITHDRAWAL_LIMIT), None)
+    limit = withdrawal_limit(store)
     if limit is not None:
         raise Conflict(
             _("店铺因持续未达标被限制提现，至 %(until)s 解除。")

@@ -342,7 +342,8 @@ def document_upload(
         raise ValidationFailed(message, code="bad_file_size", fields={"file": [message]})
     trademark_status, filed_on = _trademark_details(kind, trademark_status, filed_on)
     content_type = sniff_content_type(file)
-    if kind in store.sealed_document_kinds() and not sealed:
+    sealed_kind = kind in store.sealed_document_kinds()
+    if sealed_kind and not sealed:
         message = _("企业资料的复印件须加盖公司公章，请确认已盖章后上传。")
         raise ValidationFailed(message, code="seal_required", fields={"sealed": [message]})
     previous = (
@@ -360,7 +361,7 @@ def document_upload(
         uploaded_by=user_of(by),
         trademark_status=trademark_status,
         filed_on=filed_on,
-        sealed=sealed and kind in store.sealed_document_kinds(),
+        sealed=sealed and sealed_kind,
     )
 
 

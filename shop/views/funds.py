@@ -18,10 +18,9 @@ from portal.exceptions import DomainError
 from portal.tenancy import MerchantMixin
 from shop.actions import store_actions
 from shop.forms.funds import WithdrawalForm
-from shop.models.evaluation import SanctionKind
 from shop.models.funds import PayoutKind
 from shop.selectors.funds import cause_url, payout_balances, payout_entries, recent_withdrawals
-from shop.selectors.stores import active_sanctions, deposit_summary
+from shop.selectors.stores import deposit_summary, withdrawal_limit
 from shop.services.funds import withdrawal_request
 
 from .catalog import attach_error
@@ -75,9 +74,7 @@ class FundsView(MerchantMixin, TemplateView):
             kinds=PayoutKind.choices,
             withdrawal_form=kwargs.pop("withdrawal_form", None) or WithdrawalForm(),
             can_withdraw="withdraw" in store_actions(self.store, self.request.user),
-            withdrawal_limit=next(
-                (s for s in active_sanctions(self.store) if s.kind == SanctionKind.WITHDRAWAL_LIMIT), None
-            ),
+            withdrawal_limit=withdrawal_limit(self.store),
             withdrawals=recent_withdrawals(self.store),
             **kwargs,
         )

@@ -143,3 +143,15 @@ def test_finance_pays_and_sends_back_in_the_admin_with_its_own_login(client, sto
     assert payout_balances(store)["available"] == 49000
     client.force_login(staff("reviewer", "reviewer_a"))
     assert client.get(url).status_code == 403
+
+
+def test_support_lifts_a_sanction_in_the_admin_with_its_own_login(client, store):
+    sanction = StoreSanction.objects.create(
+        store=store, kind="search_demotion", reasons=["描述相符评分"], ends_at=timezone.now() + timedelta(days=7)
+    )
+    client.force_login(staff("support", "support_admin"))
+    url = reverse("admin:shop_storesanction_changelist")
+    client.post(url, {"action": "lift", "_selected_action": [sanction.pk]})
+    sanction.refresh_from_db()
+    assert sanction.lifted_at is not None and active_sanctions(store) == []
+    assert AuditEntry.objects.filter(object_id=sanction.pk, transition="lift").exists()

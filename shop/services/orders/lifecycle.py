@@ -128,8 +128,7 @@ def order_ship(*, order: Order, courier_code: str, waybill_no: str, by, via: str
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.shipped_at and (order.courier_code, order.waybill_no) == (courier_code, waybill_no):
         return order  # the same shipment reported again (webhook or client retry): nothing changes
-    if order.risk_hold:
-        raise Conflict(_("订单风控审核中，暂不能发货。"), code="risk_hold")
+    _refuse_under_risk_hold(order)
     if via == "self":
         _refuse_beside_live_parcel(order, _("自己发货"))
         _refuse_waybill_in_use(order, waybill_no)
@@ -151,6 +150,11 @@ def order_ship(*, order: Order, courier_code: str, waybill_no: str, by, via: str
     return order
 
 
+def _refuse_under_risk_hold(order: Order) -> None:
+    if order.risk_hold:
+        raise Conflict(_("订单风控审核中，暂不能发货。"), code="risk_hold")
+
+
 def _refuse_other_than_sf(order: Order, courier_code: str) -> None:
     """顺丰包邮: the buyer was promised SF (settings.FREE_SF_COURIERS)."""
     if order.free_sf and courier_code not in settings.FREE_SF_COURIERS:
@@ -163,8 +167,7 @@ def order_ship_no_logistics(*, order: Order, by) -> Order:
     """无需物流发货: goods that travel without a courier (virtual goods, the merchant's own delivery) ship with
     no waybill. Only orders whose goods promise it; never beside a live booked parcel. Audited, pushed."""
     order = Order.objects.select_for_update().get(pk=order.pk)
-    if order.risk_hold:
-        raise Conflict(_("订单风控审核中，暂不能发货。"), code="risk_hold")
+    _refuse_under_risk_hold(order)
     if not order.no_logistics:
         raise IllegalTransition(_("该订单的商品需要物流发货，请填写快递公司和运单号。"), code="needs_logistics")
     _refuse_beside_live_parcel(order, _("无需物流发货"))
