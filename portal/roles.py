@@ -7,7 +7,7 @@ only its own actions; services that decide for the platform check the same permi
 
 The jobs: a reviewer reviews store applications and their documents; support handles after-sales
 interventions, complaints, review moderation, courier tickets, orders and shipments; finance keeps the
-deposit and payout ledgers and settles compensations.
+deposit and payout ledgers, settles compensations and issues the platform's subsidy coupons (平台补贴券).
 """
 
 from __future__ import annotations
@@ -103,6 +103,9 @@ STAFF_ROLES: dict[str, dict[str, list[str]]] = {
             "view_withdrawal",
             "change_withdrawal",  # pay or send back a merchant's withdrawal
             "view_storesanction",
+            "view_platformcoupon",
+            "add_platformcoupon",  # issue a 平台补贴券 in a store (the platform pays its discount)
+            "change_platformcoupon",  # add quantity, end
         ],
         "aftersales": ["view_aftersalesrequest"],
         "portal": ["view_auditentry", "view_payment", "view_refund"],  # the payment provider's records, read-only

@@ -11,6 +11,7 @@ from __future__ import annotations
 from portal.actions import Action, any_of, available_actions, declare, is_buyer, is_member, is_owner, staff_with
 from shop.models import Order, Store, StoreStatus
 from shop.models.orders import OrderStatus
+from shop.models.promotions import CouponSource
 from shop.selectors.story import order_in_aftersales, order_live_parcel
 from shop.services.deposit import PAYABLE_STATUSES
 
@@ -111,9 +112,24 @@ declare(
         Action("take_off_shelf", transition="take_off_shelf", who=any_of(is_member, PRODUCT_STAFF)),
     ],
 )
-for _promotion in ("shop.LimitedTimeDiscount", "shop.SpendAndSave", "shop.SecondItemDiscount", "shop.CouponBatch"):
+for _promotion in ("shop.LimitedTimeDiscount", "shop.SpendAndSave", "shop.SecondItemDiscount", "shop.LeaderFree"):
     _staff = staff_with(f"shop.change_{_promotion.split('.')[1].lower()}")  # the admin's "end" action
     declare(_promotion, [Action("end", transition="end", who=any_of(is_member, _staff))])
+
+
+def _store_coupon_member(coupon, actor) -> bool:
+    """The store's members end its own batches, never a 平台补贴券 (the platform's, ended by finance)."""
+    return coupon.source == CouponSource.STORE and is_member(coupon, actor)
+
+
+PLATFORM_COUPON_STAFF = staff_with("shop.change_platformcoupon")
+_coupon_end = Action(
+    "end",
+    transition="end",
+    who=any_of(_store_coupon_member, staff_with("shop.change_couponbatch"), PLATFORM_COUPON_STAFF),
+)
+declare("shop.CouponBatch", [_coupon_end])
+declare("shop.PlatformCoupon", [_coupon_end])  # the admin's rows of 平台补贴券 are this proxy's instances
 WITHDRAWAL_FINANCE = staff_with("shop.change_withdrawal")
 declare(
     "shop.Withdrawal",

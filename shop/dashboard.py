@@ -16,6 +16,7 @@ from portal.charts import Chart, bars_and_line, hbars
 from portal.dashboard import ChecklistStep, TodoItem, admin_link, link, period_days
 from shop.models import (
     CouponBatch,
+    CouponSource,
     DepositRefundRequest,
     LimitedTimeDiscount,
     Order,
@@ -203,7 +204,7 @@ def getting_started(store: Store) -> list[ChecklistStep]:
             has_on_sale=Exists(Product.objects.filter(store=mine, status=ProductStatus.ON_SALE)),
             has_promotion=Exists(LimitedTimeDiscount.objects.filter(store=mine))
             | Exists(SpendAndSave.objects.filter(store=mine))
-            | Exists(CouponBatch.objects.filter(store=mine, platform_funded=False)),
+            | Exists(CouponBatch.objects.filter(store=mine, source=CouponSource.STORE)),
         )
         .values("has_product", "has_image", "has_on_sale", "has_promotion")
         .get()

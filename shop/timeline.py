@@ -47,12 +47,14 @@ verbs(
         "deliver": _("买家签收"),
         "complete": _("确认收货，交易完成"),
         "memo": _("修改商家备注"),
+        "leader_free": _("团长免单，已全额退款"),
     },
 )
 verbs("shop.GroupBuy", {"form": _("拼团成功"), "fail": _("拼团失败")})
 verbs("shop.Compensation", {"settle": _("从保证金扣除赔付"), "waive": _("免除赔付")})
 verbs("shop.SuspensionProposal", {"confirm": _("确认暂停经营"), "dismiss": _("驳回暂停建议")})
-verbs("shop.CouponBatch", {"add_quantity": _("追加数量")})
+verbs("shop.CouponBatch", {"create": _("创建优惠券"), "add_quantity": _("追加数量")})
+verbs("shop.LeaderFree", {"create": _("创建团长免单"), "end": _("结束活动")})
 verbs("shop.SecondItemDiscount", {"create": _("创建满2件折扣"), "end": _("结束活动")})
 verbs("shop.CouponClaim", {"use": _("使用优惠券"), "release": _("退回优惠券"), "expire": _("优惠券过期")})
 

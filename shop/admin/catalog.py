@@ -8,14 +8,19 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from portal.actors import Actor
 from portal.admin_actions import run_on_each
+from portal.exceptions import DomainError
 from shop.models import (
     CouponBatch,
     CouponClaim,
+    CouponSource,
+    LeaderFree,
     LimitedTimeDiscount,
+    PlatformCoupon,
     Product,
     ProductImage,
     SecondItemDiscount,
@@ -23,7 +28,8 @@ from shop.models import (
     SpendAndSave,
 )
 from shop.services.catalog import product_put_on_sale, product_take_off_shelf, sku_set_price, sku_set_stock
-from shop.services.promotions import coupon_add_quantity, promotion_end
+from shop.services.promotions import coupon_add_quantity, coupon_create, promotion_end
+from shop.views.catalog import attach_error
 
 STOCK_MAX = 2_147_483_647  # the column's bound (PostgreSQL integer)
 
@@ -210,6 +216,81 @@ class CouponBatchAdmin(_PromotionAdmin):
             return
         extra = form.cleaned_data["extra"]
         _run(self, request, queryset, lambda coupon, by: coupon_add_quantity(coupon=coupon, extra=extra, by=by))
+
+
+@admin.register(LeaderFree)
+class LeaderFreeAdmin(_PromotionAdmin):
+    list_display = ("product", "store", "quantity", "used_count", "starts_at", "ends_at", "status")
+    search_fields = ("product__title", "store__name")
+    list_select_related = ("product", "store")
+
+
+class PlatformCouponForm(forms.ModelForm):
+    """Issue a 平台补贴券 in a store: written by the coupon service (its rules, audited) when the form is clean."""
+
+    class Meta:
+        model = PlatformCoupon
+        fields = (
+            "store", "name", "kind", "threshold", "amount", "percent_off", "cap", "quantity", "per_user_limit",
+            "valid_days", "starts_at", "ends_at", "products",
+        )  # fmt: skip
+
+    actor: Actor | None = None  # the staff member, set per request by the admin
+    created: CouponBatch | None = None
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        values = {name: data.get(name) for name in self._meta.fields if name not in ("store", "products")}
+        try:
+            with transaction.atomic():
+                self.created = coupon_create(
+                    store=data["store"],
+                    products=list(data.get("products") or []),
+                    source=CouponSource.PLATFORM,
+                    by=self.actor,
+                    **{
+                        **values,
+                        "threshold": values["threshold"] or 0,
+                        "per_user_limit": values["per_user_limit"] or 1,
+                    },
+                )
+        except DomainError as exc:
+            attach_error(self, exc)
+        return data
+
+
+@admin.register(PlatformCoupon)
+class PlatformCouponAdmin(CouponBatchAdmin):
+    """平台补贴券: finance issues them in a store (the platform pays their discount back with the payouts), adds
+    quantity and ends them; claimed and used by buyers like the store's own coupons."""
+
+    list_display = ("name", "store", "kind", "threshold", "amount", "quantity", "claimed_count", "ends_at", "status")
+    raw_id_fields = ("store", "products")
+    form = PlatformCouponForm
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(source=CouponSource.PLATFORM)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return admin.ModelAdmin.has_add_permission(self, request)
+
+    def get_readonly_fields(self, request, obj=None):
+        return super().get_readonly_fields(request, obj) if obj is not None else []
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor = Actor.staff(request.user)
+        return form
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            obj.pk = form.created.pk  # written by the service in the form's clean
+
+    def save_related(self, request, form, formsets, change) -> None:
+        if change:
+            super().save_related(request, form, formsets, change)
 
 
 @admin.register(CouponClaim)

@@ -22,9 +22,9 @@ from portal.models import ApiKey
 from shop.models import Category, CouponClaim, ProductStatus
 from shop.models.catalog import SERVICE_FLAGS
 from shop.selectors.catalog import (
+    buyer_coupons,
     claimable_coupons,
     claims_for_buyer,
-    coupons_for_store,
     products_for_store,
     skus_for_store,
 )
@@ -385,6 +385,7 @@ class CouponOut(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     kind = serializers.CharField()
+    source = serializers.CharField(help_text="store (店铺券) or platform (平台补贴券, funded by the platform)")
     description = serializers.CharField(source="describe")
     threshold = serializers.IntegerField()
     amount = serializers.IntegerField(allow_null=True)
@@ -452,7 +453,7 @@ class CouponClaimView(IdempotentMixin, APIView):
 
     @extend_schema(request=ClaimIn, responses={201: ClaimOut})
     def post(self, request, pk: int):
-        coupon = get_object_or_404(coupons_for_store(request_store(request)), pk=pk)
+        coupon = get_object_or_404(buyer_coupons(request_store(request)), pk=pk)
         data = ClaimIn(data=request.data)
         data.is_valid(raise_exception=True)
         ref = data.validated_data["buyer_ref"]

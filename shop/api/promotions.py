@@ -1,6 +1,7 @@
 """API: the store's promotions for ERPs (merchant side, scope catalog): read, create and end 限时折扣 (limited-time
-discounts on one SKU), 满减 (spend-and-save campaigns), 满2件折扣 (second-item discounts) and coupon batches, and add quantity to a batch. Thin over shop.services.promotions;
-amounts in fen, times ISO 8601."""
+discounts on one SKU), 满减 (spend-and-save campaigns), 满2件折扣 (second-item discounts), 团长免单 (the group leader's
+free order) and coupon batches, and add quantity to a batch. Thin over shop.services.promotions; amounts in fen, times
+ISO 8601."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from shop.models.promotions import (
     CouponBatch,
     CouponKind,
     DiscountKind,
+    LeaderFree,
     LimitedTimeDiscount,
     SecondItemDiscount,
     SpendAndSave,
@@ -31,6 +33,7 @@ from shop.models.promotions import (
 from shop.selectors.catalog import (
     coupons_for_store,
     discounts_for_store,
+    leader_frees_for_store,
     products_for_store,
     second_items_for_store,
     skus_for_store,
@@ -131,6 +134,19 @@ class SecondItemIn(serializers.Serializer):
     permille = serializers.IntegerField(
         min_value=1, max_value=999, help_text="the second unit's price in ‰ (850 = 8.5折)"
     )
+    starts_at = MomentField()
+    ends_at = MomentField()
+
+
+class LeaderFreeOut(serializers.ModelSerializer):
+    class Meta:
+        model = LeaderFree
+        fields = ("id", "product", "quantity", "used_count", "status", "starts_at", "ends_at", "created_at")
+
+
+class LeaderFreeIn(serializers.Serializer):
+    product_id = IdField()
+    quantity = serializers.IntegerField(min_value=1, max_value=100_000, help_text="groups whose leader orders free")
     starts_at = MomentField()
     ends_at = MomentField()
 
@@ -271,6 +287,33 @@ class SecondItemCreateView(IdempotentMixin, APIView):
         return Response(SecondItemOut(promotion).data, status=status.HTTP_201_CREATED)
 
 
+class LeaderFreeListView(ListAPIView):
+    """The store's 团长免单 promotions, newest first."""
+
+    required_scope = SCOPE
+    serializer_class = LeaderFreeOut
+
+    def get_queryset(self):
+        return leader_frees_for_store(request_store(self.request))
+
+
+class LeaderFreeCreateView(IdempotentMixin, APIView):
+    """Create a 团长免单 on one product: the leaders of the first `quantity` groups opened in the window get their
+    payment back when the group forms (seller-funded; windows of one product may not overlap)."""
+
+    required_scope = SCOPE
+
+    @extend_schema(request=LeaderFreeIn, responses={201: LeaderFreeOut})
+    def post(self, request):
+        data = LeaderFreeIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = dict(data.validated_data)
+        store = request_store(request)
+        product = get_object_or_404(products_for_store(store), pk=d.pop("product_id"))
+        promotion = services.leader_free_create(store=store, product=product, by=merchant_actor(request), **d)
+        return Response(LeaderFreeOut(promotion).data, status=status.HTTP_201_CREATED)
+
+
 class CouponBatchListView(ListAPIView):
     """The store's coupon batches (store-funded), newest first."""
 
@@ -318,6 +361,7 @@ def _end_view(name: str, out, live_for):
 DiscountEndView = _end_view("limited-time discount", DiscountOut, discounts_for_store)
 SpendAndSaveEndView = _end_view("spend-and-save campaign", SpendAndSaveOut, spend_and_saves_for_store)
 SecondItemEndView = _end_view("second-item discount", SecondItemOut, second_items_for_store)
+LeaderFreeEndView = _end_view("leader-free promotion", LeaderFreeOut, leader_frees_for_store)
 CouponBatchEndView = _end_view("coupon batch", CouponBatchOut, coupons_for_store)
 
 
@@ -350,6 +394,7 @@ urlpatterns = [
     ),
     path("promotions/coupons/<int:pk>/end/", CouponBatchEndView.as_view(), name="api-promotion-coupon-end"),
     path("promotions/second-item/<int:pk>/end/", SecondItemEndView.as_view(), name="api-promotion-second-item-end"),
+    path("promotions/leader-free/<int:pk>/end/", LeaderFreeEndView.as_view(), name="api-promotion-leader-free-end"),
     path(
         "promotions/coupons/<int:pk>/add-quantity/",
         CouponBatchAddQuantityView.as_view(),
@@ -372,6 +417,11 @@ urlpatterns = [
         "promotions/coupons/",
         route(CouponBatchListView, CouponBatchCreateView).as_view(),
         name="api-promotion-coupons",
+    ),
+    path(
+        "promotions/leader-free/",
+        route(LeaderFreeListView, LeaderFreeCreateView).as_view(),
+        name="api-promotion-leader-free",
     ),
     path(
         "promotions/second-item/",

@@ -254,3 +254,20 @@ class SecondItemForm(_WindowForm):
     def __init__(self, *args, store: Store, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = Product.objects.filter(store=store).exclude(status="off_shelf")
+
+
+class LeaderFreeForm(_WindowForm):
+    """新建团长免单: one product, how many groups' leaders order for free."""
+
+    product = forms.ModelChoiceField(label=_("商品"), queryset=Product.objects.none())
+    quantity = forms.IntegerField(
+        label=_("免单名额"),
+        min_value=1,
+        max_value=100_000,
+        help_text=_("活动期间开团的前 N 个团，成团后团长实付金额全额退还（由商家承担）；拼团失败的名额自动退回。"),
+    )
+    field_order = ["product", "quantity", "starts_at", "ends_at"]
+
+    def __init__(self, *args, store: Store, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = Product.objects.filter(store=store).exclude(status="off_shelf")

@@ -77,6 +77,10 @@ class GroupBuy(FSMModelMixin, models.Model):
     expires_at = models.DateTimeField(_("截止时间"), db_index=True)
     formed_at = models.DateTimeField(_("成团时间"), null=True, blank=True)
     failed_at = models.DateTimeField(_("失败时间"), null=True, blank=True)
+    # The 团长免单 whose place this group's leader holds (taken at opening, given back if the group fails)
+    leader_free = models.ForeignKey(
+        "shop.LeaderFree", verbose_name=_("团长免单"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -171,17 +171,58 @@ class SecondItemDiscount(_Promotion):
         return _("第二件 %(z)s折") % {"z": f"{self.permille / 100:g}"}
 
 
+class LeaderFree(_Promotion):
+    """团长免单 on one product: a group opened on it while this runs, and while places are left, is a free order for
+    its leader. The place is taken when the group opens and given back if it fails; when the group forms, the
+    leader's payment is refunded in full and recorded as the order's leader-free discount (seller-funded)."""
+
+    product = models.ForeignKey(
+        "shop.Product", verbose_name=_("商品"), on_delete=models.CASCADE, related_name="leader_free_promotions"
+    )
+    quantity = models.PositiveIntegerField(_("免单名额"), validators=[MinValueValidator(1)])
+    used_count = models.PositiveIntegerField(_("已占用名额"), default=0)
+
+    class Meta(_Promotion.Meta):
+        verbose_name = _("团长免单")
+        verbose_name_plural = _("团长免单")
+        indexes = [models.Index(fields=["product", "status", "starts_at"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="lf_window_valid"),
+            models.CheckConstraint(condition=models.Q(used_count__lte=models.F("quantity")), name="lf_used_lte_qty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}: {self.describe()}"
+
+    @property
+    def remaining(self) -> int:
+        return self.quantity - self.used_count
+
+    def describe(self) -> str:
+        return _("团长免单 · %(n)d 个名额") % {"n": self.quantity}
+
+
 class CouponKind(models.TextChoices):
     THRESHOLD = "threshold", _("满减券")
     PERCENTAGE = "percentage", _("折扣券")
 
 
+class CouponSource(models.TextChoices):
+    """Who issued a batch, and so who funds its discount (shop.services.pricing.DISCOUNT_FUNDERS)."""
+
+    STORE = "store", _("店铺券")  # the merchant's own: the seller's discount
+    PLATFORM = "platform", _("平台补贴券")  # staff issue it in a store; the platform pays its discount back
+    COMPENSATION = "compensation", _("赔付券")  # one coupon granted to a buyer, already paid from the deposit
+
+
 class CouponBatch(_Promotion):
-    """A batch of store coupons buyers claim between starts_at and ends_at.
+    """A batch of coupons buyers claim between starts_at and ends_at.
 
     A claim is valid until ends_at, or `valid_days` after it was claimed when that is set.
-    Store-wide unless `products` are chosen. A `platform_funded` batch holds one compensation coupon granted to a
-    buyer (shop.services.promotions.coupon_grant): never listed to buyers nor claimable.
+    Store-wide unless `products` are chosen. `source` says who issued it: the store, the platform (平台补贴券:
+    listed and claimed like the store's, its discount is the platform's share and credited back to the merchant
+    with the order's payout), or a compensation (one coupon granted to a buyer by
+    shop.services.promotions.coupon_grant: never listed to buyers nor claimable).
     """
 
     name = models.CharField(_("优惠券名称"), max_length=60)
@@ -197,7 +238,7 @@ class CouponBatch(_Promotion):
     per_user_limit = models.PositiveSmallIntegerField(_("每人限领"), default=1, validators=[MinValueValidator(1)])
     valid_days = models.PositiveSmallIntegerField(_("领取后有效天数"), null=True, blank=True)
     products = models.ManyToManyField("shop.Product", verbose_name=_("指定商品"), blank=True, related_name="+")
-    platform_funded = models.BooleanField(_("平台赔付券"), default=False)
+    source = models.CharField(_("发券方"), max_length=12, choices=CouponSource.choices, default=CouponSource.STORE)
 
     class Meta(_Promotion.Meta):
         verbose_name = _("优惠券")
@@ -221,6 +262,11 @@ class CouponBatch(_Promotion):
     def remaining(self) -> int:
         return self.quantity - self.claimed_count
 
+    @property
+    def is_platform(self) -> bool:
+        """A 平台补贴券: the platform funds its discount."""
+        return self.source == CouponSource.PLATFORM
+
     def describe(self) -> str:
         head = _("满%(t)s") % {"t": f"{self.threshold / 100:g}"} if self.threshold else _("无门槛")
         if self.kind == CouponKind.THRESHOLD:
@@ -239,6 +285,16 @@ class CouponBatch(_Promotion):
             if self.cap:
                 off = min(off, self.cap)
         return min(off, eligible)
+
+
+class PlatformCoupon(CouponBatch):
+    """The batches of `source` platform, as the admin shows them: their own page and permissions (finance issues
+    them), apart from the stores' own coupons."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("平台补贴券")
+        verbose_name_plural = _("平台补贴券")
 
 
 class ClaimStatus(models.TextChoices):

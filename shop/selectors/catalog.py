@@ -15,6 +15,8 @@ from shop.models import (
     Category,
     CouponBatch,
     CouponClaim,
+    CouponSource,
+    LeaderFree,
     LimitedTimeDiscount,
     OrderItem,
     Product,
@@ -211,15 +213,30 @@ def second_items_for_store(store: Store) -> QuerySet[SecondItemDiscount]:
     return SecondItemDiscount.objects.filter(store=store).select_related("product")
 
 
+def leader_frees_for_store(store: Store) -> QuerySet[LeaderFree]:
+    return LeaderFree.objects.filter(store=store).select_related("product")
+
+
 def coupons_for_store(store: Store) -> QuerySet[CouponBatch]:
-    """The store's own coupon batches (platform-funded compensation coupons are not listed)."""
-    return CouponBatch.objects.filter(store=store, platform_funded=False).prefetch_related("products")
+    """The store's own coupon batches, the ones its merchant manages."""
+    return CouponBatch.objects.filter(store=store, source=CouponSource.STORE).prefetch_related("products")
+
+
+def platform_coupons_for_store(store: Store) -> QuerySet[CouponBatch]:
+    """平台补贴券 the platform issued in the store (the merchant sees them; staff manage them)."""
+    return CouponBatch.objects.filter(store=store, source=CouponSource.PLATFORM).prefetch_related("products")
+
+
+def buyer_coupons(store: Store) -> QuerySet[CouponBatch]:
+    """The batches of the store buyers may see and claim: the store's and the platform's (never a compensation)."""
+    listed = [CouponSource.STORE, CouponSource.PLATFORM]
+    return CouponBatch.objects.filter(store=store, source__in=listed).prefetch_related("products")
 
 
 def claimable_coupons(store: Store, at: datetime | None = None) -> QuerySet[CouponBatch]:
     """Coupons a buyer may claim now: live, inside their window, not all claimed."""
     at = at or timezone.now()
-    return coupons_for_store(store).in_force(at).filter(claimed_count__lt=F("quantity"))
+    return buyer_coupons(store).in_force(at).filter(claimed_count__lt=F("quantity"))
 
 
 def claims_for_buyer(store: Store, buyer_ref: str) -> QuerySet[CouponClaim]:

@@ -32,6 +32,7 @@ from portal.payments import on_refund_succeeded
 from shop.models import CouponClaim, DepositEntry, Order, PayoutEntry, Store
 from shop.models.funds import PayoutBucket, PayoutKind, RefType, Withdrawal
 from shop.models.orders import OrderStatus
+from shop.models.promotions import CouponSource
 from shop.selectors.funds import payout_balances
 from shop.selectors.stores import withdrawal_limit
 from shop.services.deposit import deposit_deduct
@@ -276,8 +277,18 @@ def _order_refund_succeeded(refund: Refund, by: str) -> None:
         )
 
 
+def _platform_subsidy(order: Mapping[str, Any]) -> int:
+    """What the platform pays the merchant for its 平台补贴券 on a completed order (`platform_discount`, paid_amount,
+    refunded in fen): in proportion to what the buyer kept, so a fully refunded order earns no subsidy."""
+    subsidy, paid, refunded = order["platform_discount"], order["paid_amount"], order["refunded"]
+    if not subsidy or not refunded:
+        return subsidy
+    return subsidy * max(paid - refunded, 0) // paid if paid else 0
+
+
 def payouts_credit_completed(*, now=None) -> int:
-    """Credit the pending payouts with the completed orders not yet credited (paid − refunded), a batch a tick.
+    """Credit the pending payouts with the completed orders not yet credited (paid − refunded, plus what the
+    platform funds: its 平台补贴券 and the compensation coupons already paid from the deposit), a batch a tick.
 
     The orders come from the partial index of uncredited completed orders (empty when idle); each is marked
     credited, with the day its credit becomes available, or settled at once when there is nothing to credit."""
@@ -293,17 +304,21 @@ def payouts_credit_completed(*, now=None) -> int:
     orders = list(
         Order.objects.filter(pk__in=ids)
         .annotate(refunded=Coalesce(Sum("items__refunded_amount"), 0))
-        .values("pk", "store_id", "order_sn", "paid_amount", "refunded", "completed_at", "discounts")
+        .values(
+            "pk", "store_id", "order_sn", "paid_amount", "platform_discount", "refunded", "completed_at", "discounts"
+        )
     )
-    # A platform-funded compensation coupon was already paid from the deposit when it was granted:
-    # the discount it gave on this order is added back, so the merchant does not pay it twice.
-    platform_claims = set(
-        CouponClaim.objects.filter(order_id__in=ids, coupon__platform_funded=True).values_list("pk", flat=True)
+    # A compensation coupon was already paid from the deposit when it was granted: the discount it gave on
+    # this order is added back, so the merchant does not pay it twice.
+    compensation_claims = set(
+        CouponClaim.objects.filter(order_id__in=ids, coupon__source=CouponSource.COMPENSATION).values_list(
+            "pk", flat=True
+        )
     )
 
     def credit(o: Mapping[str, Any]) -> int:
-        funded = sum(d["amount"] for d in o["discounts"] if d.get("claim_id") in platform_claims)
-        return o["paid_amount"] - o["refunded"] + funded
+        funded = sum(d["amount"] for d in o["discounts"] if d.get("claim_id") in compensation_claims)
+        return o["paid_amount"] - o["refunded"] + funded + _platform_subsidy(o)
 
     owed = [o for o in orders if credit(o) > 0]
     entries = [
@@ -312,7 +327,7 @@ def payouts_credit_completed(*, now=None) -> int:
             kind=PayoutKind.CREDIT_PENDING,
             bucket=PayoutBucket.PENDING,
             amount=credit(o),
-            reason=_("订单完成"),
+            reason=_("订单完成（含平台补贴）") if _platform_subsidy(o) else _("订单完成"),
             ref_type=RefType.ORDER,
             ref_id=str(o["pk"]),
             ref_label=o["order_sn"],

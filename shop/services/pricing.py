@@ -15,10 +15,11 @@ Rules, applied in this order (each discount itemised in `quote.discounts` and sp
 5. Coupon: the buyer's claimed coupon (`coupon_code`), checked against the subtotal of its eligible lines after
    steps 2 to 4 (store-wide: every line; per product: that product's lines).
 
-Who funds each discount (DOMAIN.md Orders: amounts) is `DISCOUNT_FUNDERS` by kind: every kind above is the
-seller's (the store's promotions and coupons). The project has no platform-funded coupon or subsidy and no
-group leader's free order (团长免单) yet, so `quote.discount_shares()` reports 0 for `platform` and
-`leader_free`; a new kind funded by them is one entry in `DISCOUNT_FUNDERS`.
+Who funds each discount (DOMAIN.md Orders: amounts) is `DISCOUNT_FUNDERS` by kind: the store's promotions and
+coupons are the seller's; a 平台补贴券 (coupon of source platform, kind `platform_coupon`) is the platform's, paid
+back to the merchant with the order's payout (shop.services.funds.payout_credit_completed). The group leader's
+free order (团长免单, kind `leader_free`) is not priced here: the leader pays, and the payment is refunded when the
+group forms (shop.services.orders.groups), recorded then as the order's leader-free share.
 
 Each discount is split onto its lines in proportion to what they still cost (largest remainder, integer fen), so
 every line's paid amount is whole fen, never negative, and the lines add up to the order's total exactly.
@@ -37,7 +38,7 @@ from django.utils.translation import gettext as _
 from portal.exceptions import ValidationFailed
 from shop.models import CouponClaim, DiscountRedemption, Sku, SpendAndSave, Store
 from shop.models.orders import BuyMode
-from shop.models.promotions import ClaimStatus
+from shop.models.promotions import ClaimStatus, CouponSource
 
 from .promotions_cache import active_promotions
 
@@ -60,7 +61,15 @@ class PricedLine:
 
 # Who pays for each kind of discount: the seller (store promotions, coupons), the platform, or the group
 # leader's free order. Shares are kept on the order besides the total.
-DISCOUNT_FUNDERS = {"limited_time": "seller", "second_item": "seller", "spend_and_save": "seller", "coupon": "seller"}
+DISCOUNT_FUNDERS = {
+    "limited_time": "seller",
+    "second_item": "seller",
+    "spend_and_save": "seller",
+    "coupon": "seller",
+    "platform_coupon": "platform",
+    "leader_free": "leader_free",
+}
+COUPON_KINDS = ("coupon", "platform_coupon")
 FUNDERS = ("seller", "platform", "leader_free")
 
 
@@ -91,7 +100,7 @@ class PriceQuote:
 
     @property
     def coupon_claim_id(self) -> int | None:
-        return next((d["claim_id"] for d in self.discounts if d["kind"] == "coupon"), None)
+        return next((d["claim_id"] for d in self.discounts if d["kind"] in COUPON_KINDS), None)
 
 
 def price_order(
@@ -272,10 +281,12 @@ def _apply_coupon(quote: PriceQuote, *, store: Store, buyer_ref: str, code: str,
             "coupon_threshold_not_met",
         )
     amount = _spread(quote, eligible, coupon.discount_for(subtotal))
+    platform = coupon.source == CouponSource.PLATFORM
     quote.discounts.append(
         {
-            "kind": "coupon",
-            "label": _("优惠券 · %(n)s（%(d)s）") % {"n": coupon.name, "d": coupon.describe()},
+            "kind": "platform_coupon" if platform else "coupon",
+            "label": (_("平台补贴券 · %(n)s（%(d)s）") if platform else _("优惠券 · %(n)s（%(d)s）"))
+            % {"n": coupon.name, "d": coupon.describe()},
             "amount": amount,
             "coupon_id": coupon.pk,
             "claim_id": claim.pk,

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Case, F, IntegerField, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,8 +26,10 @@ from shop.models import (
     CouponBatch,
     CouponClaim,
     CouponKind,
+    CouponSource,
     DiscountKind,
     DiscountRedemption,
+    LeaderFree,
     LimitedTimeDiscount,
     Order,
     Product,
@@ -54,6 +57,34 @@ def _check_window(starts_at: datetime, ends_at: datetime) -> None:
 def _require_open(store: Store) -> None:
     if not store.is_open():
         raise Conflict(_("只有营业中的店铺可以创建营销活动。"), code="store_not_open")
+
+
+def _product_for_promotion(store: Store, product: Product, starts_at: datetime, ends_at: datetime) -> Product:
+    """The store's product, locked while a per-product promotion of it is created (open store, valid window)."""
+    _require_open(store)
+    locked = Product.objects.select_for_update().filter(pk=product.pk, store=store).first()
+    if locked is None:
+        raise ValidationFailed(_("只能选择本店商品。"), fields={"product": [_("只能选择本店商品。")]})
+    _check_window(starts_at, ends_at)
+    return locked
+
+
+def _refuse_product_overlap(model, product: Product, starts_at: datetime, ends_at: datetime, *, code: str) -> None:
+    """One live promotion of a kind per product at a time: refuse a window overlapping another, naming it."""
+    other = (
+        model.objects.filter(product=product, status=PromotionStatus.ACTIVE)
+        .filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
+        .order_by("starts_at")
+        .first()
+    )
+    if other is not None:
+        msg = _("该商品已有%(kind)s（%(d)s，%(s)s 至 %(e)s），时间不能重叠。") % {
+            "kind": model._meta.verbose_name,
+            "d": other.describe(),
+            "s": timezone.localtime(other.starts_at).strftime("%Y-%m-%d %H:%M"),
+            "e": timezone.localtime(other.ends_at).strftime("%Y-%m-%d %H:%M"),
+        }
+        raise Conflict(msg, code=code, fields={"starts_at": [msg]})
 
 
 # Limited-time discounts -------------------------------------------------------------------------------------------
@@ -343,27 +374,11 @@ def second_item_create(
 ) -> SecondItemDiscount:
     """Create a 满2件折扣 on one of the store's products (the second unit at `permille`, 850 = 8.5折); refuses a
     window overlapping another live one of the product, naming it. Audited."""
-    _require_open(store)
-    locked = Product.objects.select_for_update().filter(pk=product.pk, store=store).first()
-    if locked is None:
-        raise ValidationFailed(_("只能选择本店商品。"), fields={"product": [_("只能选择本店商品。")]})
-    _check_window(starts_at, ends_at)
+    locked = _product_for_promotion(store, product, starts_at, ends_at)
     if not 1 <= permille <= 999:
         msg = _("折扣须在 0.01 到 9.99 折之间。")
         raise ValidationFailed(msg, fields={"permille": [msg]})
-    other = (
-        SecondItemDiscount.objects.filter(product=locked, status=PromotionStatus.ACTIVE)
-        .filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
-        .order_by("starts_at")
-        .first()
-    )
-    if other is not None:
-        msg = _("该商品已有满2件折扣（%(d)s，%(s)s 至 %(e)s），时间不能重叠。") % {
-            "d": other.describe(),
-            "s": timezone.localtime(other.starts_at).strftime("%Y-%m-%d %H:%M"),
-            "e": timezone.localtime(other.ends_at).strftime("%Y-%m-%d %H:%M"),
-        }
-        raise Conflict(msg, code="second_item_overlap", fields={"starts_at": [msg]})
+    _refuse_product_overlap(SecondItemDiscount, locked, starts_at, ends_at, code="second_item_overlap")
     promotions_changed(store.pk)
     promotion = SecondItemDiscount.objects.create(
         store=store, product=locked, permille=permille, starts_at=starts_at, ends_at=ends_at
@@ -387,9 +402,61 @@ def promotion_end(*, promotion, by):
         LimitedTimeDiscount: lambda: discount_end(discount=promotion, by=by),
         SpendAndSave: lambda: spend_and_save_end(campaign=promotion, by=by),
         SecondItemDiscount: lambda: second_item_end(promotion=promotion, by=by),
+        LeaderFree: lambda: leader_free_end(promotion=promotion, by=by),
         CouponBatch: lambda: coupon_end(coupon=promotion, by=by),
-    }[type(promotion)]
+    }[promotion._meta.concrete_model]
     return end()
+
+
+# 团长免单 (the group leader's free order) ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def leader_free_create(
+    *, store: Store, product: Product, quantity: int, starts_at: datetime, ends_at: datetime, by
+) -> LeaderFree:
+    """Create a 团长免单 on one of the store's products: up to `quantity` groups opened on it in the window are free
+    for their leader (seller-funded); refuses a window overlapping another live one of the product. Audited."""
+    locked = _product_for_promotion(store, product, starts_at, ends_at)
+    if quantity < 1:
+        raise ValidationFailed(_("免单名额至少为 1。"), fields={"quantity": [_("免单名额至少为 1。")]})
+    _refuse_product_overlap(LeaderFree, locked, starts_at, ends_at, code="leader_free_overlap")
+    promotion = LeaderFree.objects.create(
+        store=store, product=locked, quantity=quantity, starts_at=starts_at, ends_at=ends_at
+    )
+    audit_record(promotion, "create", by=by, reason=promotion.describe(), data={"product": locked.pk})
+    return promotion
+
+
+@transaction.atomic
+def leader_free_end(*, promotion: LeaderFree, by) -> LeaderFree:
+    """End a 团长免单 now (audited); groups already holding a place keep it."""
+    promotion = LeaderFree.objects.select_for_update().get(pk=promotion.pk)
+    require_action(promotion, by, "end")
+    return transition(promotion, "end", by=by)
+
+
+def leader_free_take(*, product: Product, at: datetime) -> LeaderFree | None:
+    """A group opens on `product`: take a place of its running 团长免单, if one has places left (under its lock)."""
+    promotion = (
+        LeaderFree.objects.select_for_update()
+        .in_force(at)
+        .filter(product=product, used_count__lt=F("quantity"))
+        .order_by("starts_at")
+        .first()
+    )
+    if promotion is not None:
+        promotion.used_count += 1
+        promotion.save(update_fields=["used_count"])
+    return promotion
+
+
+def leader_free_give_back(promotion_ids: list[int]) -> None:
+    """Failed groups give their places back: one id per group (repeated for several groups), one UPDATE."""
+    counts = Counter(pk for pk in promotion_ids if pk is not None)
+    if counts:
+        back = Case(*(When(pk=pk, then=Value(n)) for pk, n in counts.items()), output_field=IntegerField())
+        LeaderFree.objects.filter(pk__in=counts).update(used_count=F("used_count") - back)
 
 
 # Coupons ----------------------------------------------------------------------------------------------------------
@@ -411,9 +478,13 @@ def coupon_create(
     per_user_limit: int = 1,
     valid_days: int | None = None,
     products: list[Product] | None = None,
+    source: str = CouponSource.STORE,
     by,
 ) -> CouponBatch:
-    """Create a coupon batch (满减券 or 折扣券), store-wide or for some of the store's products."""
+    """Create a coupon batch (满减券 or 折扣券), store-wide or for some of the store's products. Audited.
+
+    `source` platform is a 平台补贴券 staff issue in the store (the admin): claimed and used like the store's
+    own, its discount is the platform's share of the order and is credited back to the merchant."""
     _require_open(store)
     _check_window(starts_at, ends_at)
     if kind == CouponKind.THRESHOLD:
@@ -450,8 +521,10 @@ def coupon_create(
         starts_at=starts_at,
         ends_at=ends_at,
         valid_days=valid_days or None,
+        source=source,
     )
     coupon.products.set(products)
+    audit_record(coupon, "create", by=by, reason=coupon.describe(), data={"source": source})
     return coupon
 
 
@@ -488,7 +561,7 @@ def coupon_claim(*, coupon: CouponBatch, buyer_ref: str, by) -> CouponClaim:
         raise ValidationFailed(_("缺少买家标识。"), fields={"buyer_ref": [_("缺少买家标识。")]})
     coupon = CouponBatch.objects.select_for_update().select_related("store").get(pk=coupon.pk)
     now = timezone.now()
-    if coupon.platform_funded or not coupon.store.is_open() or coupon.phase(now) != "running":
+    if coupon.source == CouponSource.COMPENSATION or not coupon.store.is_open() or coupon.phase(now) != "running":
         raise Conflict(_("该优惠券当前不可领取。"), code="coupon_not_claimable")
     if coupon.remaining <= 0:
         raise Conflict(_("优惠券已领完。"), code="coupon_sold_out")
@@ -515,7 +588,7 @@ def _compensation_batch(store_id: int, amount: int, reason: str, *, now, expires
         per_user_limit=1,
         starts_at=now,
         ends_at=expires_at,
-        platform_funded=True,
+        source=CouponSource.COMPENSATION,
     )
 
 

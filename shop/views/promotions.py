@@ -1,4 +1,4 @@
-"""Merchant pages: promotions (limited-time discounts, spend-and-save, coupon batches)."""
+"""Merchant pages: promotions (limited-time discounts, spend-and-save, second-item, 团长免单, coupon batches)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,28 @@ from django.views import View
 from portal.actors import merchant_actor
 from portal.exceptions import DomainError
 from portal.tenancy import MerchantMixin
-from shop.forms.promotions import AddQuantityForm, CouponForm, DiscountActivityForm, SecondItemForm, SpendAndSaveForm
-from shop.models import CouponBatch, LimitedTimeDiscount, PromotionStatus, SecondItemDiscount, SpendAndSave
+from shop.forms.promotions import (
+    AddQuantityForm,
+    CouponForm,
+    DiscountActivityForm,
+    LeaderFreeForm,
+    SecondItemForm,
+    SpendAndSaveForm,
+)
+from shop.models import (
+    CouponBatch,
+    CouponSource,
+    LeaderFree,
+    LimitedTimeDiscount,
+    PromotionStatus,
+    SecondItemDiscount,
+    SpendAndSave,
+)
 from shop.selectors.catalog import (
+    buyer_coupons,
     coupons_for_store,
     discount_activities_for_store,
+    leader_frees_for_store,
     second_items_for_store,
     spend_and_saves_for_store,
 )
@@ -26,6 +43,7 @@ from shop.services.promotions import (
     coupon_create,
     discount_activity_create,
     discount_activity_end,
+    leader_free_create,
     promotion_end,
     second_item_create,
     spend_and_save_create,
@@ -37,6 +55,7 @@ TABS = [
     ("discounts", gettext_lazy("限时折扣")),
     ("spend_and_save", gettext_lazy("满减")),
     ("second_item", gettext_lazy("满2件折扣")),
+    ("leader_free", gettext_lazy("团长免单")),
     ("coupons", gettext_lazy("优惠券")),
 ]
 PAGE_SIZE = 30
@@ -51,7 +70,8 @@ class PromotionListView(MerchantMixin, View):
             "discounts": discount_activities_for_store,
             "spend_and_save": spend_and_saves_for_store,
             "second_item": second_items_for_store,
-            "coupons": coupons_for_store,
+            "leader_free": leader_frees_for_store,
+            "coupons": buyer_coupons,  # the store's own and the platform's 平台补贴券 (read-only here)
         }[tab](self.store)
         page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
         return render(request, "shop/promotions/promotion_list.html", {"tab": tab, "tabs": TABS, "rows": page})
@@ -190,6 +210,17 @@ class SecondItemCreateView(_CreateView):
         )
 
 
+class LeaderFreeCreateView(_CreateView):
+    title = gettext_lazy("新建团长免单")
+    tab = "leader_free"
+
+    def make_form(self, data=None):
+        return LeaderFreeForm(data, store=self.store)
+
+    def create(self, data):
+        return leader_free_create(store=self.store, by=merchant_actor(self.request), **data)
+
+
 class CouponCreateView(_CreateView):
     form_class = CouponForm
     title = gettext_lazy("新建优惠券")
@@ -208,7 +239,8 @@ class PromotionEndView(MerchantMixin, View):
         "discounts": LimitedTimeDiscount.objects.all(),
         "spend_and_save": SpendAndSave.objects.all(),
         "second_item": SecondItemDiscount.objects.all(),
-        "coupons": CouponBatch.objects.filter(platform_funded=False),
+        "leader_free": LeaderFree.objects.all(),
+        "coupons": CouponBatch.objects.filter(source=CouponSource.STORE),
     }
 
     def get_object(self, kind, pk):
@@ -270,6 +302,7 @@ urlpatterns: list = [
     path("promotions/discounts/new/", DiscountCreateView.as_view(), name="discount_create"),
     path("promotions/spend-and-save/new/", SpendAndSaveCreateView.as_view(), name="spend_and_save_create"),
     path("promotions/second-item/new/", SecondItemCreateView.as_view(), name="second_item_create"),
+    path("promotions/leader-free/new/", LeaderFreeCreateView.as_view(), name="leader_free_create"),
     path("promotions/coupons/new/", CouponCreateView.as_view(), name="coupon_create"),
     path("promotions/coupons/<int:pk>/add/", CouponAddQuantityView.as_view(), name="coupon_add_quantity"),
     path("promotions/<slug:kind>/<int:pk>/end/", PromotionEndView.as_view(), name="promotion_end"),

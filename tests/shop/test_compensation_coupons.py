@@ -49,7 +49,7 @@ def test_late_shipping_grants_a_3_yuan_coupon_that_takes_3_yuan_off_the_next_ord
     compensation = Compensation.objects.select_related("coupon__coupon").get(order=order)
     claim = compensation.coupon
     assert (claim.store_id, claim.buyer_ref, claim.status) == (store.pk, "buyer-1", ClaimStatus.CLAIMED)
-    assert (claim.coupon.amount, claim.coupon.threshold, claim.coupon.platform_funded) == (300, 0, True)
+    assert (claim.coupon.amount, claim.coupon.threshold, claim.coupon.source) == (300, 0, "compensation")
     assert claim.expires_at == timezone.now() + timedelta(days=30)
     assert compensation.status == "settled"
     assert Event.objects.filter(type="order.late_shipping", store=store).count() == 1

@@ -89,7 +89,7 @@ def test_late_shipping_in_bulk_coupons_ledger_and_one_notice_per_store(stores, d
         (o.pk, "late_shipping", 300, "settled") for o in orders
     ]
     assert all(c.coupon.buyer_ref == c.buyer_ref and c.coupon.coupon.amount == 300 for c in compensations)
-    assert CouponClaim.objects.filter(coupon__platform_funded=True).count() == 5
+    assert CouponClaim.objects.filter(coupon__source="compensation").count() == 5
     assert AuditEntry.objects.filter(transition="settle", actor_label="system").count() == 5
     # the first store's ¥10 of payouts cover its three (¥9); the second store's two come from its deposit
     from_payouts = PayoutEntry.objects.filter(store=first, kind=PayoutKind.COMPENSATION)

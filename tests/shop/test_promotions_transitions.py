@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from shop.models import CouponBatch, CouponClaim, LimitedTimeDiscount, SecondItemDiscount, SpendAndSave
+from shop.models import CouponBatch, CouponClaim, LeaderFree, LimitedTimeDiscount, SecondItemDiscount, SpendAndSave
 from shop.models.evaluation import SuspensionProposal
 from tests.conftest import force_status
 from tests.factories import MembershipFactory, OrderFactory, SkuFactory, UserFactory
@@ -50,11 +50,17 @@ def make_second_item(store):
     return SecondItemDiscount.objects.create(store=store, product=product, permille=850, **_window())
 
 
+def make_leader_free(store):
+    product = SkuFactory(product__store=store, price=10000).product
+    return LeaderFree.objects.create(store=store, product=product, quantity=3, **_window())
+
+
 PROMOTIONS = {
     "discount": make_discount,
     "campaign": make_campaign,
     "coupon": make_coupon,
     "second_item": make_second_item,
+    "leader_free": make_leader_free,
 }
 
 

@@ -27,7 +27,12 @@ from portal.payments.services import refund_create_many
 from shop.models import Compensation, GroupBuy, Order, OrderItem
 from shop.models.orders import CompensationKind, GroupStatus, OrderStatus
 from shop.services.funds import penalty_charge_many
-from shop.services.promotions import coupon_grant_many, coupon_release_many, discount_release_many
+from shop.services.promotions import (
+    coupon_grant_many,
+    coupon_release_many,
+    discount_release_many,
+    leader_free_give_back,
+)
 
 from .common import PAYMENT_PURPOSE, _completed_event, _release_stock_many, _rules
 from .compensations import compensation_amount
@@ -95,6 +100,7 @@ def fail_expired_groups(*, now: datetime | None = None, batch_size: int = BATCH_
                 refunded[order.store_id].add(order.group_id)
 
     def cancel_members(batch: list[GroupBuy]) -> None:
+        leader_free_give_back([g.leader_free_id for g in batch])
         live = Order.objects.filter(
             group_id__in=[g.pk for g in batch], status__in=[OrderStatus.PENDING_PAYMENT, OrderStatus.GROUPING]
         )

@@ -1,4 +1,7 @@
-"""Group buys: join or lead a group, form it when full, fail it (and refund everyone) when its window closes."""
+"""Group buys: join or lead a group, form it when full, fail it (and refund everyone) when its window closes.
+
+A group opened while its product has a 团长免单 with places left holds one place; when it forms, its leader's
+payment is refunded (the leader's free order); when it fails, the place goes back."""
 
 from __future__ import annotations
 
@@ -7,13 +10,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.actions import require_action
+from portal.audit import audit_record
 from portal.events import emit
 from portal.exceptions import Conflict, ValidationFailed
 from portal.fsm import transition
-from shop.models import GroupBuy, Order, Sku, Store
+from portal.models import Payment, PaymentStatus
+from portal.payments.services import refund_create
+from shop.models import GroupBuy, Order, OrderItem, Sku, Store
 from shop.models.orders import GroupStatus, OrderStatus
+from shop.services.promotions import leader_free_give_back, leader_free_take
 
-from .common import _emit_paid, _rules, _ship_within
+from .common import PAYMENT_PURPOSE, _emit_paid, _rules, _ship_within
 from .lifecycle import _cancel_locked
 
 
@@ -23,12 +30,14 @@ def _group_for(*, store: Store, buyer_ref: str, skus: list[Sku], group_id: int |
         raise ValidationFailed(_("拼团订单只能包含一种商品。"), fields={"items": [_("拼团只能购买一种商品。")]})
     product = skus[0].product
     if group_id is None:
+        now = timezone.now()
         return GroupBuy.objects.create(
             store=store,
             product=product,
             leader_ref=buyer_ref,
             size=product.group_size,
-            expires_at=timezone.now() + _rules()["group_window"],
+            expires_at=now + _rules()["group_window"],
+            leader_free=leader_free_take(product=product, at=now),
         )
     group = GroupBuy.objects.select_for_update().filter(pk=group_id, store=store).first()
     if group is None or group.product_id != product.pk:
@@ -47,10 +56,13 @@ def _group_for(*, store: Store, buyer_ref: str, skus: list[Sku], group_id: int |
 
 
 def _group_form(group: GroupBuy, *, by) -> None:
-    """Group full: it forms and every paid order in it becomes to-ship (caller holds the group lock)."""
+    """Group full: it forms and every paid order in it becomes to-ship (caller holds the group lock); a leader
+    holding a 团长免单 place gets their payment back."""
     transition(group, "form", by=by)
     for order in Order.objects.select_for_update().filter(group=group, status=OrderStatus.GROUPING).order_by("pk"):
         transition(order, "form_group", by=by, ship_within=_ship_within(order))
+        if group.leader_free_id is not None and order.buyer_ref == group.leader_ref:
+            _leader_free_refund(order, promotion_id=group.leader_free_id, by=by)
         _emit_paid(order)
     emit(
         type="group.formed",
@@ -61,12 +73,39 @@ def _group_form(group: GroupBuy, *, by) -> None:
     )
 
 
+def _leader_free_refund(order: Order, *, promotion_id: int, by) -> None:
+    """团长免单: the leader's whole payment is refunded and kept on the order as its leader-free share (seller-funded),
+    so paid = goods − discounts + postage still holds, at 0, and the payout credits nothing for it."""
+    amount = order.paid_amount
+    payment = Payment.objects.filter(
+        purpose=PAYMENT_PURPOSE, reference=order.order_sn, status=PaymentStatus.SUCCEEDED
+    ).first()
+    if amount <= 0 or payment is None:
+        return
+    items = list(order.items.all())
+    for item in items:
+        item.discount += item.paid_amount
+        item.paid_amount = 0
+    OrderItem.objects.bulk_update(items, ["discount", "paid_amount"])
+    order.leader_free_discount += amount
+    order.discount_amount += amount
+    order.paid_amount = 0
+    order.discounts = [
+        *order.discounts,
+        {"kind": "leader_free", "label": _("团长免单"), "amount": amount, "promotion_id": promotion_id},
+    ]
+    order.save(update_fields=["leader_free_discount", "discount_amount", "paid_amount", "discounts"])
+    refund_create(payment=payment, amount=amount, reference=order.order_sn, reason=_("团长免单"), by=by)
+    audit_record(order, "leader_free", by=by, reason=_("团长免单"), data={"amount": amount, "promotion": promotion_id})
+
+
 @transaction.atomic
 def group_fail(*, group: GroupBuy, by) -> GroupBuy:
     """The window closed before the group filled: cancel (and refund) every live order in it."""
     group = GroupBuy.objects.select_for_update().get(pk=group.pk)
     require_action(group, by, "fail_group")
     transition(group, "fail", by=by, reason=_("拼团超时未成团"))
+    leader_free_give_back([group.leader_free_id])
     live = Order.objects.select_for_update().filter(
         group=group, status__in=[OrderStatus.PENDING_PAYMENT, OrderStatus.GROUPING]
     )
