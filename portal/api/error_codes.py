@@ -89,7 +89,7 @@ already_replied already_followed_up already_extended already_complained not_paya
 in_aftersales risk_hold parcel_booked parcel_picked_up nothing_to_rebook nothing_to_refund payment_not_found
 payment_not_refundable deposit_not_payable deposit_not_due deposit_not_settleable deposit_frozen
 application_locked endpoint_disabled sku_has_orders aftersales_duplicate product_without_image
-no_pending_refund refund_pending second_item_overlap needs_logistics withdrawal_limited
+no_pending_refund refund_pending second_item_overlap leader_free_overlap needs_logistics withdrawal_limited
 """
 
 DOMAIN: dict[str, int] = {

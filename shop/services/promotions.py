@@ -451,8 +451,8 @@ def leader_free_take(*, product: Product, at: datetime) -> LeaderFree | None:
     return promotion
 
 
-def leader_free_give_back(promotion_ids: list[int]) -> None:
-    """Failed groups give their places back: one id per group (repeated for several groups), one UPDATE."""
+def leader_free_give_back(promotion_ids: list[int | None]) -> None:
+    """Failed groups give their places back: their `leader_free_id`s (None for a group without a place), one UPDATE."""
     counts = Counter(pk for pk in promotion_ids if pk is not None)
     if counts:
         back = Case(*(When(pk=pk, then=Value(n)) for pk, n in counts.items()), output_field=IntegerField())
