@@ -13,12 +13,23 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from shop.models import Category, CouponBatch, LimitedTimeDiscount, Product, SpendAndSave, Store, StoreStatus
+from shop.models import (
+    Category,
+    CouponBatch,
+    CouponSource,
+    LeaderFree,
+    LimitedTimeDiscount,
+    Product,
+    SpendAndSave,
+    Store,
+    StoreStatus,
+)
 from shop.services.catalog import product_create, product_image_add, product_put_on_sale, spec_combinations
 from shop.services.promotions import (
     coupon_claim,
     coupon_create,
     discount_create,
+    leader_free_create,
     spend_and_save_create,
 )
 
@@ -201,6 +212,19 @@ def _promotions(store: Store, products: list[Product]) -> None:
         )
         for buyer in ("demo-buyer-1", "demo-buyer-2"):
             coupon_claim(coupon=store_wide, buyer_ref=buyer, by=BY)
+        coupon_create(  # issued by the platform: its discount is the platform's share
+            store=store,
+            name="百亿补贴",
+            kind="threshold",
+            threshold=3000,
+            amount=800,
+            quantity=300,
+            source=CouponSource.PLATFORM,
+            by=BY,
+            **month,
+        )
+    if not LeaderFree.objects.filter(store=store).exists():
+        leader_free_create(store=store, product=products[1], quantity=20, by=BY, **month)
 
 
 def seed(*, password: str) -> list[tuple[str, str]]:

@@ -92,6 +92,9 @@ def test_main_pages_in_english_show_no_chinese_system_text(client):
         "/shop/evaluation/",
         "/shipping/booking/",
         "/shipping/shipments/",
+        "/shop/promotions/?tab=leader_free",
+        "/shop/promotions/?tab=coupons",
+        "/shop/promotions/leader-free/new/",
     ]
     data = user_data()
     found = {}
