@@ -32,7 +32,7 @@ from shop.selectors.orders import platform_refund_status
 if TYPE_CHECKING:
     from shipping.models import TrackingEvent
     from shop.models import Order, Store
-from shop.services.orders.common import PAYMENT_PURPOSE
+from shop.services.orders.common import LEADER_FREE_REFUND_PREFIX, PAYMENT_PURPOSE
 
 from .models import OPEN_STATUSES, AftersalesRequest, AftersalesStatus, Review, Visibility
 
@@ -163,7 +163,9 @@ def refund_status() -> Case:
     API use it through `portal.hooks.order_refund_status`): 3 while a refund of the order's payment is on
     its way (after-sales or a cancellation), else 2 while an after-sales request is open, else 4 once money
     went back (a cancelled paid order, a refunded return on a completed order), else 1."""
-    refunds = Refund.objects.filter(payment__purpose=PAYMENT_PURPOSE, payment__reference=OuterRef("order_sn"))
+    refunds = Refund.objects.filter(payment__purpose=PAYMENT_PURPOSE, payment__reference=OuterRef("order_sn")).exclude(
+        reference__startswith=LEADER_FREE_REFUND_PREFIX
+    )  # 团长免单 pays a promotion out, not a refund
     return Case(
         When(Exists(refunds.filter(status=RefundStatus.PENDING)), then=Value(RefundCode.REFUNDING)),
         When(in_aftersales(), then=Value(RefundCode.IN_AFTERSALES)),

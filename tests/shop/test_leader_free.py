@@ -11,6 +11,7 @@ from django.utils import timezone
 from portal.exceptions import Conflict
 from portal.models import AuditEntry, Refund
 from shop.models import LeaderFree, PayoutEntry
+from shop.selectors.orders import platform_status
 from shop.services import orders as services
 from shop.services.funds import payouts_credit_completed
 from shop.services.promotions import leader_free_create, promotion_end
@@ -45,9 +46,11 @@ def test_the_leader_of_a_formed_group_gets_the_payment_back(store, django_captur
     assert [item.paid_amount for item in leader.items.all()] == [0]
     assert leader.discounts[-1]["kind"] == "leader_free"
     assert (friend.paid_amount, friend.leader_free_discount) == (8000, 0)
-    refund = Refund.objects.get(reference=leader.order_sn)
-    assert (refund.amount, refund.status) == (8000, "succeeded")
-    assert not Refund.objects.filter(reference=friend.order_sn).exists()
+    refund = Refund.objects.get(payment__reference=leader.order_sn)
+    assert (refund.amount, refund.status, refund.reason) == (8000, "succeeded", "团长免单")
+    assert not Refund.objects.filter(payment__reference=friend.order_sn).exists()
+    # a promotion paid out, not a refund of the order: the merchant still ships it, refund status 1
+    assert platform_status(leader)["refund_status"] == 1
     assert AuditEntry.objects.filter(object_id=leader.pk, transition="leader_free").count() == 1
     promotion.refresh_from_db()
     assert promotion.used_count == 1

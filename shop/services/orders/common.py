@@ -17,6 +17,9 @@ from portal.regions import validate_address
 from shop.models import Order, OrderItem, Sku
 
 PAYMENT_PURPOSE = "order"
+# The reference of the refund that makes a group leader's order free (团长免单): a promotion paid out, not an
+# after-sales or cancellation refund, so the order's platform refund status leaves it out.
+LEADER_FREE_REFUND_PREFIX = "leader-free:"
 
 
 def _rules() -> dict:

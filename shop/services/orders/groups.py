@@ -20,7 +20,7 @@ from shop.models import GroupBuy, Order, OrderItem, Sku, Store
 from shop.models.orders import GroupStatus, OrderStatus
 from shop.services.promotions import leader_free_give_back, leader_free_take
 
-from .common import PAYMENT_PURPOSE, _emit_paid, _rules, _ship_within
+from .common import LEADER_FREE_REFUND_PREFIX, PAYMENT_PURPOSE, _emit_paid, _rules, _ship_within
 from .lifecycle import _cancel_locked
 
 
@@ -95,7 +95,8 @@ def _leader_free_refund(order: Order, *, promotion_id: int, by) -> None:
         {"kind": "leader_free", "label": _("团长免单"), "amount": amount, "promotion_id": promotion_id},
     ]
     order.save(update_fields=["leader_free_discount", "discount_amount", "paid_amount", "discounts"])
-    refund_create(payment=payment, amount=amount, reference=order.order_sn, reason=_("团长免单"), by=by)
+    reference = f"{LEADER_FREE_REFUND_PREFIX}{order.order_sn}"
+    refund_create(payment=payment, amount=amount, reference=reference, reason=_("团长免单"), by=by)
     audit_record(order, "leader_free", by=by, reason=_("团长免单"), data={"amount": amount, "promotion": promotion_id})
 
 
