@@ -101,12 +101,19 @@ class GroupBuy(FSMModelMixin, models.Model):
 
 
 class Order(ServiceFlagsMixin, FSMModelMixin, models.Model):
-    order_sn = models.CharField(_("订单号"), max_length=22, unique=True)
-    store = models.ForeignKey("shop.Store", on_delete=models.PROTECT, related_name="orders")
+    order_sn = models.CharField(_("订单号"), max_length=22)  # unique: `order_sn_unique` in Meta
+    # No index of its own: every per-store query is served by a (store, …) index below
+    store = models.ForeignKey("shop.Store", on_delete=models.PROTECT, related_name="orders", db_index=False)
     buyer_ref = models.CharField(_("买家"), max_length=64)  # indexed in Meta (equality only)
     buy_mode = models.CharField(_("购买方式"), max_length=10, choices=BuyMode.choices, default=BuyMode.SINGLE)
-    group = models.ForeignKey(
-        GroupBuy, verbose_name=_("拼团"), null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    group = models.ForeignKey(  # indexed for group orders only (`order_group` in Meta)
+        GroupBuy,
+        verbose_name=_("拼团"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        db_index=False,
     )
     coupon_code = models.CharField(_("优惠券"), max_length=40, blank=True)
     status = FSMField(_("状态"), default=OrderStatus.PENDING_PAYMENT, choices=OrderStatus.choices, protected=True)
@@ -146,7 +153,7 @@ class Order(ServiceFlagsMixin, FSMModelMixin, models.Model):
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     paid_at = models.DateTimeField(_("支付时间"), null=True, blank=True)
     grouped_at = models.DateTimeField(_("成团时间"), null=True, blank=True)
-    ship_by = models.DateTimeField(_("承诺发货时间"), null=True, blank=True, db_index=True)
+    ship_by = models.DateTimeField(_("承诺发货时间"), null=True, blank=True)  # indexed with status
     ship_by_warned_at = models.DateTimeField(_("发货时限提醒时间"), null=True, blank=True)
     shipped_at = models.DateTimeField(_("发货时间"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
@@ -169,6 +176,13 @@ class Order(ServiceFlagsMixin, FSMModelMixin, models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # Every index is written by every insert and by every sweep's bulk UPDATE (a status change is never a HOT
+        # update): 2M rows want as few as the queries need, partial where only some rows are ever looked up.
+        constraints = [
+            # One index for uniqueness, lookups and the order-number prefix search: `varchar_pattern_ops` serves `=`
+            # and `LIKE 'prefix%'` alike (`unique=True` would add a second, plain btree twin).
+            models.UniqueConstraint(fields=["order_sn"], name="order_sn_unique", opclasses=["varchar_pattern_ops"]),
+        ]
         indexes = [
             models.Index(fields=["store", "status", "-created_at"]),
             models.Index(fields=["status", "ship_by"]),
@@ -194,6 +208,7 @@ class Order(ServiceFlagsMixin, FSMModelMixin, models.Model):
             # Looked up by equality only (a buyer's orders; a waybill already in use): one plain btree each, without
             # the `varchar_pattern_ops` twin `db_index=True` adds to a CharField (two index writes per bulk update)
             models.Index(fields=["buyer_ref"], name="order_buyer_ref"),
+            models.Index(fields=["group"], condition=Q(group__isnull=False), name="order_group"),
             models.Index(fields=["waybill_no"], name="order_waybill_no"),
             # Sweeps (shop.services.orders.deadlines): small partial indexes holding only the rows a rule may
             # take, so an idle tick reads a few index pages instead of scanning 2M orders.

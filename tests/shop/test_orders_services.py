@@ -380,3 +380,16 @@ def test_shipping_completing_and_risk_changes_are_pushed_events(store, django_ca
     assert events[2].payload["data"] == {
         "order_sn": order.order_sn, "courier_code": "SF", "waybill_no": "SF1234567890123", "via": "self"
     }  # fmt: skip
+
+
+def test_a_colliding_order_number_is_refused_by_the_one_unique_index(store, monkeypatch):
+    """order_sn has one index (`order_sn_unique`, varchar_pattern_ops): it keeps numbers unique, and a collision
+    rolls the placement back as a 409 to retry, stock untouched."""
+    sku = on_sale_sku(store, stock=5)
+    first = place(store, sku)
+    monkeypatch.setattr("shop.services.orders.placement.new_order_sn", lambda: first.order_sn)
+    with pytest.raises(Conflict) as exc:
+        place(store, sku, buyer="buyer-2")
+    assert exc.value.code == "order_sn_collision"
+    sku.refresh_from_db()
+    assert sku.stock == 4
