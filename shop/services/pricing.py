@@ -36,7 +36,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.exceptions import ValidationFailed
-from shop.models import CouponClaim, DiscountRedemption, Sku, SpendAndSave, Store
+from shop.models import (
+    CouponClaim,
+    DiscountRedemption,
+    LimitedTimeDiscount,
+    SecondItemDiscount,
+    Sku,
+    SpendAndSave,
+    Store,
+)
 from shop.models.orders import BuyMode
 from shop.models.promotions import ClaimStatus, CouponSource
 
@@ -129,9 +137,10 @@ def price_order(
     quote = PriceQuote(
         lines=[PricedLine(sku=sku, quantity=q, unit_price=sku.group_price if group else sku.price) for sku, q in lines]
     )
-    _apply_limited_time(quote, store=store, buyer_ref=buyer_ref, at=at)
-    _apply_second_item(quote, store=store, at=at)
-    _apply_spend_and_save(quote, store=store, at=at)
+    discounts, campaigns, second_items = active_promotions(store=store, at=at)  # one cache read for the three
+    _apply_limited_time(quote, discounts, buyer_ref=buyer_ref)
+    _apply_second_item(quote, second_items)
+    _apply_spend_and_save(quote, campaigns)
     if coupon_code:
         _apply_coupon(quote, store=store, buyer_ref=buyer_ref, code=coupon_code.strip(), at=at)
     return quote
@@ -157,9 +166,9 @@ def _spread(quote: PriceQuote, lines: list[PricedLine], amount: int) -> int:
     return sum(shares)
 
 
-def _apply_limited_time(quote: PriceQuote, *, store: Store, buyer_ref: str, at: datetime) -> None:
+def _apply_limited_time(quote: PriceQuote, in_force: list[LimitedTimeDiscount], *, buyer_ref: str) -> None:
     sku_ids = {line.sku.pk for line in quote.lines}
-    discounts = {p.sku_id: p for p in active_promotions(store=store, at=at)[0] if p.sku_id in sku_ids}
+    discounts = {p.sku_id: p for p in in_force if p.sku_id in sku_ids}
     if not discounts:
         return
     used = (
@@ -198,10 +207,10 @@ def _apply_limited_time(quote: PriceQuote, *, store: Store, buyer_ref: str, at: 
         )
 
 
-def _apply_second_item(quote: PriceQuote, *, store: Store, at: datetime) -> None:
+def _apply_second_item(quote: PriceQuote, in_force: list[SecondItemDiscount]) -> None:
     """满2件折扣: per product with a promotion in force, half its units (rounded down), the cheapest first, cost the
     promotion's per-mille of their price after the limited-time discount."""
-    promotions = {p.product_id: p for p in active_promotions(store=store, at=at)[2]}
+    promotions = {p.product_id: p for p in in_force}
     by_product: dict[int, list[PricedLine]] = defaultdict(list)
     for line in quote.lines:
         if line.sku.product_id in promotions:
@@ -231,10 +240,10 @@ def _apply_second_item(quote: PriceQuote, *, store: Store, at: datetime) -> None
             )
 
 
-def _apply_spend_and_save(quote: PriceQuote, *, store: Store, at: datetime) -> None:
+def _apply_spend_and_save(quote: PriceQuote, in_force: list[SpendAndSave]) -> None:
     """The best reached tier of the campaigns in force; a campaign for chosen products counts only their lines."""
     best: tuple[dict, SpendAndSave, list[PricedLine]] | None = None
-    for campaign in active_promotions(store=store, at=at)[1]:
+    for campaign in in_force:
         lines = [line for line in quote.lines if campaign.applies_to(line.sku.product_id)]
         tier = campaign.best_tier(sum(line.paid_amount for line in lines))
         if tier and (best is None or tier["discount"] > best[0]["discount"]):

@@ -39,3 +39,15 @@ def test_the_order_answer_has_the_fields_drf_would_build(language, monkeypatch):
         fresh = super(FieldsBuiltOnce, OrderOut()).get_fields()  # DRF's own build, past the cache
     assert list(copied) == list(fresh) == list(OrderOut.Meta.fields)
     assert {name: repr(f) for name, f in copied.items()} == {name: repr(f) for name, f in fresh.items()}
+
+
+def test_copies_bind_alone_and_nested_fields_bind_to_their_own_serializer():
+    """Plain fields are copied shallowly: binding one instance's copy leaves the class's built field and every
+    other copy alone; a nested serializer is copied deeply, so its children answer to their own root."""
+    first, second = OrderOut(context={"n": 1}), OrderOut(context={"n": 2})
+    assert first.fields["status"].parent is first and second.fields["status"].parent is second
+    assert OrderOut._fields_built_once["status"].parent is None  # the template is never bound
+    items_first, items_second = first.fields["items"], second.fields["items"]
+    assert items_first.child is not items_second.child
+    assert items_first.child.fields["sku_id"].root is first and items_second.child.fields["sku_id"].root is second
+    assert items_second.child.fields["sku_id"].context == {"n": 2}
