@@ -71,6 +71,12 @@ class OrderOut(FieldsBuiltOnce, serializers.ModelSerializer):
     group_status = serializers.SerializerMethodField(help_text="0 grouping, 1 formed, 2 failed")
     refund_status = serializers.SerializerMethodField(help_text="1 none, 2 after-sales, 3 refunding, 4 refunded")
     risk_status = serializers.SerializerMethodField(help_text="0 normal, 1 under risk review (must not ship)")
+    leader_free = serializers.BooleanField(
+        source="is_free_leader",
+        read_only=True,
+        help_text="the buyer leads a group with a 团长免单 place: refunded in full when the group forms "
+        "(then leader_free_discount)",
+    )
     service_flags = serializers.ListField(
         child=serializers.ChoiceField(choices=SERVICE_FLAGS),
         read_only=True,
@@ -86,7 +92,7 @@ class OrderOut(FieldsBuiltOnce, serializers.ModelSerializer):
             "paid_amount", "discounts", "items", "created_at", "updated_at", "paid_at", "grouped_at", "ship_by",
             "shipped_at", "delivered_at", "completed_at", "cancelled_at", "cancel_reason", "receipt_deadline",
             "receipt_extended", "cross_border", *SERVICE_FLAGS, "service_flags", "courier_code", "waybill_no", "risk_hold", "shipping_status", "deal_status",
-            "group_status", "refund_status", "risk_status",
+            "group_status", "refund_status", "risk_status", "leader_free",
         )  # fmt: skip
 
     def get_recipient_phone(self, order: Order) -> str:

@@ -252,6 +252,13 @@ class Order(ServiceFlagsMixin, FSMModelMixin, models.Model):
         return not self.risk_hold
 
     @property
+    def is_free_leader(self) -> bool:
+        """The buyer leads a group holding a 团长免单 place: their payment comes back when the group forms."""
+        return (
+            self.group is not None and self.group.leader_free_id is not None and self.group.leader_ref == self.buyer_ref
+        )
+
+    @property
     def ship_clock_at(self):
         """When the ship-by clock started: group formation, or payment for a single buy."""
         return self.grouped_at or self.paid_at

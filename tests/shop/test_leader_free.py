@@ -54,6 +54,8 @@ def test_the_leader_of_a_formed_group_gets_the_payment_back(store, django_captur
     assert AuditEntry.objects.filter(object_id=leader.pk, transition="leader_free").count() == 1
     promotion.refresh_from_db()
     assert promotion.used_count == 1
+    # the storefront and the merchant see which order is the free leader's
+    assert (leader.is_free_leader, friend.is_free_leader) == (True, False)
     # completed, the leader's order credits nothing to the payouts; the friend's credits what was paid
     for order in (leader, friend):
         force_status(order, "completed")
@@ -119,6 +121,21 @@ def test_the_merchant_creates_and_ends_one_on_the_page(merchant_client, store):
     assert merchant_client.post(end, {"confirm": "1"}).status_code == 302
     promotion.refresh_from_db()
     assert promotion.status == "ended"
+
+
+def test_the_order_api_and_page_say_the_leader_orders_free(store, storefront, merchant_client):
+    sku = on_sale_sku(store, stock=10, product__group_size=2)
+    leader_free_create(store=store, product=sku.product, quantity=1, by="t", **window())
+    body = {"buyer_ref": "lead", "buy_mode": "group", "items": [{"sku_id": sku.pk, "quantity": 1}],
+            "recipient_name": "李四", "recipient_phone": "13812345678", "province": "浙江省", "city": "杭州市",
+            "district": "西湖区", "street": "文三路 100 号"}  # fmt: skip
+    placed = storefront.post("/api/v1/orders/", body, format="json")
+    assert placed.status_code == 201, placed.json()
+    assert placed.json()["leader_free"] is True
+    second = storefront.post("/api/v1/orders/", {**body, "buyer_ref": "other"}, format="json").json()
+    assert second["leader_free"] is False  # the only place is taken
+    page = merchant_client.get(reverse("shop:order_detail", args=[placed.json()["order_sn"]])).content.decode()
+    assert 'data-testid="leader-free"' in page
 
 
 def test_the_api_lists_creates_and_ends_them(api, other_api, store):
