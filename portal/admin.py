@@ -4,10 +4,6 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from .admin_scale import LargeTableAdmin, StoreFilter
 from .models import ApiKey, AuditEntry, Event, Membership, Notification, Payment, Refund, User
 
-# No navigation sidebar: it renders the whole app list (every model of every app) into each admin page,
-# a third of a changelist's time at scale; the index page and the breadcrumbs remain the way around.
-admin.site.enable_nav_sidebar = False
-
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Append-only records: visible to staff, never edited or deleted through the admin."""

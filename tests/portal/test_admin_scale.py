@@ -93,3 +93,17 @@ def test_large_changelists_write_the_row_checkbox_and_action_select_as_django_re
     assert f'name="_selected_action" value="{order.pk}" class="action-select"' in html
     assert '<option value="confirm_receipt">' in html
     assert 'id="nav-sidebar"' not in html
+
+
+def test_pages_build_the_app_list_only_where_they_show_it(admin_client, monkeypatch):
+    """No navigation sidebar, so a changelist never builds the app list (every model of every app, a permission
+    check and a translated name each); the index page still lists the apps."""
+    from django.contrib.admin import AdminSite
+
+    built = []
+    original = AdminSite._build_app_dict
+    monkeypatch.setattr(AdminSite, "_build_app_dict", lambda self, *a, **k: built.append(1) or original(self, *a, **k))
+    assert admin_client.get("/admin/shop/order/").status_code == 200
+    assert built == []
+    index = admin_client.get("/admin/")
+    assert built and 'href="/admin/shop/order/"' in index.content.decode()
