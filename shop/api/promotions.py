@@ -5,10 +5,13 @@ ISO 8601."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -271,20 +274,30 @@ class SecondItemListView(ListAPIView):
         return second_items_for_store(request_store(self.request))
 
 
-class SecondItemCreateView(IdempotentMixin, APIView):
-    """Create a second-item discount on one product (windows of one product may not overlap)."""
+class _ProductPromotionCreateView(IdempotentMixin, APIView):
+    """`POST`: create a promotion of one of the store's products (`product_id` plus the kind's own fields)."""
 
     required_scope = SCOPE
+    serializer_in: type[serializers.Serializer]
+    serializer_out: type[serializers.Serializer]
+    create: Callable[..., Any]  # the kind's service (a staticmethod)
 
-    @extend_schema(request=SecondItemIn, responses={201: SecondItemOut})
     def post(self, request):
-        data = SecondItemIn(data=request.data)
+        data = self.serializer_in(data=request.data)
         data.is_valid(raise_exception=True)
         d = dict(data.validated_data)
         store = request_store(request)
         product = get_object_or_404(products_for_store(store), pk=d.pop("product_id"))
-        promotion = services.second_item_create(store=store, product=product, by=merchant_actor(request), **d)
-        return Response(SecondItemOut(promotion).data, status=status.HTTP_201_CREATED)
+        promotion = self.create(store=store, product=product, by=merchant_actor(request), **d)
+        return Response(self.serializer_out(promotion).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(post=extend_schema(request=SecondItemIn, responses={201: SecondItemOut}))
+class SecondItemCreateView(_ProductPromotionCreateView):
+    """Create a second-item discount on one product (windows of one product may not overlap)."""
+
+    serializer_in, serializer_out = SecondItemIn, SecondItemOut
+    create = staticmethod(services.second_item_create)
 
 
 class LeaderFreeListView(ListAPIView):
@@ -297,21 +310,13 @@ class LeaderFreeListView(ListAPIView):
         return leader_frees_for_store(request_store(self.request))
 
 
-class LeaderFreeCreateView(IdempotentMixin, APIView):
+@extend_schema_view(post=extend_schema(request=LeaderFreeIn, responses={201: LeaderFreeOut}))
+class LeaderFreeCreateView(_ProductPromotionCreateView):
     """Create a 团长免单 on one product: the leaders of the first `quantity` groups opened in the window get their
     payment back when the group forms (seller-funded; windows of one product may not overlap)."""
 
-    required_scope = SCOPE
-
-    @extend_schema(request=LeaderFreeIn, responses={201: LeaderFreeOut})
-    def post(self, request):
-        data = LeaderFreeIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        d = dict(data.validated_data)
-        store = request_store(request)
-        product = get_object_or_404(products_for_store(store), pk=d.pop("product_id"))
-        promotion = services.leader_free_create(store=store, product=product, by=merchant_actor(request), **d)
-        return Response(LeaderFreeOut(promotion).data, status=status.HTTP_201_CREATED)
+    serializer_in, serializer_out = LeaderFreeIn, LeaderFreeOut
+    create = staticmethod(services.leader_free_create)
 
 
 class CouponBatchListView(ListAPIView):
