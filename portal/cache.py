@@ -1,4 +1,4 @@
-"""The Redis cache backend, with one redis-py client per connection pool.
+"""The Redis cache backend, with one redis-py client per connection pool, and a one-round-trip window counter.
 
 Django's `RedisCacheClient` builds a new `redis.Redis` for every cache call, and redis-py's constructor
 sets up its table of response callbacks each time: about 0.2 ms, more than the call to Redis itself, paid
@@ -29,3 +29,17 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = _OneClientPerPool
+
+    def count_in_window(self, key: str, seconds: int) -> int:
+        """Add one to the counter `key`, created with a life of `seconds` by its first count; the new count."""
+        name = self.make_and_validate_key(key)
+        return window_count(self._cache.get_client(name, write=True), name, seconds)
+
+
+def window_count(client, name: str, seconds: int) -> int:
+    """One round trip (SET NX EX, then INCR, pipelined): a rate limit costs a request no more than that. Later
+    counts leave the expiry alone, so the window ends `seconds` after its first count."""
+    pipe = client.pipeline(transaction=False)
+    pipe.set(name, 0, ex=seconds, nx=True)
+    pipe.incr(name)
+    return int(pipe.execute()[1])

@@ -1,9 +1,15 @@
 """Rate limit per API key (a session counts per user): API_RATE_LIMIT requests per period ("600/min" by
 default; "n/s", "n/min", "n/hour", "n/day"; empty disables). Counted in the cache (Redis in production, so
 every gunicorn worker shares the count). Over the limit: 429 `throttled` with a Retry-After header (seconds).
-Unauthenticated callers (courier and payment callbacks, which carry their own signatures) are not counted."""
+Unauthenticated callers (courier and payment callbacks, which carry their own signatures) are not counted.
+
+The count is a fixed window (one counter per key and period, `portal.cache.RedisCache.count_in_window`: one
+round trip), not DRF's sliding log, which read and wrote the list of every request's time in the period (600
+timestamps for a busy key) on each request."""
 
 from __future__ import annotations
+
+import math
 
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
@@ -25,3 +31,32 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
         if user is not None and user.is_authenticated and user.pk is not None:
             return f"throttle:api:user:{user.pk}"
         return None
+
+    def allow_request(self, request, view) -> bool:
+        if self.rate is None:
+            return True
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return True
+        now = self.timer()
+        window = int(now // self.duration)
+        self.window_ends_at = (window + 1) * self.duration
+        return _count(f"{key}:{window}", self.duration + 1) <= self.num_requests
+
+    def wait(self) -> float:
+        """Seconds until the window ends (the Retry-After header)."""
+        return max(math.ceil(self.window_ends_at - self.timer()), 1)
+
+
+def _count(key: str, seconds: int) -> int:
+    counter = getattr(SimpleRateThrottle.cache, "count_in_window", None)
+    if counter is not None:
+        return counter(key, seconds)
+    cache = SimpleRateThrottle.cache  # a cache without it (local memory, no REDIS_URL): add, else increment
+    if cache.add(key, 1, seconds):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between the two calls
+        cache.add(key, 1, seconds)
+        return 1
