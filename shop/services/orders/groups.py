@@ -94,7 +94,7 @@ def _leader_free_refund(order: Order, *, promotion_id: int, by) -> None:
         *order.discounts,
         {"kind": "leader_free", "label": _("团长免单"), "amount": amount, "promotion_id": promotion_id},
     ]
-    order.save(update_fields=["leader_free_discount", "discount_amount", "paid_amount", "discounts"])
+    order.save(update_fields=["leader_free_discount", "discount_amount", "paid_amount", "discounts", "updated_at"])
     reference = f"{LEADER_FREE_REFUND_PREFIX}{order.order_sn}"
     refund_create(payment=payment, amount=amount, reference=reference, reason=_("团长免单"), by=by)
     audit_record(order, "leader_free", by=by, reason=_("团长免单"), data={"amount": amount, "promotion": promotion_id})
