@@ -14,7 +14,7 @@ from portal.actors import Actor, merchant_actor
 from portal.api.fields import IdField
 from portal.api.filters import query
 from portal.api.idempotency import IdempotentMixin
-from portal.api.permissions import BOTH, BUYER, request_store
+from portal.api.permissions import BOTH, BUYER, caller_side, request_store
 from portal.api.routing import route
 from portal.api.serializers import FieldsBuiltOnce
 from portal.models import ApiKey
@@ -153,8 +153,15 @@ class OrderDetailOut(OrderOut):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_actions(self, order: Order) -> list[str]:
+        """Asked as the caller's side: a storefront key as the order's buyer, never as the merchant who made it."""
         request = self.context.get("request")
-        return sorted(order_actions(order, request.user if request else None))
+        if request is None:
+            return []
+        if caller_side(request) == BUYER:
+            actor = Actor.storefront(order.buyer_ref, store_id=order.store_id)
+        else:
+            actor = request.user
+        return sorted(order_actions(order, actor))
 
     def _story(self, order: Order) -> dict:
         if not hasattr(order, "_story"):

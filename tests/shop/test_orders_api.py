@@ -63,7 +63,9 @@ def test_place_is_idempotent(store, storefront):
     assert Order.objects.count() == 1
     sku.refresh_from_db()
     assert sku.stock == 8
-    other = storefront.post("/api/v1/orders/", order_body(sku, buyer_note="x"), format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    other = storefront.post(
+        "/api/v1/orders/", order_body(sku, buyer_note="x"), format="json", HTTP_IDEMPOTENCY_KEY="k1"
+    )
     assert other.status_code == 422
 
 
@@ -294,3 +296,16 @@ def test_the_buyer_changes_the_note_before_shipping_only(api, store, storefront,
     assert event.payload["data"] == {"order_sn": order.order_sn, "buyer_note": "请用顺丰"}
     api.post(f"/api/v1/orders/{order.order_sn}/ship/", {"courier_code": "SF", "waybill_no": "SF1234567890123"})
     assert storefront.post(url, {"buyer_note": "晚了"}, format="json").status_code == 409
+
+
+def test_the_detail_offers_each_side_its_own_actions(store, storefront, api):
+    """A storefront key is the buyer's side: the detail's `actions` are the buyer's, never the merchant's who made
+    the key (it listed ship, book and cancel to the storefront)."""
+    from tests.shop.orders_support import on_sale_sku, pay, place
+
+    order = pay(place(store, on_sale_sku(store)))
+    buyer = set(storefront.get(f"/api/v1/orders/{order.order_sn}/").json()["actions"])
+    merchant = set(api.get(f"/api/v1/orders/{order.order_sn}/").json()["actions"])
+    assert {"buyer_cancel", "change_address", "change_buyer_note"} <= buyer
+    assert not buyer & {"ship", "book", "cancel", "ship_no_logistics"}
+    assert {"ship", "book", "cancel"} <= merchant and not merchant & {"buyer_cancel", "change_address"}
