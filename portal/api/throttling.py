@@ -41,22 +41,21 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
         now = self.timer()
         window = int(now // self.duration)
         self.window_ends_at = (window + 1) * self.duration
-        return _count(f"{key}:{window}", self.duration + 1) <= self.num_requests
+        return self.count(f"{key}:{window}", self.duration + 1) <= self.num_requests
 
     def wait(self) -> float:
         """Seconds until the window ends (the Retry-After header)."""
         return max(math.ceil(self.window_ends_at - self.timer()), 1)
 
-
-def _count(key: str, seconds: int) -> int:
-    counter = getattr(SimpleRateThrottle.cache, "count_in_window", None)
-    if counter is not None:
-        return counter(key, seconds)
-    cache = SimpleRateThrottle.cache  # a cache without it (local memory, no REDIS_URL): add, else increment
-    if cache.add(key, 1, seconds):
-        return 1
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between the two calls
-        cache.add(key, 1, seconds)
-        return 1
+    def count(self, key: str, seconds: int) -> int:
+        """One more request in the window `key`; the window's count so far."""
+        counter = getattr(self.cache, "count_in_window", None)
+        if counter is not None:
+            return counter(key, seconds)
+        if self.cache.add(key, 1, seconds):  # a cache without it (local memory, no REDIS_URL): add, else increment
+            return 1
+        try:
+            return self.cache.incr(key)
+        except ValueError:  # expired between the two calls
+            self.cache.add(key, 1, seconds)
+            return 1

@@ -237,10 +237,19 @@ class AddQuantityForm(forms.Form):
     extra = forms.IntegerField(label=_("追加数量"), min_value=1, max_value=1_000_000)
 
 
-class SecondItemForm(_WindowForm):
-    """新建满2件折扣: one product, the second unit's discount in 折."""
+class _ProductPromotionForm(_WindowForm):
+    """A promotion of one of the store's products (not one taken off the shelf) and its window."""
 
     product = forms.ModelChoiceField(label=_("商品"), queryset=Product.objects.none())
+
+    def __init__(self, *args, store: Store, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = Product.objects.filter(store=store).exclude(status="off_shelf")
+
+
+class SecondItemForm(_ProductPromotionForm):
+    """新建满2件折扣: one product, the second unit's discount in 折."""
+
     zhe = forms.DecimalField(
         label=_("第二件折扣（折）"),
         min_value=Decimal("0.1"),
@@ -251,15 +260,10 @@ class SecondItemForm(_WindowForm):
     )
     field_order = ["product", "zhe", "starts_at", "ends_at"]
 
-    def __init__(self, *args, store: Store, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["product"].queryset = Product.objects.filter(store=store).exclude(status="off_shelf")
 
-
-class LeaderFreeForm(_WindowForm):
+class LeaderFreeForm(_ProductPromotionForm):
     """新建团长免单: one product, how many groups' leaders order for free."""
 
-    product = forms.ModelChoiceField(label=_("商品"), queryset=Product.objects.none())
     quantity = forms.IntegerField(
         label=_("免单名额"),
         min_value=1,
@@ -267,7 +271,3 @@ class LeaderFreeForm(_WindowForm):
         help_text=_("活动期间开团的前 N 个团，成团后团长实付金额全额退还（由商家承担）；拼团失败的名额自动退回。"),
     )
     field_order = ["product", "quantity", "starts_at", "ends_at"]
-
-    def __init__(self, *args, store: Store, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["product"].queryset = Product.objects.filter(store=store).exclude(status="off_shelf")

@@ -194,10 +194,6 @@ class LeaderFree(_Promotion):
     def __str__(self) -> str:
         return f"{self.product_id}: {self.describe()}"
 
-    @property
-    def remaining(self) -> int:
-        return self.quantity - self.used_count
-
     def describe(self) -> str:
         return _("团长免单 · %(n)d 个名额") % {"n": self.quantity}
 

@@ -222,11 +222,6 @@ def coupons_for_store(store: Store) -> QuerySet[CouponBatch]:
     return CouponBatch.objects.filter(store=store, source=CouponSource.STORE).prefetch_related("products")
 
 
-def platform_coupons_for_store(store: Store) -> QuerySet[CouponBatch]:
-    """平台补贴券 the platform issued in the store (the merchant sees them; staff manage them)."""
-    return CouponBatch.objects.filter(store=store, source=CouponSource.PLATFORM).prefetch_related("products")
-
-
 def buyer_coupons(store: Store) -> QuerySet[CouponBatch]:
     """The batches of the store buyers may see and claim: the store's and the platform's (never a compensation)."""
     listed = [CouponSource.STORE, CouponSource.PLATFORM]

@@ -316,18 +316,22 @@ def payouts_credit_completed(*, now=None) -> int:
         )
     )
 
-    def credit(o: Mapping[str, Any]) -> int:
-        funded = sum(d["amount"] for d in o["discounts"] if d.get("claim_id") in compensation_claims)
-        return o["paid_amount"] - o["refunded"] + funded + _platform_subsidy(o)
-
-    owed = [o for o in orders if credit(o) > 0]
+    subsidy = {o["pk"]: _platform_subsidy(o) for o in orders}
+    credit = {
+        o["pk"]: o["paid_amount"]
+        - o["refunded"]
+        + sum(d["amount"] for d in o["discounts"] if d.get("claim_id") in compensation_claims)
+        + subsidy[o["pk"]]
+        for o in orders
+    }
+    owed = [o for o in orders if credit[o["pk"]] > 0]
     entries = [
         PayoutEntry(
             store_id=o["store_id"],
             kind=PayoutKind.CREDIT_PENDING,
             bucket=PayoutBucket.PENDING,
-            amount=credit(o),
-            reason=_("订单完成（含平台补贴）") if _platform_subsidy(o) else _("订单完成"),
+            amount=credit[o["pk"]],
+            reason=_("订单完成（含平台补贴）") if subsidy[o["pk"]] else _("订单完成"),
             ref_type=RefType.ORDER,
             ref_id=str(o["pk"]),
             ref_label=o["order_sn"],

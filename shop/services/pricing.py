@@ -46,7 +46,7 @@ from shop.models import (
     Store,
 )
 from shop.models.orders import BuyMode
-from shop.models.promotions import ClaimStatus, CouponSource
+from shop.models.promotions import ClaimStatus
 
 from .promotions_cache import active_promotions
 
@@ -290,7 +290,7 @@ def _apply_coupon(quote: PriceQuote, *, store: Store, buyer_ref: str, code: str,
             "coupon_threshold_not_met",
         )
     amount = _spread(quote, eligible, coupon.discount_for(subtotal))
-    platform = coupon.source == CouponSource.PLATFORM
+    platform = coupon.is_platform
     quote.discounts.append(
         {
             "kind": "platform_coupon" if platform else "coupon",

@@ -39,6 +39,7 @@ def test_the_window_counter_counts_in_one_round_trip_and_expires_from_its_first_
 
 def test_the_rate_limit_counts_per_window_with_the_local_cache_too(settings):
     """Without Redis (no REDIS_URL) the throttle counts with add and incr of the local cache."""
-    from portal.api.throttling import _count
+    from portal.api.throttling import ApiKeyRateThrottle
 
-    assert [_count("throttle:test:window", 60) for _ in range(3)] == [1, 2, 3]
+    throttle = ApiKeyRateThrottle()
+    assert [throttle.count("throttle:test:window", 60) for _ in range(3)] == [1, 2, 3]

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from portal.events import emit
 from portal.exceptions import ValidationFailed
-from portal.models import mainland_mobile
+from portal.models import Payment, PaymentStatus, mainland_mobile
 from portal.regions import validate_address
 from shop.models import Order, OrderItem, Sku
 
@@ -20,6 +20,13 @@ PAYMENT_PURPOSE = "order"
 # The reference of the refund that makes a group leader's order free (团长免单): a promotion paid out, not an
 # after-sales or cancellation refund, so the order's platform refund status leaves it out.
 LEADER_FREE_REFUND_PREFIX = "leader-free:"
+
+
+def _succeeded_payment(order: Order) -> Payment | None:
+    """The buyer's succeeded payment of the order (what a cancellation or a 团长免单 refunds), if any."""
+    return Payment.objects.filter(
+        purpose=PAYMENT_PURPOSE, reference=order.order_sn, status=PaymentStatus.SUCCEEDED
+    ).first()
 
 
 def _rules() -> dict:

@@ -14,13 +14,12 @@ from portal.audit import audit_record
 from portal.events import emit
 from portal.exceptions import Conflict, ValidationFailed
 from portal.fsm import transition
-from portal.models import Payment, PaymentStatus
 from portal.payments.services import refund_create
 from shop.models import GroupBuy, Order, OrderItem, Sku, Store
 from shop.models.orders import GroupStatus, OrderStatus
 from shop.services.promotions import leader_free_give_back, leader_free_take
 
-from .common import LEADER_FREE_REFUND_PREFIX, PAYMENT_PURPOSE, _emit_paid, _rules, _ship_within
+from .common import LEADER_FREE_REFUND_PREFIX, _emit_paid, _rules, _ship_within, _succeeded_payment
 from .lifecycle import _cancel_locked
 
 
@@ -60,9 +59,10 @@ def _group_form(group: GroupBuy, *, by) -> None:
     holding a 团长免单 place gets their payment back."""
     transition(group, "form", by=by)
     for order in Order.objects.select_for_update().filter(group=group, status=OrderStatus.GROUPING).order_by("pk"):
+        order.group = group  # the locked group, for is_free_leader
         transition(order, "form_group", by=by, ship_within=_ship_within(order))
-        if group.leader_free_id is not None and order.buyer_ref == group.leader_ref:
-            _leader_free_refund(order, promotion_id=group.leader_free_id, by=by)
+        if order.is_free_leader:
+            _leader_free_refund(order, group=group, by=by)
         _emit_paid(order)
     emit(
         type="group.formed",
@@ -73,13 +73,11 @@ def _group_form(group: GroupBuy, *, by) -> None:
     )
 
 
-def _leader_free_refund(order: Order, *, promotion_id: int, by) -> None:
+def _leader_free_refund(order: Order, *, group: GroupBuy, by) -> None:
     """团长免单: the leader's whole payment is refunded and kept on the order as its leader-free share (seller-funded),
     so paid = goods − discounts + postage still holds, at 0, and the payout credits nothing for it."""
     amount = order.paid_amount
-    payment = Payment.objects.filter(
-        purpose=PAYMENT_PURPOSE, reference=order.order_sn, status=PaymentStatus.SUCCEEDED
-    ).first()
+    payment = _succeeded_payment(order)
     if amount <= 0 or payment is None:
         return
     items = list(order.items.all())
@@ -92,12 +90,14 @@ def _leader_free_refund(order: Order, *, promotion_id: int, by) -> None:
     order.paid_amount = 0
     order.discounts = [
         *order.discounts,
-        {"kind": "leader_free", "label": _("团长免单"), "amount": amount, "promotion_id": promotion_id},
+        {"kind": "leader_free", "label": _("团长免单"), "amount": amount, "promotion_id": group.leader_free_id},
     ]
     order.save(update_fields=["leader_free_discount", "discount_amount", "paid_amount", "discounts", "updated_at"])
     reference = f"{LEADER_FREE_REFUND_PREFIX}{order.order_sn}"
     refund_create(payment=payment, amount=amount, reference=reference, reason=_("团长免单"), by=by)
-    audit_record(order, "leader_free", by=by, reason=_("团长免单"), data={"amount": amount, "promotion": promotion_id})
+    audit_record(
+        order, "leader_free", by=by, reason=_("团长免单"), data={"amount": amount, "promotion": group.leader_free_id}
+    )
 
 
 @transaction.atomic

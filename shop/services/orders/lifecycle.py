@@ -13,7 +13,6 @@ from portal.events import emit
 from portal.exceptions import Conflict, IllegalTransition, ValidationFailed
 from portal.fsm import edit, transition
 from portal.hooks import live_parcels, waybill_parcel_orders
-from portal.models import Payment, PaymentStatus
 from portal.payments.services import refund_create
 from shop.models import Order
 from shop.models.orders import OrderStatus
@@ -23,7 +22,14 @@ from shop.services.promotions import (
     discount_release,
 )
 
-from .common import PAYMENT_PURPOSE, _completed_event, _order_event, _order_url, _release_stock, _validate_recipient
+from .common import (
+    _completed_event,
+    _order_event,
+    _order_url,
+    _release_stock,
+    _succeeded_payment,
+    _validate_recipient,
+)
 
 
 @transaction.atomic
@@ -91,9 +97,7 @@ def _cancel_locked(order: Order, *, reason: str, by) -> None:
     coupon_release(order=order, by=by)
     if not order.paid_at:
         return  # nothing was paid: no refund, and nothing the merchant must act on
-    payment = Payment.objects.filter(
-        purpose=PAYMENT_PURPOSE, reference=order.order_sn, status=PaymentStatus.SUCCEEDED
-    ).first()
+    payment = _succeeded_payment(order)
     if payment is not None:
         refund_create(payment=payment, amount=payment.amount, reference=order.order_sn, reason=reason, by=by)
     emit(
