@@ -35,7 +35,7 @@ test: install
 	JOBS=$(JOBS) BIN=$(BIN) $(BIN)/python .ci/with_postgres.py bash .ci/test.sh $(PYTEST_ARGS)
 
 ## lint: ruff, and mypy on the actors and the service packages (typed `by`)
-TYPED ?= portal/actors.py portal/fsm.py portal/roles.py shop/services shipping/services aftersales/services
+TYPED ?= portal/actors.py portal/fsm.py portal/roles.py portal/rows.py shop/services shipping/services aftersales/services
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy $(TYPED)

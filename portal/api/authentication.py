@@ -10,6 +10,7 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from portal.models import ApiKey
+from portal.rows import JoinedRead
 
 
 def hash_secret(raw: str) -> str:
@@ -35,6 +36,10 @@ def touch_last_used(key: ApiKey) -> None:
         key.last_used_at = now
 
 
+# Every API call reads its key with the store and the creating user: one statement built once.
+_KEY_READ = JoinedRead(ApiKey, ["store", "created_by"])
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
@@ -44,9 +49,8 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             return None
         raw = header[len(self.keyword) + 1 :].strip()
         prefix = raw.split(".", 1)[0]
-        key = (
-            ApiKey.objects.select_related("store", "created_by").filter(prefix=prefix, revoked_at__isnull=True).first()
-        )
+        found = _KEY_READ.fetch("t0.prefix = %s AND t0.revoked_at IS NULL", [prefix])
+        key = found[0] if found else None
         if key is None or not secrets.compare_digest(key.hashed_key, hash_secret(raw)):
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
         touch_last_used(key)

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +18,7 @@ from portal.fsm import transition
 from portal.models import Payment, PaymentStatus
 from portal.payments import on_payment_succeeded
 from portal.payments.services import checkout_url, payment_create, refund_create
+from portal.rows import JoinedRead
 from shop.models import GroupBuy, Order, OrderItem, Sku, Store
 from shop.models.catalog import SERVICE_FLAGS, ProductStatus
 from shop.models.orders import BuyMode, GroupStatus, OrderStatus, new_order_sn
@@ -32,6 +33,9 @@ from .groups import _group_for, _group_form
 from .lifecycle import _cancel_locked
 
 REFUND_NONE = 1  # DOMAIN.md refund status: 1 none or closed
+
+# Every placement reads its SKUs with their products: one statement built once.
+_SKU_READ = JoinedRead(Sku, ["product"])
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,8 @@ def order_place(
     quantities: dict[int, int] = defaultdict(int)
     for line in lines:
         quantities[line.sku_id] += line.quantity
-    skus = {s.pk: s for s in Sku.objects.select_related("product").filter(pk__in=quantities, product__store=store)}
+    marks = ", ".join(["%s"] * len(quantities))
+    skus = {s.pk: s for s in _SKU_READ.fetch(f"t0.id IN ({marks}) AND t1.store_id = %s", [*quantities, store.pk])}
     if len(skus) != len(quantities):
         raise ValidationFailed(_("商品不存在。"), code="unknown_sku", fields={"items": [_("有商品不属于该店铺。")]})
     if any(s.product.status != ProductStatus.ON_SALE for s in skus.values()):
@@ -190,13 +195,16 @@ def _check_limits(*, store: Store, buyer_ref: str, skus: dict[int, Sku], quantit
             )
 
 
+_STOCK_TAKE = f"UPDATE {Sku._meta.db_table} SET stock = stock - %s WHERE id = %s AND stock >= %s"
+
+
 def _reserve_stock(quantities: dict[int, int]) -> None:
     """Conditional decrement per SKU in a stable order: no oversell and no deadlock under concurrency."""
-    for sku_id in sorted(quantities):
-        if not Sku.objects.filter(pk=sku_id, stock__gte=quantities[sku_id]).update(
-            stock=F("stock") - quantities[sku_id]
-        ):
-            raise Conflict(_("库存不足。"), code="out_of_stock", fields={"items": [_("库存不足。")]})
+    with connection.cursor() as cursor:
+        for sku_id in sorted(quantities):
+            cursor.execute(_STOCK_TAKE, [quantities[sku_id], sku_id, quantities[sku_id]])
+            if not cursor.rowcount:
+                raise Conflict(_("库存不足。"), code="out_of_stock", fields={"items": [_("库存不足。")]})
 
 
 @transaction.atomic
