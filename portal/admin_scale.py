@@ -55,6 +55,7 @@ class FastActionForm(helpers.ActionForm):
 class LargeTableAdmin(admin.ModelAdmin):
     """Base for the changelists of the big tables."""
 
+    change_list_template = "admin/large_table_change_list.html"  # its rows: portal.templatetags.admin_rows
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     list_per_page = 50
