@@ -184,11 +184,15 @@ class Order(ServiceFlagsMixin, FSMModelMixin, models.Model):
             models.UniqueConstraint(fields=["order_sn"], name="order_sn_unique", opclasses=["varchar_pattern_ops"]),
         ]
         indexes = [
-            models.Index(fields=["store", "status", "-created_at"]),
+            # The order list's keyset order, whole (`-created_at, -id`): with the id in the index a page is its first
+            # rows, no sort, so PostgreSQL never prefers the plain `created_at` index and its filter. It did for
+            # 已完成 (old rows: 311,000 newer orders of other stores skipped, 130–760 ms) and would for any store
+            # whose orders are not the newest.
+            models.Index(fields=["store", "status", "-created_at", "-id"], name="order_store_status_recent"),
+            models.Index(fields=["store", "-created_at", "-id"], name="order_store_recent"),
             models.Index(fields=["status", "ship_by"]),
-            # Dashboard and data page: per-store ranges by day paid / created.
+            # Dashboard and data page: per-store ranges by day paid (by day created: `order_store_recent`).
             models.Index(fields=["store", "paid_at"]),
-            models.Index(fields=["store", "created_at"]),
             # Order-list search (shop.selectors.orders.search_q): exact phone, name prefix.
             models.Index(fields=["store", "recipient_phone"], name="order_store_phone"),
             models.Index(
