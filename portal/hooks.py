@@ -140,8 +140,9 @@ order_in_aftersales = Hook(
 
 store_aftersales_order_ids = Hook(
     "store_aftersales_order_ids",
-    """hook(store) -> QuerySet of order ids: the store's orders with an open after-sales request (the order
-    list's 售后中 tab and its count, from the few open requests instead of an EXISTS per order).
+    """hook(store) -> QuerySet of order ids: the store's orders with an open after-sales request, an order once per
+    open request (the order list's 售后中 tab and its count, from the few open requests instead of an EXISTS per
+    order).
     After-sales registers it; without it no order is.""",
 )
 

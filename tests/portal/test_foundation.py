@@ -4,6 +4,7 @@ from datetime import time
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.urls import reverse
 
 from portal import sms
@@ -221,3 +222,13 @@ def test_only_the_most_specific_nav_entry_is_active():
     active = [url for _item, url, is_active in nav_items("/shop/store/") if is_active]
     assert active == ["/shop/store/"]
     assert [url for _i, url, a in nav_items("/") if a] == ["/"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner settings")
+def test_postgresql_connections_run_without_jit_and_plan_for_ssd():
+    # the order list's indexes are only chosen with a random page read priced as on SSD (docs/performance.md)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+        cursor.execute("SHOW random_page_cost")
+        assert float(cursor.fetchone()[0]) == 1.1
