@@ -25,7 +25,7 @@ from aftersales.models import OPEN_STATUSES, AftersalesRequest, Review
 from portal.models import Membership, Payment, User
 from portal.regions import PROVINCE_ZONES
 from shipping.models import Booking, Courier, Shipment, TrackingEvent
-from shop.models import Category, Order, OrderItem, Product, Sku, Store
+from shop.models import Category, GroupBuy, Order, OrderItem, Product, Sku, Store
 
 META_TABLE = "bench_dataset"
 SURNAMES = list("张李王赵刘陈杨黄周吴徐孙胡朱高林何郭马罗")
@@ -146,6 +146,7 @@ TABLES_TO_EMPTY = [
     Payment,
     OrderItem,
     Order,
+    GroupBuy,
     Sku,
     Product,
     Membership,
@@ -229,6 +230,10 @@ def build(size: Size, log: Callable[[str], None]) -> Dataset:
         WHEN y.r < 88 THEN 'completed' ELSE 'cancelled' END"""
     shipped = "o.st IN ('shipped','delivered','completed')"
     unpaid = "(o.st = 'pending_payment' OR (o.st = 'cancelled' AND o.r % 2 = 0))"
+    # Group buys (拼团), in the big store: two of its consecutive orders make a group; 6 of 10 such pairs are group
+    # buys (the paid orders of the pair; an unpaid one stays a single buy). The group's id is the pair's number.
+    pair = f"(o.i / {2 * max(n // max(b, 1), 1)})"
+    grouped = f"(o.store = {big_id} AND {pair} % 10 < 6 AND NOT {unpaid})"
     rows = insert_select(
         Order,
         f"""FROM (
@@ -245,6 +250,9 @@ def build(size: Size, log: Callable[[str], None]) -> Dataset:
             "order_sn": "to_char(o.created AT TIME ZONE 'Asia/Shanghai', 'YYMMDD') || '-' || lpad(o.i::text, 15, '0')",
             "store_id": "o.store",
             "buyer_ref": "'b' || (o.i * 13) % 500000",
+            "buy_mode": f"CASE WHEN {grouped} THEN 'group' ELSE 'single' END",
+            "group_id": f"CASE WHEN {grouped} THEN {pair} + 1 END",
+            "grouped_at": f"CASE WHEN {grouped} THEN o.created + interval '2 minutes' END",
             "status": "o.st",
             "recipient_name": (
                 f"(%s::text[])[1 + o.i % {len(SURNAMES)}] || (%s::text[])[1 + (o.i / {len(SURNAMES)}) % {len(GIVEN)}]",
@@ -282,6 +290,31 @@ def build(size: Size, log: Callable[[str], None]) -> Dataset:
         [n, n, n, n, b, n, b, n, big_id, big_id, max(s - 1, 1), n],
     )
     step_done("orders", rows, t0)
+
+    t0 = time.perf_counter()
+    product = Product.objects.filter(store_id=big_id).order_by("pk").values_list("pk", flat=True).first()
+    rows = insert_select(
+        GroupBuy,
+        """FROM (SELECT o.group_id AS id, min(o.buyer_ref) AS leader, count(*) AS members, min(o.created_at) AS opened,
+                        max(o.paid_at) AS formed
+                 FROM shop_order o WHERE o.group_id IS NOT NULL GROUP BY o.group_id) g""",
+        {
+            "id": "g.id",
+            "store_id": str(big_id),
+            "product_id": str(product),
+            "leader_ref": "g.leader",
+            "size": "greatest(g.members, 2)",
+            "status": "'formed'",
+            "created_at": "g.opened",
+            "expires_at": "g.opened + interval '24 hours'",
+            "formed_at": "g.formed",
+        },
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('shop_groupbuy', 'id'), coalesce(max(id), 1)) FROM shop_groupbuy"
+        )
+    step_done("group buys", rows, t0)
 
     t0 = time.perf_counter()
     rows = insert_select(
