@@ -23,6 +23,7 @@ def test_bench_builds_a_data_set_and_matches_every_floor():
     for name in ("default", "tab paid", "tab aftersales", "search phone", "7-day date range", "admin: store + phone"):
         assert name in report
     assert "match the floor in every case" in report
+    assert "minimal staff page for store + order number" in report
     assert "idle tick, all sweeps" in report and "Sweeps rolled back" in report
     assert "four order sweeps, 100k due" in report
     assert "order placement" in report and "minimal DRF create" in report and "placement / minimal" in report

@@ -77,7 +77,7 @@ class Command(BaseCommand):
             return
         hosts = [*settings.ALLOWED_HOSTS, "testserver"]
         if not no_cases:
-            with override_settings(DEBUG=False, ALLOWED_HOSTS=hosts):
+            with override_settings(DEBUG=False, ALLOWED_HOSTS=hosts, ROOT_URLCONF="aftersales.bench.urls"):
                 self.run_cases(ds, repeat)
                 self.run_booking(ds, repeat)
         if sweeps:
@@ -177,8 +177,12 @@ class Command(BaseCommand):
         for case in admin_cases:
             response = staff.get(bench.url(admin_path, case.params))
             rows = bench.ADMIN_ROW.findall(response.content.decode())
-            if rows != bench.floor_admin(ds, case):
+            if rows != bench.floor_admin(ds.big_store_id, case):
                 mismatches.append(f"{case.name}: rows differ ({len(rows)} on the page)")
+            if "q" in case.params and staff.get(bench.url(bench.MINIMAL_STAFF_PATH, case.params)).content.split() != [
+                sn.encode() for sn in rows
+            ]:
+                mismatches.append(f"{case.name}: the minimal staff page's rows differ")
             queries[case.name] = bench.count_queries(lambda c=case: staff.get(bench.url(admin_path, c.params)))
         default_admin = bench.url(admin_path, {"store": ds.big_store_id})
         for _ in range(repeat):
@@ -190,7 +194,10 @@ class Command(BaseCommand):
             for case in admin_cases:
                 target = bench.url(admin_path, case.params)
                 timing.add(f"{case.name}|page", bench.timed(lambda t=target: staff.get(t))[0])
-                timing.add(f"{case.name}|floor", bench.timed(lambda c=case: bench.floor_admin(ds, c))[0])
+                timing.add(f"{case.name}|floor", bench.timed(lambda c=case: bench.floor_admin(ds.big_store_id, c))[0])
+                if "q" in case.params:
+                    minimal = bench.url(bench.MINIMAL_STAFF_PATH, case.params)
+                    timing.add(f"{case.name}|minimal", bench.timed(lambda t=minimal: staff.get(t))[0])
         self.report(list_cases, admin_cases, timing, queries, mismatches)
 
     def report(self, list_cases, admin_cases, timing, queries, mismatches) -> None:
@@ -208,6 +215,13 @@ class Command(BaseCommand):
                 f"{case.name:<28}{page:>9.1f}{floor:>10.1f}{ratio:>6.1f}×{n:>9}  {'OK' if ok else 'SLOW'} (≤{limit:g}×)"
             )
             out.write(self.style.SUCCESS(line) if ok else self.style.WARNING(line))
+        for case in admin_cases:
+            if "q" in case.params:
+                minimal, floor = timing.median(f"{case.name}|minimal"), timing.median(f"{case.name}|floor")
+                out.write(
+                    f"  minimal staff page for {case.name.removeprefix('admin: ')} (session, user, the floor, no "
+                    f"template): {minimal:.1f} ms, {minimal / floor:.1f}× the floor"
+                )
         admin_list = [timing.median(f"{c.name}|admin") for c in list_cases]
         out.write(
             f"admin changelist (store filter) alongside the list cases: median {sorted(admin_list)[len(admin_list) // 2]:.1f} ms"
