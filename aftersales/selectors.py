@@ -132,7 +132,7 @@ def open_requests_of_order(*, store: Store, order: Order) -> QuerySet[Aftersales
 def open_request_order_ids(store: Store) -> QuerySet:
     """Ids of the store's orders with an open after-sales request (the order list's 售后中 tab), an order once per
     open request: as `IN (…)` PostgreSQL then walks the store's orders newest first and probes each, where a
-    `DISTINCT` made it hash every open request's order before sorting them (27 → 16 ms at 5,334 open)."""
+    `DISTINCT` made it hash every open request's order before sorting them (27 → 11 ms at 5,334 open)."""
     return (
         AftersalesRequest.objects.filter(store=store, status__in=OPEN_STATUSES)
         .order_by()
